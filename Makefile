@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# ktlsd: userspace build, set-up, tests.
+#
+#   make            build libktls, the tools and the test programs
+#   make deps       install/fetch everything the build and tests need (cached)
+#   make check      deps, build, native unit tests, then the VM suite on every kernel
+#   make vm-test KERNEL=6.12 TEST=ktls_loopback   one test on one kernel
+#   make V=1        show full commands
+#
+# The cache (WolfSSL build, VM kernels, kselftest harness) lives outside git,
+# in $(KTLSD_CACHE).
+
+KTLSD_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ktlsd
+export KTLSD_CACHE
+
+WOLFSSL_PREFIX ?= $(KTLSD_CACHE)/wolfssl/prefix
+KSELFTEST_DIR ?= $(KTLSD_CACHE)/kselftest
+BUILD ?= build
+
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-7s %s\n'
+endif
+
+CC ?= cc
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
+	-Wstrict-prototypes
+CFLAGS ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -I$(WOLFSSL_PREFIX)/include
+LIBWOLFSSL := $(WOLFSSL_PREFIX)/lib/libwolfssl.a
+LDLIBS := $(LIBWOLFSSL) -lm -lpthread
+
+# libktls
+LIB_SRCS := $(wildcard userspace/lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIBKTLS := $(BUILD)/libktls.a
+
+# Test programs: each selftests/<group>/<name>.c is one kselftest binary.
+TEST_UTIL_SRCS := $(wildcard selftests/lib/*.c)
+TEST_UTIL_OBJS := $(TEST_UTIL_SRCS:%.c=$(BUILD)/%.o)
+TEST_SRCS := $(wildcard selftests/unit/*.c selftests/ktls/*.c)
+TEST_BINS := $(addprefix $(BUILD)/tests/,$(notdir $(TEST_SRCS:.c=)))
+TEST_CFLAGS := -I$(KSELFTEST_DIR) -Iselftests/lib -Wno-unused-parameter \
+	-Wno-missing-prototypes
+TEST_CERTS := $(BUILD)/test-certs/ca.pem
+
+# Keep objects make would otherwise treat as intermediate.
+.SECONDARY:
+
+.PHONY: all deps check vm-test clean help
+all: $(LIBKTLS) $(TEST_BINS) $(TEST_CERTS)
+
+help:
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+
+# Fail early and say how to fix it, rather than with a missing header.
+$(WOLFSSL_PREFIX)/include/wolfssl/options.h $(KSELFTEST_DIR)/kselftest_harness.h:
+	@echo "missing $@: run 'make deps' first (installs and caches what the build needs)" >&2
+	@exit 1
+
+$(BUILD)/userspace/%.o: userspace/%.c $(WOLFSSL_PREFIX)/include/wolfssl/options.h
+	@mkdir -p $(@D)
+	$(quiet) CC $<
+	$(Q)$(CC) $(CPPFLAGS) -Iuserspace/lib $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(LIBKTLS): $(LIB_OBJS)
+	$(quiet) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/selftests/%.o: selftests/%.c $(KSELFTEST_DIR)/kselftest_harness.h \
+		$(WOLFSSL_PREFIX)/include/wolfssl/options.h
+	@mkdir -p $(@D)
+	$(quiet) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/%: $(BUILD)/selftests/unit/%.o $(LIBKTLS) $(TEST_UTIL_OBJS)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBKTLS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/selftests/ktls/%.o $(LIBKTLS) $(TEST_UTIL_OBJS)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBKTLS) $(LDLIBS) -o $@
+
+$(TEST_CERTS): selftests/pki/make-certs.sh
+	$(quiet) PKI $(@D)
+	$(Q)bash selftests/pki/make-certs.sh $(@D)
+
+deps:
+	$(Q)bash scripts/deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash selftests/run.sh $(BUILD)
+
+# One test on one kernel, for debugging: make vm-test KERNEL=6.12 TEST=name
+vm-test: all
+	$(Q)bash selftests/vm/run-vm.sh -b $(BUILD) -k $(or $(KERNEL),6.12) \
+		$(if $(TEST),-t $(TEST)) -v
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJS:.o=.d) $(TEST_UTIL_OBJS:.o=.d) $(TEST_SRCS:%.c=$(BUILD)/%.d)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages ktlsd builds and tests with. Installs only
+# what is missing, so a second run asks apt nothing.
+. "$(dirname "$0")/common.sh"
+
+packages=(
+	build-essential pkg-config dpkg-dev autoconf automake libtool
+	libmnl-dev liburing-dev
+	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
+	openssl ca-certificates curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	say packages "all ${#packages[@]} host packages present"
+	exit 0
+fi
+
+[ "$(id -u)" -eq 0 ] || die "missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}"
+say apt "installing ${missing[*]}"
+host_apt_update
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	"${missing[@]}" >/dev/null ||
+	die "apt-get install ${missing[*]} failed"

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Boot Debian kernels under qemu (TCG) with an initramfs of busybox, our test
+# programs and their libraries, and the modules kTLS needs; run the tests;
+# bring the results back over a second serial port.
+#
+#   run-vm.sh [-b BUILD] [-k KERNEL]... [-t TEST]... [-v]
+#     KERNEL  6.1, 6.12 or newest (default: all three, one after another)
+#     TEST    a name from selftests/tests.list (default: every VM test)
+#     -v      print each test's whole output
+#
+# Fails if a test fails, if the guest's dmesg shows BUG:/WARNING:/Oops, or
+# if a VM does not finish in time. Logs: BUILD/vm/KERNEL/.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$here/../lib/ktap.sh"
+
+KTLSD_CACHE=${KTLSD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktlsd}
+build=$top/build kernels=() tests=() verbose=0
+
+# Loaded in this order in the guest, with their dependencies; the first
+# two are required, the rest are what some cipher may need on some kernel.
+required_modules="tls gcm"
+optional_modules="ctr ghash_generic ghash_clmulni_intel aesni_intel ccm
+	chacha20poly1305 chacha_generic chacha_x86_64 poly1305_generic
+	poly1305_x86_64"
+
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+while getopts "b:k:t:vh" opt; do
+	case $opt in
+	b) build=$(cd "$OPTARG" && pwd) ;;
+	k) kernels+=("$OPTARG") ;;
+	t) tests+=("$OPTARG") ;;
+	v) verbose=1 ;;
+	*) usage ;;
+	esac
+done
+[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12 newest)
+
+die() { echo "run-vm: $*" >&2; exit 1; }
+
+# The plan: "needs timeout name", no-tls tests first (before any module).
+plan=$(tests_for vm all | awk '{print $2, $3, $1}')
+if [ ${#tests[@]} -gt 0 ]; then
+	sel=$(printf '%s\n' "${tests[@]}")
+	plan=$(awk 'NR == FNR {want[$1] = 1; next} want[$3]' <(echo "$sel") <(echo "$plan"))
+	for t in "${tests[@]}"; do
+		grep -q " $t\$" <<<"$plan" || die "no VM test named $t in selftests/tests.list"
+	done
+fi
+plan=$(sort -s -k1,1r <<<"$plan")	# "tls" after "no-tls"
+[ -n "$plan" ] || die "no tests to run"
+
+# Copy a binary's shared libraries (and the loader) into a root.
+copy_libs() {
+	local root=$1 bin=$2
+	ldd "$bin" 2>/dev/null | grep -oE '/[^ ]+' | while read -r lib; do
+		[ -e "$lib" ] && cp -L --parents "$lib" "$root/" 2>/dev/null || true
+	done
+}
+
+build_base() {
+	local root=$build/vm/rootfs
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,ktlsd/tests,ktlsd/modules}
+	cp /bin/busybox "$root/bin/busybox"
+	cp "$here/init" "$root/init"
+	while read -r _ _ name; do
+		[ -x "$build/tests/$name" ] || die "$build/tests/$name is not built (run make)"
+		cp "$build/tests/$name" "$root/ktlsd/tests/"
+		copy_libs "$root" "$build/tests/$name"
+	done <<<"$plan"
+	cp -r "$build/test-certs" "$root/ktlsd/test-certs"
+	echo "$plan" > "$root/ktlsd/plan"
+	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) > "$build/vm/base.cpio"
+}
+
+# modules_of KERNEL: the guest's modules, decompressed, in load order.
+build_modules() {
+	local k=$1 kdir=$KTLSD_CACHE/kernels/$1 rel base out root m kind path name
+	rel=$(cat "$kdir/release")
+	base=$kdir/root
+	[ -d "$base/lib/modules/$rel" ] || base=$kdir/root/usr
+	out=$build/vm/$k
+	root=$out/modroot
+	rm -rf "$root"; mkdir -p "$root/ktlsd/modules"
+	: > "$root/ktlsd/modules.load"
+	for m in $required_modules $optional_modules; do
+		if ! deps=$(modprobe -d "$base" -S "$rel" --show-depends "$m" 2>/dev/null); then
+			case " $required_modules " in
+			*" $m "*) die "$k ($rel) has no module $m" ;;
+			esac
+			continue
+		fi
+		while read -r kind path; do
+			[ "$kind" = insmod ] || continue
+			name=$(basename "$path"); name=${name%.xz}; name=${name%.zst}
+			grep -qx "$name" "$root/ktlsd/modules.load" && continue
+			case $path in
+			*.xz) xz -dc "$path" ;;
+			*.zst) zstd -qdc "$path" ;;
+			*) cat "$path" ;;
+			esac > "$root/ktlsd/modules/$name"
+			echo "$name" >> "$root/ktlsd/modules.load"
+		done <<<"$deps"
+	done
+	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) > "$out/modules.cpio"
+	cat "$build/vm/base.cpio" "$out/modules.cpio" > "$out/initramfs.cpio"
+}
+
+# Parse the guest's report; print a line per test; write "P F S" to counts.
+report() {
+	local k=$1 out=$build/vm/$1 log=$build/vm/$1/results.log
+	local pass=0 fail=0 skip=0 name rc p f s line
+
+	tr -d '\r' < "$log" > "$out/results.txt"
+	line=$(grep -m1 '^@@BOOT' "$out/results.txt" || true)
+	[ -n "$line" ] && printf '  [%s] booted %s in %ss\n' "$k" "$(cut -d' ' -f3 <<<"$line")" \
+		"$(cut -d' ' -f2 <<<"$line")"
+	grep '^@@MODULES' "$out/results.txt" | sed "s/^@@MODULES/  [$k] modules:/" || true
+	while read -r _ _ name; do
+		awk -v n="$name" '$0 == "@@BEGIN " n {on = 1; next}
+			on && index($0, "@@END " n " ") == 1 {exit}
+			on {print}' "$out/results.txt" > "$out/$name.log"
+		line=$(grep -m1 "^@@END $name " "$out/results.txt" || true)
+		if [ -z "$line" ]; then
+			rc=255
+			echo "not finished (VM stopped or timed out)" >> "$out/$name.log"
+		else
+			rc=$(cut -d' ' -f3 <<<"$line")
+		fi
+		read -r p f s < <(ktap_counts "$out/$name.log" "$rc")
+		pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+		local secs=?
+		[ -n "$line" ] && secs=$(awk '{printf "%.1f", $5 - $4}' <<<"$line")
+		printf '  [%s] %-22s pass %-3s fail %-3s skip %-3s (exit %s, %ss)\n' \
+			"$k" "$name" "$p" "$f" "$s" "$rc" "$secs"
+		if [ "$verbose" = 1 ] || [ "$f" -ne 0 ]; then
+			sed 's/^/      /' "$out/$name.log"
+		fi
+	done <<<"$plan"
+
+	# The kernel must not have complained while we ran.
+	if grep -q '^@@DONE' "$out/results.txt"; then
+		sed -n '/^@@DMESG$/,/^@@DONE$/p' "$out/results.txt" > "$out/dmesg.log"
+		if grep -E 'BUG:|WARNING:|Oops' "$out/dmesg.log" > "$out/dmesg.bad"; then
+			fail=$((fail + 1))
+			echo "  [$k] FAIL: the guest kernel logged BUG/WARNING/Oops:"
+			sed 's/^/      /' "$out/dmesg.bad"
+		else
+			pass=$((pass + 1))
+			echo "  [$k] dmesg clean (no BUG, WARNING or Oops)"
+		fi
+	else
+		fail=$((fail + 1))
+		echo "  [$k] FAIL: the guest did not finish; console: $out/console.log"
+		tail -n 20 "$out/console.log" | sed 's/^/      /'
+	fi
+	echo "$pass $fail $skip" > "$out/counts"
+}
+
+run_kernel() {
+	local k=$1 kdir=$KTLSD_CACHE/kernels/$1 out=$build/vm/$1 limit
+	[ -f "$kdir/release" ] || die "kernel $k is not in the cache (run make deps)"
+	mkdir -p "$out"
+	build_modules "$k"
+	# Every test's own limit, plus boot and module loading.
+	limit=$(awk '{s += $2} END {print s + 60}' <<<"$plan")
+	rm -f "$out/console.log" "$out/results.log"
+	set +e
+	timeout -k 10 "$limit" qemu-system-x86_64 \
+		-nodefaults -no-user-config -no-reboot -display none \
+		-accel tcg,thread=multi -cpu max -smp 2 -m 1024 \
+		-kernel "$kdir/vmlinuz" -initrd "$out/initramfs.cpio" \
+		-append "console=ttyS0 rdinit=/init panic=-1 loglevel=4" \
+		-serial "file:$out/console.log" -serial "file:$out/results.log"
+	local rc=$?
+	set -e
+	[ $rc -eq 124 ] && echo "  [$k] FAIL: VM killed after ${limit}s"
+	[ -f "$out/results.log" ] || : > "$out/results.log"
+	report "$k"
+}
+
+mkdir -p "$build/vm"
+build_base
+total_fail=0
+for k in "${kernels[@]}"; do
+	echo "VM $k ($(cat "$KTLSD_CACHE/kernels/$k/release" 2>/dev/null || echo '?'))"
+	run_kernel "$k"
+	read -r _ f _ < "$build/vm/$k/counts"
+	total_fail=$((total_fail + f))
+done
+[ $total_fail -eq 0 ]

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The TLS handshake, run by WolfSSL over record-exact IO. What the kernel
+ * will need afterwards (traffic secrets, suite) is captured here; the keys
+ * themselves are derived at install time (install.c).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+
+static pthread_once_t wolfssl_once = PTHREAD_ONCE_INIT;
+static int wolfssl_init_ret;
+
+static void wolfssl_init(void)
+{
+	wolfssl_init_ret = wolfSSL_Init();
+}
+
+/* A file we are told to load must exist and be readable: say which. */
+static int check_readable(const char *what, const char *path)
+{
+	if (access(path, R_OK) == 0)
+		return 0;
+	return ktls_fail(-errno, "cannot read %s %s: %s", what, path,
+			 strerror(errno));
+}
+
+static int load_server_identity(WOLFSSL_CTX *wctx,
+				const struct ktls_config *config)
+{
+	int ret;
+
+	if (!config->cert_file || !config->key_file)
+		return ktls_fail(-EINVAL,
+				 "a TLS server needs a certificate and a private key");
+	ret = check_readable("certificate file", config->cert_file);
+	if (ret)
+		return ret;
+	ret = check_readable("private key file", config->key_file);
+	if (ret)
+		return ret;
+	if (wolfSSL_CTX_use_certificate_chain_file(wctx, config->cert_file) !=
+	    WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "%s is not a PEM certificate chain",
+				 config->cert_file);
+	if (wolfSSL_CTX_use_PrivateKey_file(wctx, config->key_file,
+					    WOLFSSL_FILETYPE_PEM) !=
+	    WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "%s is not a PEM private key",
+				 config->key_file);
+	if (wolfSSL_CTX_check_private_key(wctx) != WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL,
+				 "private key %s does not match certificate %s",
+				 config->key_file, config->cert_file);
+	/*
+	 * A ticket is sent under the application key after the handshake:
+	 * the client would meet it as a handshake record inside kernel TLS.
+	 */
+	wolfSSL_CTX_no_ticket_TLSv13(wctx);
+	return 0;
+}
+
+static int load_trust_store(WOLFSSL_CTX *wctx,
+			    const struct ktls_config *config)
+{
+	const char *ca_file = config->ca_file ? config->ca_file :
+						SYSTEM_CA_BUNDLE;
+	int ret;
+
+	if (!config->server_name)
+		return ktls_fail(-EINVAL,
+				 "a TLS client needs the server name to verify its certificate");
+	ret = check_readable("trust store", ca_file);
+	if (ret)
+		return ret;
+	if (wolfSSL_CTX_load_verify_locations(wctx, ca_file, NULL) !=
+	    WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL,
+				 "trust store %s holds no PEM certificate",
+				 ca_file);
+	wolfSSL_CTX_set_verify(wctx, WOLFSSL_VERIFY_PEER, NULL);
+	return 0;
+}
+
+int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
+{
+	int groups[] = { WOLFSSL_ECC_X25519 };
+	const struct ktls_suite *suite = ktls_suite_find(0x1301);
+	struct ktls_ctx *ctx;
+	WOLFSSL_METHOD *method;
+	int ret;
+
+	pthread_once(&wolfssl_once, wolfssl_init);
+	if (wolfssl_init_ret != WOLFSSL_SUCCESS)
+		return ktls_fail(-EIO, "wolfSSL_Init failed");
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return ktls_fail(-ENOMEM, "out of memory");
+	ctx->role = config->role;
+	ctx->timeout_ms = config->handshake_timeout_ms > 0 ?
+				  config->handshake_timeout_ms :
+				  KTLS_DEFAULT_TIMEOUT_MS;
+	if (config->server_name) {
+		ctx->server_name = strdup(config->server_name);
+		if (!ctx->server_name) {
+			ret = ktls_fail(-ENOMEM, "out of memory");
+			goto free_ctx;
+		}
+	}
+
+	method = config->role == KTLS_ROLE_SERVER ?
+			 wolfTLSv1_3_server_method() :
+			 wolfTLSv1_3_client_method();
+	ctx->wolfssl = method ? wolfSSL_CTX_new(method) : NULL;
+	if (!ctx->wolfssl) {
+		ret = ktls_fail(-ENOMEM, "cannot create a WolfSSL context");
+		goto free_name;
+	}
+
+	/* ECDHE only, and only a suite the kernel can take over. */
+	if (wolfSSL_CTX_set_cipher_list(ctx->wolfssl, suite->wolfssl_name) !=
+		    WOLFSSL_SUCCESS ||
+	    wolfSSL_CTX_set_groups(ctx->wolfssl, groups, 1) !=
+		    WOLFSSL_SUCCESS) {
+		ret = ktls_fail(-EINVAL, "WolfSSL rejected %s with X25519",
+				suite->name);
+		goto free_wolfssl;
+	}
+	wolfSSL_CTX_SetIORecv(ctx->wolfssl, ktls_record_io_recv);
+	wolfSSL_CTX_SetIOSend(ctx->wolfssl, ktls_record_io_send);
+
+	if (config->role == KTLS_ROLE_SERVER)
+		ret = load_server_identity(ctx->wolfssl, config);
+	else
+		ret = load_trust_store(ctx->wolfssl, config);
+	if (ret)
+		goto free_wolfssl;
+
+	*out = ctx;
+	return 0;
+
+free_wolfssl:
+	wolfSSL_CTX_free(ctx->wolfssl);
+free_name:
+	free(ctx->server_name);
+free_ctx:
+	free(ctx);
+	return ret;
+}
+
+void ktls_ctx_free(struct ktls_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	wolfSSL_CTX_free(ctx->wolfssl);
+	free(ctx->server_name);
+	free(ctx);
+}
+
+/* WolfSSL's secret callback: keep the application traffic secrets. */
+static int capture_secret(WOLFSSL *ssl, int id, const unsigned char *secret,
+			  int len, void *arg)
+{
+	struct ktls_session *session = arg;
+	struct ktls_secret *dst;
+
+	(void)ssl;
+	if (id == CLIENT_TRAFFIC_SECRET)
+		dst = &session->client_traffic;
+	else if (id == SERVER_TRAFFIC_SECRET)
+		dst = &session->server_traffic;
+	else
+		return 0;
+	if (len <= 0 || len > KTLS_MAX_HASH_LEN)
+		return -1;
+	memcpy(dst->bytes, secret, (size_t)len);
+	dst->len = (size_t)len;
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until the socket can make progress, or the deadline passes. */
+static int wait_socket(struct ktls_session *session, short events,
+		       int64_t deadline, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = session->fd, .events = events };
+	int64_t left;
+	int n;
+
+	do {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return ktls_fail(-ETIMEDOUT,
+					 "TLS handshake timed out after %d ms",
+					 timeout_ms);
+		n = poll(&pfd, 1, (int)left);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ktls_fail(-errno, "poll: %s", strerror(errno));
+	if (n == 0)
+		return ktls_fail(-ETIMEDOUT, "TLS handshake timed out after %d ms",
+				 timeout_ms);
+	return 0;
+}
+
+static int handshake_error(struct ktls_session *session, int ret)
+{
+	char msg[WOLFSSL_MAX_ERROR_SZ];
+	int err = wolfSSL_get_error(session->ssl, ret);
+	int io_errno = session->rio.last_errno;
+
+	if (session->rio.peer_closed)
+		return ktls_fail(-ECONNRESET,
+				 "TLS handshake failed: the peer closed the connection");
+	if (io_errno && io_errno != EAGAIN)
+		return ktls_fail(-io_errno, "TLS handshake failed: %s",
+				 strerror(io_errno));
+	wolfSSL_ERR_error_string_n((unsigned long)err, msg, sizeof(msg));
+	return ktls_fail(-ECONNABORTED, "TLS handshake failed: %s", msg);
+}
+
+static int run_handshake(struct ktls_session *session, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	int ret, err;
+
+	for (;;) {
+		session->rio.last_errno = 0;
+		if (session->role == KTLS_ROLE_CLIENT)
+			ret = wolfSSL_connect(session->ssl);
+		else
+			ret = wolfSSL_accept(session->ssl);
+		if (ret == WOLFSSL_SUCCESS)
+			return 0;
+
+		err = wolfSSL_get_error(session->ssl, ret);
+		if (err == WOLFSSL_ERROR_WANT_READ)
+			ret = wait_socket(session, POLLIN, deadline, timeout_ms);
+		else if (err == WOLFSSL_ERROR_WANT_WRITE)
+			ret = wait_socket(session, POLLOUT, deadline, timeout_ms);
+		else
+			return handshake_error(session, ret);
+		if (ret)
+			return ret;
+	}
+}
+
+int ktls_handshake(struct ktls_ctx *ctx, int fd,
+		   struct ktls_session **out)
+{
+	struct ktls_session *session;
+	int ret;
+
+	session = calloc(1, sizeof(*session));
+	if (!session)
+		return ktls_fail(-ENOMEM, "out of memory");
+	session->fd = fd;
+	session->role = ctx->role;
+	ktls_record_io_init(&session->rio, fd);
+
+	session->ssl = wolfSSL_new(ctx->wolfssl);
+	if (!session->ssl) {
+		ret = ktls_fail(-ENOMEM, "cannot create a WolfSSL session");
+		goto free_session;
+	}
+	wolfSSL_SetIOReadCtx(session->ssl, &session->rio);
+	wolfSSL_SetIOWriteCtx(session->ssl, &session->rio);
+	if (wolfSSL_set_tls13_secret_cb(session->ssl, capture_secret,
+					session) != WOLFSSL_SUCCESS) {
+		ret = ktls_fail(-EIO, "cannot set WolfSSL's secret callback");
+		goto free_session;
+	}
+	if (ctx->role == KTLS_ROLE_CLIENT &&
+	    (wolfSSL_UseSNI(session->ssl, WOLFSSL_SNI_HOST_NAME,
+			    ctx->server_name,
+			    (unsigned short)strlen(ctx->server_name)) !=
+		     WOLFSSL_SUCCESS ||
+	     wolfSSL_check_domain_name(session->ssl, ctx->server_name) !=
+		     WOLFSSL_SUCCESS)) {
+		ret = ktls_fail(-EINVAL, "cannot use server name %s",
+				ctx->server_name);
+		goto free_session;
+	}
+
+	ret = run_handshake(session, ctx->timeout_ms);
+	if (ret)
+		goto free_session;
+
+	session->suite = ktls_suite_find(
+		(uint16_t)wolfSSL_get_current_cipher_suite(session->ssl));
+	if (!session->suite) {
+		ret = ktls_fail(-EPROTO, "negotiated cipher suite %s cannot be offloaded",
+				wolfSSL_get_cipher_name(session->ssl));
+		goto free_session;
+	}
+	if (!session->client_traffic.len || !session->server_traffic.len) {
+		ret = ktls_fail(-EPROTO,
+				"WolfSSL did not report the traffic secrets");
+		goto free_session;
+	}
+	*out = session;
+	return 0;
+
+free_session:
+	ktls_session_free(session);
+	return ret;
+}
+
+const char *ktls_session_version(const struct ktls_session *session)
+{
+	return wolfSSL_version(session->ssl) == TLS1_3_VERSION ? "TLSv1.3" :
+								   "unknown";
+}
+
+const char *ktls_session_cipher(const struct ktls_session *session)
+{
+	return session->suite->name;
+}
+
+void ktls_session_free(struct ktls_session *session)
+{
+	if (!session)
+		return;
+	/* Never wolfSSL_shutdown: after the switch the kernel owns the
+	 * records, and before it the caller decides how to close.
+	 */
+	wolfSSL_free(session->ssl);
+	explicit_bzero(session, sizeof(*session));
+	free(session);
+}
