@@ -45,7 +45,7 @@ TEST_UTIL_OBJS := $(TEST_UTIL_SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS := $(wildcard selftests/unit/*.c selftests/ktls/*.c)
 TEST_BINS := $(addprefix $(BUILD)/tests/,$(notdir $(TEST_SRCS:.c=)))
 TEST_CFLAGS := -I$(KSELFTEST_DIR) -Iselftests/lib -Wno-unused-parameter \
-	-Wno-missing-prototypes
+	-Wno-missing-prototypes -Wno-clobbered
 TEST_CERTS := $(BUILD)/test-certs/ca.pem
 
 # Keep objects make would otherwise treat as intermediate.

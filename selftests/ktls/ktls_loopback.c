@@ -62,6 +62,8 @@ static int server_duplex(struct peer *peer)
 		return ret;
 	fd_stream(&stream, &job->fd);
 	ret = stream_duplex(&stream, job->len, peer->sent, peer->received);
+	if (ret)
+		shutdown(job->fd, SHUT_RDWR);
 	ktls_session_free(session);
 	return ret;
 }
@@ -85,10 +87,10 @@ TEST_F_TIMEOUT(loopback, duplex_16mib, 300)
 		fd_stream(&stream, &self->client_fd);
 		ret = stream_duplex(&stream, job.len, sent, received);
 		EXPECT_EQ(0, ret) TH_LOG("client data: %s", strerror(-ret));
-	} else {
-		/* Unblock the server before joining it. */
-		shutdown(self->client_fd, SHUT_RDWR);
 	}
+	/* On any failure, unblock the server before joining it. */
+	if (ret)
+		shutdown(self->client_fd, SHUT_RDWR);
 	ASSERT_EQ(0, peer_join(&self->server))
 		TH_LOG("server: %s", self->server.reason);
 	ASSERT_EQ(0, ret);
@@ -128,6 +130,7 @@ static int server_sendfile(struct peer *peer)
 			continue;
 		if (n <= 0) {
 			ret = n ? -errno : -EPIPE;
+			shutdown(job->fd, SHUT_RDWR);
 			break;
 		}
 	}
@@ -158,9 +161,9 @@ TEST_F_TIMEOUT(loopback, sendfile_8mib, 300)
 		fd_stream(&stream, &self->client_fd);
 		ret = stream_recv_digest(&stream, 8 * MiB, received);
 		EXPECT_EQ(0, ret) TH_LOG("client data: %s", strerror(-ret));
-	} else {
-		shutdown(self->client_fd, SHUT_RDWR);
 	}
+	if (ret)
+		shutdown(self->client_fd, SHUT_RDWR);
 	EXPECT_EQ(0, peer_join(&self->server))
 		TH_LOG("server: %s", self->server.reason);
 	unlink(path);

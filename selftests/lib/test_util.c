@@ -136,10 +136,16 @@ static ssize_t fd_recv(void *handle, void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
+static void fd_abort(void *handle)
+{
+	shutdown(*(int *)handle, SHUT_RDWR);
+}
+
 void fd_stream(struct stream *stream, int *fd)
 {
 	stream->send = fd_send;
 	stream->recv = fd_recv;
+	stream->abort = fd_abort;
 	stream->handle = fd;
 }
 
@@ -232,6 +238,8 @@ int stream_duplex(const struct stream *stream, size_t len,
 	if (ret)
 		return ret;
 	ret = stream_recv_digest(stream, len, received);
+	if (ret && stream->abort)
+		stream->abort(stream->handle);
 	pthread_join(thread, NULL);
 	return ret ? ret : s.ret;
 }

@@ -33,6 +33,8 @@ int test_handshake(enum ktls_role role, int fd, unsigned int dirs,
 struct stream {
 	ssize_t (*send)(void *handle, const void *buf, size_t len);
 	ssize_t (*recv)(void *handle, void *buf, size_t len);
+	/* Optional: make a blocked send return once receiving has failed. */
+	void (*abort)(void *handle);
 	void *handle;
 };
 

@@ -48,7 +48,7 @@ if [ ${#tests[@]} -gt 0 ]; then
 		grep -q " $t\$" <<<"$plan" || die "no VM test named $t in selftests/tests.list"
 	done
 fi
-plan=$(sort -s -k1,1r <<<"$plan")	# "tls" after "no-tls"
+plan=$(sort -s -k1,1 <<<"$plan")	# "no-tls" before "tls"
 [ -n "$plan" ] || die "no tests to run"
 
 # Copy a binary's shared libraries (and the loader) into a root.
