@@ -6,6 +6,7 @@
 #   make deps       install/fetch everything the build and tests need (cached)
 #   make check      deps, build, native unit tests, then the VM suite on every kernel
 #   make vm-test KERNEL=6.12 TEST=ktls_loopback   one test on one kernel
+#   make style      checkpatch.pl over our C
 #   make V=1        show full commands
 #
 # The cache (WolfSSL build, VM kernels, kselftest harness) lives outside git,
@@ -51,11 +52,11 @@ TEST_CERTS := $(BUILD)/test-certs/ca.pem
 # Keep objects make would otherwise treat as intermediate.
 .SECONDARY:
 
-.PHONY: all deps check vm-test clean help
+.PHONY: all deps check style vm-test clean help
 all: $(LIBKTLS) $(TEST_BINS) $(TEST_CERTS)
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 # Fail early and say how to fix it, rather than with a missing header.
 $(WOLFSSL_PREFIX)/include/wolfssl/options.h $(KSELFTEST_DIR)/kselftest_harness.h:
@@ -97,6 +98,10 @@ deps:
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash selftests/run.sh $(BUILD)
+
+# checkpatch.pl over kmod/ (kernel rules) and the userspace C (same spirit).
+style:
+	$(Q)bash scripts/style.sh
 
 # One test on one kernel, for debugging: make vm-test KERNEL=6.12 TEST=name
 vm-test: all

@@ -98,9 +98,22 @@ fetch_newest() {
 	finish newest "$release" "usr/lib/modules/$release/vmlinuz"
 }
 
+# Debian's headers Makefile includes its -common sibling by absolute path;
+# point it into the cache so `make -C .../linux-headers-VER M=...` works.
+fix_headers() {
+	local mk
+	for mk in "$KDIR/$1"/root/usr/src/linux-headers-*/Makefile; do
+		[ -f "$mk" ] || continue
+		sed -i "s|^include /usr/src/|include $KDIR/$1/root/usr/src/|" "$mk"
+	done
+	ls -d "$KDIR/$1"/root/usr/src/linux-headers-*-cloud-amd64 > "$KDIR/$1/headers" 2>/dev/null || true
+}
+
 fetch_61
 fetch_612
 fetch_newest
+fix_headers 6.1
+fix_headers 6.12
 for s in 6.1 6.12 newest; do
 	say kernel "$s: $(cat "$KDIR/$s/release")"
 done

@@ -27,7 +27,8 @@ FIXTURE_SETUP(loopback)
 {
 	int ret = ktls_probe();
 
-	self->client_fd = self->server_fd = -1;
+	self->client_fd = -1;
+	self->server_fd = -1;
 	self->client = NULL;
 	if (ret == -ENOENT)
 		SKIP(return, "kernel TLS unavailable (TCP_ULP \"tls\": ENOENT)");

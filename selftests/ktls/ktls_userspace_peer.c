@@ -42,7 +42,8 @@ FIXTURE_SETUP(userspace_peer)
 {
 	int ret = ktls_probe();
 
-	self->client_fd = self->server_fd = -1;
+	self->client_fd = -1;
+	self->server_fd = -1;
 	/* Before any thread: wolfSSL_Init is not safe to race with itself. */
 	ASSERT_EQ(WOLFSSL_SUCCESS, wolfSSL_Init());
 	if (ret == -ENOENT)
@@ -90,21 +91,23 @@ static int wolfssl_peer(struct peer *peer)
 	struct stream stream = {
 		.send = wolfssl_send, .recv = wolfssl_recv,
 	};
+	struct test_pki pki;
 	WOLFSSL_CTX *ctx;
 	WOLFSSL *ssl = NULL;
 	word64 seq;
 	int ret = -EPROTO;
 
+	test_pki(&pki);
 	ctx = wolfSSL_CTX_new(server ? wolfTLSv1_3_server_method() :
 				       wolfTLSv1_3_client_method());
 	if (!ctx)
 		return -ENOMEM;
 	if (server) {
-		if (wolfSSL_CTX_use_certificate_chain_file(ctx,
-				test_cert_path("server.pem")) != WOLFSSL_SUCCESS ||
-		    wolfSSL_CTX_use_PrivateKey_file(ctx,
-				test_cert_path("server.key"),
-				WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
+		if (wolfSSL_CTX_use_certificate_chain_file(ctx, pki.cert) !=
+			    WOLFSSL_SUCCESS ||
+		    wolfSSL_CTX_use_PrivateKey_file(ctx, pki.key,
+						    WOLFSSL_FILETYPE_PEM) !=
+			    WOLFSSL_SUCCESS)
 			goto free_ctx;
 		/*
 		 * A ticket would reach our kTLS client as a handshake record;
@@ -112,8 +115,8 @@ static int wolfssl_peer(struct peer *peer)
 		 * test keeps to data records.
 		 */
 		wolfSSL_CTX_no_ticket_TLSv13(ctx);
-	} else if (wolfSSL_CTX_load_verify_locations(ctx,
-			test_cert_path("ca.pem"), NULL) != WOLFSSL_SUCCESS) {
+	} else if (wolfSSL_CTX_load_verify_locations(ctx, pki.ca, NULL) !=
+		   WOLFSSL_SUCCESS) {
 		goto free_ctx;
 	}
 	ssl = wolfSSL_new(ctx);

@@ -19,14 +19,15 @@
 
 #define CHUNK (64 * 1024)
 
-const char *test_cert_path(const char *file)
+void test_pki(struct test_pki *pki)
 {
-	static __thread char path[PATH_MAX];
 	const char *dir = getenv("KTLSD_TEST_CERTS");
 
-	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "build/test-certs",
-		 file);
-	return path;
+	if (!dir)
+		dir = "build/test-certs";
+	snprintf(pki->ca, sizeof(pki->ca), "%s/ca.pem", dir);
+	snprintf(pki->cert, sizeof(pki->cert), "%s/server.pem", dir);
+	snprintf(pki->key, sizeof(pki->key), "%s/server.key", dir);
 }
 
 int tcp_pair(int *client_fd, int *server_fd)
@@ -86,16 +87,14 @@ int ktls_probe(void)
 int test_ctx(enum ktls_role role, struct ktls_ctx **ctx)
 {
 	struct ktls_config config = { .role = role };
-	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+	struct test_pki pki;
 
-	snprintf(cert, sizeof(cert), "%s", test_cert_path("server.pem"));
-	snprintf(key, sizeof(key), "%s", test_cert_path("server.key"));
-	snprintf(ca, sizeof(ca), "%s", test_cert_path("ca.pem"));
+	test_pki(&pki);
 	if (role == KTLS_ROLE_SERVER) {
-		config.cert_file = cert;
-		config.key_file = key;
+		config.cert_file = pki.cert;
+		config.key_file = pki.key;
 	} else {
-		config.ca_file = ca;
+		config.ca_file = pki.ca;
 		config.server_name = "localhost";
 	}
 	return ktls_ctx_new(&config, ctx);

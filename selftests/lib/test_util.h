@@ -3,6 +3,7 @@
 #ifndef KTLSD_TEST_UTIL_H
 #define KTLSD_TEST_UTIL_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,8 +14,14 @@
 #define DIGEST_LEN 32
 #define MiB (1024 * 1024)
 
-/* The test PKI (selftests/pki): $KTLSD_TEST_CERTS or build/test-certs. */
-const char *test_cert_path(const char *file);
+/* The test PKI (selftests/pki) in $KTLSD_TEST_CERTS or build/test-certs. */
+struct test_pki {
+	char ca[PATH_MAX];	/* the CA that signed the server certificate */
+	char cert[PATH_MAX];	/* server certificate for localhost, 127.0.0.1 */
+	char key[PATH_MAX];
+};
+
+void test_pki(struct test_pki *pki);
 
 /* A connected TCP pair over 127.0.0.1. */
 int tcp_pair(int *client_fd, int *server_fd);

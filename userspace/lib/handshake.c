@@ -265,6 +265,7 @@ int ktls_handshake(struct ktls_ctx *ctx, int fd,
 		   struct ktls_session **out)
 {
 	struct ktls_session *session;
+	uint16_t suite_id;
 	int ret;
 
 	session = calloc(1, sizeof(*session));
@@ -302,8 +303,8 @@ int ktls_handshake(struct ktls_ctx *ctx, int fd,
 	if (ret)
 		goto free_session;
 
-	session->suite = ktls_suite_find(
-		(uint16_t)wolfSSL_get_current_cipher_suite(session->ssl));
+	suite_id = (uint16_t)wolfSSL_get_current_cipher_suite(session->ssl);
+	session->suite = ktls_suite_find(suite_id);
 	if (!session->suite) {
 		ret = ktls_fail(-EPROTO, "negotiated cipher suite %s cannot be offloaded",
 				wolfSSL_get_cipher_name(session->ssl));

@@ -54,21 +54,21 @@ static int hmac3(enum ktls_hash hash, const uint8_t *key, size_t key_len,
 		 const uint8_t *p1, size_t l1, const uint8_t *p2, size_t l2,
 		 const uint8_t *p3, size_t l3, uint8_t *out)
 {
-	Hmac hmac;
+	Hmac mac;
 	int ret;
 
-	if (wc_HmacInit(&hmac, NULL, INVALID_DEVID))
+	if (wc_HmacInit(&mac, NULL, INVALID_DEVID))
 		return -EIO;
-	ret = wc_HmacSetKey(&hmac, wc_hash_type(hash), key, (word32)key_len);
+	ret = wc_HmacSetKey(&mac, wc_hash_type(hash), key, (word32)key_len);
 	if (!ret && l1)
-		ret = wc_HmacUpdate(&hmac, p1, (word32)l1);
+		ret = wc_HmacUpdate(&mac, p1, (word32)l1);
 	if (!ret && l2)
-		ret = wc_HmacUpdate(&hmac, p2, (word32)l2);
+		ret = wc_HmacUpdate(&mac, p2, (word32)l2);
 	if (!ret && l3)
-		ret = wc_HmacUpdate(&hmac, p3, (word32)l3);
+		ret = wc_HmacUpdate(&mac, p3, (word32)l3);
 	if (!ret)
-		ret = wc_HmacFinal(&hmac, out);
-	wc_HmacFree(&hmac);
+		ret = wc_HmacFinal(&mac, out);
+	wc_HmacFree(&mac);
 	return ret ? -EIO : 0;
 }
 
@@ -127,8 +127,10 @@ int ktls_hkdf_expand_label(enum ktls_hash hash, const uint8_t *secret,
 			   const char *label, const uint8_t *context,
 			   size_t context_len, uint8_t *out, size_t out_len)
 {
-	/* struct HkdfLabel { uint16 length; opaque label<7..255>;
-	 * opaque context<0..255>; } */
+	/*
+	 * struct HkdfLabel { uint16 length; opaque label<7..255>;
+	 * opaque context<0..255>; }
+	 */
 	uint8_t info[2 + 1 + MAX_LABEL_LEN + 1 + MAX_CONTEXT_LEN];
 	size_t hash_len = ktls_hash_len(hash);
 	size_t label_len, pos = 0;

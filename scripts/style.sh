@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# checkpatch.pl over our C: kmod/ exactly as the kernel would take it; the
+# userspace code in the same spirit, less what only applies inside the
+# kernel (u8 types, ARRAY_SIZE, __printf) and the camel case of WolfSSL's
+# API. Prints nothing but findings; exits non-zero if there are any.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+KTLSD_CACHE=${KTLSD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktlsd}
+checkpatch=$KTLSD_CACHE/kselftest/checkpatch.pl
+[ -f "$checkpatch" ] || { echo "no $checkpatch: run make deps" >&2; exit 1; }
+
+userspace_ignore=PREFER_KERNEL_TYPES,CAMELCASE,PREFER_DEFINED_ATTRIBUTE_MACRO,ARRAY_SIZE
+userspace_ignore+=,EMBEDDED_FUNCTION_NAME,SPDX_LICENSE_TAG,MACRO_ARG_REUSE
+# Test vectors are long hex strings split across lines on purpose.
+userspace_ignore+=,SPLIT_STRING,MISSING_SPACE
+
+status=0
+run() {
+	perl "$checkpatch" --no-tree --terse --strict --show-types "$@" |
+		grep -v '^total: 0 errors, 0 warnings, 0 checks' || true
+	[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+}
+files() { git ls-files --cached --others --exclude-standard "$@"; }
+
+mapfile -t kernel < <(files 'kmod/*.c' 'kmod/*.h' 'include/uapi/*.h')
+mapfile -t user < <(files 'userspace/*.c' 'userspace/*.h' 'include/ktls/*.h' \
+	'selftests/*.c' 'selftests/*.h')
+[ ${#kernel[@]} -eq 0 ] || run -f "${kernel[@]}"
+[ ${#user[@]} -eq 0 ] || run --ignore "$userspace_ignore" -f "${user[@]}"
+exit $status
