@@ -10,12 +10,18 @@
 #ifndef KTLS_KTLS_H
 #define KTLS_KTLS_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum ktls_role {
 	KTLS_ROLE_CLIENT,
 	KTLS_ROLE_SERVER,
 };
+
+/* Protocol versions, as on the wire. */
+#define KTLS_TLS_1_2 0x0303
+#define KTLS_TLS_1_3 0x0304
 
 struct ktls_config {
 	enum ktls_role role;
@@ -26,8 +32,22 @@ struct ktls_config {
 	 * system bundle.
 	 */
 	const char *ca_file;
-	/* Client: SNI, and the name the server certificate must carry. */
+	/*
+	 * Client: the name the server certificate must carry (a DNS name, also
+	 * sent as SNI, or an IP address, matched against IP SANs).
+	 */
 	const char *server_name;
+	/* Versions to allow; 0 means TLS 1.2 and TLS 1.3 respectively. */
+	uint16_t min_version;
+	uint16_t max_version;
+	/*
+	 * Colon-separated IANA suite names in order of preference, e.g.
+	 * "TLS_AES_256_GCM_SHA384:TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+	 * NULL for every suite kernel TLS can offload. ECDHE only.
+	 */
+	const char *ciphers;
+	/* Colon-separated groups from X25519, P-256, P-384; NULL for all. */
+	const char *groups;
 	/* Whole-handshake deadline; 0 means KTLS_DEFAULT_TIMEOUT_MS. */
 	int handshake_timeout_ms;
 };
@@ -59,9 +79,34 @@ int ktls_handshake(struct ktls_ctx *ctx, int fd,
  */
 int ktls_install(struct ktls_session *session, unsigned int dirs);
 
-/* "TLSv1.3", and the IANA cipher suite name, e.g. "TLS_AES_128_GCM_SHA256". */
+/*
+ * Read application data after the switch (KTLS_RX installed). Alerts and
+ * post-handshake messages are handled here and never returned as data:
+ * returns bytes read, 0 after the peer's close_notify, or -errno:
+ * -ECONNRESET for a fatal alert (ktls_reason() names it) or an EOF without
+ * close_notify, -EBADMSG for a record that failed authentication (the
+ * connection is then closed). A peer's KeyUpdate rekeys the kernel where it
+ * can (Linux 6.14+) and otherwise closes the connection, saying why.
+ * @len must be at least KTLS_RECV_MIN.
+ */
+#define KTLS_RECV_MIN 64
+ssize_t ktls_recv(struct ktls_session *session, void *buf, size_t len);
+
+/* Send close_notify through kernel TLS (KTLS_TX installed). */
+int ktls_close_notify(struct ktls_session *session);
+
+/*
+ * TLS 1.3 KeyUpdate of our sending key (RFC 8446 §4.6.3), asking the peer to
+ * update too if @request_peer. Needs Linux 6.14+ for the kernel rekey.
+ */
+int ktls_update_keys(struct ktls_session *session, bool request_peer);
+
+/* "TLSv1.2" or "TLSv1.3". */
 const char *ktls_session_version(const struct ktls_session *session);
+/* The IANA cipher suite name, e.g. "TLS_AES_128_GCM_SHA256". */
 const char *ktls_session_cipher(const struct ktls_session *session);
+/* The key exchange group: "X25519", "P-256" or "P-384". */
+const char *ktls_session_group(const struct ktls_session *session);
 
 /* Frees the session and wipes its secrets; the socket is left open. */
 void ktls_session_free(struct ktls_session *session);

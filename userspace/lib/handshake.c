@@ -14,23 +14,12 @@
 
 #include "internal.h"
 
-#define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
-
 static pthread_once_t wolfssl_once = PTHREAD_ONCE_INIT;
 static int wolfssl_init_ret;
 
 static void wolfssl_init(void)
 {
 	wolfssl_init_ret = wolfSSL_Init();
-}
-
-/* A file we are told to load must exist and be readable: say which. */
-static int check_readable(const char *what, const char *path)
-{
-	if (access(path, R_OK) == 0)
-		return 0;
-	return ktls_fail(-errno, "cannot read %s %s: %s", what, path,
-			 strerror(errno));
 }
 
 static int load_server_identity(WOLFSSL_CTX *wctx,
@@ -41,10 +30,10 @@ static int load_server_identity(WOLFSSL_CTX *wctx,
 	if (!config->cert_file || !config->key_file)
 		return ktls_fail(-EINVAL,
 				 "a TLS server needs a certificate and a private key");
-	ret = check_readable("certificate file", config->cert_file);
+	ret = ktls_check_readable("certificate file", config->cert_file);
 	if (ret)
 		return ret;
-	ret = check_readable("private key file", config->key_file);
+	ret = ktls_check_readable("private key file", config->key_file);
 	if (ret)
 		return ret;
 	if (wolfSSL_CTX_use_certificate_chain_file(wctx, config->cert_file) !=
@@ -68,32 +57,59 @@ static int load_server_identity(WOLFSSL_CTX *wctx,
 	return 0;
 }
 
-static int load_trust_store(WOLFSSL_CTX *wctx,
-			    const struct ktls_config *config)
+static int set_versions(struct ktls_ctx *ctx, const struct ktls_config *config)
 {
-	const char *ca_file = config->ca_file ? config->ca_file :
-						SYSTEM_CA_BUNDLE;
-	int ret;
+	uint16_t min = config->min_version ? config->min_version : KTLS_TLS_1_2;
+	uint16_t max = config->max_version ? config->max_version : KTLS_TLS_1_3;
 
-	if (!config->server_name)
+	if (min < KTLS_TLS_1_2 || max > KTLS_TLS_1_3 || min > max)
 		return ktls_fail(-EINVAL,
-				 "a TLS client needs the server name to verify its certificate");
-	ret = check_readable("trust store", ca_file);
+				 "TLS versions %#x..%#x: only TLS 1.2 and 1.3 are supported",
+				 min, max);
+	if (wolfSSL_CTX_SetMinVersion(ctx->wolfssl,
+				      min == KTLS_TLS_1_3 ? WOLFSSL_TLSV1_3 :
+							    WOLFSSL_TLSV1_2) !=
+		    WOLFSSL_SUCCESS ||
+	    wolfSSL_CTX_set_max_proto_version(ctx->wolfssl, max) !=
+		    WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "WolfSSL rejected the TLS versions");
+	ctx->min_version = min;
+	ctx->max_version = max;
+	return 0;
+}
+
+/* ECDHE only, and only suites the kernel can take over. */
+static int set_suites_and_groups(struct ktls_ctx *ctx,
+				 const struct ktls_config *config)
+{
+	int group_ids[KTLS_MAX_GROUPS];
+	char list[1024];
+	int ret, n;
+
+	ret = ktls_suites_to_wolfssl(config->ciphers, ctx->min_version,
+				     ctx->max_version, list, sizeof(list));
 	if (ret)
 		return ret;
-	if (wolfSSL_CTX_load_verify_locations(wctx, ca_file, NULL) !=
+	if (wolfSSL_CTX_set_cipher_list(ctx->wolfssl, list) != WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "WolfSSL rejected cipher list %s",
+				 list);
+	n = ktls_groups_parse(config->groups, group_ids, KTLS_MAX_GROUPS);
+	if (n < 0)
+		return n;
+	if (wolfSSL_CTX_set_groups(ctx->wolfssl, group_ids, n) !=
 	    WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL,
-				 "trust store %s holds no PEM certificate",
-				 ca_file);
-	wolfSSL_CTX_set_verify(wctx, WOLFSSL_VERIFY_PEER, NULL);
+		return ktls_fail(-EINVAL, "WolfSSL rejected the groups");
+	/* TLS 1.2 offers its curves in supported_groups too. */
+	for (int i = 0; i < n; i++)
+		if (wolfSSL_CTX_UseSupportedCurve(ctx->wolfssl,
+						  (word16)group_ids[i]) !=
+		    WOLFSSL_SUCCESS)
+			return ktls_fail(-EINVAL, "WolfSSL rejected a group");
 	return 0;
 }
 
 int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 {
-	int groups[] = { WOLFSSL_ECC_X25519 };
-	const struct ktls_suite *suite = ktls_suite_find(0x1301);
 	struct ktls_ctx *ctx;
 	WOLFSSL_METHOD *method;
 	int ret;
@@ -117,31 +133,25 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 		}
 	}
 
-	method = config->role == KTLS_ROLE_SERVER ?
-			 wolfTLSv1_3_server_method() :
-			 wolfTLSv1_3_client_method();
+	method = config->role == KTLS_ROLE_SERVER ? wolfSSLv23_server_method() :
+						    wolfSSLv23_client_method();
 	ctx->wolfssl = method ? wolfSSL_CTX_new(method) : NULL;
 	if (!ctx->wolfssl) {
 		ret = ktls_fail(-ENOMEM, "cannot create a WolfSSL context");
 		goto free_name;
 	}
-
-	/* ECDHE only, and only a suite the kernel can take over. */
-	if (wolfSSL_CTX_set_cipher_list(ctx->wolfssl, suite->wolfssl_name) !=
-		    WOLFSSL_SUCCESS ||
-	    wolfSSL_CTX_set_groups(ctx->wolfssl, groups, 1) !=
-		    WOLFSSL_SUCCESS) {
-		ret = ktls_fail(-EINVAL, "WolfSSL rejected %s with X25519",
-				suite->name);
+	ret = set_versions(ctx, config);
+	if (!ret)
+		ret = set_suites_and_groups(ctx, config);
+	if (ret)
 		goto free_wolfssl;
-	}
 	wolfSSL_CTX_SetIORecv(ctx->wolfssl, ktls_record_io_recv);
 	wolfSSL_CTX_SetIOSend(ctx->wolfssl, ktls_record_io_send);
 
 	if (config->role == KTLS_ROLE_SERVER)
 		ret = load_server_identity(ctx->wolfssl, config);
 	else
-		ret = load_trust_store(ctx->wolfssl, config);
+		ret = ktls_verify_setup(ctx->wolfssl, config);
 	if (ret)
 		goto free_wolfssl;
 
@@ -219,24 +229,10 @@ static int wait_socket(struct ktls_session *session, short events,
 	return 0;
 }
 
-static int handshake_error(struct ktls_session *session, int ret)
+static int run_handshake(struct ktls_session *session,
+			 const struct ktls_ctx *ctx)
 {
-	char msg[WOLFSSL_MAX_ERROR_SZ];
-	int err = wolfSSL_get_error(session->ssl, ret);
-	int io_errno = session->rio.last_errno;
-
-	if (session->rio.peer_closed)
-		return ktls_fail(-ECONNRESET,
-				 "TLS handshake failed: the peer closed the connection");
-	if (io_errno && io_errno != EAGAIN)
-		return ktls_fail(-io_errno, "TLS handshake failed: %s",
-				 strerror(io_errno));
-	wolfSSL_ERR_error_string_n((unsigned long)err, msg, sizeof(msg));
-	return ktls_fail(-ECONNABORTED, "TLS handshake failed: %s", msg);
-}
-
-static int run_handshake(struct ktls_session *session, int timeout_ms)
-{
+	int timeout_ms = ctx->timeout_ms;
 	int64_t deadline = now_ms() + timeout_ms;
 	int ret, err;
 
@@ -255,7 +251,8 @@ static int run_handshake(struct ktls_session *session, int timeout_ms)
 		else if (err == WOLFSSL_ERROR_WANT_WRITE)
 			ret = wait_socket(session, POLLOUT, deadline, timeout_ms);
 		else
-			return handshake_error(session, ret);
+			return ktls_handshake_failure(session, ret,
+						      ctx->server_name);
 		if (ret)
 			return ret;
 	}
@@ -287,19 +284,13 @@ int ktls_handshake(struct ktls_ctx *ctx, int fd,
 		ret = ktls_fail(-EIO, "cannot set WolfSSL's secret callback");
 		goto free_session;
 	}
-	if (ctx->role == KTLS_ROLE_CLIENT &&
-	    (wolfSSL_UseSNI(session->ssl, WOLFSSL_SNI_HOST_NAME,
-			    ctx->server_name,
-			    (unsigned short)strlen(ctx->server_name)) !=
-		     WOLFSSL_SUCCESS ||
-	     wolfSSL_check_domain_name(session->ssl, ctx->server_name) !=
-		     WOLFSSL_SUCCESS)) {
-		ret = ktls_fail(-EINVAL, "cannot use server name %s",
-				ctx->server_name);
-		goto free_session;
+	if (ctx->role == KTLS_ROLE_CLIENT) {
+		ret = ktls_verify_name(session->ssl, ctx->server_name);
+		if (ret)
+			goto free_session;
 	}
 
-	ret = run_handshake(session, ctx->timeout_ms);
+	ret = run_handshake(session, ctx);
 	if (ret)
 		goto free_session;
 
@@ -310,7 +301,9 @@ int ktls_handshake(struct ktls_ctx *ctx, int fd,
 				wolfSSL_get_cipher_name(session->ssl));
 		goto free_session;
 	}
-	if (!session->client_traffic.len || !session->server_traffic.len) {
+	session->version = (uint16_t)wolfSSL_version(session->ssl);
+	if (session->version == KTLS_TLS_1_3 &&
+	    (!session->client_traffic.len || !session->server_traffic.len)) {
 		ret = ktls_fail(-EPROTO,
 				"WolfSSL did not report the traffic secrets");
 		goto free_session;
@@ -325,13 +318,17 @@ free_session:
 
 const char *ktls_session_version(const struct ktls_session *session)
 {
-	return wolfSSL_version(session->ssl) == TLS1_3_VERSION ? "TLSv1.3" :
-								   "unknown";
+	return session->version == KTLS_TLS_1_3 ? "TLSv1.3" : "TLSv1.2";
 }
 
 const char *ktls_session_cipher(const struct ktls_session *session)
 {
 	return session->suite->name;
+}
+
+const char *ktls_session_group(const struct ktls_session *session)
+{
+	return ktls_group_name(wolfSSL_get_curve_name(session->ssl));
 }
 
 void ktls_session_free(struct ktls_session *session)

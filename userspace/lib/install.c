@@ -17,7 +17,8 @@
 #define SOL_TLS 282
 #endif
 
-#define TLS13_IV_LEN 12
+/* TLS 1.3 IVs and TLS 1.2 ChaCha20 nonces; GCM/CCM salt + explicit part */
+#define NONCE_LEN 12
 
 union crypto_info {
 	struct tls_crypto_info info;
@@ -125,45 +126,84 @@ static int setsockopt_error(struct ktls_session *session, unsigned int dir,
 	}
 }
 
-static int install_dir(struct ktls_session *session, unsigned int dir)
+/*
+ * The key and the 12-byte nonce base of one direction. TLS 1.3: expanded
+ * from the traffic secret by our key schedule. TLS 1.2: WolfSSL's key block
+ * (for AES-GCM the base is the 4-byte implicit salt; the rest is explicit).
+ */
+static int direction_keys(struct ktls_session *session, bool client_writes,
+			  uint8_t *key, uint8_t iv[NONCE_LEN])
+{
+	const struct ktls_suite *suite = session->suite;
+	const struct ktls_secret *secret;
+	const unsigned char *wkey, *wiv;
+	size_t implicit_len;
+
+	if (session->version == KTLS_TLS_1_3) {
+		secret = client_writes ? &session->client_traffic :
+					 &session->server_traffic;
+		return ktls_traffic_key_iv(suite->hash, secret->bytes, key,
+					   suite->key_len, iv, NONCE_LEN);
+	}
+
+	wkey = client_writes ? wolfSSL_GetClientWriteKey(session->ssl) :
+			       wolfSSL_GetServerWriteKey(session->ssl);
+	wiv = client_writes ? wolfSSL_GetClientWriteIV(session->ssl) :
+			      wolfSSL_GetServerWriteIV(session->ssl);
+	implicit_len = suite->salt_len ? suite->salt_len : NONCE_LEN;
+	if (!wkey || !wiv ||
+	    wolfSSL_GetKeySize(session->ssl) != suite->key_len ||
+	    wolfSSL_GetIVSize(session->ssl) != (int)implicit_len)
+		return ktls_fail(-EIO, "WolfSSL did not report the %s key block",
+				 suite->name);
+	memcpy(key, wkey, suite->key_len);
+	memset(iv, 0, NONCE_LEN);
+	memcpy(iv, wiv, implicit_len);
+	return 0;
+}
+
+/* Give the kernel @dir's key, with @seq the next record sequence number. */
+static int install_dir(struct ktls_session *session, unsigned int dir,
+		       uint64_t seq)
 {
 	const struct ktls_suite *suite = session->suite;
 	bool client_writes = (dir == KTLS_TX) ==
 			     (session->role == KTLS_ROLE_CLIENT);
-	const struct ktls_secret *secret = client_writes ?
-		&session->client_traffic : &session->server_traffic;
 	struct crypto_info_fields f;
-	uint8_t key[32], iv[TLS13_IV_LEN];
+	uint8_t key[32], iv[NONCE_LEN], seq_be[8];
 	union crypto_info ci;
-	uint64_t seq = 0;
 	int ret;
 
-	ret = sequence_number(session, dir, &seq);
-	if (ret)
-		return ret;
 	memset(&ci, 0, sizeof(ci));
 	ret = fields_of(&ci, suite->kernel_cipher, &f);
 	if (ret || suite->key_len > sizeof(key) ||
-	    suite->salt_len + suite->iv_len != TLS13_IV_LEN)
+	    suite->salt_len + suite->iv_len != NONCE_LEN)
 		return ktls_fail(-EOPNOTSUPP, "no kernel TLS layout for %s",
 				 suite->name);
 
-	ret = ktls_traffic_key_iv(suite->hash, secret->bytes, key,
-				  suite->key_len, iv, TLS13_IV_LEN);
+	ret = direction_keys(session, client_writes, key, iv);
 	if (ret) {
-		ktls_fail(ret, "deriving the %s traffic key failed",
-			  client_writes ? "client" : "server");
+		ktls_fail(ret, "deriving the %s write key for %s failed",
+			  client_writes ? "client" : "server", suite->name);
 		goto wipe;
 	}
+	for (int i = 0; i < 8; i++)
+		seq_be[i] = (uint8_t)(seq >> (56 - 8 * i));
 
-	/* The kernel builds the nonce as salt || iv, XORed with rec_seq. */
-	ci.info.version = TLS_1_3_VERSION;
+	ci.info.version = session->version;
 	ci.info.cipher_type = suite->kernel_cipher;
 	memcpy(f.key, key, suite->key_len);
 	memcpy(f.salt, iv, suite->salt_len);
-	memcpy(f.iv, iv + suite->salt_len, suite->iv_len);
-	for (int i = 0; i < 8; i++)
-		f.rec_seq[i] = (uint8_t)(seq >> (56 - 8 * i));
+	memcpy(f.rec_seq, seq_be, sizeof(seq_be));
+	/*
+	 * TLS 1.3 and ChaCha20: nonce = (salt || iv) XOR seq. TLS 1.2 GCM/CCM:
+	 * iv is the explicit nonce of the next record, which only has to be
+	 * unique per key: the sequence number is.
+	 */
+	if (session->version == KTLS_TLS_1_2 && suite->salt_len)
+		memcpy(f.iv, seq_be, suite->iv_len);
+	else
+		memcpy(f.iv, iv + suite->salt_len, suite->iv_len);
 
 	if (setsockopt(session->fd, SOL_TLS, dir == KTLS_TX ? TLS_TX : TLS_RX,
 		       &ci, f.size) < 0)
@@ -200,12 +240,86 @@ int ktls_install(struct ktls_session *session, unsigned int dirs)
 	ret = attach_ulp(session);
 	if (ret)
 		return ret;
-	if (dirs & KTLS_TX) {
-		ret = install_dir(session, KTLS_TX);
+	for (unsigned int dir = KTLS_TX; dir <= KTLS_RX; dir <<= 1) {
+		uint64_t seq = 0;
+
+		if (!(dirs & dir))
+			continue;
+		ret = sequence_number(session, dir, &seq);
+		if (!ret)
+			ret = install_dir(session, dir, seq);
 		if (ret)
 			return ret;
 	}
-	if (dirs & KTLS_RX)
-		return install_dir(session, KTLS_RX);
 	return 0;
+}
+
+/* RFC 8446 §7.2: application_traffic_secret_N+1. */
+static int next_secret(struct ktls_session *session, bool client_writes)
+{
+	struct ktls_secret *secret = client_writes ?
+		&session->client_traffic : &session->server_traffic;
+	uint8_t next[KTLS_MAX_HASH_LEN];
+	int ret;
+
+	ret = ktls_hkdf_expand_label(session->suite->hash, secret->bytes,
+				     "traffic upd", NULL, 0, next,
+				     secret->len);
+	if (!ret)
+		memcpy(secret->bytes, next, secret->len);
+	explicit_bzero(next, sizeof(next));
+	return ret;
+}
+
+static int rekey(struct ktls_session *session, unsigned int dir)
+{
+	bool client_writes = (dir == KTLS_TX) ==
+			     (session->role == KTLS_ROLE_CLIENT);
+	int ret;
+
+	ret = next_secret(session, client_writes);
+	if (ret)
+		return ktls_fail(ret, "deriving the updated traffic secret failed");
+	session->installed &= ~dir;
+	ret = install_dir(session, dir, 0);
+	if (ret == -EBUSY)
+		return ktls_fail(-EKEYREJECTED,
+				 "this kernel cannot rekey kernel TLS (KeyUpdate needs Linux 6.14 or later)");
+	return ret;
+}
+
+#define HS_KEY_UPDATE 24
+#define RECORD_HANDSHAKE 22
+
+int ktls_update_keys(struct ktls_session *session, bool request_peer)
+{
+	const uint8_t msg[] = { HS_KEY_UPDATE, 0, 0, 1, request_peer };
+	int ret;
+
+	if (session->version != KTLS_TLS_1_3 ||
+	    !(session->installed & KTLS_TX))
+		return ktls_fail(-EINVAL,
+				 "KeyUpdate needs TLS 1.3 and kernel TLS TX");
+	/* The KeyUpdate itself goes out under the old key. */
+	ret = ktls_send_record(session, RECORD_HANDSHAKE, msg, sizeof(msg));
+	if (ret)
+		return ktls_fail(ret, "sending KeyUpdate: %s", strerror(-ret));
+	return rekey(session, KTLS_TX);
+}
+
+int ktls_peer_key_update(struct ktls_session *session, uint8_t request_update)
+{
+	int ret;
+
+	if (session->version != KTLS_TLS_1_3 || request_update > 1)
+		ret = ktls_fail(-EPROTO, "unexpected KeyUpdate");
+	else
+		ret = rekey(session, KTLS_RX);
+	if (!ret && request_update)
+		ret = ktls_update_keys(session, false);
+	if (ret) {
+		session->rx_closed = true;
+		shutdown(session->fd, SHUT_RDWR);
+	}
+	return ret;
 }

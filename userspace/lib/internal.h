@@ -39,6 +39,7 @@ struct ktls_suite {
 	uint16_t iana;
 	const char *name;	/* IANA name */
 	const char *wolfssl_name;
+	uint16_t version;	/* TLS_1_2_VERSION or TLS_1_3_VERSION */
 	enum ktls_hash hash;
 	uint16_t kernel_cipher;	/* TLS_CIPHER_* */
 	const char *kernel_aead;	/* crypto API algorithm the kernel loads */
@@ -48,12 +49,22 @@ struct ktls_suite {
 };
 
 const struct ktls_suite *ktls_suite_find(uint16_t iana);
+/* @names (colon-separated IANA names, NULL for all) as a WolfSSL list. */
+int ktls_suites_to_wolfssl(const char *names, uint16_t min_version,
+			   uint16_t max_version, char *out, size_t out_len);
+/* @names ("X25519:P-256", NULL for all) to WolfSSL ids; count or -errno. */
+int ktls_groups_parse(const char *names, int *ids, int max_ids);
+/* Our name for the group WolfSSL reports. */
+const char *ktls_group_name(const char *wolfssl_name);
+
+#define KTLS_MAX_GROUPS 8
 
 struct ktls_ctx {
 	WOLFSSL_CTX *wolfssl;
 	enum ktls_role role;
 	char *server_name;
 	int timeout_ms;
+	uint16_t min_version, max_version;
 };
 
 struct ktls_secret {
@@ -70,9 +81,26 @@ struct ktls_session {
 	struct ktls_secret client_traffic;
 	struct ktls_secret server_traffic;
 	const struct ktls_suite *suite;
+	uint16_t version;	/* KTLS_TLS_1_2 or KTLS_TLS_1_3 */
 	bool ulp_attached;
 	unsigned int installed;	/* KTLS_TX | KTLS_RX */
+	/* after the switch (records.c) */
+	bool rx_closed;		/* close_notify, fatal alert or error seen */
+	unsigned int tickets_after_switch;
 };
+
+/* records.c: non-data records after the switch */
+int ktls_send_record(struct ktls_session *session, uint8_t type,
+		     const void *data, size_t len);
+int ktls_peer_key_update(struct ktls_session *session, uint8_t request_update);
+
+/* verify.c: trust, names, and why a handshake failed */
+int ktls_check_readable(const char *what, const char *path);
+int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config);
+int ktls_verify_name(WOLFSSL *ssl, const char *name);
+int ktls_handshake_failure(struct ktls_session *session, int ret,
+			   const char *peer_name);
+const char *ktls_alert_name(int code);
 
 int ktls_fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

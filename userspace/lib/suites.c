@@ -1,63 +1,190 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The cipher suites ktlsd negotiates: only those the kernel can take over,
- * with the kernel's name for the cipher and the sizes of its crypto_info.
+ * What ktlsd negotiates: only cipher suites the kernel can take over (with
+ * the kernel's name for each cipher and the sizes of its crypto_info), and
+ * only ECDHE groups. Configuration strings are checked against these tables,
+ * so a suite kTLS cannot offload is never offered.
  */
+#include <errno.h>
 #include <linux/tls.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 
+#define TLS12 TLS_1_2_VERSION
+#define TLS13 TLS_1_3_VERSION
+
+#define AES_GCM_128 \
+	.kernel_cipher = TLS_CIPHER_AES_GCM_128, .kernel_aead = "gcm(aes)", \
+	.key_len = TLS_CIPHER_AES_GCM_128_KEY_SIZE, \
+	.salt_len = TLS_CIPHER_AES_GCM_128_SALT_SIZE, \
+	.iv_len = TLS_CIPHER_AES_GCM_128_IV_SIZE
+#define AES_GCM_256 \
+	.kernel_cipher = TLS_CIPHER_AES_GCM_256, .kernel_aead = "gcm(aes)", \
+	.key_len = TLS_CIPHER_AES_GCM_256_KEY_SIZE, \
+	.salt_len = TLS_CIPHER_AES_GCM_256_SALT_SIZE, \
+	.iv_len = TLS_CIPHER_AES_GCM_256_IV_SIZE
+#define AES_CCM_128 \
+	.kernel_cipher = TLS_CIPHER_AES_CCM_128, .kernel_aead = "ccm(aes)", \
+	.key_len = TLS_CIPHER_AES_CCM_128_KEY_SIZE, \
+	.salt_len = TLS_CIPHER_AES_CCM_128_SALT_SIZE, \
+	.iv_len = TLS_CIPHER_AES_CCM_128_IV_SIZE
+#define CHACHA20_POLY1305 \
+	.kernel_cipher = TLS_CIPHER_CHACHA20_POLY1305, \
+	.kernel_aead = "rfc7539(chacha20,poly1305)", \
+	.key_len = TLS_CIPHER_CHACHA20_POLY1305_KEY_SIZE, \
+	.salt_len = TLS_CIPHER_CHACHA20_POLY1305_SALT_SIZE, \
+	.iv_len = TLS_CIPHER_CHACHA20_POLY1305_IV_SIZE
+
+/* In order of preference. */
 static const struct ktls_suite suites[] = {
-	{
-		.iana = 0x1301,
-		.name = "TLS_AES_128_GCM_SHA256",
-		.wolfssl_name = "TLS13-AES128-GCM-SHA256",
-		.hash = KTLS_HASH_SHA256,
-		.kernel_cipher = TLS_CIPHER_AES_GCM_128,
-		.kernel_aead = "gcm(aes)",
-		.key_len = TLS_CIPHER_AES_GCM_128_KEY_SIZE,
-		.salt_len = TLS_CIPHER_AES_GCM_128_SALT_SIZE,
-		.iv_len = TLS_CIPHER_AES_GCM_128_IV_SIZE,
-	},
-	{
-		.iana = 0x1302,
-		.name = "TLS_AES_256_GCM_SHA384",
-		.wolfssl_name = "TLS13-AES256-GCM-SHA384",
-		.hash = KTLS_HASH_SHA384,
-		.kernel_cipher = TLS_CIPHER_AES_GCM_256,
-		.kernel_aead = "gcm(aes)",
-		.key_len = TLS_CIPHER_AES_GCM_256_KEY_SIZE,
-		.salt_len = TLS_CIPHER_AES_GCM_256_SALT_SIZE,
-		.iv_len = TLS_CIPHER_AES_GCM_256_IV_SIZE,
-	},
-	{
-		.iana = 0x1303,
-		.name = "TLS_CHACHA20_POLY1305_SHA256",
-		.wolfssl_name = "TLS13-CHACHA20-POLY1305-SHA256",
-		.hash = KTLS_HASH_SHA256,
-		.kernel_cipher = TLS_CIPHER_CHACHA20_POLY1305,
-		.kernel_aead = "rfc7539(chacha20,poly1305)",
-		.key_len = TLS_CIPHER_CHACHA20_POLY1305_KEY_SIZE,
-		.salt_len = TLS_CIPHER_CHACHA20_POLY1305_SALT_SIZE,
-		.iv_len = TLS_CIPHER_CHACHA20_POLY1305_IV_SIZE,
-	},
-	{
-		.iana = 0x1304,
-		.name = "TLS_AES_128_CCM_SHA256",
-		.wolfssl_name = "TLS13-AES128-CCM-SHA256",
-		.hash = KTLS_HASH_SHA256,
-		.kernel_cipher = TLS_CIPHER_AES_CCM_128,
-		.kernel_aead = "ccm(aes)",
-		.key_len = TLS_CIPHER_AES_CCM_128_KEY_SIZE,
-		.salt_len = TLS_CIPHER_AES_CCM_128_SALT_SIZE,
-		.iv_len = TLS_CIPHER_AES_CCM_128_IV_SIZE,
-	},
+	{ 0x1301, "TLS_AES_128_GCM_SHA256", "TLS13-AES128-GCM-SHA256", TLS13,
+	  KTLS_HASH_SHA256, AES_GCM_128 },
+	{ 0x1302, "TLS_AES_256_GCM_SHA384", "TLS13-AES256-GCM-SHA384", TLS13,
+	  KTLS_HASH_SHA384, AES_GCM_256 },
+	{ 0x1303, "TLS_CHACHA20_POLY1305_SHA256",
+	  "TLS13-CHACHA20-POLY1305-SHA256", TLS13, KTLS_HASH_SHA256,
+	  CHACHA20_POLY1305 },
+	{ 0x1304, "TLS_AES_128_CCM_SHA256", "TLS13-AES128-CCM-SHA256", TLS13,
+	  KTLS_HASH_SHA256, AES_CCM_128 },
+	{ 0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+	  "ECDHE-ECDSA-AES128-GCM-SHA256", TLS12, KTLS_HASH_SHA256,
+	  AES_GCM_128 },
+	{ 0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+	  "ECDHE-ECDSA-AES256-GCM-SHA384", TLS12, KTLS_HASH_SHA384,
+	  AES_GCM_256 },
+	{ 0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+	  "ECDHE-ECDSA-CHACHA20-POLY1305", TLS12, KTLS_HASH_SHA256,
+	  CHACHA20_POLY1305 },
+	{ 0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+	  "ECDHE-RSA-AES128-GCM-SHA256", TLS12, KTLS_HASH_SHA256,
+	  AES_GCM_128 },
+	{ 0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+	  "ECDHE-RSA-AES256-GCM-SHA384", TLS12, KTLS_HASH_SHA384,
+	  AES_GCM_256 },
+	{ 0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+	  "ECDHE-RSA-CHACHA20-POLY1305", TLS12, KTLS_HASH_SHA256,
+	  CHACHA20_POLY1305 },
 };
+
+#define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
+
+static const struct ktls_group {
+	const char *name;
+	int wolfssl_id;
+	const char *wolfssl_name;	/* as wolfSSL_get_curve_name() says it */
+} groups[] = {
+	{ "X25519", WOLFSSL_ECC_X25519, "X25519" },
+	{ "P-256", WOLFSSL_ECC_SECP256R1, "SECP256R1" },
+	{ "P-384", WOLFSSL_ECC_SECP384R1, "SECP384R1" },
+};
+
+#define NR_GROUPS (sizeof(groups) / sizeof(groups[0]))
 
 const struct ktls_suite *ktls_suite_find(uint16_t iana)
 {
-	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+	for (size_t i = 0; i < NR_SUITES; i++)
 		if (suites[i].iana == iana)
 			return &suites[i];
 	return NULL;
+}
+
+static const struct ktls_suite *suite_by_name(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NR_SUITES; i++)
+		if (strlen(suites[i].name) == len &&
+		    !strncmp(suites[i].name, name, len))
+			return &suites[i];
+	return NULL;
+}
+
+static int append(char *out, size_t out_len, size_t *pos, const char *word)
+{
+	int n = snprintf(out + *pos, out_len - *pos, "%s%s", *pos ? ":" : "",
+			 word);
+
+	if (n < 0 || (size_t)n >= out_len - *pos)
+		return -ENOSPC;
+	*pos += (size_t)n;
+	return 0;
+}
+
+int ktls_suites_to_wolfssl(const char *names, uint16_t min_version,
+			   uint16_t max_version, char *out, size_t out_len)
+{
+	const char *p = names;
+	size_t pos = 0;
+
+	out[0] = '\0';
+	if (!names) {
+		for (size_t i = 0; i < NR_SUITES; i++) {
+			if (suites[i].version < min_version ||
+			    suites[i].version > max_version)
+				continue;
+			if (append(out, out_len, &pos, suites[i].wolfssl_name))
+				return ktls_fail(-ENOSPC, "cipher list too long");
+		}
+		return 0;
+	}
+	while (*p) {
+		size_t len = strcspn(p, ":");
+		const struct ktls_suite *suite = suite_by_name(p, len);
+
+		if (!suite)
+			return ktls_fail(-EINVAL,
+					 "cipher suite '%.*s' is unknown or cannot be offloaded to kernel TLS",
+					 (int)len, p);
+		if (suite->version >= min_version &&
+		    suite->version <= max_version &&
+		    append(out, out_len, &pos, suite->wolfssl_name))
+			return ktls_fail(-ENOSPC, "cipher list too long");
+		p += len;
+		if (*p)
+			p++;
+	}
+	if (!pos)
+		return ktls_fail(-EINVAL,
+				 "no cipher suite in '%s' is usable with the configured TLS versions",
+				 names);
+	return 0;
+}
+
+int ktls_groups_parse(const char *names, int *ids, int max_ids)
+{
+	const char *p = names ? names : "X25519:P-256:P-384";
+	int n = 0;
+
+	while (*p) {
+		size_t len = strcspn(p, ":");
+		size_t i;
+
+		for (i = 0; i < NR_GROUPS; i++)
+			if (strlen(groups[i].name) == len &&
+			    !strncmp(groups[i].name, p, len))
+				break;
+		if (i == NR_GROUPS)
+			return ktls_fail(-EINVAL,
+					 "group '%.*s' is not supported (use X25519, P-256 or P-384)",
+					 (int)len, p);
+		if (n == max_ids)
+			return ktls_fail(-EINVAL, "too many groups");
+		ids[n++] = groups[i].wolfssl_id;
+		p += len;
+		if (*p)
+			p++;
+	}
+	if (!n)
+		return ktls_fail(-EINVAL, "no group configured");
+	return n;
+}
+
+const char *ktls_group_name(const char *wolfssl_name)
+{
+	if (!wolfssl_name)
+		return "none";
+	for (size_t i = 0; i < NR_GROUPS; i++)
+		if (!strcmp(groups[i].wolfssl_name, wolfssl_name))
+			return groups[i].name;
+	return wolfssl_name;
 }

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * After the switch: the kernel decrypts every record, and hands non-data
+ * records (alerts, post-handshake messages) to userspace with a
+ * TLS_GET_RECORD_TYPE cmsg. Here they are read, acted on, and never passed
+ * off as application data; alerts go out with TLS_SET_RECORD_TYPE.
+ */
+#include <errno.h>
+#include <linux/tls.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "internal.h"
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+
+#define RECORD_ALERT 21
+#define RECORD_HANDSHAKE 22
+#define RECORD_DATA 23
+
+#define ALERT_WARNING 1
+#define ALERT_FATAL 2
+#define ALERT_CLOSE_NOTIFY 0
+#define ALERT_BAD_RECORD_MAC 20
+#define ALERT_UNEXPECTED_MESSAGE 10
+
+#define HS_HELLO_REQUEST 0
+#define HS_NEW_SESSION_TICKET 4
+#define HS_KEY_UPDATE 24
+#define HS_HEADER_LEN 4
+
+#define BAD_RECORD_REASON \
+	"a record failed authentication (tampered or corrupted); connection closed"
+
+/* One record, or part of one, and its type. */
+static ssize_t recv_record(struct ktls_session *session, void *buf,
+			   size_t len, uint8_t *type)
+{
+	char control[CMSG_SPACE(sizeof(uint8_t))];
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	do {
+		n = recvmsg(session->fd, &msg, 0);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	*type = RECORD_DATA;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (cmsg && cmsg->cmsg_level == SOL_TLS &&
+	    cmsg->cmsg_type == TLS_GET_RECORD_TYPE)
+		*type = *(uint8_t *)CMSG_DATA(cmsg);
+	return n;
+}
+
+int ktls_send_record(struct ktls_session *session, uint8_t type,
+		     const void *data, size_t len)
+{
+	char control[CMSG_SPACE(sizeof(uint8_t))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	ssize_t n;
+
+	cmsg->cmsg_level = SOL_TLS;
+	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(uint8_t));
+	*(uint8_t *)CMSG_DATA(cmsg) = type;
+	do {
+		n = sendmsg(session->fd, &msg, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+static int send_alert(struct ktls_session *session, uint8_t level,
+		      uint8_t description)
+{
+	uint8_t alert[2] = { level, description };
+
+	if (!(session->installed & KTLS_TX))
+		return ktls_fail(-EINVAL, "kernel TLS TX is not installed");
+	return ktls_send_record(session, RECORD_ALERT, alert, sizeof(alert));
+}
+
+int ktls_close_notify(struct ktls_session *session)
+{
+	int ret = send_alert(session, ALERT_WARNING, ALERT_CLOSE_NOTIFY);
+
+	if (ret)
+		return ktls_fail(ret, "sending close_notify: %s",
+				 strerror(-ret));
+	return 0;
+}
+
+/* Something the kernel cannot recover from: tell the peer, then close. */
+static int fatal(struct ktls_session *session, uint8_t alert, int err)
+{
+	if (session->installed & KTLS_TX)
+		send_alert(session, ALERT_FATAL, alert);
+	shutdown(session->fd, SHUT_RDWR);
+	session->rx_closed = true;
+	return err;
+}
+
+static int alert_record(struct ktls_session *session, const uint8_t *rec,
+			ssize_t len)
+{
+	if (len != 2)
+		return fatal(session, ALERT_UNEXPECTED_MESSAGE,
+			     ktls_fail(-EPROTO, "malformed alert record"));
+	if (rec[1] == ALERT_CLOSE_NOTIFY) {
+		session->rx_closed = true;
+		return 1;
+	}
+	/* TLS 1.3 makes every other alert fatal; 1.2 by its level. */
+	if (session->version == KTLS_TLS_1_2 && rec[0] == ALERT_WARNING)
+		return 0;
+	session->rx_closed = true;
+	shutdown(session->fd, SHUT_RDWR);
+	return ktls_fail(-ECONNRESET, "the peer sent fatal alert %s (%d)",
+			 ktls_alert_name(rec[1]), rec[1]);
+}
+
+/*
+ * Read the rest of a handshake message whose first @have bytes are in
+ * @msg, into @msg up to @cap bytes; the remainder is read and dropped.
+ */
+static int finish_message(struct ktls_session *session, uint8_t *msg,
+			  size_t have, size_t cap, size_t *total)
+{
+	uint8_t scratch[512];
+	uint8_t type;
+
+	if (have < HS_HEADER_LEN)
+		return -EPROTO;
+	*total = HS_HEADER_LEN + ((size_t)msg[1] << 16 | (size_t)msg[2] << 8 |
+				  msg[3]);
+	while (have < *total) {
+		uint8_t *dst = have < cap ? msg + have : scratch;
+		size_t room = have < cap ? cap - have : sizeof(scratch);
+		ssize_t n;
+
+		if (room > *total - have)
+			room = *total - have;
+		n = recv_record(session, dst, room, &type);
+		if (n <= 0 || type != RECORD_HANDSHAKE)
+			return -EPROTO;
+		have += (size_t)n;
+	}
+	return 0;
+}
+
+static int handshake_record(struct ktls_session *session, uint8_t *rec,
+			    ssize_t len, size_t cap)
+{
+	size_t total;
+	int ret;
+
+	ret = finish_message(session, rec, (size_t)len, cap, &total);
+	if (ret)
+		return fatal(session, ALERT_UNEXPECTED_MESSAGE,
+			     ktls_fail(-EPROTO,
+				       "malformed post-handshake message"));
+	switch (rec[0]) {
+	case HS_NEW_SESSION_TICKET:
+		/* Resumption from tickets after the switch is not kept yet. */
+		session->tickets_after_switch++;
+		return 0;
+	case HS_HELLO_REQUEST:
+		/* TLS 1.2 renegotiation request: we never renegotiate. */
+		return 0;
+	case HS_KEY_UPDATE:
+		if (total != HS_HEADER_LEN + 1 || (size_t)len < total)
+			return fatal(session, ALERT_UNEXPECTED_MESSAGE,
+				     ktls_fail(-EPROTO, "malformed KeyUpdate"));
+		return ktls_peer_key_update(session, rec[HS_HEADER_LEN]);
+	}
+	return fatal(session, ALERT_UNEXPECTED_MESSAGE,
+		     ktls_fail(-EPROTO,
+			       "unexpected post-handshake message type %d",
+			       rec[0]));
+}
+
+ssize_t ktls_recv(struct ktls_session *session, void *buf, size_t len)
+{
+	uint8_t type;
+	ssize_t n;
+	int ret;
+
+	if (!(session->installed & KTLS_RX))
+		return ktls_fail(-EINVAL, "kernel TLS RX is not installed");
+	if (len < KTLS_RECV_MIN)
+		return ktls_fail(-EINVAL,
+				 "ktls_recv needs a buffer of at least %d bytes",
+				 KTLS_RECV_MIN);
+	while (!session->rx_closed) {
+		n = recv_record(session, buf, len, &type);
+		if (n == -EBADMSG) {
+			ret = ktls_fail(-EBADMSG, BAD_RECORD_REASON);
+			return fatal(session, ALERT_BAD_RECORD_MAC, ret);
+		}
+		if (n < 0)
+			return ktls_fail((int)n, "reading from kernel TLS: %s",
+					 strerror((int)-n));
+		if (n == 0) {
+			session->rx_closed = true;
+			return ktls_fail(-ECONNRESET,
+					 "the peer closed the connection without close_notify (the data may be truncated)");
+		}
+		if (type == RECORD_DATA)
+			return n;
+		if (type == RECORD_ALERT)
+			ret = alert_record(session, buf, n);
+		else if (type == RECORD_HANDSHAKE)
+			ret = handshake_record(session, buf, n, len);
+		else
+			ret = fatal(session, ALERT_UNEXPECTED_MESSAGE,
+				    ktls_fail(-EPROTO,
+					      "unexpected record type %d", type));
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Peer verification and why a handshake failed. Certificate errors are
+ * reported in the words people search for: "certificate has expired",
+ * "certificate signed by unknown authority", "certificate name mismatch",
+ * "handshake failure: no shared version or cipher suite".
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+
+#define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+
+#define ALERT_LEVEL_FATAL 2
+#define ALERT_HANDSHAKE_FAILURE 40
+#define ALERT_CERTIFICATE_EXPIRED 45
+#define ALERT_UNKNOWN_CA 48
+#define ALERT_PROTOCOL_VERSION 70
+#define ALERT_INSUFFICIENT_SECURITY 71
+
+#define NO_SHARED "handshake failure: no shared version or cipher suite"
+
+int ktls_check_readable(const char *what, const char *path)
+{
+	if (access(path, R_OK) == 0)
+		return 0;
+	return ktls_fail(-errno, "cannot read %s %s: %s", what, path,
+			 strerror(errno));
+}
+
+int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config)
+{
+	const char *ca_file = config->ca_file ? config->ca_file :
+						SYSTEM_CA_BUNDLE;
+	int ret;
+
+	if (!config->server_name)
+		return ktls_fail(-EINVAL,
+				 "a TLS client needs the server name to verify its certificate");
+	ret = ktls_check_readable("trust store", ca_file);
+	if (ret)
+		return ret;
+	if (wolfSSL_CTX_load_verify_locations(wctx, ca_file, NULL) !=
+	    WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL,
+				 "trust store %s holds no PEM certificate",
+				 ca_file);
+	wolfSSL_CTX_set_verify(wctx, WOLFSSL_VERIFY_PEER, NULL);
+	return 0;
+}
+
+static bool is_ip_address(const char *name)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, name, addr) == 1 ||
+	       inet_pton(AF_INET6, name, addr) == 1;
+}
+
+int ktls_verify_name(WOLFSSL *ssl, const char *name)
+{
+	if (is_ip_address(name)) {
+		/* An IP is matched against IP SANs and never sent as SNI. */
+		if (wolfSSL_X509_VERIFY_PARAM_set1_ip_asc(wolfSSL_get0_param(ssl),
+							  name) !=
+		    WOLFSSL_SUCCESS)
+			return ktls_fail(-EINVAL, "cannot verify against IP %s",
+					 name);
+		return 0;
+	}
+	if (wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, name,
+			   (unsigned short)strlen(name)) != WOLFSSL_SUCCESS ||
+	    wolfSSL_check_domain_name(ssl, name) != WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "cannot use server name %s", name);
+	return 0;
+}
+
+/* The peer told us why it gave up. */
+static int peer_alert(int code, const char *name)
+{
+	switch (code) {
+	case ALERT_PROTOCOL_VERSION:
+	case ALERT_HANDSHAKE_FAILURE:
+	case ALERT_INSUFFICIENT_SECURITY:
+		return ktls_fail(-EPROTONOSUPPORT, NO_SHARED " (the peer sent alert %s)",
+				 name);
+	case ALERT_CERTIFICATE_EXPIRED:
+	case ALERT_UNKNOWN_CA:
+		return ktls_fail(-EKEYREJECTED,
+				 "the peer rejected our certificate (alert %s)",
+				 name);
+	}
+	return ktls_fail(-ECONNABORTED,
+			 "TLS handshake failed: the peer sent fatal alert %s",
+			 name);
+}
+
+int ktls_handshake_failure(struct ktls_session *session, int ret,
+			   const char *peer_name)
+{
+	WOLFSSL *ssl = session->ssl;
+	int err = wolfSSL_get_error(ssl, ret);
+	int io_errno = session->rio.last_errno;
+	WOLFSSL_ALERT_HISTORY alerts;
+	char msg[WOLFSSL_MAX_ERROR_SZ];
+
+	if (wolfSSL_get_alert_history(ssl, &alerts) == WOLFSSL_SUCCESS &&
+	    alerts.last_rx.level == ALERT_LEVEL_FATAL)
+		return peer_alert(alerts.last_rx.code,
+				  ktls_alert_name(alerts.last_rx.code));
+
+	switch (err) {
+	case ASN_AFTER_DATE_E:
+		return ktls_fail(-EKEYREJECTED, "certificate has expired");
+	case ASN_BEFORE_DATE_E:
+		return ktls_fail(-EKEYREJECTED, "certificate is not yet valid");
+	case ASN_NO_SIGNER_E:
+	case ASN_SELF_SIGNED_E:
+		return ktls_fail(-EKEYREJECTED,
+				 "certificate signed by unknown authority");
+	case DOMAIN_NAME_MISMATCH:
+	case IPADDR_MISMATCH:
+		return ktls_fail(-EKEYREJECTED,
+				 "certificate name mismatch: the certificate is not valid for %s",
+				 peer_name ? peer_name : "the requested name");
+	case VERSION_ERROR:
+	case MATCH_SUITE_ERROR:
+		return ktls_fail(-EPROTONOSUPPORT, NO_SHARED);
+	}
+
+	if (session->rio.peer_closed)
+		return ktls_fail(-ECONNRESET,
+				 "TLS handshake failed: the peer closed the connection");
+	if (io_errno && io_errno != EAGAIN)
+		return ktls_fail(-io_errno, "TLS handshake failed: %s",
+				 strerror(io_errno));
+	wolfSSL_ERR_error_string_n((unsigned long)err, msg, sizeof(msg));
+	return ktls_fail(-ECONNABORTED, "TLS handshake failed: %s (%d)", msg,
+			 err);
+}
