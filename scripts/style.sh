@@ -16,9 +16,13 @@ userspace_ignore+=,SPLIT_STRING,MISSING_SPACE
 
 status=0
 run() {
-	perl "$checkpatch" --no-tree --terse --strict --show-types "$@" |
-		grep -v '^total: 0 errors, 0 warnings, 0 checks' || true
-	[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+	local out
+	out=$(perl "$checkpatch" --no-tree --terse --strict --show-types "$@" |
+		grep -v '^total: 0 errors, 0 warnings, 0 checks' || true)
+	if [ -n "$out" ]; then
+		echo "$out"
+		status=1
+	fi
 }
 files() { git ls-files --cached --others --exclude-standard "$@"; }
 

@@ -108,6 +108,9 @@ const char *ktls_session_cipher(const struct ktls_session *session);
 /* The key exchange group: "X25519", "P-256" or "P-384". */
 const char *ktls_session_group(const struct ktls_session *session);
 
+/* The socket the session runs on. */
+int ktls_session_fd(const struct ktls_session *session);
+
 /* Frees the session and wipes its secrets; the socket is left open. */
 void ktls_session_free(struct ktls_session *session);
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "test_util.h"
+#include "test_config.h"
 
 #define NO_TLS_REASON \
 	"kernel TLS unavailable: the tls module is not loaded " \

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "test_util.h"
+#include "test_config.h"
 
 FIXTURE(loopback)
 {

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "test_util.h"
+#include "test_config.h"
 
 static const char *const counters[] = {
 	"TlsCurrTxSw", "TlsCurrRxSw", "TlsTxSw", "TlsRxSw",

@@ -13,7 +13,7 @@
 #include <wolfssl/ssl.h>
 
 #include "kselftest_harness.h"
-#include "test_util.h"
+#include "test_config.h"
 
 #define TRANSFER (16 * MiB)
 #define MAX_RECORD_PAYLOAD 16384

@@ -30,6 +30,13 @@ void test_pki(struct test_pki *pki)
 	snprintf(pki->key, sizeof(pki->key), "%s/server.key", dir);
 }
 
+void test_pki_file(const char *name, char *path, size_t path_len)
+{
+	const char *dir = getenv("KTLSD_TEST_CERTS");
+
+	snprintf(path, path_len, "%s/%s", dir ? dir : "build/test-certs", name);
+}
+
 int tcp_pair(int *client_fd, int *server_fd)
 {
 	struct sockaddr_in addr = {
@@ -81,43 +88,6 @@ int ktls_probe(void)
 									0;
 	close(cfd);
 	close(sfd);
-	return ret;
-}
-
-int test_ctx(enum ktls_role role, struct ktls_ctx **ctx)
-{
-	struct ktls_config config = { .role = role };
-	struct test_pki pki;
-
-	test_pki(&pki);
-	if (role == KTLS_ROLE_SERVER) {
-		config.cert_file = pki.cert;
-		config.key_file = pki.key;
-	} else {
-		config.ca_file = pki.ca;
-		config.server_name = "localhost";
-	}
-	return ktls_ctx_new(&config, ctx);
-}
-
-int test_handshake(enum ktls_role role, int fd, unsigned int dirs,
-		   struct ktls_session **session)
-{
-	struct ktls_ctx *ctx;
-	int ret;
-
-	ret = test_ctx(role, &ctx);
-	if (ret)
-		return ret;
-	ret = ktls_handshake(ctx, fd, session);
-	ktls_ctx_free(ctx);
-	if (ret || !dirs)
-		return ret;
-	ret = ktls_install(*session, dirs);
-	if (ret) {
-		ktls_session_free(*session);
-		*session = NULL;
-	}
 	return ret;
 }
 

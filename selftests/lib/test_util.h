@@ -22,19 +22,14 @@ struct test_pki {
 };
 
 void test_pki(struct test_pki *pki);
+/* @path = the test PKI file @name (e.g. "expired.pem"; make-certs.sh). */
+void test_pki_file(const char *name, char *path, size_t path_len);
 
 /* A connected TCP pair over 127.0.0.1. */
 int tcp_pair(int *client_fd, int *server_fd);
 
 /* 0 if this kernel can attach kernel TLS, -ENOENT if not, else -errno. */
 int ktls_probe(void);
-
-/* A context for @role on the test PKI (server: localhost certificate). */
-int test_ctx(enum ktls_role role, struct ktls_ctx **ctx);
-
-/* Handshake on @fd as @role and install kernel TLS for @dirs (0: none). */
-int test_handshake(enum ktls_role role, int fd, unsigned int dirs,
-		   struct ktls_session **session);
 
 /* How bytes move: plain send/recv on an fd, or a userspace TLS object. */
 struct stream {

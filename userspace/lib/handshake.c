@@ -96,15 +96,15 @@ static int set_suites_and_groups(struct ktls_ctx *ctx,
 	n = ktls_groups_parse(config->groups, group_ids, KTLS_MAX_GROUPS);
 	if (n < 0)
 		return n;
-	if (wolfSSL_CTX_set_groups(ctx->wolfssl, group_ids, n) !=
+	/*
+	 * The curves list (not just set_groups) also disables every other
+	 * curve, which is what restricts a TLS 1.2 server's choice.
+	 */
+	if (wolfSSL_CTX_set1_curves_list(ctx->wolfssl,
+					 config->groups ? config->groups :
+							  KTLS_DEFAULT_GROUPS) !=
 	    WOLFSSL_SUCCESS)
 		return ktls_fail(-EINVAL, "WolfSSL rejected the groups");
-	/* TLS 1.2 offers its curves in supported_groups too. */
-	for (int i = 0; i < n; i++)
-		if (wolfSSL_CTX_UseSupportedCurve(ctx->wolfssl,
-						  (word16)group_ids[i]) !=
-		    WOLFSSL_SUCCESS)
-			return ktls_fail(-EINVAL, "WolfSSL rejected a group");
 	return 0;
 }
 
@@ -324,6 +324,11 @@ const char *ktls_session_version(const struct ktls_session *session)
 const char *ktls_session_cipher(const struct ktls_session *session)
 {
 	return session->suite->name;
+}
+
+int ktls_session_fd(const struct ktls_session *session)
+{
+	return session->fd;
 }
 
 const char *ktls_session_group(const struct ktls_session *session)

@@ -58,6 +58,7 @@ int ktls_groups_parse(const char *names, int *ids, int max_ids);
 const char *ktls_group_name(const char *wolfssl_name);
 
 #define KTLS_MAX_GROUPS 8
+#define KTLS_DEFAULT_GROUPS "X25519:P-256:P-384"
 
 struct ktls_ctx {
 	WOLFSSL_CTX *wolfssl;

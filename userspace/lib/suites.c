@@ -152,7 +152,7 @@ int ktls_suites_to_wolfssl(const char *names, uint16_t min_version,
 
 int ktls_groups_parse(const char *names, int *ids, int max_ids)
 {
-	const char *p = names ? names : "X25519:P-256:P-384";
+	const char *p = names ? names : KTLS_DEFAULT_GROUPS;
 	int n = 0;
 
 	while (*p) {

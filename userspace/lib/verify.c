@@ -19,7 +19,11 @@
 
 #define ALERT_LEVEL_FATAL 2
 #define ALERT_HANDSHAKE_FAILURE 40
+#define ALERT_BAD_CERTIFICATE 42
+#define ALERT_UNSUPPORTED_CERTIFICATE 43
+#define ALERT_CERTIFICATE_REVOKED 44
 #define ALERT_CERTIFICATE_EXPIRED 45
+#define ALERT_CERTIFICATE_UNKNOWN 46
 #define ALERT_UNKNOWN_CA 48
 #define ALERT_PROTOCOL_VERSION 70
 #define ALERT_INSUFFICIENT_SECURITY 71
@@ -90,7 +94,12 @@ static int peer_alert(int code, const char *name)
 	case ALERT_INSUFFICIENT_SECURITY:
 		return ktls_fail(-EPROTONOSUPPORT, NO_SHARED " (the peer sent alert %s)",
 				 name);
+	/* WolfSSL sends bad_certificate for a name mismatch. */
+	case ALERT_BAD_CERTIFICATE:
+	case ALERT_UNSUPPORTED_CERTIFICATE:
+	case ALERT_CERTIFICATE_REVOKED:
 	case ALERT_CERTIFICATE_EXPIRED:
+	case ALERT_CERTIFICATE_UNKNOWN:
 	case ALERT_UNKNOWN_CA:
 		return ktls_fail(-EKEYREJECTED,
 				 "the peer rejected our certificate (alert %s)",
