@@ -22,7 +22,7 @@ build=$top/build kernels=() tests=() verbose=0
 # two are required, the rest are what some cipher may need on some kernel.
 required_modules="tls gcm"
 optional_modules="ctr ghash_generic ghash_clmulni_intel aesni_intel ccm
-	chacha20poly1305 chacha_generic chacha_x86_64 poly1305_generic
+	chacha20poly1305 chacha chacha_generic chacha_x86_64 poly1305_generic
 	poly1305_x86_64"
 
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
