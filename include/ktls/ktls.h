@@ -48,11 +48,23 @@ struct ktls_config {
 	const char *ciphers;
 	/* Colon-separated groups from X25519, P-256, P-384; NULL for all. */
 	const char *groups;
+	/*
+	 * Server: send TLS 1.3 session tickets. They go out under the
+	 * application key before the switch; the TX sequence counts them.
+	 */
+	bool session_tickets;
+	/*
+	 * TLS 1.3 with AES-GCM/CCM: records sent under one key before
+	 * ktls_send()/ktls_sendfile() start a KeyUpdate (RFC 8446 §5.5 limits
+	 * a key to 2^24.5 records). 0 means KTLS_KEY_UPDATE_RECORDS.
+	 */
+	uint64_t key_update_records;
 	/* Whole-handshake deadline; 0 means KTLS_DEFAULT_TIMEOUT_MS. */
 	int handshake_timeout_ms;
 };
 
 #define KTLS_DEFAULT_TIMEOUT_MS 10000
+#define KTLS_KEY_UPDATE_RECORDS (1ULL << 24)
 
 /* Directions for ktls_install(). */
 #define KTLS_TX 0x1
@@ -91,6 +103,15 @@ int ktls_install(struct ktls_session *session, unsigned int dirs);
  */
 #define KTLS_RECV_MIN 64
 ssize_t ktls_recv(struct ktls_session *session, void *buf, size_t len);
+
+/*
+ * Send through kernel TLS, counting records so that a TLS 1.3 AES key is
+ * updated before its limit. Plain write()/sendfile() on the socket work
+ * too, but are not counted. Both return bytes sent or -errno.
+ */
+ssize_t ktls_send(struct ktls_session *session, const void *buf, size_t len);
+ssize_t ktls_sendfile(struct ktls_session *session, int file_fd,
+		      off_t *offset, size_t len);
 
 /* Send close_notify through kernel TLS (KTLS_TX installed). */
 int ktls_close_notify(struct ktls_session *session);

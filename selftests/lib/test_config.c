@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/tls.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 
 #include "test_config.h"
 
@@ -16,6 +18,8 @@ int test_handshake_opts(enum ktls_role role, int fd,
 		.max_version = opts->version,
 		.ciphers = opts->cipher,
 		.groups = opts->groups,
+		.session_tickets = opts->session_tickets,
+		.key_update_records = opts->key_update_records,
 	};
 	char cert[PATH_MAX], key[PATH_MAX];
 	struct ktls_ctx *ctx;
@@ -64,10 +68,7 @@ static ssize_t session_recv(void *handle, void *buf, size_t len)
 
 static ssize_t session_send(void *handle, const void *buf, size_t len)
 {
-	int fd = ktls_session_fd(handle);
-	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-	return n < 0 ? -errno : n;
+	return ktls_send(handle, buf, len);
 }
 
 static void session_abort(void *handle)
@@ -81,4 +82,33 @@ void ktls_stream(struct stream *stream, struct ktls_session *session)
 	stream->recv = session_recv;
 	stream->abort = session_abort;
 	stream->handle = session;
+}
+
+bool kernel_can_rekey(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 14);
+}
+
+int send_record_type(int fd, uint8_t type, const void *buf, size_t len)
+{
+	char control[CMSG_SPACE(sizeof(type))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_TLS;
+	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(type));
+	memcpy(CMSG_DATA(cmsg), &type, sizeof(type));
+	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
 }

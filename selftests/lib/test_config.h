@@ -10,7 +10,15 @@ struct test_opts {
 	const char *cipher;	/* IANA name; NULL: all */
 	const char *groups;	/* NULL: all */
 	bool rsa;		/* server uses the RSA certificate */
+	bool session_tickets;	/* server sends TLS 1.3 tickets */
+	uint64_t key_update_records;	/* 0: the default */
 };
+
+/* Linux 6.14 and later can rekey kernel TLS (TLS 1.3 KeyUpdate). */
+bool kernel_can_rekey(void);
+
+/* Send one record of @type (an alert, say) through kernel TLS TX. */
+int send_record_type(int fd, uint8_t type, const void *buf, size_t len);
 
 /* The same with the defaults: both versions, every suite, ECDSA. */
 int test_handshake(enum ktls_role role, int fd, unsigned int dirs,
@@ -21,7 +29,7 @@ int test_handshake_opts(enum ktls_role role, int fd,
 			const struct test_opts *opts, unsigned int dirs,
 			struct ktls_session **session);
 
-/* Send with send(2), receive with ktls_recv() (control records handled). */
+/* ktls_send() and ktls_recv(): records counted, control records handled. */
 void ktls_stream(struct stream *stream, struct ktls_session *session);
 
 #endif /* KTLSD_TEST_CONFIG_H */

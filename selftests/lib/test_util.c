@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/hash.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
 #include "test_util.h"
@@ -211,6 +212,11 @@ int stream_duplex(const struct stream *stream, size_t len,
 		stream->abort(stream->handle);
 	pthread_join(thread, NULL);
 	return ret ? ret : s.ret;
+}
+
+int sha256(const void *buf, size_t len, uint8_t digest[DIGEST_LEN])
+{
+	return wc_Sha256Hash(buf, (word32)len, digest) ? -EIO : 0;
 }
 
 int sha256_file(const char *path, uint8_t digest[DIGEST_LEN])

@@ -52,6 +52,7 @@ int stream_recv_digest(const struct stream *stream, size_t len,
 int stream_duplex(const struct stream *stream, size_t len,
 		  uint8_t sent[DIGEST_LEN], uint8_t received[DIGEST_LEN]);
 
+int sha256(const void *buf, size_t len, uint8_t digest[DIGEST_LEN]);
 int sha256_file(const char *path, uint8_t digest[DIGEST_LEN]);
 /* A file of @len random bytes under $TMPDIR (or /tmp); caller unlinks. */
 int random_file(size_t len, char *path, size_t path_len);

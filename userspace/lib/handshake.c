@@ -5,6 +5,7 @@
  * themselves are derived at install time (install.c).
  */
 #include <errno.h>
+#include <linux/tls.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -50,10 +51,12 @@ static int load_server_identity(WOLFSSL_CTX *wctx,
 				 "private key %s does not match certificate %s",
 				 config->key_file, config->cert_file);
 	/*
-	 * A ticket is sent under the application key after the handshake:
-	 * the client would meet it as a handshake record inside kernel TLS.
+	 * A TLS 1.3 ticket goes out under the application key at the end of
+	 * the handshake; the client meets it inside kernel TLS (ktls_recv
+	 * reads past it). Off unless asked for.
 	 */
-	wolfSSL_CTX_no_ticket_TLSv13(wctx);
+	if (!config->session_tickets)
+		wolfSSL_CTX_no_ticket_TLSv13(wctx);
 	return 0;
 }
 
@@ -122,6 +125,9 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 	if (!ctx)
 		return ktls_fail(-ENOMEM, "out of memory");
 	ctx->role = config->role;
+	ctx->key_update_records = config->key_update_records ?
+					  config->key_update_records :
+					  KTLS_KEY_UPDATE_RECORDS;
 	ctx->timeout_ms = config->handshake_timeout_ms > 0 ?
 				  config->handshake_timeout_ms :
 				  KTLS_DEFAULT_TIMEOUT_MS;
@@ -302,6 +308,10 @@ int ktls_handshake(struct ktls_ctx *ctx, int fd,
 		goto free_session;
 	}
 	session->version = (uint16_t)wolfSSL_version(session->ssl);
+	/* RFC 8446 §5.5: AES-GCM/CCM keys wear out; ChaCha20 keys do not. */
+	if (session->version == KTLS_TLS_1_3 &&
+	    session->suite->kernel_cipher != TLS_CIPHER_CHACHA20_POLY1305)
+		session->key_update_records = ctx->key_update_records;
 	if (session->version == KTLS_TLS_1_3 &&
 	    (!session->client_traffic.len || !session->server_traffic.len)) {
 		ret = ktls_fail(-EPROTO,

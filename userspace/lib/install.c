@@ -304,7 +304,14 @@ int ktls_update_keys(struct ktls_session *session, bool request_peer)
 	ret = ktls_send_record(session, RECORD_HANDSHAKE, msg, sizeof(msg));
 	if (ret)
 		return ktls_fail(ret, "sending KeyUpdate: %s", strerror(-ret));
-	return rekey(session, KTLS_TX);
+	ret = rekey(session, KTLS_TX);
+	if (ret) {
+		/* The peer already switched keys: this connection is over. */
+		shutdown(session->fd, SHUT_RDWR);
+		return ret;
+	}
+	session->tx_records = 0;
+	return 0;
 }
 
 int ktls_peer_key_update(struct ktls_session *session, uint8_t request_update)

@@ -66,6 +66,7 @@ struct ktls_ctx {
 	char *server_name;
 	int timeout_ms;
 	uint16_t min_version, max_version;
+	uint64_t key_update_records;
 };
 
 struct ktls_secret {
@@ -88,6 +89,8 @@ struct ktls_session {
 	/* after the switch (records.c) */
 	bool rx_closed;		/* close_notify, fatal alert or error seen */
 	unsigned int tickets_after_switch;
+	uint64_t tx_records;	/* sent under the current TX key (upper bound) */
+	uint64_t key_update_records;	/* 0: this suite needs no rekey */
 };
 
 /* records.c: non-data records after the switch */

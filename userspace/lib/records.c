@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <linux/tls.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include "internal.h"
@@ -237,4 +238,71 @@ ssize_t ktls_recv(struct ktls_session *session, void *buf, size_t len)
 			return ret;
 	}
 	return 0;
+}
+
+#define MAX_RECORD_PAYLOAD 16384
+
+/*
+ * Count what a send puts on the wire (the kernel closes a record at the end
+ * of every call without MSG_MORE, so ceil(len / 16 KiB) is an upper bound),
+ * and update the key first when the next call could cross the limit.
+ */
+static int before_send(struct ktls_session *session, size_t len)
+{
+	uint64_t records = (len + MAX_RECORD_PAYLOAD - 1) / MAX_RECORD_PAYLOAD;
+	int ret;
+
+	if (!(session->installed & KTLS_TX))
+		return ktls_fail(-EINVAL, "kernel TLS TX is not installed");
+	if (session->key_update_records &&
+	    session->tx_records + records > session->key_update_records) {
+		ret = ktls_update_keys(session, false);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void after_send(struct ktls_session *session, ssize_t sent)
+{
+	if (sent > 0)
+		session->tx_records += ((size_t)sent + MAX_RECORD_PAYLOAD - 1) /
+				       MAX_RECORD_PAYLOAD;
+}
+
+ssize_t ktls_send(struct ktls_session *session, const void *buf, size_t len)
+{
+	ssize_t n;
+	int ret;
+
+	ret = before_send(session, len);
+	if (ret)
+		return ret;
+	do {
+		n = send(session->fd, buf, len, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ktls_fail(-errno, "sending through kernel TLS: %s",
+				 strerror(errno));
+	after_send(session, n);
+	return n;
+}
+
+ssize_t ktls_sendfile(struct ktls_session *session, int file_fd,
+		      off_t *offset, size_t len)
+{
+	ssize_t n;
+	int ret;
+
+	ret = before_send(session, len);
+	if (ret)
+		return ret;
+	do {
+		n = sendfile(session->fd, file_fd, offset, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ktls_fail(-errno, "sendfile into kernel TLS: %s",
+				 strerror(errno));
+	after_send(session, n);
+	return n;
 }
