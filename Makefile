@@ -40,6 +40,11 @@ LIB_SRCS := $(wildcard userspace/lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBKTLS := $(BUILD)/libktls.a
 
+# Tools: one directory each under userspace/, one binary each in build/bin.
+PROBE_SRCS := $(wildcard userspace/probe/*.c)
+PROBE_OBJS := $(PROBE_SRCS:%.c=$(BUILD)/%.o)
+TOOLS := $(BUILD)/bin/ktls-probe
+
 # Test programs: each selftests/<group>/<name>.c is one kselftest binary.
 TEST_UTIL_SRCS := $(wildcard selftests/lib/*.c)
 TEST_UTIL_OBJS := $(TEST_UTIL_SRCS:%.c=$(BUILD)/%.o)
@@ -53,7 +58,7 @@ TEST_CERTS := $(BUILD)/test-certs/ca.pem
 .SECONDARY:
 
 .PHONY: all deps check style vm-test clean help
-all: $(LIBKTLS) $(TEST_BINS) $(TEST_CERTS)
+all: $(LIBKTLS) $(TOOLS) $(TEST_BINS) $(TEST_CERTS)
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
@@ -71,6 +76,11 @@ $(BUILD)/userspace/%.o: userspace/%.c $(WOLFSSL_PREFIX)/include/wolfssl/options.
 $(LIBKTLS): $(LIB_OBJS)
 	$(quiet) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/ktls-probe: $(PROBE_OBJS) $(LIBKTLS)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) $(PROBE_OBJS) $(LIBKTLS) $(LDLIBS) -o $@
 
 $(BUILD)/selftests/%.o: selftests/%.c $(KSELFTEST_DIR)/kselftest_harness.h \
 		$(WOLFSSL_PREFIX)/include/wolfssl/options.h
@@ -111,4 +121,4 @@ vm-test: all
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJS:.o=.d) $(TEST_UTIL_OBJS:.o=.d) $(TEST_SRCS:%.c=$(BUILD)/%.d)
+-include $(LIB_OBJS:.o=.d) $(PROBE_OBJS:.o=.d) $(TEST_UTIL_OBJS:.o=.d) $(TEST_SRCS:%.c=$(BUILD)/%.d)

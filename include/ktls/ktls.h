@@ -61,6 +61,12 @@ struct ktls_config {
 	uint64_t key_update_records;
 	/* Whole-handshake deadline; 0 means KTLS_DEFAULT_TIMEOUT_MS. */
 	int handshake_timeout_ms;
+	/*
+	 * Diagnostics only (ktls-probe): finish the handshake even if the
+	 * server certificate fails verification, and report the verdict in
+	 * ktls_session_verify_result(). ktls_install() then refuses.
+	 */
+	bool verify_report_only;
 };
 
 #define KTLS_DEFAULT_TIMEOUT_MS 10000
@@ -128,6 +134,24 @@ const char *ktls_session_version(const struct ktls_session *session);
 const char *ktls_session_cipher(const struct ktls_session *session);
 /* The key exchange group: "X25519", "P-256" or "P-384". */
 const char *ktls_session_group(const struct ktls_session *session);
+
+/* The peer's certificate chain as sent, for display. */
+struct ktls_cert_info {
+	char subject[256];
+	char issuer[256];
+	char san[512];		/* "DNS:localhost, IP:127.0.0.1" */
+	char not_before[32];	/* "2026-11-28 03:04:05 UTC" */
+	char not_after[32];
+};
+
+int ktls_session_peer_certs(const struct ktls_session *session);
+int ktls_session_peer_cert(const struct ktls_session *session, int index,
+			   struct ktls_cert_info *info);
+/* "ok", or why the server certificate failed ("certificate has expired"). */
+const char *ktls_session_verify_result(const struct ktls_session *session);
+bool ktls_session_resumed(const struct ktls_session *session);
+/* Times we waited for the peer's answer during the handshake (not TCP). */
+int ktls_session_round_trips(const struct ktls_session *session);
 
 /* The socket the session runs on. */
 int ktls_session_fd(const struct ktls_session *session);

@@ -283,6 +283,7 @@ int ktls_handshake(struct ktls_ctx *ctx, int fd,
 		ret = ktls_fail(-ENOMEM, "cannot create a WolfSSL session");
 		goto free_session;
 	}
+	wolfSSL_set_ex_data(session->ssl, 0, session);
 	wolfSSL_SetIOReadCtx(session->ssl, &session->rio);
 	wolfSSL_SetIOWriteCtx(session->ssl, &session->rio);
 	if (wolfSSL_set_tls13_secret_cb(session->ssl, capture_secret,

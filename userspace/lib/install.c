@@ -224,6 +224,10 @@ int ktls_install(struct ktls_session *session, unsigned int dirs)
 	if (!dirs || (dirs & ~(KTLS_TX | KTLS_RX)))
 		return ktls_fail(-EINVAL, "ktls_install: bad directions %#x",
 				 dirs);
+	if (session->verify_error)
+		return ktls_fail(-EKEYREJECTED,
+				 "refusing kernel TLS: the peer certificate failed verification (%s)",
+				 ktls_cert_error_phrase(session->verify_error));
 	if (session->installed & dirs)
 		return ktls_fail(-EALREADY,
 				 "kernel TLS is already installed on fd %d",

@@ -27,6 +27,8 @@ struct ktls_record_io {
 	size_t body_left;	/* bytes of the current record not yet read */
 	int last_errno;		/* errno of the last failed recv/send */
 	bool peer_closed;
+	bool sent;		/* something was sent since the last read */
+	int round_trips;	/* reads that answered something we sent */
 };
 
 void ktls_record_io_init(struct ktls_record_io *rio, int fd);
@@ -84,6 +86,7 @@ struct ktls_session {
 	struct ktls_secret server_traffic;
 	const struct ktls_suite *suite;
 	uint16_t version;	/* KTLS_TLS_1_2 or KTLS_TLS_1_3 */
+	int verify_error;	/* WolfSSL's error for the peer certificate */
 	bool ulp_attached;
 	unsigned int installed;	/* KTLS_TX | KTLS_RX */
 	/* after the switch (records.c) */
@@ -105,6 +108,8 @@ int ktls_verify_name(WOLFSSL *ssl, const char *name);
 int ktls_handshake_failure(struct ktls_session *session, int ret,
 			   const char *peer_name);
 const char *ktls_alert_name(int code);
+/* "certificate has expired" and the like, for a WolfSSL error code. */
+const char *ktls_cert_error_phrase(int err);
 
 int ktls_fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

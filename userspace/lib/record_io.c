@@ -74,6 +74,10 @@ int ktls_record_io_recv(WOLFSSL *ssl, char *buf, int len, void *ctx)
 		rio->peer_closed = true;
 		return WOLFSSL_CBIO_ERR_CONN_CLOSE;
 	}
+	if (rio->sent) {
+		rio->round_trips++;
+		rio->sent = false;
+	}
 	consume(rio, buf, (size_t)n);
 	return (int)n;
 }
@@ -87,5 +91,6 @@ int ktls_record_io_send(WOLFSSL *ssl, char *buf, int len, void *ctx)
 	n = send(rio->fd, buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n < 0)
 		return cbio_error(rio, errno);
+	rio->sent = true;
 	return (int)n;
 }

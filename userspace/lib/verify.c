@@ -38,6 +38,70 @@ int ktls_check_readable(const char *what, const char *path)
 			 strerror(errno));
 }
 
+/*
+ * The verify callback sees X509_V_ERR_* codes (OpenSSL's numbering, > 0),
+ * the handshake WolfSSL's own (< 0): one switch takes both.
+ */
+#define X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT 2
+#define X509_V_ERR_CERT_NOT_YET_VALID 9
+#define X509_V_ERR_CERT_HAS_EXPIRED 10
+#define X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD 13
+#define X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD 14
+#define X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT 18
+#define X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN 19
+#define X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY 20
+#define X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE 21
+#define X509_V_ERR_HOSTNAME_MISMATCH 62
+#define X509_V_ERR_IP_ADDRESS_MISMATCH 64
+
+const char *ktls_cert_error_phrase(int err)
+{
+	switch (err) {
+	case ASN_AFTER_DATE_E:
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
+		return "certificate has expired";
+	case ASN_BEFORE_DATE_E:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+	case X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
+		return "certificate is not yet valid";
+	case ASN_NO_SIGNER_E:
+	case ASN_SELF_SIGNED_E:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		return "certificate signed by unknown authority";
+	case DOMAIN_NAME_MISMATCH:
+	case IPADDR_MISMATCH:
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		return "certificate name mismatch";
+	}
+	return "certificate rejected";
+}
+
+/*
+ * Report-only verification (ktls-probe): remember why the chain failed and
+ * let the handshake finish, so the chain can be shown with its verdict.
+ */
+static int record_verify_error(int preverify, WOLFSSL_X509_STORE_CTX *store)
+{
+	struct ktls_session *session;
+	WOLFSSL *ssl;
+	int idx;
+
+	if (preverify)
+		return 1;
+	idx = wolfSSL_get_ex_data_X509_STORE_CTX_idx();
+	ssl = wolfSSL_X509_STORE_CTX_get_ex_data(store, idx);
+	session = ssl ? wolfSSL_get_ex_data(ssl, 0) : NULL;
+	if (session && !session->verify_error)
+		session->verify_error = wolfSSL_X509_STORE_CTX_get_error(store);
+	return 1;
+}
+
 int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 {
 	const char *ca_file = config->ca_file ? config->ca_file :
@@ -55,7 +119,9 @@ int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 		return ktls_fail(-EINVAL,
 				 "trust store %s holds no PEM certificate",
 				 ca_file);
-	wolfSSL_CTX_set_verify(wctx, WOLFSSL_VERIFY_PEER, NULL);
+	wolfSSL_CTX_set_verify(wctx, WOLFSSL_VERIFY_PEER,
+			       config->verify_report_only ? record_verify_error :
+							    NULL);
 	return 0;
 }
 
@@ -125,19 +191,17 @@ int ktls_handshake_failure(struct ktls_session *session, int ret,
 				  ktls_alert_name(alerts.last_rx.code));
 
 	switch (err) {
-	case ASN_AFTER_DATE_E:
-		return ktls_fail(-EKEYREJECTED, "certificate has expired");
-	case ASN_BEFORE_DATE_E:
-		return ktls_fail(-EKEYREJECTED, "certificate is not yet valid");
-	case ASN_NO_SIGNER_E:
-	case ASN_SELF_SIGNED_E:
-		return ktls_fail(-EKEYREJECTED,
-				 "certificate signed by unknown authority");
 	case DOMAIN_NAME_MISMATCH:
 	case IPADDR_MISMATCH:
 		return ktls_fail(-EKEYREJECTED,
-				 "certificate name mismatch: the certificate is not valid for %s",
+				 "%s: the certificate is not valid for %s",
+				 ktls_cert_error_phrase(err),
 				 peer_name ? peer_name : "the requested name");
+	case ASN_AFTER_DATE_E:
+	case ASN_BEFORE_DATE_E:
+	case ASN_NO_SIGNER_E:
+	case ASN_SELF_SIGNED_E:
+		return ktls_fail(-EKEYREJECTED, "%s", ktls_cert_error_phrase(err));
 	case VERSION_ERROR:
 	case MATCH_SUITE_ERROR:
 		return ktls_fail(-EPROTONOSUPPORT, NO_SHARED);
