@@ -49,10 +49,17 @@ struct ktls_config {
 	/* Colon-separated groups from X25519, P-256, P-384; NULL for all. */
 	const char *groups;
 	/*
-	 * Server: send TLS 1.3 session tickets. They go out under the
-	 * application key before the switch; the TX sequence counts them.
+	 * Server: issue session tickets (TLS 1.2 in the handshake; TLS 1.3
+	 * after it, under the application key, counted in the TX sequence).
 	 */
 	bool session_tickets;
+	/*
+	 * Client: keep the last session's ticket in the context and resume
+	 * with it on the next handshake. A TLS 1.3 ticket arrives after the
+	 * handshake, so such a client reads until its first application data
+	 * in userspace (ktls_recv() does this) and installs KTLS_RX then.
+	 */
+	bool resumption;
 	/*
 	 * TLS 1.3 with AES-GCM/CCM: records sent under one key before
 	 * ktls_send()/ktls_sendfile() start a KeyUpdate (RFC 8446 §5.5 limits
@@ -156,7 +163,10 @@ int ktls_session_round_trips(const struct ktls_session *session);
 /* The socket the session runs on. */
 int ktls_session_fd(const struct ktls_session *session);
 
-/* Frees the session and wipes its secrets; the socket is left open. */
+/*
+ * Frees the session and wipes its secrets; the socket is left open. Free
+ * every session before the context it came from.
+ */
 void ktls_session_free(struct ktls_session *session);
 
 const char *ktls_reason(void);

@@ -57,6 +57,8 @@ static int load_server_identity(WOLFSSL_CTX *wctx,
 	 */
 	if (!config->session_tickets)
 		wolfSSL_CTX_no_ticket_TLSv13(wctx);
+	else if (wolfSSL_CTX_UseSessionTicket(wctx) != WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "cannot enable session tickets");
 	return 0;
 }
 
@@ -125,6 +127,8 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 	if (!ctx)
 		return ktls_fail(-ENOMEM, "out of memory");
 	ctx->role = config->role;
+	ctx->resumption = config->resumption && config->role == KTLS_ROLE_CLIENT;
+	pthread_mutex_init(&ctx->resume_lock, NULL);
 	ctx->key_update_records = config->key_update_records ?
 					  config->key_update_records :
 					  KTLS_KEY_UPDATE_RECORDS;
@@ -177,9 +181,45 @@ void ktls_ctx_free(struct ktls_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	wolfSSL_SESSION_free(ctx->resume);
+	pthread_mutex_destroy(&ctx->resume_lock);
 	wolfSSL_CTX_free(ctx->wolfssl);
 	free(ctx->server_name);
 	free(ctx);
+}
+
+/* Keep the session (with its ticket) for the next handshake on ctx. */
+void ktls_save_resumption(struct ktls_session *session)
+{
+	struct ktls_ctx *ctx = session->ctx;
+	WOLFSSL_SESSION *saved;
+
+	if (!ctx->resumption)
+		return;
+	saved = wolfSSL_get1_session(session->ssl);
+	if (!saved)
+		return;
+	if (session->version == KTLS_TLS_1_3 &&
+	    !wolfSSL_SESSION_has_ticket(saved)) {
+		wolfSSL_SESSION_free(saved);
+		return;
+	}
+	pthread_mutex_lock(&ctx->resume_lock);
+	wolfSSL_SESSION_free(ctx->resume);
+	ctx->resume = saved;
+	pthread_mutex_unlock(&ctx->resume_lock);
+}
+
+static int offer_resumption(struct ktls_ctx *ctx, WOLFSSL *ssl)
+{
+	if (wolfSSL_UseSessionTicket(ssl) != WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "cannot ask for session tickets");
+	/* An unusable old session only costs a full handshake. */
+	pthread_mutex_lock(&ctx->resume_lock);
+	if (ctx->resume)
+		wolfSSL_set_session(ssl, ctx->resume);
+	pthread_mutex_unlock(&ctx->resume_lock);
+	return 0;
 }
 
 /* WolfSSL's secret callback: keep the application traffic secrets. */
@@ -276,6 +316,7 @@ int ktls_handshake(struct ktls_ctx *ctx, int fd,
 		return ktls_fail(-ENOMEM, "out of memory");
 	session->fd = fd;
 	session->role = ctx->role;
+	session->ctx = ctx;
 	ktls_record_io_init(&session->rio, fd);
 
 	session->ssl = wolfSSL_new(ctx->wolfssl);
@@ -293,6 +334,8 @@ int ktls_handshake(struct ktls_ctx *ctx, int fd,
 	}
 	if (ctx->role == KTLS_ROLE_CLIENT) {
 		ret = ktls_verify_name(session->ssl, ctx->server_name);
+		if (!ret && ctx->resumption)
+			ret = offer_resumption(ctx, session->ssl);
 		if (ret)
 			goto free_session;
 	}
@@ -300,6 +343,8 @@ int ktls_handshake(struct ktls_ctx *ctx, int fd,
 	ret = run_handshake(session, ctx);
 	if (ret)
 		goto free_session;
+	/* Reads after this (tickets) are not the handshake's. */
+	session->round_trips = session->rio.round_trips;
 
 	suite_id = (uint16_t)wolfSSL_get_current_cipher_suite(session->ssl);
 	session->suite = ktls_suite_find(suite_id);
@@ -309,6 +354,9 @@ int ktls_handshake(struct ktls_ctx *ctx, int fd,
 		goto free_session;
 	}
 	session->version = (uint16_t)wolfSSL_version(session->ssl);
+	/* A TLS 1.2 ticket came within the handshake; 1.3's come later. */
+	if (session->version == KTLS_TLS_1_2)
+		ktls_save_resumption(session);
 	/* RFC 8446 §5.5: AES-GCM/CCM keys wear out; ChaCha20 keys do not. */
 	if (session->version == KTLS_TLS_1_3 &&
 	    session->suite->kernel_cipher != TLS_CIPHER_CHACHA20_POLY1305)

@@ -244,6 +244,12 @@ int ktls_install(struct ktls_session *session, unsigned int dirs)
 	ret = attach_ulp(session);
 	if (ret)
 		return ret;
+	/* Tickets are still to come: ktls_recv() reads them in userspace. */
+	if ((dirs & KTLS_RX) && session->ctx->resumption &&
+	    session->version == KTLS_TLS_1_3) {
+		session->rx_deferred = true;
+		dirs &= ~KTLS_RX;
+	}
 	for (unsigned int dir = KTLS_TX; dir <= KTLS_RX; dir <<= 1) {
 		uint64_t seq = 0;
 
@@ -254,8 +260,26 @@ int ktls_install(struct ktls_session *session, unsigned int dirs)
 			ret = install_dir(session, dir, seq);
 		if (ret)
 			return ret;
+		if (dir == KTLS_TX)
+			session->rio.tx_in_kernel = true;
 	}
 	return 0;
+}
+
+int ktls_install_deferred_rx(struct ktls_session *session)
+{
+	uint64_t seq = 0;
+	int ret;
+
+	if (wolfSSL_has_pending(session->ssl) ||
+	    !ktls_record_io_at_boundary(&session->rio))
+		return 0;	/* not yet: WolfSSL still holds data */
+	ret = sequence_number(session, KTLS_RX, &seq);
+	if (!ret)
+		ret = install_dir(session, KTLS_RX, seq);
+	if (!ret)
+		session->rx_deferred = false;
+	return ret;
 }
 
 /* RFC 8446 §7.2: application_traffic_secret_N+1. */

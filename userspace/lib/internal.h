@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include <wolfssl/options.h>
@@ -28,6 +29,7 @@ struct ktls_record_io {
 	int last_errno;		/* errno of the last failed recv/send */
 	bool peer_closed;
 	bool sent;		/* something was sent since the last read */
+	bool tx_in_kernel;	/* kTLS TX is on: WolfSSL must not write */
 	int round_trips;	/* reads that answered something we sent */
 };
 
@@ -69,6 +71,10 @@ struct ktls_ctx {
 	int timeout_ms;
 	uint16_t min_version, max_version;
 	uint64_t key_update_records;
+	bool resumption;
+	/* client: the session to resume next, guarded by resume_lock */
+	pthread_mutex_t resume_lock;
+	WOLFSSL_SESSION *resume;
 };
 
 struct ktls_secret {
@@ -80,6 +86,7 @@ struct ktls_session {
 	WOLFSSL *ssl;
 	int fd;
 	enum ktls_role role;
+	struct ktls_ctx *ctx;
 	struct ktls_record_io rio;
 	/* TLS 1.3 application traffic secrets from WolfSSL's secret callback */
 	struct ktls_secret client_traffic;
@@ -87,14 +94,22 @@ struct ktls_session {
 	const struct ktls_suite *suite;
 	uint16_t version;	/* KTLS_TLS_1_2 or KTLS_TLS_1_3 */
 	int verify_error;	/* WolfSSL's error for the peer certificate */
+	int round_trips;	/* of the handshake */
 	bool ulp_attached;
 	unsigned int installed;	/* KTLS_TX | KTLS_RX */
+	/* TLS 1.3 client keeping tickets: RX waits for the first data */
+	bool rx_deferred;
 	/* after the switch (records.c) */
 	bool rx_closed;		/* close_notify, fatal alert or error seen */
 	unsigned int tickets_after_switch;
 	uint64_t tx_records;	/* sent under the current TX key (upper bound) */
 	uint64_t key_update_records;	/* 0: this suite needs no rekey */
 };
+
+/* handshake.c: the session to resume next (client) */
+void ktls_save_resumption(struct ktls_session *session);
+/* install.c: the deferred KTLS_RX, once WolfSSL holds nothing */
+int ktls_install_deferred_rx(struct ktls_session *session);
 
 /* records.c: non-data records after the switch */
 int ktls_send_record(struct ktls_session *session, uint8_t type,

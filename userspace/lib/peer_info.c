@@ -116,5 +116,5 @@ bool ktls_session_resumed(const struct ktls_session *session)
 
 int ktls_session_round_trips(const struct ktls_session *session)
 {
-	return session->rio.round_trips;
+	return session->round_trips;
 }

@@ -88,6 +88,9 @@ int ktls_record_io_send(WOLFSSL *ssl, char *buf, int len, void *ctx)
 	ssize_t n;
 
 	(void)ssl;
+	/* Its records would be encrypted a second time by the kernel. */
+	if (rio->tx_in_kernel)
+		return cbio_error(rio, EPERM);
 	n = send(rio->fd, buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n < 0)
 		return cbio_error(rio, errno);

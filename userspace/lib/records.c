@@ -6,6 +6,8 @@
  * off as application data; alerts go out with TLS_SET_RECORD_TYPE.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <linux/tls.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -198,12 +200,61 @@ static int handshake_record(struct ktls_session *session, uint8_t *rec,
 			       rec[0]));
 }
 
+/*
+ * Before a deferred RX switch (a TLS 1.3 client keeping tickets): WolfSSL
+ * reads, record by record, taking the tickets, until the first application
+ * data; that data is returned from here, and kTLS RX goes in behind it.
+ */
+static ssize_t recv_userspace(struct ktls_session *session, void *buf,
+			      size_t len)
+{
+	WOLFSSL_ALERT_HISTORY alerts;
+	struct pollfd pfd = { .fd = session->fd, .events = POLLIN };
+	int n, err;
+
+	for (;;) {
+		n = wolfSSL_read(session->ssl, buf, (int)len);
+		if (n > 0) {
+			ktls_save_resumption(session);
+			/* If it fails, WolfSSL keeps reading: nothing is lost. */
+			ktls_install_deferred_rx(session);
+			return n;
+		}
+		err = wolfSSL_get_error(session->ssl, n);
+		if (err == WOLFSSL_ERROR_ZERO_RETURN) {
+			ktls_save_resumption(session);
+			session->rx_closed = true;
+			return 0;
+		}
+		if (err != WOLFSSL_ERROR_WANT_READ)
+			break;
+		if (fcntl(session->fd, F_GETFL) & O_NONBLOCK)
+			return -EAGAIN;
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return ktls_fail(-errno, "poll: %s", strerror(errno));
+	}
+	session->rx_closed = true;
+	if (wolfSSL_get_alert_history(session->ssl, &alerts) ==
+		    WOLFSSL_SUCCESS &&
+	    alerts.last_rx.level == ALERT_FATAL)
+		return ktls_fail(-ECONNRESET, "the peer sent fatal alert %s (%d)",
+				 ktls_alert_name(alerts.last_rx.code),
+				 alerts.last_rx.code);
+	if (session->rio.peer_closed)
+		return ktls_fail(-ECONNRESET,
+				 "the peer closed the connection without close_notify (the data may be truncated)");
+	return ktls_fail(-EIO, "reading before the switch failed (WolfSSL error %d)",
+			 err);
+}
+
 ssize_t ktls_recv(struct ktls_session *session, void *buf, size_t len)
 {
 	uint8_t type;
 	ssize_t n;
 	int ret;
 
+	if (session->rx_deferred && !session->rx_closed)
+		return recv_userspace(session, buf, len);
 	if (!(session->installed & KTLS_RX))
 		return ktls_fail(-EINVAL, "kernel TLS RX is not installed");
 	if (len < KTLS_RECV_MIN)

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ktls-probe against servers of ours: what it prints (--json) and how it
+ * exits, for a good server, an expired certificate, TLS 1.2 with RSA, and
+ * a port nobody listens on. Whether kernel TLS was installed must match
+ * what this kernel can do.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "test_config.h"
+
+#define NO_TLS_REASON \
+	"kernel TLS unavailable: the tls module is not loaded " \
+	"(run 'modprobe tls'; the kernel needs CONFIG_TLS)"
+
+struct server_job {
+	int listen_fd;
+	const char *cert, *key;
+	uint16_t version;
+};
+
+/* Accept one connection, handshake, and wait for the client to go. */
+static int serve_one(struct peer *thread)
+{
+	struct server_job *job = thread->arg;
+	struct ktls_config config = {
+		.role = KTLS_ROLE_SERVER,
+		.min_version = job->version,
+		.max_version = job->version,
+	};
+	char cert[PATH_MAX], key[PATH_MAX], buf[64];
+	struct ktls_session *session = NULL;
+	struct ktls_ctx *ctx;
+	int fd, ret;
+
+	test_pki_file(job->cert, cert, sizeof(cert));
+	test_pki_file(job->key, key, sizeof(key));
+	config.cert_file = cert;
+	config.key_file = key;
+	ret = ktls_ctx_new(&config, &ctx);
+	if (ret)
+		return ret;
+	fd = accept(job->listen_fd, NULL, NULL);
+	if (fd < 0) {
+		ktls_ctx_free(ctx);
+		return -errno;
+	}
+	ktls_handshake(ctx, fd, &session);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	ktls_session_free(session);
+	ktls_ctx_free(ctx);
+	close(fd);
+	return 0;
+}
+
+static int listen_any(int *port)
+{
+	struct sockaddr_in addr = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	socklen_t len = sizeof(addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(fd, 1) || getsockname(fd, (struct sockaddr *)&addr, &len))
+		return -errno;
+	*port = ntohs(addr.sin_port);
+	return fd;
+}
+
+/* Run ktls-probe ARGS... --json; its stdout in @out; exit status. */
+static int run_probe(char *out, size_t len, const char *const args[])
+{
+	const char *bin = getenv("KTLSD_BIN");
+	char path[PATH_MAX], ca[PATH_MAX];
+	const char *argv[16];
+	int pipefd[2], status, n = 0;
+	size_t used = 0;
+	ssize_t r;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/ktls-probe", bin ? bin : "build/bin");
+	test_pki_file("ca.pem", ca, sizeof(ca));
+	argv[n++] = path;
+	argv[n++] = "--json";
+	argv[n++] = "--ca";
+	argv[n++] = ca;
+	argv[n++] = "--timeout";
+	argv[n++] = "5000";
+	while (*args && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	if (pipe(pipefd))
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (used < len - 1 &&
+	       (r = read(pipefd[0], out + used, len - 1 - used)) > 0)
+		used += (size_t)r;
+	out[used] = '\0';
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return -ECHILD;
+	return WEXITSTATUS(status);
+}
+
+FIXTURE(probe)
+{
+	int listen_fd, port;
+	char target[32];
+	struct peer server;
+	struct server_job job;
+	char out[8192];
+};
+
+FIXTURE_VARIANT(probe)
+{
+	const char *cert, *key;
+	uint16_t version;
+	const char *args[4];		/* extra ktls-probe arguments */
+	int exit_status;
+	const char *expect[4];		/* each must appear in the JSON */
+};
+
+FIXTURE_VARIANT_ADD(probe, good_tls13)
+{
+	.cert = "server.pem", .key = "server.key",
+	.args = { "--name", "localhost" },
+	.exit_status = 0,
+	.expect = { "\"version\": \"TLSv1.3\"", "\"verified\": true",
+		    "\"san\": \"IP:127.0.0.1, DNS:localhost\"",
+		    "\"round_trips\": 1," },
+};
+
+FIXTURE_VARIANT_ADD(probe, expired)
+{
+	.cert = "expired.pem", .key = "expired.key",
+	.args = { "--name", "localhost" },
+	.exit_status = 1,
+	.expect = { "\"verification\": \"certificate has expired\"",
+		    "\"ktls\": \"not attempted: the certificate was not verified\"",
+		    "\"not_after\": \"2021-01-01 00:00:00 UTC\"" },
+};
+
+FIXTURE_VARIANT_ADD(probe, tls12_rsa)
+{
+	.cert = "server-rsa.pem", .key = "server-rsa.key",
+	.version = KTLS_TLS_1_2,
+	.args = { "--tls1.2", "--cipher",
+		  "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" },
+	.exit_status = 0,
+	.expect = { "\"version\": \"TLSv1.2\"",
+		    "\"cipher\": \"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384\"",
+		    "\"round_trips\": 2," },
+};
+
+FIXTURE_SETUP(probe)
+{
+	self->listen_fd = listen_any(&self->port);
+	ASSERT_LE(0, self->listen_fd);
+	snprintf(self->target, sizeof(self->target), "127.0.0.1:%d",
+		 self->port);
+	self->job = (struct server_job){
+		.listen_fd = self->listen_fd,
+		.cert = variant->cert,
+		.key = variant->key,
+		.version = variant->version,
+	};
+	ASSERT_EQ(0, peer_start(&self->server, serve_one, &self->job));
+}
+
+FIXTURE_TEARDOWN(probe)
+{
+	close(self->listen_fd);
+}
+
+TEST_F(probe, json_and_exit_status)
+{
+	const char *args[8] = { 0 };
+	int i, n = 0, ktls = ktls_probe();
+
+	for (i = 0; i < 4 && variant->args[i]; i++)
+		args[n++] = variant->args[i];
+	args[n] = self->target;
+	EXPECT_EQ(variant->exit_status,
+		  run_probe(self->out, sizeof(self->out), args))
+		TH_LOG("%s", self->out);
+	peer_join(&self->server);
+	for (i = 0; i < 4 && variant->expect[i]; i++)
+		EXPECT_NE(NULL, strstr(self->out, variant->expect[i]))
+			TH_LOG("missing %s in:\n%s", variant->expect[i],
+			       self->out);
+	if (variant->exit_status)
+		return;
+	/* kTLS installed exactly where this kernel has it. */
+	if (ktls == -ENOENT) {
+		EXPECT_NE(NULL, strstr(self->out, NO_TLS_REASON))
+			TH_LOG("%s", self->out);
+	} else {
+		EXPECT_NE(NULL, strstr(self->out, "\"ktls_installed\": true"))
+			TH_LOG("%s", self->out);
+	}
+}
+
+/* Nothing listens: exit 2 and the reason. */
+TEST(connection_refused)
+{
+	static const char *const args[] = { "127.0.0.1:1", NULL };
+	char out[4096];
+
+	EXPECT_EQ(2, run_probe(out, sizeof(out), args));
+	EXPECT_NE(NULL, strstr(out, "\"handshake_ok\": false"));
+	EXPECT_NE(NULL, strstr(out, "Connection refused")) TH_LOG("%s", out);
+}
+
+TEST_HARNESS_MAIN
