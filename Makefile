@@ -54,11 +54,22 @@ TEST_CFLAGS := -I$(KSELFTEST_DIR) -Iselftests/lib -Wno-unused-parameter \
 	-Wno-missing-prototypes -Wno-clobbered
 TEST_CERTS := $(BUILD)/test-certs/ca.pem
 
+# Interop with peers we did not write (selftests/interop): our end of the
+# connection, and the guest script, installed as the test ktls_interop with
+# the list of host programs run-vm.sh copies into the guest for it.
+INTEROP_SRCS := $(wildcard selftests/interop/*.c)
+INTEROP_BINS := $(addprefix $(BUILD)/tests/,$(notdir $(INTEROP_SRCS:.c=)))
+INTEROP_TEST := $(BUILD)/tests/ktls_interop $(BUILD)/tests/ktls_interop.guest
+# What else a kTLS test needs in the guest (see selftests/vm/run-vm.sh).
+GUEST_LISTS := $(patsubst selftests/ktls/%,$(BUILD)/tests/%,\
+	$(wildcard selftests/ktls/*.guest))
+
 # Keep objects make would otherwise treat as intermediate.
 .SECONDARY:
 
 .PHONY: all deps check style vm-test clean help
-all: $(LIBKTLS) $(TOOLS) $(TEST_BINS) $(TEST_CERTS)
+all: $(LIBKTLS) $(TOOLS) $(TEST_BINS) $(INTEROP_BINS) $(INTEROP_TEST) $(GUEST_LISTS) \
+	$(TEST_CERTS)
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
@@ -98,6 +109,33 @@ $(BUILD)/tests/%: $(BUILD)/selftests/ktls/%.o $(LIBKTLS) $(TEST_UTIL_OBJS)
 	$(quiet) LD $@
 	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBKTLS) $(LDLIBS) -o $@
 
+# Plain programs: no kselftest harness, no test helpers.
+$(BUILD)/selftests/interop/%.o: selftests/interop/%.c \
+		$(WOLFSSL_PREFIX)/include/wolfssl/options.h
+	@mkdir -p $(@D)
+	$(quiet) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/%: $(BUILD)/selftests/interop/%.o $(LIBKTLS)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBKTLS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/ktls_interop: selftests/interop/interop.sh
+	@mkdir -p $(@D)
+	$(quiet) INSTALL $@
+	$(Q)install -m 755 $< $@
+
+$(BUILD)/tests/%.guest: selftests/ktls/%.guest
+	@mkdir -p $(@D)
+	$(quiet) INSTALL $@
+	$(Q)install -m 644 $< $@
+
+$(BUILD)/tests/ktls_interop.guest: selftests/interop/guest-programs
+	@mkdir -p $(@D)
+	$(quiet) INSTALL $@
+	$(Q)install -m 644 $< $@
+
 $(TEST_CERTS): selftests/pki/make-certs.sh
 	$(quiet) PKI $(@D)
 	$(Q)bash selftests/pki/make-certs.sh $(@D)
@@ -121,4 +159,5 @@ vm-test: all
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJS:.o=.d) $(PROBE_OBJS:.o=.d) $(TEST_UTIL_OBJS:.o=.d) $(TEST_SRCS:%.c=$(BUILD)/%.d)
+-include $(LIB_OBJS:.o=.d) $(PROBE_OBJS:.o=.d) $(TEST_UTIL_OBJS:.o=.d) $(TEST_SRCS:%.c=$(BUILD)/%.d) \
+	$(INTEROP_SRCS:%.c=$(BUILD)/%.d)

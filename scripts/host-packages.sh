@@ -8,6 +8,9 @@ packages=(
 	libmnl-dev liburing-dev
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	openssl ca-certificates curl
+	# Interop peers copied into the VM (selftests/interop): openssl and
+	# curl above, gnutls-cli and gnutls-serv here.
+	gnutls-bin
 )
 
 missing=()

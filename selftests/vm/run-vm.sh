@@ -51,12 +51,41 @@ fi
 plan=$(sort -s -k1,1 <<<"$plan")	# "no-tls" before "tls"
 [ -n "$plan" ] || die "no tests to run"
 
-# Copy a binary's shared libraries (and the loader) into a root.
+# Copy a binary's shared libraries (and the loader) into a root; nothing for
+# a script or a static binary.
 copy_libs() {
 	local root=$1 bin=$2
-	ldd "$bin" 2>/dev/null | grep -oE '/[^ ]+' | while read -r lib; do
+	{ ldd "$bin" 2>/dev/null || true; } | { grep -oE '/[^ ]+' || true; } | while read -r lib; do
 		[ -e "$lib" ] && cp -L --parents "$lib" "$root/" 2>/dev/null || true
 	done
+}
+
+# A test may need more than itself in the guest: BUILD/tests/NAME.guest lists
+# it, one entry a line (# comments): tests/PROG or bin/PROG, a program from
+# the build tree (put in /ktlsd/tests or /ktlsd/bin), or /an/absolute/host/path,
+# copied to the same path with symlinks followed. Executables bring their
+# shared libraries.
+copy_guest_files() {
+	local root=$1 name=$2 list=$3 entry src dst
+	while read -r entry _; do
+		case $entry in
+		'' | '#'*) continue ;;
+		tests/* | bin/*)
+			src=$build/$entry dst=$root/ktlsd/$entry
+			[ -x "$src" ] || die "$name needs $src, which is not built (run make)"
+			;;
+		/*)
+			src=$entry dst=$root$entry
+			[ -e "$src" ] || die "$name needs $src on the host (run make deps)"
+			;;
+		*) die "$list: \"$entry\" is not tests/NAME, bin/NAME or an absolute path" ;;
+		esac
+		mkdir -p "$(dirname "$dst")"
+		cp -L "$src" "$dst"
+		if [ -x "$src" ]; then
+			copy_libs "$root" "$src"
+		fi
+	done < "$list"
 }
 
 build_base() {
@@ -69,6 +98,9 @@ build_base() {
 		[ -x "$build/tests/$name" ] || die "$build/tests/$name is not built (run make)"
 		cp "$build/tests/$name" "$root/ktlsd/tests/"
 		copy_libs "$root" "$build/tests/$name"
+		if [ -f "$build/tests/$name.guest" ]; then
+			copy_guest_files "$root" "$name" "$build/tests/$name.guest"
+		fi
 	done <<<"$plan"
 	cp -r "$build/test-certs" "$root/ktlsd/test-certs"
 	echo "$plan" > "$root/ktlsd/plan"
