@@ -126,6 +126,13 @@ ssize_t ktls_send(struct ktls_session *session, const void *buf, size_t len);
 ssize_t ktls_sendfile(struct ktls_session *session, int file_fd,
 		      off_t *offset, size_t len);
 
+/*
+ * Send an alert through kernel TLS (KTLS_TX installed): @level 1 warning,
+ * 2 fatal; @description as in RFC 8446 §6.
+ */
+int ktls_send_alert(struct ktls_session *session, uint8_t level,
+		    uint8_t description);
+
 /* Send close_notify through kernel TLS (KTLS_TX installed). */
 int ktls_close_notify(struct ktls_session *session);
 

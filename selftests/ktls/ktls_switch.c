@@ -21,7 +21,6 @@
 
 #define SEGMENT_DATA (32 * 1024)	/* fits one loopback segment */
 #define TRANSFER (256 * 1024)
-#define RECORD_ALERT 21
 #define ALERT_INTERNAL_ERROR 80
 
 /* Before any thread: WolfSSL ready, kernel TLS there, a TCP pair. */
@@ -407,7 +406,6 @@ struct alert_job {
 /* An end of ours that sends a fatal internal_error alert after the switch. */
 static int send_fatal_alert(struct peer *thread)
 {
-	const uint8_t alert[2] = { 2, ALERT_INTERNAL_ERROR };
 	struct alert_job *job = thread->arg;
 	struct ktls_session *session;
 	int ret;
@@ -418,7 +416,7 @@ static int send_fatal_alert(struct peer *thread)
 		shutdown(job->fd, SHUT_RDWR);
 		return ret;
 	}
-	ret = send_record_type(job->fd, RECORD_ALERT, alert, sizeof(alert));
+	ret = ktls_send_alert(session, 2, ALERT_INTERNAL_ERROR);
 	ktls_session_free(session);
 	return ret;
 }

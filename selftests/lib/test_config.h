@@ -17,9 +17,6 @@ struct test_opts {
 /* Linux 6.14 and later can rekey kernel TLS (TLS 1.3 KeyUpdate). */
 bool kernel_can_rekey(void);
 
-/* Send one record of @type (an alert, say) through kernel TLS TX. */
-int send_record_type(int fd, uint8_t type, const void *buf, size_t len);
-
 /* The same with the defaults: both versions, every suite, ECDSA. */
 int test_handshake(enum ktls_role role, int fd, unsigned int dirs,
 		   struct ktls_session **session);

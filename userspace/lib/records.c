@@ -91,8 +91,8 @@ int ktls_send_record(struct ktls_session *session, uint8_t type,
 	return n == (ssize_t)len ? 0 : -EIO;
 }
 
-static int send_alert(struct ktls_session *session, uint8_t level,
-		      uint8_t description)
+int ktls_send_alert(struct ktls_session *session, uint8_t level,
+		    uint8_t description)
 {
 	uint8_t alert[2] = { level, description };
 
@@ -103,7 +103,7 @@ static int send_alert(struct ktls_session *session, uint8_t level,
 
 int ktls_close_notify(struct ktls_session *session)
 {
-	int ret = send_alert(session, ALERT_WARNING, ALERT_CLOSE_NOTIFY);
+	int ret = ktls_send_alert(session, ALERT_WARNING, ALERT_CLOSE_NOTIFY);
 
 	if (ret)
 		return ktls_fail(ret, "sending close_notify: %s",
@@ -115,7 +115,7 @@ int ktls_close_notify(struct ktls_session *session)
 static int fatal(struct ktls_session *session, uint8_t alert, int err)
 {
 	if (session->installed & KTLS_TX)
-		send_alert(session, ALERT_FATAL, alert);
+		ktls_send_alert(session, ALERT_FATAL, alert);
 	shutdown(session->fd, SHUT_RDWR);
 	session->rx_closed = true;
 	return err;
