@@ -87,9 +87,8 @@ static int set_versions(struct ktls_ctx *ctx, const struct ktls_config *config)
 static int set_suites_and_groups(struct ktls_ctx *ctx,
 				 const struct ktls_config *config)
 {
-	int group_ids[KTLS_MAX_GROUPS];
 	char list[1024];
-	int ret, n;
+	int ret;
 
 	ret = ktls_suites_to_wolfssl(config->ciphers, ctx->min_version,
 				     ctx->max_version, list, sizeof(list));
@@ -98,9 +97,9 @@ static int set_suites_and_groups(struct ktls_ctx *ctx,
 	if (wolfSSL_CTX_set_cipher_list(ctx->wolfssl, list) != WOLFSSL_SUCCESS)
 		return ktls_fail(-EINVAL, "WolfSSL rejected cipher list %s",
 				 list);
-	n = ktls_groups_parse(config->groups, group_ids, KTLS_MAX_GROUPS);
-	if (n < 0)
-		return n;
+	ret = ktls_groups_check(config->groups);
+	if (ret)
+		return ret;
 	/*
 	 * The curves list (not just set_groups) also disables every other
 	 * curve, which is what restricts a TLS 1.2 server's choice.

@@ -56,12 +56,11 @@ const struct ktls_suite *ktls_suite_find(uint16_t iana);
 /* @names (colon-separated IANA names, NULL for all) as a WolfSSL list. */
 int ktls_suites_to_wolfssl(const char *names, uint16_t min_version,
 			   uint16_t max_version, char *out, size_t out_len);
-/* @names ("X25519:P-256", NULL for all) to WolfSSL ids; count or -errno. */
-int ktls_groups_parse(const char *names, int *ids, int max_ids);
+/* 0 if @names ("X25519:P-256", NULL for all) are groups we offer. */
+int ktls_groups_check(const char *names);
 /* Our name for the group WolfSSL reports. */
 const char *ktls_group_name(const char *wolfssl_name);
 
-#define KTLS_MAX_GROUPS 8
 #define KTLS_DEFAULT_GROUPS "X25519:P-256:P-384"
 
 struct ktls_ctx {
