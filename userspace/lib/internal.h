@@ -29,6 +29,8 @@ struct ktls_record_io {
 	int last_errno;		/* errno of the last failed recv/send */
 	bool peer_closed;
 	bool sent;		/* something was sent since the last read */
+	uint8_t first[TLS_RECORD_HEADER_LEN];	/* the peer's first bytes */
+	size_t first_len;
 	bool tx_in_kernel;	/* kTLS TX is on: WolfSSL must not write */
 	int round_trips;	/* reads that answered something we sent */
 };

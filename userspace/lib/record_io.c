@@ -44,8 +44,11 @@ static void consume(struct ktls_record_io *rio, const char *buf, size_t n)
 		rio->body_left -= n;
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (rio->first_len < TLS_RECORD_HEADER_LEN)
+			rio->first[rio->first_len++] = (uint8_t)buf[i];
 		rio->header[rio->header_len++] = (uint8_t)buf[i];
+	}
 	if (rio->header_len == TLS_RECORD_HEADER_LEN) {
 		rio->body_left = (size_t)rio->header[3] << 8 | rio->header[4];
 		rio->header_len = 0;

@@ -176,6 +176,22 @@ static int peer_alert(int code, const char *name)
 			 name);
 }
 
+/* The peer's first bytes are an HTTP request line: it is not speaking TLS. */
+static bool plain_http(const struct ktls_record_io *rio)
+{
+	static const char *const methods[] = {
+		"GET /", "HEAD ", "POST ", "PUT /", "DELET", "OPTIO", "PATCH",
+		"CONNE",
+	};
+
+	if (rio->first_len < TLS_RECORD_HEADER_LEN)
+		return false;
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (!memcmp(rio->first, methods[i], TLS_RECORD_HEADER_LEN))
+			return true;
+	return false;
+}
+
 int ktls_handshake_failure(struct ktls_session *session, int ret,
 			   const char *peer_name)
 {
@@ -207,6 +223,9 @@ int ktls_handshake_failure(struct ktls_session *session, int ret,
 		return ktls_fail(-EPROTONOSUPPORT, NO_SHARED);
 	}
 
+	if (plain_http(&session->rio))
+		return ktls_fail(-EPROTO,
+				 "TLS handshake failed: the peer sent a plain HTTP request, not TLS (http:// instead of https://?)");
 	if (session->rio.peer_closed)
 		return ktls_fail(-ECONNRESET,
 				 "TLS handshake failed: the peer closed the connection");
