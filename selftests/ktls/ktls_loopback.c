@@ -25,15 +25,12 @@ FIXTURE(loopback)
 
 FIXTURE_SETUP(loopback)
 {
-	int ret = ktls_probe();
+	int ret = ktls_tcp_pair(&self->client_fd, &self->server_fd);
 
-	self->client_fd = -1;
-	self->server_fd = -1;
 	self->client = NULL;
 	if (ret == -ENOENT)
-		SKIP(return, "kernel TLS unavailable (TCP_ULP \"tls\": ENOENT)");
+		SKIP(return, NO_KTLS);
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, tcp_pair(&self->client_fd, &self->server_fd));
 }
 
 FIXTURE_TEARDOWN(loopback)

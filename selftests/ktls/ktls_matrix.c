@@ -109,14 +109,11 @@ FIXTURE_VARIANT_ADD(matrix, tls12_rsa_chacha20_poly1305)
 
 FIXTURE_SETUP(matrix)
 {
-	int ret = ktls_probe();
+	int ret = ktls_tcp_pair(&self->client_fd, &self->server_fd);
 
-	self->client_fd = -1;
-	self->server_fd = -1;
 	if (ret == -ENOENT)
-		SKIP(return, "kernel TLS unavailable (TCP_ULP \"tls\": ENOENT)");
+		SKIP(return, NO_KTLS);
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, tcp_pair(&self->client_fd, &self->server_fd));
 	self->opts = (struct test_opts){
 		.version = variant->version,
 		.cipher = variant->cipher,
@@ -309,14 +306,11 @@ FIXTURE_VARIANT_ADD(groups, tls12_p384)
 
 FIXTURE_SETUP(groups)
 {
-	int ret = ktls_probe();
+	int ret = ktls_tcp_pair(&self->client_fd, &self->server_fd);
 
-	self->client_fd = -1;
-	self->server_fd = -1;
 	if (ret == -ENOENT)
-		SKIP(return, "kernel TLS unavailable (TCP_ULP \"tls\": ENOENT)");
+		SKIP(return, NO_KTLS);
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, tcp_pair(&self->client_fd, &self->server_fd));
 }
 
 FIXTURE_TEARDOWN(groups)

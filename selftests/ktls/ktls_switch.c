@@ -26,16 +26,14 @@
 /* Before any thread: WolfSSL ready, kernel TLS there, a TCP pair. */
 static int open_pair(int *client_fd, int *server_fd)
 {
-	int ret;
+	int ret = wolfssl_peer_init();
 
-	*client_fd = -1;
-	*server_fd = -1;
-	ret = wolfssl_peer_init();
-	if (!ret)
-		ret = ktls_probe();
-	if (!ret)
-		ret = tcp_pair(client_fd, server_fd);
-	return ret;
+	if (ret) {
+		*client_fd = -1;
+		*server_fd = -1;
+		return ret;
+	}
+	return ktls_tcp_pair(client_fd, server_fd);
 }
 
 static void close_pair(int client_fd, int server_fd)
@@ -45,8 +43,6 @@ static void close_pair(int client_fd, int server_fd)
 	if (server_fd >= 0)
 		close(server_fd);
 }
-
-#define NO_KTLS "kernel TLS unavailable (TCP_ULP \"tls\": ENOENT)"
 
 FIXTURE(pair)
 {

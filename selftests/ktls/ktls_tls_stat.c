@@ -69,7 +69,7 @@ TEST(counters_follow_sockets)
 
 	ret = ktls_probe();
 	if (ret == -ENOENT)
-		SKIP(return, "kernel TLS unavailable (TCP_ULP \"tls\": ENOENT)");
+		SKIP(return, NO_KTLS);
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, read_counters(before))
 		TH_LOG("/proc/net/tls_stat lacks a software counter");

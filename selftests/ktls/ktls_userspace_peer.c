@@ -40,16 +40,13 @@ FIXTURE_VARIANT_ADD(userspace_peer, ktls_client)
 
 FIXTURE_SETUP(userspace_peer)
 {
-	int ret = ktls_probe();
+	int ret = ktls_tcp_pair(&self->client_fd, &self->server_fd);
 
-	self->client_fd = -1;
-	self->server_fd = -1;
 	/* Before any thread: wolfSSL_Init is not safe to race with itself. */
 	ASSERT_EQ(WOLFSSL_SUCCESS, wolfSSL_Init());
 	if (ret == -ENOENT)
-		SKIP(return, "kernel TLS unavailable (TCP_ULP \"tls\": ENOENT)");
+		SKIP(return, NO_KTLS);
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, tcp_pair(&self->client_fd, &self->server_fd));
 }
 
 FIXTURE_TEARDOWN(userspace_peer)

@@ -78,6 +78,16 @@ close_listener:
 	return ret;
 }
 
+int ktls_tcp_pair(int *client_fd, int *server_fd)
+{
+	int ret;
+
+	*client_fd = -1;
+	*server_fd = -1;
+	ret = ktls_probe();
+	return ret ? ret : tcp_pair(client_fd, server_fd);
+}
+
 int ktls_probe(void)
 {
 	int cfd, sfd, ret;

@@ -31,6 +31,15 @@ int tcp_pair(int *client_fd, int *server_fd);
 /* 0 if this kernel can attach kernel TLS, -ENOENT if not, else -errno. */
 int ktls_probe(void);
 
+/* Why a kTLS test skips: the one "unsupported" errno. */
+#define NO_KTLS "kernel TLS unavailable (TCP_ULP \"tls\": ENOENT)"
+
+/*
+ * A connected pair kernel TLS can take: 0, -ENOENT where the kernel has no
+ * kTLS (skip), else -errno. Both fds are -1 unless it succeeded.
+ */
+int ktls_tcp_pair(int *client_fd, int *server_fd);
+
 /* How bytes move: plain send/recv on an fd, or a userspace TLS object. */
 struct stream {
 	ssize_t (*send)(void *handle, const void *buf, size_t len);
