@@ -67,9 +67,17 @@ GUEST_LISTS := $(patsubst selftests/ktls/%,$(BUILD)/tests/%,\
 # Keep objects make would otherwise treat as intermediate.
 .SECONDARY:
 
+# Each further program and test group brings its own rules in a build.mk
+# beside its sources (userspace/NAME/build.mk, selftests/GROUP/build.mk),
+# adding what it builds to TOOLS or EXTRA_TARGETS and its dependency files
+# to EXTRA_DEPS.
+EXTRA_TARGETS :=
+EXTRA_DEPS :=
+include $(sort $(wildcard userspace/*/build.mk selftests/*/build.mk))
+
 .PHONY: all deps check style vm-test clean help
 all: $(LIBKTLS) $(TOOLS) $(TEST_BINS) $(INTEROP_BINS) $(INTEROP_TEST) $(GUEST_LISTS) \
-	$(TEST_CERTS)
+	$(TEST_CERTS) $(EXTRA_TARGETS)
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
@@ -160,4 +168,4 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(LIB_OBJS:.o=.d) $(PROBE_OBJS:.o=.d) $(TEST_UTIL_OBJS:.o=.d) $(TEST_SRCS:%.c=$(BUILD)/%.d) \
-	$(INTEROP_SRCS:%.c=$(BUILD)/%.d)
+	$(INTEROP_SRCS:%.c=$(BUILD)/%.d) $(EXTRA_DEPS)

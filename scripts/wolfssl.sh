@@ -3,15 +3,21 @@
 # own configure flags plus what ktlsd needs and Debian leaves off:
 #   --enable-aesni --enable-intelasm   a fair AES-NI userspace baseline
 #   -DHAVE_SECRET_CALLBACK             TLS 1.3 traffic secrets for our key schedule
-# (Debian's --enable-distro forces --enable-earlydata off, so this build has
-# no 0-RTT; adding it means defining WOLFSSL_EARLY_DATA ourselves.)
+#   -DWOLFSSL_EARLY_DATA               0-RTT (Debian's --enable-distro forces
+#                                      --enable-earlydata off, so we define it)
 # The result goes to $KTLSD_CACHE/wolfssl/prefix; our build links it statically.
+# The cache is keyed on the source version and these flags: change either and
+# the next run rebuilds.
 . "$(dirname "$0")/common.sh"
 
 dest=$KTLSD_CACHE/wolfssl
 prefix=$dest/prefix
+our_cppflags="-DHAVE_SECRET_CALLBACK -DWOLFSSL_EARLY_DATA"
+our_configure="--enable-distro --enable-pkcs11 --disable-examples --enable-aesni --enable-intelasm --enable-static --disable-shared --disable-crypttests"
+stamp="$our_cppflags $our_configure"
 
-if [ -f "$dest/version" ] && [ -f "$prefix/include/wolfssl/options.h" ]; then
+if [ -f "$dest/version" ] && [ -f "$prefix/include/wolfssl/options.h" ] &&
+   [ "$(cat "$dest/flags" 2>/dev/null)" = "$stamp" ]; then
 	say wolfssl "$(cat "$dest/version") (cached)"
 	exit 0
 fi
@@ -29,7 +35,7 @@ version=$(cd "$src" && dpkg-parsechangelog -S Version)
 # --disable-examples) and its hardened compiler flags.
 export DEB_BUILD_MAINT_OPTIONS=hardening=+all
 CFLAGS="$(dpkg-buildflags --get CFLAGS)"
-CPPFLAGS="$(dpkg-buildflags --get CPPFLAGS) -DHAVE_SECRET_CALLBACK"
+CPPFLAGS="$(dpkg-buildflags --get CPPFLAGS) $our_cppflags"
 LDFLAGS="$(dpkg-buildflags --get LDFLAGS)"
 export CFLAGS CPPFLAGS LDFLAGS
 
@@ -37,10 +43,8 @@ say wolfssl "building $version (configure + make, about a minute)"
 (
 	cd "$src"
 	[ -x configure ] || ./autogen.sh >/dev/null 2>&1
-	./configure --prefix="$prefix" \
-		--enable-distro --enable-pkcs11 --disable-examples \
-		--enable-aesni --enable-intelasm \
-		--enable-static --disable-shared --disable-crypttests \
+	# shellcheck disable=SC2086 # one word per flag
+	./configure --prefix="$prefix" $our_configure \
 		>"$tmp/configure.log" 2>&1 || { tail -n 20 "$tmp/configure.log"; exit 1; }
 	make -j"$(nproc)" >"$tmp/build.log" 2>&1 || { tail -n 40 "$tmp/build.log"; exit 1; }
 	rm -rf "$prefix"
@@ -53,6 +57,9 @@ grep -q 'HAVE_SECRET_CALLBACK' "$prefix/include/wolfssl/options.h" ||
 	die "wolfssl $version was built without HAVE_SECRET_CALLBACK"
 grep -q 'WOLFSSL_AESNI' "$prefix/include/wolfssl/options.h" ||
 	die "wolfssl $version was built without AES-NI"
+grep -q 'WOLFSSL_EARLY_DATA' "$prefix/include/wolfssl/options.h" ||
+	die "wolfssl $version was built without early data (0-RTT)"
 echo "$version" > "$dest/version"
+echo "$stamp" > "$dest/flags"
 rm -rf "$tmp"
 say wolfssl "$version with AES-NI and the TLS 1.3 secret callback"

@@ -97,6 +97,29 @@ int ktls_handshake(struct ktls_ctx *ctx, int fd,
 		   struct ktls_session **session);
 
 /*
+ * The same handshake for event loops: start it on a non-blocking socket,
+ * then call ktls_handshake_step() whenever the socket is ready for what
+ * ktls_session_wants() says (POLLIN or POLLOUT). Step returns 0 once the
+ * handshake is complete, -EAGAIN to wait again, or -errno (ktls_reason()
+ * says why; free the session). The caller owns the deadline:
+ * ktls_ctx_timeout_ms() is the configured one.
+ */
+int ktls_handshake_start(struct ktls_ctx *ctx, int fd,
+			 struct ktls_session **session);
+int ktls_handshake_step(struct ktls_session *session);
+short ktls_session_wants(const struct ktls_session *session);
+int ktls_ctx_timeout_ms(const struct ktls_ctx *ctx);
+
+/*
+ * ALPN, set before the first ktls_handshake_step(): a client offers
+ * @protocols, a server picks the first of its @protocols that the client
+ * offered ("h2,http/1.1"). A server with no match goes on without ALPN.
+ * ktls_session_alpn() is the protocol agreed on, or "".
+ */
+int ktls_session_set_alpn(struct ktls_session *session, const char *protocols);
+const char *ktls_session_alpn(const struct ktls_session *session);
+
+/*
  * Move the session's keys and next record sequence numbers into the
  * kernel for @dirs (KTLS_TX, KTLS_RX or both). After this, the socket is
  * read and written with plain read/write/sendfile; userspace never sees
@@ -118,6 +141,15 @@ int ktls_install(struct ktls_session *session, unsigned int dirs);
 ssize_t ktls_recv(struct ktls_session *session, void *buf, size_t len);
 
 /*
+ * ktls_recv() for a socket with KTLS_RX installed but no session at hand:
+ * after a handoff from ktlsd, or after the session was freed to save
+ * memory. Same returns; as nothing here holds the traffic secrets, a peer's
+ * KeyUpdate closes the connection with -EPROTO and a stated reason, and a
+ * NewSessionTicket is dropped.
+ */
+ssize_t ktls_recv_fd(int fd, void *buf, size_t len);
+
+/*
  * Send through kernel TLS, counting records so that a TLS 1.3 AES key is
  * updated before its limit. Plain write()/sendfile() on the socket work
  * too, but are not counted. Both return bytes sent or -errno.
@@ -125,6 +157,16 @@ ssize_t ktls_recv(struct ktls_session *session, void *buf, size_t len);
 ssize_t ktls_send(struct ktls_session *session, const void *buf, size_t len);
 ssize_t ktls_sendfile(struct ktls_session *session, int file_fd,
 		      off_t *offset, size_t len);
+
+/*
+ * Userspace TLS, for kernels without kernel TLS (never after
+ * ktls_install()): WolfSSL encrypts and decrypts. Return bytes, 0 after the
+ * peer's close_notify, or -errno; on a non-blocking socket -EAGAIN means
+ * wait for ktls_session_wants().
+ */
+ssize_t ktls_tls_recv(struct ktls_session *session, void *buf, size_t len);
+ssize_t ktls_tls_send(struct ktls_session *session, const void *buf,
+		      size_t len);
 
 /*
  * Send an alert through kernel TLS (KTLS_TX installed): @level 1 warning,

@@ -274,40 +274,74 @@ static int wait_socket(struct ktls_session *session, short events,
 	return 0;
 }
 
-static int run_handshake(struct ktls_session *session,
-			 const struct ktls_ctx *ctx)
+/* The session's state once WolfSSL reports the handshake complete. */
+static int handshake_done(struct ktls_session *session)
 {
-	int timeout_ms = ctx->timeout_ms;
-	int64_t deadline = now_ms() + timeout_ms;
-	int ret, err;
+	uint16_t suite_id;
 
-	for (;;) {
-		session->rio.last_errno = 0;
-		if (session->role == KTLS_ROLE_CLIENT)
-			ret = wolfSSL_connect(session->ssl);
-		else
-			ret = wolfSSL_accept(session->ssl);
-		if (ret == WOLFSSL_SUCCESS)
-			return 0;
+	/* Reads after this (tickets) are not the handshake's. */
+	session->round_trips = session->rio.round_trips;
 
-		err = wolfSSL_get_error(session->ssl, ret);
-		if (err == WOLFSSL_ERROR_WANT_READ)
-			ret = wait_socket(session, POLLIN, deadline, timeout_ms);
-		else if (err == WOLFSSL_ERROR_WANT_WRITE)
-			ret = wait_socket(session, POLLOUT, deadline, timeout_ms);
-		else
-			return ktls_handshake_failure(session, ret,
-						      ctx->server_name);
-		if (ret)
-			return ret;
-	}
+	suite_id = (uint16_t)wolfSSL_get_current_cipher_suite(session->ssl);
+	session->suite = ktls_suite_find(suite_id);
+	if (!session->suite)
+		return ktls_fail(-EPROTO, "negotiated cipher suite %s cannot be offloaded",
+				 wolfSSL_get_cipher_name(session->ssl));
+	session->version = (uint16_t)wolfSSL_version(session->ssl);
+	/* A TLS 1.2 ticket came within the handshake; 1.3's come later. */
+	if (session->version == KTLS_TLS_1_2)
+		ktls_save_resumption(session);
+	/* RFC 8446 §5.5: AES-GCM/CCM keys wear out; ChaCha20 keys do not. */
+	if (session->version == KTLS_TLS_1_3 &&
+	    session->suite->kernel_cipher != TLS_CIPHER_CHACHA20_POLY1305)
+		session->key_update_records = session->ctx->key_update_records;
+	if (session->version == KTLS_TLS_1_3 &&
+	    (!session->client_traffic.len || !session->server_traffic.len))
+		return ktls_fail(-EPROTO,
+				 "WolfSSL did not report the traffic secrets");
+	return 0;
 }
 
-int ktls_handshake(struct ktls_ctx *ctx, int fd,
-		   struct ktls_session **out)
+/* One non-blocking pass of WolfSSL's handshake state machine. */
+int ktls_handshake_step(struct ktls_session *session)
+{
+	int ret, err;
+
+	session->rio.last_errno = 0;
+	session->wants = 0;
+	if (session->role == KTLS_ROLE_CLIENT)
+		ret = wolfSSL_connect(session->ssl);
+	else
+		ret = wolfSSL_accept(session->ssl);
+	if (ret == WOLFSSL_SUCCESS)
+		return handshake_done(session);
+
+	err = wolfSSL_get_error(session->ssl, ret);
+	if (err == WOLFSSL_ERROR_WANT_READ) {
+		session->wants = POLLIN;
+		return -EAGAIN;
+	}
+	if (err == WOLFSSL_ERROR_WANT_WRITE) {
+		session->wants = POLLOUT;
+		return -EAGAIN;
+	}
+	return ktls_handshake_failure(session, ret, session->ctx->server_name);
+}
+
+short ktls_session_wants(const struct ktls_session *session)
+{
+	return session->wants;
+}
+
+int ktls_ctx_timeout_ms(const struct ktls_ctx *ctx)
+{
+	return ctx->timeout_ms;
+}
+
+int ktls_handshake_start(struct ktls_ctx *ctx, int fd,
+			 struct ktls_session **out)
 {
 	struct ktls_session *session;
-	uint16_t suite_id;
 	int ret;
 
 	session = calloc(1, sizeof(*session));
@@ -338,40 +372,37 @@ int ktls_handshake(struct ktls_ctx *ctx, int fd,
 		if (ret)
 			goto free_session;
 	}
-
-	ret = run_handshake(session, ctx);
-	if (ret)
-		goto free_session;
-	/* Reads after this (tickets) are not the handshake's. */
-	session->round_trips = session->rio.round_trips;
-
-	suite_id = (uint16_t)wolfSSL_get_current_cipher_suite(session->ssl);
-	session->suite = ktls_suite_find(suite_id);
-	if (!session->suite) {
-		ret = ktls_fail(-EPROTO, "negotiated cipher suite %s cannot be offloaded",
-				wolfSSL_get_cipher_name(session->ssl));
-		goto free_session;
-	}
-	session->version = (uint16_t)wolfSSL_version(session->ssl);
-	/* A TLS 1.2 ticket came within the handshake; 1.3's come later. */
-	if (session->version == KTLS_TLS_1_2)
-		ktls_save_resumption(session);
-	/* RFC 8446 §5.5: AES-GCM/CCM keys wear out; ChaCha20 keys do not. */
-	if (session->version == KTLS_TLS_1_3 &&
-	    session->suite->kernel_cipher != TLS_CIPHER_CHACHA20_POLY1305)
-		session->key_update_records = ctx->key_update_records;
-	if (session->version == KTLS_TLS_1_3 &&
-	    (!session->client_traffic.len || !session->server_traffic.len)) {
-		ret = ktls_fail(-EPROTO,
-				"WolfSSL did not report the traffic secrets");
-		goto free_session;
-	}
 	*out = session;
 	return 0;
 
 free_session:
 	ktls_session_free(session);
 	return ret;
+}
+
+int ktls_handshake(struct ktls_ctx *ctx, int fd,
+		   struct ktls_session **out)
+{
+	int timeout_ms = ctx->timeout_ms;
+	int64_t deadline = now_ms() + timeout_ms;
+	struct ktls_session *session;
+	int ret;
+
+	ret = ktls_handshake_start(ctx, fd, &session);
+	if (ret)
+		return ret;
+	while ((ret = ktls_handshake_step(session)) == -EAGAIN) {
+		ret = wait_socket(session, session->wants, deadline,
+				  timeout_ms);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		ktls_session_free(session);
+		return ret;
+	}
+	*out = session;
+	return 0;
 }
 
 const char *ktls_session_version(const struct ktls_session *session)

@@ -96,6 +96,7 @@ struct ktls_session {
 	uint16_t version;	/* KTLS_TLS_1_2 or KTLS_TLS_1_3 */
 	int verify_error;	/* WolfSSL's error for the peer certificate */
 	int round_trips;	/* of the handshake */
+	short wants;		/* POLLIN/POLLOUT the handshake waits for */
 	bool ulp_attached;
 	unsigned int installed;	/* KTLS_TX | KTLS_RX */
 	/* TLS 1.3 client keeping tickets: RX waits for the first data */
