@@ -106,6 +106,7 @@ struct ktls_session {
 	unsigned int tickets_after_switch;
 	uint64_t tx_records;	/* sent under the current TX key (upper bound) */
 	uint64_t key_update_records;	/* 0: this suite needs no rekey */
+	char alpn[256];		/* the protocol agreed on (alpn.c) */
 };
 
 /* handshake.c: the session to resume next (client) */

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The application side of ktlsd's handoff (include/ktls/handoff.h): send a
+ * connected TCP socket and a request over a UNIX SOCK_SEQPACKET socket,
+ * read the one result message. The wire format is in handoff_wire.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "handoff_wire.h"
+#include "ktls/handoff.h"
+
+static int copy_string(char *dst, size_t len, const char *src,
+		       const char *what)
+{
+	size_t n = src ? strlen(src) : 0;
+
+	if (n >= len)
+		return ktls_fail(-ENAMETOOLONG,
+				 "handoff: %s is %zu bytes, at most %zu fit",
+				 what, n, len - 1);
+	memcpy(dst, src ? src : "", n + 1);
+	return 0;
+}
+
+static int build_request(const struct ktls_handoff_request *request,
+			 struct ktls_handoff_wire_req *req)
+{
+	int ret;
+
+	memset(req, 0, sizeof(*req));
+	req->magic = KTLS_HANDOFF_MAGIC;
+	req->version = KTLS_HANDOFF_VERSION;
+	req->size = sizeof(*req);
+	switch (request->role) {
+	case KTLS_ROLE_CLIENT:
+		if (!request->server_name || !*request->server_name)
+			return ktls_fail(-EINVAL,
+					 "handoff: a client-role handshake needs the server name");
+		req->role = KTLS_HANDOFF_WIRE_CLIENT;
+		break;
+	case KTLS_ROLE_SERVER:
+		req->role = KTLS_HANDOFF_WIRE_SERVER;
+		break;
+	default:
+		return ktls_fail(-EINVAL, "handoff: unknown role %d",
+				 (int)request->role);
+	}
+	if (request->timeout_ms < 0)
+		return ktls_fail(-EINVAL, "handoff: negative timeout %d ms",
+				 request->timeout_ms);
+	req->timeout_ms = request->timeout_ms;
+	ret = copy_string(req->server_name, sizeof(req->server_name),
+			  request->server_name, "the server name");
+	if (!ret)
+		ret = copy_string(req->alpn, sizeof(req->alpn), request->alpn,
+				  "the ALPN list");
+	return ret;
+}
+
+static int connect_daemon(const char *path, int *sock)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd, err;
+
+	if (!path)
+		path = KTLS_HANDOFF_DEFAULT_PATH;
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return ktls_fail(-ENAMETOOLONG, "handoff socket path %s is too long",
+				 path);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ktls_fail(-errno, "handoff: socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		err = errno;
+		close(fd);
+		if (err == ENOENT || err == ECONNREFUSED)
+			return ktls_fail(-err,
+					 "cannot reach ktlsd at %s: %s (is ktlsd running?)",
+					 path, strerror(err));
+		return ktls_fail(-err, "cannot reach ktlsd at %s: %s", path,
+				 strerror(err));
+	}
+	*sock = fd;
+	return 0;
+}
+
+static int send_request(int sock, int fd,
+			const struct ktls_handoff_wire_req *req)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = (void *)req, .iov_len = sizeof(*req) };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	memset(&control, 0, sizeof(control));
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	do {
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ktls_fail(-errno, "handoff: cannot send the request: %s",
+				 strerror(errno));
+	return 0;
+}
+
+int ktls_handoff_submit(const char *path, int fd,
+			const struct ktls_handoff_request *request,
+			int *handoff_fd)
+{
+	struct ktls_handoff_wire_req req;
+	int sock = -1, ret;
+
+	ret = build_request(request, &req);
+	if (ret)
+		return ret;
+	ret = connect_daemon(path, &sock);
+	if (ret)
+		return ret;
+	ret = send_request(sock, fd, &req);
+	if (ret) {
+		close(sock);
+		return ret;
+	}
+	*handoff_fd = sock;
+	return 0;
+}
+
+static void fill_result(struct ktls_handoff_result *result,
+			const struct ktls_handoff_wire_res *res)
+{
+	result->status = res->status;
+	snprintf(result->reason, sizeof(result->reason), "%s", res->reason);
+	snprintf(result->version, sizeof(result->version), "%s",
+		 res->tls_version);
+	snprintf(result->cipher, sizeof(result->cipher), "%s", res->cipher);
+	snprintf(result->alpn, sizeof(result->alpn), "%s", res->alpn);
+	snprintf(result->peer, sizeof(result->peer), "%s", res->peer);
+}
+
+static bool terminated(const char *s, size_t len)
+{
+	return memchr(s, '\0', len);
+}
+
+static int check_result(const struct ktls_handoff_wire_res *res, ssize_t n)
+{
+	if (n != (ssize_t)sizeof(*res) || res->magic != KTLS_HANDOFF_MAGIC ||
+	    res->size != sizeof(*res))
+		return ktls_fail(-EBADMSG,
+				 "handoff: ktlsd's answer is malformed (%zd bytes)",
+				 n);
+	if (res->version != KTLS_HANDOFF_VERSION)
+		return ktls_fail(-EPROTO,
+				 "handoff: ktlsd speaks handoff version %u, we speak %u (upgrade so both match)",
+				 res->version, KTLS_HANDOFF_VERSION);
+	if (!terminated(res->reason, sizeof(res->reason)) ||
+	    !terminated(res->tls_version, sizeof(res->tls_version)) ||
+	    !terminated(res->cipher, sizeof(res->cipher)) ||
+	    !terminated(res->alpn, sizeof(res->alpn)) ||
+	    !terminated(res->peer, sizeof(res->peer)) || res->status > 0)
+		return ktls_fail(-EBADMSG, "handoff: ktlsd's answer is malformed");
+	return 0;
+}
+
+int ktls_handoff_finish(int handoff_fd, struct ktls_handoff_result *result)
+{
+	struct ktls_handoff_wire_res res;
+	ssize_t n;
+	int ret;
+
+	memset(result, 0, sizeof(*result));
+	do {
+		n = recv(handoff_fd, &res, sizeof(res), MSG_TRUNC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return ktls_fail(-EAGAIN, "handoff: ktlsd has not answered yet");
+	if (n < 0)
+		ret = ktls_fail(-errno, "handoff: cannot read ktlsd's answer: %s",
+				strerror(errno));
+	else if (n == 0)
+		ret = ktls_fail(-ECONNRESET,
+				"handoff: ktlsd closed the connection without an answer (see its log)");
+	else
+		ret = check_result(&res, n);
+	close(handoff_fd);
+	if (ret) {
+		result->status = ret;
+		snprintf(result->reason, sizeof(result->reason), "%s",
+			 ktls_reason());
+		return ret;
+	}
+	fill_result(result, &res);
+	if (res.status)
+		return ktls_fail(res.status, "%s", res.reason);
+	return 0;
+}
+
+int ktls_handoff(const char *path, int fd,
+		 const struct ktls_handoff_request *request,
+		 struct ktls_handoff_result *result)
+{
+	int handoff_fd, ret;
+
+	ret = ktls_handoff_submit(path, fd, request, &handoff_fd);
+	if (ret) {
+		memset(result, 0, sizeof(*result));
+		result->status = ret;
+		snprintf(result->reason, sizeof(result->reason), "%s",
+			 ktls_reason());
+		return ret;
+	}
+	return ktls_handoff_finish(handoff_fd, result);
+}
