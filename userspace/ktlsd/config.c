@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ktlsd.conf: INI sections of "key = value" lines, '#' or ';' comment lines.
+ *
+ * Our own parser rather than Debian's libinih: its build (55-1) gives the
+ * handler no line number and stops at 200-byte lines, and every error here
+ * must say file, line and reason. Values are checked as they are read
+ * (numbers, names, files readable by this process); the TLS contexts built
+ * from them (profile.c) check the rest.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ktls/handoff.h"
+#include "ktls/ktls.h"
+#include "log.h"
+
+struct parser {
+	struct ktlsd_config *config;
+	const char *path;
+	int line;
+	const char *section;	/* NULL before the first [section] */
+	char seen[64][48];	/* "section.key" read so far, for duplicates */
+	int nr_seen;
+	char *err;
+	size_t err_len;
+};
+
+static int fail(struct parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int fail(struct parser *p, const char *fmt, ...)
+{
+	int n = snprintf(p->err, p->err_len, "%s:%d: ", p->path, p->line);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < p->err_len)
+		vsnprintf(p->err + n, p->err_len - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static const char *const sections[] = { "global", "handoff", "server",
+					"client" };
+
+static const char *const keys_global[] = { "threads", "log", "loglevel",
+					   "handshake_timeout", NULL };
+static const char *const keys_handoff[] = { "path", "mode", "group", NULL };
+static const char *const keys_server[] = {
+	"certificate", "private_key", "min_version", "max_version",
+	"ciphers", "groups", "session_tickets", NULL
+};
+
+static const char *const keys_client[] = {
+	"trust_store", "min_version", "max_version", "ciphers", "groups", NULL
+};
+
+static const char *const *keys_of(const char *section)
+{
+	if (!strcmp(section, "global"))
+		return keys_global;
+	if (!strcmp(section, "handoff"))
+		return keys_handoff;
+	if (!strcmp(section, "server"))
+		return keys_server;
+	return keys_client;
+}
+
+/* Edit distance, for "did you mean"; names here are short. */
+static int distance(const char *a, const char *b)
+{
+	int row[64], la = (int)strlen(a), lb = (int)strlen(b);
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (int j = 0; j <= lb; j++)
+		row[j] = j;
+	for (int i = 1; i <= la; i++) {
+		int diag = row[0];
+
+		row[0] = i;
+		for (int j = 1; j <= lb; j++) {
+			int up = row[j];
+			int best = diag + (a[i - 1] != b[j - 1]);
+
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			if (up + 1 < best)
+				best = up + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The known key closest to @key: a prefix of it, or at most 3 edits away. */
+static const char *suggest(const char *const *keys, const char *key)
+{
+	const char *best = NULL;
+	int best_d = 4;
+
+	for (; *keys; keys++) {
+		int d = distance(key, *keys);
+
+		if (strlen(key) >= 3 && !strncmp(*keys, key, strlen(key)))
+			d = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = *keys;
+		}
+	}
+	return best;
+}
+
+static int unknown_key(struct parser *p, const char *key)
+{
+	const char *const *keys = keys_of(p->section);
+	const char *hint = suggest(keys, key);
+	char known[256] = "";
+
+	if (hint)
+		return fail(p, "unknown key \"%s\" in [%s] (did you mean %s?)",
+			    key, p->section, hint);
+	for (; *keys; keys++) {
+		strncat(known, *keys, sizeof(known) - strlen(known) - 3);
+		if (keys[1])
+			strcat(known, ", ");
+	}
+	return fail(p, "unknown key \"%s\" in [%s] (known: %s)", key,
+		    p->section, known);
+}
+
+static int parse_int(struct parser *p, const char *key, const char *value,
+		     int base, long min, long max, long *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(value, &end, base);
+	if (errno || end == value || *end || n < min || n > max)
+		return fail(p, "%s = \"%s\": expected a number from %ld to %ld",
+			    key, value, min, max);
+	*out = n;
+	return 0;
+}
+
+/* "10", "10s" or "1500ms". */
+static int parse_duration(struct parser *p, const char *key,
+			  const char *value, int *ms)
+{
+	long n, scale = 1000;
+	char *end;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (!strcmp(end, "ms"))
+		scale = 1;
+	else if (*end && strcmp(end, "s"))
+		end = NULL;
+	if (errno || !end || end == value || n <= 0 || n > 3600 * 1000 / scale)
+		return fail(p,
+			    "%s = \"%s\": expected a duration such as 10s or 1500ms (at most an hour)",
+			    key, value);
+	*ms = (int)(n * scale);
+	return 0;
+}
+
+static int parse_bool(struct parser *p, const char *key, const char *value,
+		      bool *out)
+{
+	if (!strcmp(value, "yes") || !strcmp(value, "true") ||
+	    !strcmp(value, "1")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(value, "no") || !strcmp(value, "false") ||
+	    !strcmp(value, "0")) {
+		*out = false;
+		return 0;
+	}
+	return fail(p, "%s = \"%s\": expected yes or no", key, value);
+}
+
+static int parse_version(struct parser *p, const char *key, const char *value,
+			 uint16_t *out)
+{
+	if (!strcmp(value, "1.2") || !strcmp(value, "TLSv1.2")) {
+		*out = KTLS_TLS_1_2;
+		return 0;
+	}
+	if (!strcmp(value, "1.3") || !strcmp(value, "TLSv1.3")) {
+		*out = KTLS_TLS_1_3;
+		return 0;
+	}
+	return fail(p, "%s = \"%s\": expected 1.2 or 1.3", key, value);
+}
+
+/* A file this process can open for reading, checked now, not mid-handshake. */
+static int parse_file(struct parser *p, const char *key, const char *value,
+		      char *out, size_t out_len, int *line)
+{
+	int fd;
+
+	if (strlen(value) >= out_len)
+		return fail(p, "%s: path too long", key);
+	fd = open(value, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(p, "%s = \"%s\": cannot read it: %s", key, value,
+			    strerror(errno));
+	close(fd);
+	snprintf(out, out_len, "%s", value);
+	*line = p->line;
+	return 0;
+}
+
+static int copy_value(struct parser *p, const char *key, const char *value,
+		      char *out, size_t out_len)
+{
+	if (strlen(value) >= out_len)
+		return fail(p, "%s: value longer than %zu bytes", key,
+			    out_len - 1);
+	snprintf(out, out_len, "%s", value);
+	return 0;
+}
+
+static int set_global(struct parser *p, const char *key, const char *value)
+{
+	struct ktlsd_config *c = p->config;
+	long n;
+	int ret;
+
+	if (!strcmp(key, "threads")) {
+		if (!strcmp(value, "auto")) {
+			c->threads = 0;
+			return 0;
+		}
+		ret = parse_int(p, key, value, 10, 1, 1024, &n);
+		c->threads = (int)n;
+		return ret;
+	}
+	if (!strcmp(key, "log")) {
+		if (!strcmp(value, "stderr"))
+			c->log_target = KTLSD_LOG_STDERR;
+		else if (!strcmp(value, "syslog"))
+			c->log_target = KTLSD_LOG_SYSLOG;
+		else
+			return fail(p, "log = \"%s\": expected stderr or syslog",
+				    value);
+		return 0;
+	}
+	if (!strcmp(key, "loglevel")) {
+		c->log_level = ktlsd_log_level_parse(value);
+		if (c->log_level < 0)
+			return fail(p,
+				    "loglevel = \"%s\": expected error, warning, info or debug",
+				    value);
+		return 0;
+	}
+	return parse_duration(p, key, value, &c->handshake_timeout_ms);
+}
+
+static int set_handoff(struct parser *p, const char *key, const char *value)
+{
+	struct ktlsd_config *c = p->config;
+	struct group *gr;
+	long n;
+	int ret;
+
+	if (!strcmp(key, "path")) {
+		if (value[0] != '/')
+			return fail(p, "path = \"%s\": expected an absolute path",
+				    value);
+		return copy_value(p, key, value, c->handoff_path,
+				  sizeof(c->handoff_path));
+	}
+	if (!strcmp(key, "mode")) {
+		ret = parse_int(p, key, value, 8, 0, 0777, &n);
+		c->handoff_mode = (mode_t)n;
+		return ret;
+	}
+	gr = getgrnam(value);
+	if (gr) {
+		c->handoff_group = gr->gr_gid;
+	} else {
+		if (parse_int(p, key, value, 10, 0, 65535 * 65536L, &n))
+			return fail(p, "group = \"%s\": no such group", value);
+		c->handoff_group = (gid_t)n;
+	}
+	c->handoff_group_set = true;
+	return 0;
+}
+
+static int set_role(struct parser *p, struct ktlsd_role_config *r,
+		    const char *key, const char *value)
+{
+	if (!strcmp(key, "certificate"))
+		return parse_file(p, key, value, r->certificate,
+				  sizeof(r->certificate), &r->certificate_line);
+	if (!strcmp(key, "private_key"))
+		return parse_file(p, key, value, r->private_key,
+				  sizeof(r->private_key), &r->private_key_line);
+	if (!strcmp(key, "trust_store"))
+		return parse_file(p, key, value, r->trust_store,
+				  sizeof(r->trust_store), &r->trust_store_line);
+	if (!strcmp(key, "min_version") || !strcmp(key, "max_version")) {
+		r->version_line = p->line;
+		return parse_version(p, key, value,
+				     key[1] == 'i' ? &r->min_version :
+						     &r->max_version);
+	}
+	if (!strcmp(key, "ciphers")) {
+		r->ciphers_line = p->line;
+		return copy_value(p, key, value, r->ciphers,
+				  sizeof(r->ciphers));
+	}
+	if (!strcmp(key, "groups")) {
+		r->groups_line = p->line;
+		return copy_value(p, key, value, r->groups, sizeof(r->groups));
+	}
+	return parse_bool(p, key, value, &r->session_tickets);
+}
+
+static int set_key(struct parser *p, const char *key, const char *value)
+{
+	const char *const *keys;
+	char id[48];
+
+	if (!p->section)
+		return fail(p, "\"%s\" before any [section]", key);
+	for (keys = keys_of(p->section); *keys; keys++)
+		if (!strcmp(*keys, key))
+			break;
+	if (!*keys)
+		return unknown_key(p, key);
+	snprintf(id, sizeof(id), "%s.%s", p->section, key);
+	for (int i = 0; i < p->nr_seen; i++)
+		if (!strcmp(p->seen[i], id))
+			return fail(p, "%s is set twice in [%s]", key,
+				    p->section);
+	if (p->nr_seen < (int)(sizeof(p->seen) / sizeof(p->seen[0])))
+		snprintf(p->seen[p->nr_seen++], sizeof(p->seen[0]), "%s",
+			 id);
+	if (!*value)
+		return fail(p, "%s has no value", key);
+
+	if (!strcmp(p->section, "global"))
+		return set_global(p, key, value);
+	if (!strcmp(p->section, "handoff"))
+		return set_handoff(p, key, value);
+	if (!strcmp(p->section, "server"))
+		return set_role(p, &p->config->server, key, value);
+	return set_role(p, &p->config->client, key, value);
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static int parse_section(struct parser *p, char *line)
+{
+	char *close = strchr(line, ']');
+	char *name;
+
+	if (!close || *trim(close + 1))
+		return fail(p, "expected [section] on this line");
+	*close = '\0';
+	name = trim(line + 1);
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if (strcmp(name, sections[i]))
+			continue;
+		p->section = sections[i];
+		if (!strcmp(name, "server")) {
+			if (p->config->server.enabled)
+				return fail(p, "[server] appears twice");
+			p->config->server.enabled = true;
+			p->config->server.line = p->line;
+		} else if (!strcmp(name, "client")) {
+			if (p->config->client.enabled)
+				return fail(p, "[client] appears twice");
+			p->config->client.enabled = true;
+			p->config->client.line = p->line;
+		}
+		return 0;
+	}
+	return fail(p,
+		    "unknown section [%s] (sections: global, handoff, server, client)",
+		    name);
+}
+
+static int parse_line(struct parser *p, char *raw)
+{
+	char *line = trim(raw), *eq;
+
+	if (!*line || *line == '#' || *line == ';')
+		return 0;
+	if (*line == '[')
+		return parse_section(p, line);
+	eq = strchr(line, '=');
+	if (!eq)
+		return fail(p, "expected \"key = value\" or [section], got \"%.40s\"",
+			    line);
+	*eq = '\0';
+	return set_key(p, trim(line), trim(eq + 1));
+}
+
+/* What the sections need as a whole, once every line is read. */
+static int check_whole(struct parser *p)
+{
+	struct ktlsd_config *c = p->config;
+
+	if (c->server.enabled) {
+		p->line = c->server.line;
+		if (!*c->server.certificate)
+			return fail(p, "[server] needs certificate = FILE");
+		if (!*c->server.private_key)
+			return fail(p, "[server] needs private_key = FILE");
+	}
+	if (!c->server.enabled && !c->client.enabled) {
+		snprintf(p->err, p->err_len,
+			 "%s: neither [server] nor [client]: ktlsd would have no handshake to run",
+			 p->path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ktlsd_config_load(const char *path, struct ktlsd_config *config,
+		      char *err, size_t err_len)
+{
+	struct parser *p;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int ret = 0;
+
+	memset(config, 0, sizeof(*config));
+	snprintf(config->path, sizeof(config->path), "%s", path);
+	config->log_level = KTLSD_LOG_INFO;
+	config->handshake_timeout_ms = KTLSD_DEFAULT_TIMEOUT_MS;
+	snprintf(config->handoff_path, sizeof(config->handoff_path), "%s",
+		 KTLS_HANDOFF_DEFAULT_PATH);
+	config->handoff_mode = 0660;
+
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(err, err_len, "%s: cannot read the configuration: %s",
+			 path, strerror(errno));
+		return -errno;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		fclose(f);
+		snprintf(err, err_len, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	p->config = config;
+	p->path = path;
+	p->err = err;
+	p->err_len = err_len;
+	while (getline(&line, &cap, f) >= 0) {
+		p->line++;
+		ret = parse_line(p, line);
+		if (ret)
+			break;
+	}
+	if (!ret && ferror(f))
+		ret = fail(p, "read error");
+	if (!ret)
+		ret = check_whole(p);
+	free(line);
+	free(p);
+	fclose(f);
+	return ret;
+}

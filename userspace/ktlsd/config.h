@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ktlsd.conf(5): the INI file, parsed into plain values with line numbers. */
+#ifndef KTLSD_CONFIG_H
+#define KTLSD_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define KTLSD_DEFAULT_CONFIG "/etc/ktlsd/ktlsd.conf"
+#define KTLSD_DEFAULT_TIMEOUT_MS 10000
+
+/* One [server] or [client] section: what ktlsd does in that TLS role. */
+struct ktlsd_role_config {
+	bool enabled;		/* the section is present */
+	int line;		/* of the [section] header */
+	char certificate[PATH_MAX];	/* server */
+	char private_key[PATH_MAX];	/* server */
+	char trust_store[PATH_MAX];	/* client; "" for the system bundle */
+	uint16_t min_version, max_version;	/* 0: TLS 1.2, TLS 1.3 */
+	char ciphers[1024];	/* colon-separated IANA names; "" for all */
+	char groups[256];	/* "" for all */
+	bool session_tickets;	/* server */
+	/* lines of the keys above, to blame the right one for a failure */
+	int certificate_line, private_key_line, trust_store_line;
+	int ciphers_line, groups_line, version_line;
+};
+
+enum ktlsd_log_target {
+	KTLSD_LOG_STDERR,
+	KTLSD_LOG_SYSLOG,
+};
+
+struct ktlsd_config {
+	char path[PATH_MAX];	/* the file this came from */
+	int threads;		/* 0: one per online CPU */
+	enum ktlsd_log_target log_target;
+	int log_level;		/* enum ktlsd_log_level */
+	int handshake_timeout_ms;
+	char handoff_path[108];	/* sun_path */
+	mode_t handoff_mode;
+	bool handoff_group_set;
+	gid_t handoff_group;
+	struct ktlsd_role_config server, client;
+};
+
+/*
+ * Parse @path into @config. On failure returns -errno and writes
+ * "PATH:LINE: reason" (or "PATH: reason") to @err.
+ */
+int ktlsd_config_load(const char *path, struct ktlsd_config *config,
+		      char *err, size_t err_len);
+
+#endif /* KTLSD_CONFIG_H */

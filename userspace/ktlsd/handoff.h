@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One handoff on the daemon side: read the request and its fd, check both,
+ * run the handshake on the socket, install kernel TLS, answer.
+ */
+#ifndef KTLSD_HANDOFF_H
+#define KTLSD_HANDOFF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "handoff_wire.h"
+#include "loop.h"
+
+enum handoff_state {
+	HANDOFF_READING,	/* waiting for the request */
+	HANDOFF_HANDSHAKE,
+	HANDOFF_DONE,		/* answered; freed after this batch */
+};
+
+struct handoff {
+	struct ktlsd_loop *loop;
+	enum handoff_state state;
+	struct ktlsd_watch conn_watch, tcp_watch;
+	int conn_fd;		/* the application's connection */
+	int tcp_fd;		/* our copy of its socket, -1 before/after */
+	int tcp_flags;		/* its file status flags, restored at the end */
+	uint32_t tcp_events;	/* registered in epoll, 0 if not */
+	pid_t peer_pid;
+	uid_t peer_uid;
+	struct ktls_handoff_wire_req req;
+	struct ktlsd_profile *profile;
+	struct ktls_ctx *ctx;
+	bool own_ctx;
+	struct ktls_session *session;
+	int64_t deadline;
+	struct handoff *prev, *next;	/* the loop's deadline list */
+};
+
+/* A new connection from the handoff socket, accepted by @loop. */
+int handoff_new(struct ktlsd_loop *loop, int conn_fd);
+/* An epoll event for one of its watches. */
+void handoff_event(struct handoff *h, struct ktlsd_watch *watch,
+		   uint32_t events);
+/* End it now, answering @status and @reason (timeout, shutdown). */
+void handoff_fail(struct handoff *h, int status, const char *reason);
+void handoff_free(struct handoff *h);
+
+#endif /* KTLSD_HANDOFF_H */

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The handoff socket (ktlsd.conf [handoff]) and the kernel TLS probe. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "listener.h"
+
+#define HANDOFF_BACKLOG 1024
+
+/* Is something accepting at @addr? Then it is not ours to remove. */
+static int remove_stale(const struct sockaddr_un *addr, char *err,
+			size_t err_len)
+{
+	struct stat st;
+	int fd, ret;
+
+	if (lstat(addr->sun_path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, err_len,
+			 "%s exists and is not a socket: remove it or set [handoff] path",
+			 addr->sun_path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+	close(fd);
+	if (!ret) {
+		snprintf(err, err_len,
+			 "%s: another ktlsd is listening there (stop it, or set another [handoff] path)",
+			 addr->sun_path);
+		return -EADDRINUSE;
+	}
+	if (unlink(addr->sun_path) && errno != ENOENT) {
+		snprintf(err, err_len, "cannot remove stale socket %s: %s",
+			 addr->sun_path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int ktlsd_listen(const struct ktlsd_config *config, int *out, char *err,
+		 size_t err_len)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	const char *path = config->handoff_path;
+	mode_t old_umask;
+	int fd, ret;
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	ret = remove_stale(&addr, err, err_len);
+	if (ret) {
+		if (!*err)
+			snprintf(err, err_len, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, err_len, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	/* Nobody may connect before the mode and group are right. */
+	old_umask = umask(0177);
+	ret = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+	umask(old_umask);
+	if (ret) {
+		ret = -errno;
+		snprintf(err, err_len, "cannot bind %s: %s%s", path,
+			 strerror(errno),
+			 errno == ENOENT ? " (create its directory)" : "");
+		goto close_fd;
+	}
+	if (config->handoff_group_set &&
+	    chown(path, (uid_t)-1, config->handoff_group)) {
+		ret = -errno;
+		snprintf(err, err_len, "cannot give %s to group %u: %s", path,
+			 (unsigned int)config->handoff_group, strerror(errno));
+		goto unlink_path;
+	}
+	if (chmod(path, config->handoff_mode) ||
+	    listen(fd, HANDOFF_BACKLOG)) {
+		ret = -errno;
+		snprintf(err, err_len, "cannot set up %s: %s", path,
+			 strerror(errno));
+		goto unlink_path;
+	}
+	*out = fd;
+	return 0;
+
+unlink_path:
+	unlink(path);
+close_fd:
+	close(fd);
+	return ret;
+}
+
+int ktlsd_kernel_tls_probe(void)
+{
+	struct sockaddr_in addr = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	socklen_t len = sizeof(addr);
+	int lfd, cfd = -1, ret;
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return -errno;
+	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(lfd, 1) ||
+	    getsockname(lfd, (struct sockaddr *)&addr, &len)) {
+		ret = -errno;
+		goto close_listener;
+	}
+	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (cfd < 0 || connect(cfd, (struct sockaddr *)&addr, sizeof(addr))) {
+		ret = -errno;
+		goto close_client;
+	}
+	/* The ULP attaches to any connected TCP socket: no handshake needed. */
+	ret = setsockopt(cfd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) ? -errno :
+									  0;
+close_client:
+	if (cfd >= 0)
+		close(cfd);
+close_listener:
+	close(lfd);
+	return ret;
+}

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Event loops: N threads, each with its own epoll set, no thread or fork
+ * per handshake. The one listening socket is in every set with
+ * EPOLLEXCLUSIVE, so a new connection wakes one loop rather than all; the
+ * loop that accepts a handoff keeps it to the end, so a handoff is only
+ * ever touched by one thread. (One listener per thread with SO_REUSEPORT
+ * does not exist for UNIX sockets.)
+ *
+ * Deadlines: each loop keeps its handoffs in a list ordered by deadline;
+ * epoll_wait sleeps until the first one. Most handoffs share a timeout, so
+ * insertion from the tail is almost always one step.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "handoff.h"
+#include "log.h"
+
+#define EVENTS_PER_WAKE 64
+#define ACCEPTS_PER_WAKE 16
+
+struct ktlsd_loop {
+	pthread_t thread;
+	int epoll_fd;
+	int index;
+	struct handoff *first, *last;	/* by deadline */
+	struct handoff *retired;	/* ended this batch, freed after it */
+};
+
+static struct ktlsd_loop *loops;
+static int nr_loops;
+static int listen_fd = -1;
+static int stop_fd = -1;	/* eventfd: readable once we are stopping */
+static struct ktlsd_watch listener_watch = { KTLSD_WATCH_LISTENER };
+static struct ktlsd_watch stop_watch = { KTLSD_WATCH_STOP };
+
+int64_t ktlsd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int ktlsd_loop_watch(struct ktlsd_loop *loop, int fd,
+		     struct ktlsd_watch *watch, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = watch };
+
+	if (!epoll_ctl(loop->epoll_fd, EPOLL_CTL_MOD, fd, &ev))
+		return 0;
+	if (errno == ENOENT && !epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, fd, &ev))
+		return 0;
+	return -errno;
+}
+
+/*
+ * Explicit, because closing our fd does not remove it from the set while
+ * the application still holds the same socket.
+ */
+void ktlsd_loop_unwatch(struct ktlsd_loop *loop, int fd)
+{
+	epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+static void unlink_deadline(struct ktlsd_loop *loop, struct handoff *h)
+{
+	if (h->prev)
+		h->prev->next = h->next;
+	else if (loop->first == h)
+		loop->first = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	else if (loop->last == h)
+		loop->last = h->prev;
+	h->prev = NULL;
+	h->next = NULL;
+}
+
+void ktlsd_loop_set_deadline(struct ktlsd_loop *loop, struct handoff *h,
+			     int64_t deadline)
+{
+	struct handoff *after;
+
+	unlink_deadline(loop, h);
+	h->deadline = deadline;
+	after = loop->last;
+	while (after && after->deadline > deadline)
+		after = after->prev;
+	h->prev = after;
+	h->next = after ? after->next : loop->first;
+	if (h->next)
+		h->next->prev = h;
+	else
+		loop->last = h;
+	if (after)
+		after->next = h;
+	else
+		loop->first = h;
+}
+
+void ktlsd_loop_retire(struct ktlsd_loop *loop, struct handoff *h)
+{
+	unlink_deadline(loop, h);
+	h->next = loop->retired;
+	loop->retired = h;
+}
+
+static void free_retired(struct ktlsd_loop *loop)
+{
+	while (loop->retired) {
+		struct handoff *h = loop->retired;
+
+		loop->retired = h->next;
+		handoff_free(h);
+	}
+}
+
+static void accept_some(struct ktlsd_loop *loop)
+{
+	for (int i = 0; i < ACCEPTS_PER_WAKE; i++) {
+		int fd = accept4(listen_fd, NULL, NULL,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int ret;
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				log_error("accept: %s: raise LimitNOFILE or lower the load",
+					  strerror(errno));
+				/* Level-triggered: do not spin on it. */
+				usleep(10000);
+			} else if (errno != EAGAIN && errno != EINTR &&
+				   errno != ECONNABORTED) {
+				log_error("accept: %s", strerror(errno));
+			}
+			return;
+		}
+		ret = handoff_new(loop, fd);
+		if (ret) {
+			log_error("cannot take a handoff: %s", strerror(-ret));
+			close(fd);
+		}
+	}
+}
+
+static void expire(struct ktlsd_loop *loop)
+{
+	int64_t now = ktlsd_now_ms();
+
+	while (loop->first && loop->first->deadline <= now) {
+		struct handoff *h = loop->first;
+
+		handoff_fail(h, -ETIMEDOUT,
+			     h->state == HANDOFF_READING ?
+			     "no handoff request arrived in time" :
+			     "TLS handshake timed out: the peer did not finish in time");
+	}
+}
+
+static void fail_all(struct ktlsd_loop *loop)
+{
+	while (loop->first)
+		handoff_fail(loop->first, -ESHUTDOWN, "ktlsd is shutting down");
+	free_retired(loop);
+}
+
+static void *loop_run(void *arg)
+{
+	struct ktlsd_loop *loop = arg;
+	struct epoll_event events[EVENTS_PER_WAKE];
+
+	for (;;) {
+		int timeout = -1, n;
+
+		if (loop->first) {
+			int64_t left = loop->first->deadline - ktlsd_now_ms();
+
+			timeout = left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
+		}
+		n = epoll_wait(loop->epoll_fd, events, EVENTS_PER_WAKE, timeout);
+		if (n < 0 && errno != EINTR) {
+			log_error("loop %d: epoll_wait: %s", loop->index,
+				  strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct ktlsd_watch *w = events[i].data.ptr;
+			struct handoff *h;
+
+			switch (w->kind) {
+			case KTLSD_WATCH_STOP:
+				fail_all(loop);
+				return NULL;
+			case KTLSD_WATCH_LISTENER:
+				accept_some(loop);
+				break;
+			case KTLSD_WATCH_CONN:
+				h = (struct handoff *)((char *)w -
+					offsetof(struct handoff, conn_watch));
+				handoff_event(h, w, events[i].events);
+				break;
+			case KTLSD_WATCH_TCP:
+				h = (struct handoff *)((char *)w -
+					offsetof(struct handoff, tcp_watch));
+				handoff_event(h, w, events[i].events);
+				break;
+			}
+		}
+		expire(loop);
+		free_retired(loop);
+	}
+	fail_all(loop);
+	return NULL;
+}
+
+static int loop_init(struct ktlsd_loop *loop, int index)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLEXCLUSIVE,
+		.data.ptr = &listener_watch,
+	};
+
+	loop->index = index;
+	loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop->epoll_fd < 0)
+		return -errno;
+	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev))
+		goto close_epoll;
+	/* Not exclusive: stopping must wake every loop. */
+	ev.events = EPOLLIN;
+	ev.data.ptr = &stop_watch;
+	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, stop_fd, &ev))
+		goto close_epoll;
+	return 0;
+
+close_epoll:
+	close(loop->epoll_fd);
+	return -errno;
+}
+
+int ktlsd_loops_start(int fd, int threads)
+{
+	int ret = 0, i;
+
+	listen_fd = fd;
+	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (stop_fd < 0)
+		return -errno;
+	loops = calloc((size_t)threads, sizeof(*loops));
+	if (!loops) {
+		ret = -ENOMEM;
+		goto close_stop;
+	}
+	for (i = 0; i < threads; i++) {
+		ret = loop_init(&loops[i], i);
+		if (ret)
+			break;
+		ret = -pthread_create(&loops[i].thread, NULL, loop_run,
+				      &loops[i]);
+		if (ret) {
+			close(loops[i].epoll_fd);
+			break;
+		}
+		nr_loops++;
+	}
+	if (ret) {
+		ktlsd_loops_stop();
+		return ret;
+	}
+	return 0;
+
+close_stop:
+	close(stop_fd);
+	return ret;
+}
+
+void ktlsd_loops_stop(void)
+{
+	uint64_t one = 1;
+
+	if (write(stop_fd, &one, sizeof(one)) != sizeof(one))
+		log_error("cannot stop the loops: %s", strerror(errno));
+	for (int i = 0; i < nr_loops; i++) {
+		pthread_join(loops[i].thread, NULL);
+		close(loops[i].epoll_fd);
+	}
+	free(loops);
+	loops = NULL;
+	nr_loops = 0;
+	close(stop_fd);
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Configurations turned into TLS contexts, and which one is current. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile.h"
+
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ktlsd_profile *current;
+
+static void role_to_ktls(const struct ktlsd_config *config,
+			 const struct ktlsd_role_config *r, enum ktls_role role,
+			 struct ktls_config *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->role = role;
+	k->min_version = r->min_version;
+	k->max_version = r->max_version;
+	k->ciphers = *r->ciphers ? r->ciphers : NULL;
+	k->groups = *r->groups ? r->groups : NULL;
+	k->handshake_timeout_ms = config->handshake_timeout_ms;
+	if (role == KTLS_ROLE_SERVER) {
+		k->cert_file = r->certificate;
+		k->key_file = r->private_key;
+		k->session_tickets = r->session_tickets;
+	} else {
+		k->ca_file = *r->trust_store ? r->trust_store : NULL;
+		/* Client handoffs never resume: see ktlsd.conf(5). */
+		k->resumption = false;
+	}
+}
+
+/*
+ * The line to blame for a context libktls refused: the key its reason
+ * names, else the section header.
+ */
+static int blame_line(const struct ktlsd_role_config *r, const char *reason)
+{
+	if (!strncmp(reason, "cipher", 6) || !strncmp(reason, "no cipher", 9))
+		return r->ciphers_line ? r->ciphers_line : r->line;
+	if (!strncmp(reason, "group", 5) || !strncmp(reason, "no group", 8))
+		return r->groups_line ? r->groups_line : r->line;
+	if (!strncmp(reason, "TLS versions", 12))
+		return r->version_line ? r->version_line : r->line;
+	if (*r->private_key && strstr(reason, r->private_key))
+		return r->private_key_line;
+	if (*r->certificate && strstr(reason, r->certificate))
+		return r->certificate_line;
+	if (*r->trust_store && strstr(reason, r->trust_store))
+		return r->trust_store_line;
+	return r->line;
+}
+
+static int new_ctx(const struct ktlsd_config *config,
+		   const struct ktlsd_role_config *r, enum ktls_role role,
+		   const char *server_name, struct ktls_ctx **ctx, char *err,
+		   size_t err_len)
+{
+	struct ktls_config k;
+	int ret;
+
+	role_to_ktls(config, r, role, &k);
+	k.server_name = server_name;
+	ret = ktls_ctx_new(&k, ctx);
+	if (ret && err)
+		snprintf(err, err_len, "%s:%d: [%s]: %s", config->path,
+			 blame_line(r, ktls_reason()),
+			 role == KTLS_ROLE_SERVER ? "server" : "client",
+			 ktls_reason());
+	return ret;
+}
+
+static int cache_client(struct ktlsd_profile *profile, const char *name,
+			struct ktls_ctx *ctx)
+{
+	struct ktlsd_client_ctx *slot = &profile->clients[profile->nr_clients];
+
+	slot->server_name = strdup(name);
+	if (!slot->server_name)
+		return -ENOMEM;
+	slot->ctx = ctx;
+	profile->nr_clients++;
+	return 0;
+}
+
+int ktlsd_profile_new(const struct ktlsd_config *config,
+		      struct ktlsd_profile **out, char *err, size_t err_len)
+{
+	struct ktlsd_profile *profile;
+	struct ktls_ctx *probe;
+	int ret;
+
+	profile = calloc(1, sizeof(*profile));
+	if (!profile) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	atomic_init(&profile->refs, 1);
+	pthread_mutex_init(&profile->lock, NULL);
+	profile->config = *config;
+	if (config->server.enabled) {
+		ret = new_ctx(config, &config->server, KTLS_ROLE_SERVER, NULL,
+			      &profile->server, err, err_len);
+		if (ret)
+			goto put_profile;
+	}
+	if (config->client.enabled) {
+		/* Any name will do to check the trust store, suites, groups. */
+		ret = new_ctx(config, &config->client, KTLS_ROLE_CLIENT,
+			      "localhost", &probe, err, err_len);
+		if (ret)
+			goto put_profile;
+		ret = cache_client(profile, "localhost", probe);
+		if (ret) {
+			ktls_ctx_free(probe);
+			snprintf(err, err_len, "out of memory");
+			goto put_profile;
+		}
+	}
+	*out = profile;
+	return 0;
+
+put_profile:
+	ktlsd_profile_put(profile);
+	return ret;
+}
+
+void ktlsd_profile_put(struct ktlsd_profile *profile)
+{
+	if (!profile || atomic_fetch_sub(&profile->refs, 1) != 1)
+		return;
+	for (int i = 0; i < profile->nr_clients; i++) {
+		ktls_ctx_free(profile->clients[i].ctx);
+		free(profile->clients[i].server_name);
+	}
+	ktls_ctx_free(profile->server);
+	pthread_mutex_destroy(&profile->lock);
+	free(profile);
+}
+
+struct ktlsd_profile *ktlsd_profile_current(void)
+{
+	struct ktlsd_profile *profile;
+
+	pthread_mutex_lock(&current_lock);
+	profile = current;
+	if (profile)
+		atomic_fetch_add(&profile->refs, 1);
+	pthread_mutex_unlock(&current_lock);
+	return profile;
+}
+
+void ktlsd_profile_install(struct ktlsd_profile *profile)
+{
+	struct ktlsd_profile *old;
+
+	pthread_mutex_lock(&current_lock);
+	old = current;
+	current = profile;
+	pthread_mutex_unlock(&current_lock);
+	ktlsd_profile_put(old);
+}
+
+int ktlsd_profile_client_ctx(struct ktlsd_profile *profile,
+			     const char *server_name, struct ktls_ctx **ctx,
+			     bool *owned)
+{
+	const struct ktlsd_config *config = &profile->config;
+	int ret = 0;
+
+	*owned = false;
+	pthread_mutex_lock(&profile->lock);
+	for (int i = 0; i < profile->nr_clients; i++) {
+		if (!strcmp(profile->clients[i].server_name, server_name)) {
+			*ctx = profile->clients[i].ctx;
+			goto unlock;
+		}
+	}
+	/*
+	 * libktls verifies the name a context was made with, so a new name
+	 * needs a new context; building it under the lock keeps one per name.
+	 */
+	ret = new_ctx(config, &config->client, KTLS_ROLE_CLIENT, server_name,
+		      ctx, NULL, 0);
+	if (ret)
+		goto unlock;
+	if (profile->nr_clients == KTLSD_CLIENT_CTX_CACHE ||
+	    cache_client(profile, server_name, *ctx))
+		*owned = true;
+unlock:
+	pthread_mutex_unlock(&profile->lock);
+	return ret;
+}
