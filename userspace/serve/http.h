@@ -26,6 +26,14 @@ struct http_response {
 };
 
 /*
+ * The directory to serve, as the @root_fd of http_handle(): an O_PATH
+ * descriptor, checked to work with openat2() (Linux 5.6+). Returns the fd
+ * or -errno: -ENOENT, -ENOTDIR, -EACCES for @dir itself, -ENOSYS when the
+ * kernel has no openat2(); say which in the error (strerror(-ret)).
+ */
+int http_open_root(const char *dir);
+
+/*
  * Parse the request at the start of @buf (@len bytes received so far) and plan
  * its response, serving files beneath the directory @root_fd only. Returns the
  * bytes the request took (> 0) with @resp filled; 0 if more bytes are needed;
@@ -35,5 +43,8 @@ struct http_response {
  */
 ssize_t http_handle(int root_fd, const char *buf, size_t len,
 		    struct http_response *resp);
+
+/* "Not Found" for 404, and so on; "Unknown" for a status we never send. */
+const char *http_status_text(int status);
 
 #endif /* KTLS_SERVE_HTTP_H */
