@@ -44,6 +44,13 @@ static int blame_line(const struct ktlsd_role_config *r, const char *reason)
 		return r->groups_line ? r->groups_line : r->line;
 	if (!strncmp(reason, "TLS versions", 12))
 		return r->version_line ? r->version_line : r->line;
+	if (strstr(reason, "is not a PEM certificate"))
+		return r->certificate_line;
+	if (strstr(reason, "is not a PEM private key") ||
+	    strstr(reason, "does not match"))
+		return r->private_key_line;
+	if (strstr(reason, "trust store"))
+		return r->trust_store_line ? r->trust_store_line : r->line;
 	if (*r->private_key && strstr(reason, r->private_key))
 		return r->private_key_line;
 	if (*r->certificate && strstr(reason, r->certificate))

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ktlsd's configuration is checked at start: a bad one exits 2 with
+ * "ktlsd: FILE:LINE: reason" on stderr, a good one passes --check-config.
+ * Natively and in the VM (no kernel TLS needed).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "test_util.h"
+#include "lib/daemon.h"
+
+#define NOBODY 65534
+
+FIXTURE(config)
+{
+	struct daemon d;
+	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+	char out[4096], expect[PATH_MAX + 512];
+};
+
+FIXTURE_SETUP(config)
+{
+	ASSERT_EQ(0, daemon_init(&self->d));
+	test_pki_file("server.pem", self->cert, sizeof(self->cert));
+	test_pki_file("server.key", self->key, sizeof(self->key));
+	test_pki_file("ca.pem", self->ca, sizeof(self->ca));
+}
+
+FIXTURE_TEARDOWN(config)
+{
+	daemon_cleanup(&self->d);
+}
+
+/* Check @text with ktlsd --check-config (as @uid); its exit status. */
+static int check(struct daemon *d, const char *text, uid_t uid, char *out,
+		 size_t len)
+{
+	const char *args[] = { "--check-config", "-c", d->conf, NULL };
+
+	if (daemon_write_raw(d, text))
+		return -1;
+	return ktlsd_run(args, uid, out, len);
+}
+
+static void server_conf(char *buf, size_t len, const char *cert,
+			const char *key, const char *extra)
+{
+	snprintf(buf, len, "[server]\ncertificate = %s\nprivate_key = %s\n%s",
+		 cert, key, extra);
+}
+
+TEST_F(config, good_config_checks)
+{
+	const char *args[] = { "--check-config", "-c", self->d.conf, NULL };
+
+	ASSERT_EQ(0, daemon_write_config(&self->d, "10s", NULL));
+	EXPECT_EQ(0, ktlsd_run(args, -1, self->out, sizeof(self->out)));
+	EXPECT_NE(NULL, strstr(self->out, "configuration is valid"))
+		TH_LOG("%s", self->out);
+}
+
+TEST_F(config, unknown_key_suggests)
+{
+	EXPECT_EQ(2, check(&self->d, "# comment\n[server]\ncert = /x\n", -1,
+			   self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:3: unknown key \"cert\" in [server] (did you mean certificate?)\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, unknown_section)
+{
+	EXPECT_EQ(2, check(&self->d, "[serve]\n", -1, self->out,
+			   sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:1: unknown section [serve] (sections: global, handoff, server, client)\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, bad_value)
+{
+	char text[2 * PATH_MAX + 128];
+
+	server_conf(text, sizeof(text), self->cert, self->key,
+		    "\n[global]\nloglevel = chatty\n");
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:6: loglevel = \"chatty\": expected error, warning, info or debug\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, bad_duration)
+{
+	EXPECT_EQ(2, check(&self->d, "[global]\nhandshake_timeout = 10 min\n",
+			   -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:2: handshake_timeout = \"10 min\": expected a duration such as 10s or 1500ms (at most an hour)\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, missing_key_file)
+{
+	char text[2 * PATH_MAX + 128];
+
+	server_conf(text, sizeof(text), self->cert, "/nonexistent/server.key",
+		    "");
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:3: private_key = \"/nonexistent/server.key\": cannot read it: No such file or directory\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+/* The key is root's, 0600; ktlsd started as nobody cannot read it. */
+TEST_F(config, unreadable_key_file)
+{
+	char key[PATH_MAX + 32], text[3 * PATH_MAX];
+	int fd;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to make a file nobody cannot read");
+	snprintf(key, sizeof(key), "%s/secret.key", self->d.dir);
+	fd = open(key, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fchown(fd, 0, 0));
+	ASSERT_EQ(0, write(fd, "x", 1) == 1 ? 0 : -1);
+	close(fd);
+	server_conf(text, sizeof(text), self->cert, key, "");
+	EXPECT_EQ(2, check(&self->d, text, NOBODY, self->out,
+			   sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:3: private_key = \"%s\": cannot read it: Permission denied\n",
+		 self->d.conf, key);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, bad_suite)
+{
+	char text[2 * PATH_MAX + 128];
+
+	server_conf(text, sizeof(text), self->cert, self->key,
+		    "min_version = 1.2\n"
+		    "ciphers = TLS_AES_128_GCM_SHA256:TLS_RSA_WITH_AES_128_CBC_SHA\n");
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:5: [server]: cipher suite 'TLS_RSA_WITH_AES_128_CBC_SHA' is unknown or cannot be offloaded to kernel TLS\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, bad_group)
+{
+	char text[2 * PATH_MAX + 128];
+
+	snprintf(text, sizeof(text), "[client]\ntrust_store = %s\ngroups = X448\n",
+		 self->ca);
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:3: [client]: group 'X448' is not supported (use X25519, P-256 or P-384)\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, not_a_certificate)
+{
+	char text[2 * PATH_MAX + 128];
+
+	/* A key where the certificate should be. */
+	server_conf(text, sizeof(text), self->key, self->key, "");
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:2: [server]: %s is not a PEM certificate chain\n",
+		 self->d.conf, self->key);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, server_needs_key)
+{
+	char text[PATH_MAX + 64];
+
+	snprintf(text, sizeof(text), "\n[server]\ncertificate = %s\n",
+		 self->cert);
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:2: [server] needs private_key = FILE\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, nothing_to_do)
+{
+	EXPECT_EQ(2, check(&self->d, "[global]\nthreads = 1\n", -1, self->out,
+			   sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s: neither [server] nor [client]: ktlsd would have no handshake to run\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, syntax_error)
+{
+	EXPECT_EQ(2, check(&self->d, "[global]\nthreads 4\n", -1, self->out,
+			   sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:2: expected \"key = value\" or [section], got \"threads 4\"\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, missing_file)
+{
+	const char *args[] = { "-c", "/nonexistent/ktlsd.conf", NULL };
+
+	EXPECT_EQ(2, ktlsd_run(args, -1, self->out, sizeof(self->out)));
+	EXPECT_STREQ("ktlsd: /nonexistent/ktlsd.conf: cannot read the configuration: No such file or directory\n",
+		     self->out);
+}
+
+TEST_F(config, usage)
+{
+	const char *help[] = { "--help", NULL };
+	const char *bad[] = { "--bogus", NULL };
+	const char *version[] = { "--version", NULL };
+
+	EXPECT_EQ(0, ktlsd_run(help, -1, self->out, sizeof(self->out)));
+	EXPECT_NE(NULL, strstr(self->out, "--check-config"));
+	EXPECT_EQ(2, ktlsd_run(bad, -1, self->out, sizeof(self->out)));
+	EXPECT_EQ(0, ktlsd_run(version, -1, self->out, sizeof(self->out)));
+	EXPECT_EQ(0, strncmp(self->out, "ktlsd ", 6));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* ktlsd as a child process of a test. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "test_util.h"
+
+void ktlsd_binary(char *path, size_t len)
+{
+	const char *bin = getenv("KTLSD_BIN");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (bin) {
+		snprintf(path, len, "%s/ktlsd", bin);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		snprintf(path, len, "build/bin/ktlsd");
+		return;
+	}
+	self[n] = '\0';
+	/* BUILD/tests/NAME -> BUILD/bin/ktlsd */
+	snprintf(path, len, "%s/../bin/ktlsd", dirname(self));
+}
+
+int daemon_init(struct daemon *d)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	memset(d, 0, sizeof(*d));
+	d->pid = -1;
+	snprintf(d->dir, sizeof(d->dir), "%s/ktlsd-test.XXXXXX",
+		 tmp ? tmp : "/tmp");
+	if (!mkdtemp(d->dir) || chmod(d->dir, 0755))
+		return -errno;
+	snprintf(d->conf, sizeof(d->conf), "%s/ktlsd.conf", d->dir);
+	snprintf(d->sock, sizeof(d->sock), "%s/handoff.sock", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/ktlsd.log", d->dir);
+	return 0;
+}
+
+int daemon_write_raw(struct daemon *d, const char *text)
+{
+	char tmp[PATH_MAX + 32];
+	FILE *f;
+
+	/* Whole or not at all, for a reload that reads it. */
+	snprintf(tmp, sizeof(tmp), "%s.new", d->conf);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	fputs(text, f);
+	if (fclose(f))
+		return -errno;
+	chmod(tmp, 0644);
+	return rename(tmp, d->conf) ? -errno : 0;
+}
+
+int daemon_write_config(struct daemon *d, const char *timeout,
+			const char *extra)
+{
+	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+	char text[8192];
+
+	test_pki_file("server.pem", cert, sizeof(cert));
+	test_pki_file("server.key", key, sizeof(key));
+	test_pki_file("ca.pem", ca, sizeof(ca));
+	snprintf(text, sizeof(text),
+		 "# written by a ktlsd test\n"
+		 "[global]\nthreads = 2\nloglevel = debug\n"
+		 "handshake_timeout = %s\n\n"
+		 "[handoff]\npath = %s\nmode = 0666\n\n"
+		 "[server]\ncertificate = %s\nprivate_key = %s\n\n"
+		 "[client]\ntrust_store = %s\n%s",
+		 timeout ? timeout : "10s", d->sock, cert, key, ca,
+		 extra ? extra : "");
+	return daemon_write_raw(d, text);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool socket_answers(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	ok = fd >= 0 && !connect(fd, (struct sockaddr *)&addr, sizeof(addr));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+int daemon_start(struct daemon *d)
+{
+	char bin[PATH_MAX];
+	int64_t deadline = now_ms() + 5000;
+	int log_fd, status;
+
+	ktlsd_binary(bin, sizeof(bin));
+	log_fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (log_fd < 0)
+		return -errno;
+	d->pid = fork();
+	if (d->pid == 0) {
+		dup2(log_fd, STDERR_FILENO);
+		execl(bin, bin, "-f", "-c", d->conf, (char *)NULL);
+		_exit(127);
+	}
+	close(log_fd);
+	if (d->pid < 0)
+		return -errno;
+	while (now_ms() < deadline) {
+		if (socket_answers(d->sock))
+			return 0;
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			d->pid = -1;
+			return -ECHILD;
+		}
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+int daemon_stop(struct daemon *d)
+{
+	int status;
+
+	if (d->pid <= 0)
+		return -1;
+	kill(d->pid, SIGTERM);
+	for (int i = 0; i < 1000; i++) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			d->pid = -1;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		}
+		usleep(10000);
+	}
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, &status, 0);
+	d->pid = -1;
+	return -1;
+}
+
+int daemon_fd_count(const struct daemon *d)
+{
+	char path[64];
+	struct dirent *e;
+	int n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)d->pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((e = readdir(dir)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+int daemon_wait_log(const struct daemon *d, const char *text, int ms)
+{
+	int64_t deadline = now_ms() + ms;
+	char buf[65536];
+
+	do {
+		int fd = open(d->log, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			if (strstr(buf, text))
+				return 0;
+		}
+		usleep(10000);
+	} while (now_ms() < deadline);
+	return -ETIMEDOUT;
+}
+
+void daemon_cleanup(struct daemon *d)
+{
+	char path[PATH_MAX + 32];
+	struct dirent *e;
+	DIR *dir;
+
+	if (d->pid > 0)
+		daemon_stop(d);
+	if (!d->dir[0])
+		return;
+	dir = opendir(d->dir);
+	while (dir && (e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", d->dir, e->d_name);
+		unlink(path);
+	}
+	if (dir)
+		closedir(dir);
+	rmdir(d->dir);
+}
+
+int ktlsd_run(const char *const args[], uid_t uid, char *out, size_t len)
+{
+	const char *argv[16];
+	char bin[PATH_MAX];
+	int pipefd[2], status, n = 0;
+	size_t used = 0;
+	ssize_t r;
+	pid_t pid;
+
+	ktlsd_binary(bin, sizeof(bin));
+	argv[n++] = bin;
+	while (*args && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		if (uid != (uid_t)-1 && (setgid(uid) || setuid(uid)))
+			_exit(126);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (used < len - 1 &&
+	       (r = read(pipefd[0], out + used, len - 1 - used)) > 0)
+		used += (size_t)r;
+	out[used] = '\0';
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ktlsd as a child process of a test: a temp config, its log, its fds. */
+#ifndef KTLSD_TEST_DAEMON_H
+#define KTLSD_TEST_DAEMON_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct daemon {
+	pid_t pid;
+	char dir[PATH_MAX];	/* temp dir, mode 0755 */
+	char conf[PATH_MAX + 16];
+	char sock[PATH_MAX + 16];
+	char log[PATH_MAX + 16];	/* ktlsd's stderr */
+};
+
+/* $KTLSD_BIN/ktlsd, else BUILD/bin/ktlsd beside this test's BUILD/tests. */
+void ktlsd_binary(char *path, size_t len);
+
+/* Make the temp dir; sock/conf/log paths in it. */
+int daemon_init(struct daemon *d);
+/*
+ * The usual body: [global] threads = 2, loglevel = debug, the timeout;
+ * [handoff] path = d->sock, mode = 0666; [server] with the test PKI's ECDSA
+ * certificate; [client] trusting the test CA. @extra is appended.
+ */
+int daemon_write_config(struct daemon *d, const char *timeout,
+			const char *extra);
+int daemon_write_raw(struct daemon *d, const char *text);
+/* Start ktlsd -f -c conf; wait until its socket answers (5 s). */
+int daemon_start(struct daemon *d);
+/* SIGTERM and wait: the exit status (0..255) or -1 if it was killed. */
+int daemon_stop(struct daemon *d);
+/* Open fds of the daemon. */
+int daemon_fd_count(const struct daemon *d);
+/* Wait up to @ms for @text in the daemon's log. 0 if found. */
+int daemon_wait_log(const struct daemon *d, const char *text, int ms);
+/* Remove the temp dir and what is in it. */
+void daemon_cleanup(struct daemon *d);
+
+/*
+ * Run ktlsd with @args to completion (as @uid unless -1); its stderr and
+ * stdout in @out. Returns its exit status, or -1.
+ */
+int ktlsd_run(const char *const args[], uid_t uid, char *out, size_t len);
+
+#endif /* KTLSD_TEST_DAEMON_H */
