@@ -6,9 +6,11 @@ HTTP_OBJS := $(HTTP_SRCS:%.c=$(BUILD)/%.o)
 HTTP_TEST_SRCS := $(wildcard selftests/http/*.c)
 HTTP_TEST_BINS := $(addprefix $(BUILD)/tests/,$(notdir $(HTTP_TEST_SRCS:.c=)))
 
-$(HTTP_TEST_SRCS:%.c=$(BUILD)/%.o): CPPFLAGS += -Iuserspace/serve
+# A pattern rule, not an explicit one: this file is read before the Makefile's
+# all:, and an explicit target here would become the default goal of "make".
+$(BUILD)/selftests/http/%.o: CPPFLAGS += -Iuserspace/serve
 
-$(HTTP_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/selftests/http/%.o $(HTTP_OBJS)
+$(BUILD)/tests/%: $(BUILD)/selftests/http/%.o $(HTTP_OBJS)
 	@mkdir -p $(@D)
 	$(quiet) LD $@
 	$(Q)$(CC) $(CFLAGS) $^ -o $@

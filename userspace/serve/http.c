@@ -34,20 +34,27 @@ const char *http_status_text(int status)
 	}
 }
 
+/* Append to head[]; head_len past the buffer marks an overflow. */
 __attribute__((format(printf, 2, 3)))
 static void add(struct http_response *resp, const char *fmt, ...)
 {
-	size_t room = sizeof(resp->head) - resp->head_len;
+	size_t room;
 	va_list ap;
 	int n;
 
+	if (resp->head_len >= sizeof(resp->head)) {
+		resp->head_len = sizeof(resp->head) + 1;
+		return;
+	}
+	room = sizeof(resp->head) - resp->head_len;
 	va_start(ap, fmt);
 	n = vsnprintf(resp->head + resp->head_len, room, fmt, ap);
 	va_end(ap);
-	/* Too long: head_len past the buffer marks the overflow. */
-	resp->head_len += n < 0 ? room + 1 : (size_t)n;
-	if (resp->head_len > sizeof(resp->head))
+	/* vsnprintf() keeps the last byte for its NUL: n == room is short. */
+	if (n < 0 || (size_t)n >= room)
 		resp->head_len = sizeof(resp->head) + 1;
+	else
+		resp->head_len += n;
 }
 
 /* Status line, Date, Server. */
