@@ -12,6 +12,8 @@
 # The cache (WolfSSL build, VM kernels, kselftest harness) lives outside git,
 # in $(KTLSD_CACHE).
 
+.DEFAULT_GOAL := all
+
 KTLSD_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ktlsd
 export KTLSD_CACHE
 
