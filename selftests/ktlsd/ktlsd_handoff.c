@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The handoff without kernel TLS (natively, and in the VM before the tls
+ * module loads): a kernel without kTLS answers ENOENT naming kernel TLS;
+ * malformed requests and sockets that are not TCP get a clear error and
+ * ktlsd goes on serving; a stalled peer times out; SIGTERM answers the
+ * handshakes in flight and exits 0; 1,000 rejected or abandoned requests
+ * leave ktlsd with the fds it had.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "test_util.h"
+#include "ktls/handoff.h"
+#include "lib/daemon.h"
+#include "../../userspace/lib/handoff_wire.h"
+
+FIXTURE(handoff)
+{
+	struct daemon d;
+	int client_fd, server_fd;
+};
+
+FIXTURE_SETUP(handoff)
+{
+	self->client_fd = -1;
+	self->server_fd = -1;
+	ASSERT_EQ(0, daemon_init(&self->d));
+	ASSERT_EQ(0, daemon_write_config(&self->d, "1s", NULL));
+	ASSERT_EQ(0, daemon_start(&self->d)) TH_LOG("ktlsd did not start");
+	ASSERT_EQ(0, tcp_pair(&self->client_fd, &self->server_fd));
+}
+
+FIXTURE_TEARDOWN(handoff)
+{
+	if (self->client_fd >= 0)
+		close(self->client_fd);
+	if (self->server_fd >= 0)
+		close(self->server_fd);
+	daemon_cleanup(&self->d);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const struct ktls_handoff_request server_role = {
+	.role = KTLS_ROLE_SERVER,
+};
+
+/* A libktls client handshaking against ktlsd's server role. */
+static int tls_client(struct peer *peer)
+{
+	struct ktls_config config = {
+		.role = KTLS_ROLE_CLIENT,
+		.server_name = "localhost",
+		.handshake_timeout_ms = 5000,
+	};
+	struct ktls_session *session = NULL;
+	struct ktls_ctx *ctx;
+	char ca[PATH_MAX];
+	int ret;
+
+	test_pki_file("ca.pem", ca, sizeof(ca));
+	config.ca_file = ca;
+	ret = ktls_ctx_new(&config, &ctx);
+	if (ret)
+		return ret;
+	ret = ktls_handshake(ctx, *(int *)peer->arg, &session);
+	snprintf(peer->reason, sizeof(peer->reason), "%s", ktls_reason());
+	ktls_session_free(session);
+	ktls_ctx_free(ctx);
+	return ret;
+}
+
+TEST_F(handoff, no_kernel_tls_is_enoent)
+{
+	struct ktls_handoff_result result;
+	struct peer peer;
+
+	if (ktls_probe() != -ENOENT)
+		SKIP(return, "this kernel has kernel TLS");
+	ASSERT_EQ(0, peer_start(&peer, tls_client, &self->client_fd));
+	EXPECT_EQ(-ENOENT, ktls_handoff(self->d.sock, self->server_fd,
+					&server_role, &result));
+	EXPECT_EQ(-ENOENT, result.status);
+	EXPECT_STREQ("kernel TLS unavailable: the tls module is not loaded (run 'modprobe tls'; the kernel needs CONFIG_TLS)",
+		     result.reason);
+	/* The handshake itself completed; only the switch was impossible. */
+	EXPECT_EQ(0, peer_join(&peer)) TH_LOG("client: %s", peer.reason);
+	EXPECT_EQ(0, daemon_wait_log(&self->d,
+				     "this kernel has no kernel TLS", 1000));
+}
+
+/* Connect to ktlsd and send @len bytes of @req with @fds. */
+static int raw_submit(const char *path, const void *req, size_t len,
+		      const int *fds, int nr_fds)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = (void *)req, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cmsg;
+	int sock;
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (sock < 0 || connect(sock, (struct sockaddr *)&addr, sizeof(addr)))
+		return -errno;
+	if (nr_fds) {
+		memset(&control, 0, sizeof(control));
+		msg.msg_control = control.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nr_fds);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int) * nr_fds);
+		memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * nr_fds);
+	}
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
+		close(sock);
+		return -errno;
+	}
+	return sock;
+}
+
+static void good_request(struct ktls_handoff_wire_req *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->magic = KTLS_HANDOFF_MAGIC;
+	req->version = KTLS_HANDOFF_VERSION;
+	req->size = sizeof(*req);
+	req->role = KTLS_HANDOFF_WIRE_SERVER;
+}
+
+/* Send a raw request; ktlsd's answer in @result. */
+static int raw_handoff(const char *path, const void *req, size_t len,
+		       const int *fds, int nr_fds,
+		       struct ktls_handoff_result *result)
+{
+	int sock = raw_submit(path, req, len, fds, nr_fds);
+
+	if (sock < 0)
+		return sock;
+	return ktls_handoff_finish(sock, result);
+}
+
+TEST_F(handoff, malformed_requests)
+{
+	struct ktls_handoff_wire_req req;
+	struct ktls_handoff_result result;
+	int fds[2] = { self->server_fd, self->server_fd };
+
+	good_request(&req);
+	EXPECT_EQ(-EBADMSG, raw_handoff(self->d.sock, &req, 10, fds, 1,
+					&result));
+	EXPECT_STREQ("malformed handoff request: 10 bytes, expected 528 (libktls and ktlsd differ?)",
+		     result.reason);
+
+	req.version = 7;
+	EXPECT_EQ(-EPROTO, raw_handoff(self->d.sock, &req, sizeof(req), fds, 1,
+				       &result));
+	EXPECT_STREQ("handoff version 7 is not supported: ktlsd speaks version 1",
+		     result.reason);
+
+	good_request(&req);
+	req.magic = 0;
+	EXPECT_EQ(-EBADMSG, raw_handoff(self->d.sock, &req, sizeof(req), fds, 1,
+					&result));
+	EXPECT_STREQ("malformed handoff request: bad magic or size field",
+		     result.reason);
+
+	good_request(&req);
+	EXPECT_EQ(-EBADMSG, raw_handoff(self->d.sock, &req, sizeof(req), fds, 0,
+					&result));
+	EXPECT_STREQ("malformed handoff request: it must carry exactly one fd (SCM_RIGHTS), it carried 0",
+		     result.reason);
+	EXPECT_EQ(-EBADMSG, raw_handoff(self->d.sock, &req, sizeof(req), fds, 2,
+					&result));
+	EXPECT_STREQ("malformed handoff request: it must carry exactly one fd (SCM_RIGHTS), it carried 2",
+		     result.reason);
+
+	memset(req.alpn, 'a', sizeof(req.alpn));
+	EXPECT_EQ(-EBADMSG, raw_handoff(self->d.sock, &req, sizeof(req), fds, 1,
+					&result));
+	EXPECT_STREQ("malformed handoff request: bad role, timeout or unterminated string",
+		     result.reason);
+
+	good_request(&req);
+	req.role = KTLS_HANDOFF_WIRE_CLIENT;
+	EXPECT_EQ(-EINVAL, raw_handoff(self->d.sock, &req, sizeof(req), fds, 1,
+				       &result));
+	EXPECT_STREQ("a client-role handoff needs the server name to verify",
+		     result.reason);
+}
+
+TEST_F(handoff, not_tcp)
+{
+	struct ktls_handoff_result result;
+	int pipefd[2], unix_pair[2], udp, unconnected;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	EXPECT_EQ(-ENOTSOCK, ktls_handoff(self->d.sock, pipefd[0], &server_role,
+					  &result));
+	EXPECT_STREQ("the fd is not a socket (a pipe): kernel TLS needs a connected TCP socket",
+		     result.reason);
+	close(pipefd[0]);
+	close(pipefd[1]);
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, unix_pair));
+	EXPECT_EQ(-EPROTONOSUPPORT, ktls_handoff(self->d.sock, unix_pair[0],
+						 &server_role, &result));
+	EXPECT_STREQ("the fd is a UNIX socket, not TCP: kernel TLS needs a connected TCP socket",
+		     result.reason);
+	close(unix_pair[0]);
+	close(unix_pair[1]);
+
+	udp = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, udp);
+	EXPECT_EQ(-EPROTONOSUPPORT, ktls_handoff(self->d.sock, udp,
+						 &server_role, &result));
+	EXPECT_STREQ("the fd is a datagram socket, not TCP: kernel TLS needs a connected TCP socket",
+		     result.reason);
+	close(udp);
+
+	unconnected = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_LE(0, unconnected);
+	EXPECT_EQ(-ENOTCONN, ktls_handoff(self->d.sock, unconnected,
+					  &server_role, &result));
+	EXPECT_STREQ("the TCP socket is not connected: connect or accept it first",
+		     result.reason);
+	close(unconnected);
+}
+
+/* The peer never sends its ClientHello: the daemon's 1 s timeout. */
+TEST_F(handoff, stalled_peer_times_out)
+{
+	struct ktls_handoff_result result;
+	int64_t start = now_ms(), took;
+	int flags = fcntl(self->server_fd, F_GETFL);
+
+	EXPECT_EQ(-ETIMEDOUT, ktls_handoff(self->d.sock, self->server_fd,
+					   &server_role, &result));
+	took = now_ms() - start;
+	EXPECT_STREQ("TLS handshake timed out: the peer did not finish in time",
+		     result.reason);
+	EXPECT_LE(900, took);
+	EXPECT_GE(3000, took);
+	/* ktlsd gave the socket back as it came: still blocking. */
+	EXPECT_EQ(flags, fcntl(self->server_fd, F_GETFL));
+}
+
+/* The request's own timeout wins over the configured one. */
+TEST_F(handoff, request_timeout)
+{
+	struct ktls_handoff_request request = {
+		.role = KTLS_ROLE_SERVER,
+		.timeout_ms = 300,
+	};
+	struct ktls_handoff_result result;
+	int64_t start = now_ms(), took;
+
+	EXPECT_EQ(-ETIMEDOUT, ktls_handoff(self->d.sock, self->server_fd,
+					   &request, &result));
+	took = now_ms() - start;
+	EXPECT_LE(250, took);
+	EXPECT_GE(900, took);
+}
+
+TEST_F(handoff, sigterm_answers_in_flight_and_exits_0)
+{
+	struct ktls_handoff_result result;
+	struct stat st;
+	int sock;
+
+	ASSERT_EQ(0, ktls_handoff_submit(self->d.sock, self->server_fd,
+					 &server_role, &sock));
+	ASSERT_EQ(0, daemon_wait_log(&self->d, "server handshake started",
+				     2000));
+	ASSERT_EQ(0, kill(self->d.pid, SIGTERM));
+	EXPECT_EQ(-ESHUTDOWN, ktls_handoff_finish(sock, &result));
+	EXPECT_STREQ("ktlsd is shutting down", result.reason);
+	EXPECT_EQ(0, daemon_stop(&self->d));
+	EXPECT_EQ(-1, stat(self->d.sock, &st));
+	EXPECT_EQ(ENOENT, errno);
+}
+
+TEST_F(handoff, invalid_reload_keeps_serving)
+{
+	struct ktls_handoff_result result;
+	char expect[PATH_MAX + 128];
+	int pipefd[2];
+
+	ASSERT_EQ(0, daemon_write_raw(&self->d, "[server]\ncertificat = x\n"));
+	ASSERT_EQ(0, kill(self->d.pid, SIGHUP));
+	snprintf(expect, sizeof(expect),
+		 "reload failed, keeping the old configuration: %s:2: unknown key \"certificat\" in [server] (did you mean certificate?)",
+		 self->d.conf);
+	EXPECT_EQ(0, daemon_wait_log(&self->d, expect, 3000));
+	/* Still serving with the old configuration: a 1 s timeout. */
+	EXPECT_EQ(-ETIMEDOUT, ktls_handoff(self->d.sock, self->server_fd,
+					   &server_role, &result));
+	ASSERT_EQ(0, pipe(pipefd));
+	EXPECT_EQ(-ENOTSOCK, ktls_handoff(self->d.sock, pipefd[0], &server_role,
+					  &result));
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+/* Wait until ktlsd is back to @want fds (it works asynchronously). */
+static int settle_fds(struct daemon *d, int want)
+{
+	int n = -1;
+
+	for (int i = 0; i < 500; i++) {
+		n = daemon_fd_count(d);
+		if (n == want)
+			break;
+		usleep(10000);
+	}
+	return n;
+}
+
+TEST_F_TIMEOUT(handoff, no_fd_leak_after_1000_bad_requests, 120)
+{
+	struct ktls_handoff_wire_req req;
+	struct ktls_handoff_result result;
+	int before, pipefd[2];
+
+	ASSERT_EQ(0, pipe(pipefd));
+	before = daemon_fd_count(&self->d);
+	ASSERT_LT(0, before);
+	for (int i = 0; i < 1000; i++) {
+		int client, server, sock;
+
+		switch (i % 4) {
+		case 0:	/* rejected: not a socket */
+			ASSERT_EQ(-ENOTSOCK,
+				  ktls_handoff(self->d.sock, pipefd[0],
+					       &server_role, &result));
+			break;
+		case 1:	/* rejected: two fds */
+			good_request(&req);
+			sock = raw_submit(self->d.sock, &req, sizeof(req),
+					  (int[]){ pipefd[0], pipefd[1] }, 2);
+			ASSERT_LE(0, sock);
+			ASSERT_EQ(-EBADMSG, ktls_handoff_finish(sock, &result));
+			break;
+		case 2:	/* abandoned during the handshake */
+			ASSERT_EQ(0, tcp_pair(&client, &server));
+			ASSERT_EQ(0, ktls_handoff_submit(self->d.sock, server,
+							 &server_role, &sock));
+			close(sock);
+			close(client);
+			close(server);
+			break;
+		case 3:	/* an empty message, and gone */
+			good_request(&req);
+			sock = raw_submit(self->d.sock, &req, 0, NULL, 0);
+			if (sock >= 0)
+				close(sock);
+			break;
+		}
+	}
+	EXPECT_EQ(before, settle_fds(&self->d, before));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	/* And it still answers. */
+	EXPECT_EQ(-ETIMEDOUT, ktls_handoff(self->d.sock, self->server_fd,
+					   &server_role, &result));
+}
+
+TEST_HARNESS_MAIN
