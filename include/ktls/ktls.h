@@ -61,6 +61,15 @@ struct ktls_config {
 	 */
 	bool resumption;
 	/*
+	 * TLS 1.3 0-RTT early data; 0 (the default) turns it off.
+	 * Server: accept up to this many bytes of early data on a resumed
+	 * connection (needs session_tickets); tickets then become single use,
+	 * the replay guard of RFC 8446 §8.1. Client: send up to this many of
+	 * the bytes queued with ktls_session_set_early_data() as 0-RTT when
+	 * resuming (needs resumption). See "0-RTT early data" below.
+	 */
+	uint32_t max_early_data;
+	/*
 	 * TLS 1.3 with AES-GCM/CCM: records sent under one key before
 	 * ktls_send()/ktls_sendfile() start a KeyUpdate (RFC 8446 §5.5 limits
 	 * a key to 2^24.5 records). 0 means KTLS_KEY_UPDATE_RECORDS.
@@ -183,6 +192,37 @@ int ktls_close_notify(struct ktls_session *session);
  * update too if @request_peer. Needs Linux 6.14+ for the kernel rekey.
  */
 int ktls_update_keys(struct ktls_session *session, bool request_peer);
+
+/*
+ * 0-RTT early data (TLS 1.3, RFC 8446 §2.3), used only when both ends set
+ * max_early_data.
+ *
+ * Client: queue @len bytes after ktls_handshake_start() and before the first
+ * ktls_handshake_step(). They are the first bytes of the stream whatever
+ * happens: when resuming with a ticket that allows early data, up to the
+ * smaller of max_early_data and the ticket's limit go out as 0-RTT with the
+ * ClientHello; whatever the server did not accept (all of it if it rejected
+ * 0-RTT, or there was no ticket) is sent after the handshake, before
+ * ktls_handshake_step() returns 0. Nothing is lost or sent twice.
+ *
+ * Server: 0-RTT data is read during the handshake steps and kept in the
+ * session. ktls_session_early_data() gives it (valid until the session is
+ * freed); it comes before anything ktls_recv() returns. It can be read
+ * while the handshake is still running: the request is there before the
+ * client has answered the server's first flight. Early data can be
+ * replayed by an attacker; the server's single-use tickets make sure the
+ * same 0-RTT data is never delivered twice to one server context, but only
+ * idempotent requests belong in it.
+ *
+ * ktls_session_early_data() on a client gives the bytes the server
+ * accepted as 0-RTT. Both return the length, 0 if there was none.
+ */
+int ktls_session_set_early_data(struct ktls_session *session, const void *buf,
+				size_t len);
+size_t ktls_session_early_data(const struct ktls_session *session,
+			       const uint8_t **data);
+/* The server accepted 0-RTT early data on this connection. */
+bool ktls_session_early_data_accepted(const struct ktls_session *session);
 
 /* "TLSv1.2" or "TLSv1.3". */
 const char *ktls_session_version(const struct ktls_session *session);

@@ -161,6 +161,8 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 		ret = load_server_identity(ctx->wolfssl, config);
 	else
 		ret = ktls_verify_setup(ctx->wolfssl, config);
+	if (!ret)
+		ret = ktls_early_data_ctx_setup(ctx, config);
 	if (ret)
 		goto free_wolfssl;
 
@@ -183,6 +185,7 @@ void ktls_ctx_free(struct ktls_ctx *ctx)
 	wolfSSL_SESSION_free(ctx->resume);
 	pthread_mutex_destroy(&ctx->resume_lock);
 	wolfSSL_CTX_free(ctx->wolfssl);
+	ktls_early_data_ctx_free(ctx);
 	free(ctx->server_name);
 	free(ctx);
 }
@@ -229,6 +232,7 @@ static int capture_secret(WOLFSSL *ssl, int id, const unsigned char *secret,
 	struct ktls_secret *dst;
 
 	(void)ssl;
+	ktls_early_data_secret(session, id);
 	if (id == CLIENT_TRAFFIC_SECRET)
 		dst = &session->client_traffic;
 	else if (id == SERVER_TRAFFIC_SECRET)
@@ -305,14 +309,24 @@ static int handshake_done(struct ktls_session *session)
 /* One non-blocking pass of WolfSSL's handshake state machine. */
 int ktls_handshake_step(struct ktls_session *session)
 {
-	int ret, err;
+	int ret;
 
 	session->rio.last_errno = 0;
 	session->wants = 0;
+	/* 0-RTT drives WolfSSL differently (early_data.c). */
+	if (session->early)
+		return ktls_early_data_step(session);
 	if (session->role == KTLS_ROLE_CLIENT)
 		ret = wolfSSL_connect(session->ssl);
 	else
 		ret = wolfSSL_accept(session->ssl);
+	return ktls_handshake_progress(session, ret);
+}
+
+int ktls_handshake_progress(struct ktls_session *session, int ret)
+{
+	int err;
+
 	if (ret == WOLFSSL_SUCCESS)
 		return handshake_done(session);
 
@@ -372,6 +386,9 @@ int ktls_handshake_start(struct ktls_ctx *ctx, int fd,
 		if (ret)
 			goto free_session;
 	}
+	ret = ktls_early_data_session_init(session);
+	if (ret)
+		goto free_session;
 	*out = session;
 	return 0;
 
@@ -433,6 +450,7 @@ void ktls_session_free(struct ktls_session *session)
 	 * records, and before it the caller decides how to close.
 	 */
 	wolfSSL_free(session->ssl);
+	ktls_early_data_session_free(session);
 	explicit_bzero(session, sizeof(*session));
 	free(session);
 }

@@ -76,6 +76,9 @@ struct ktls_ctx {
 	/* client: the session to resume next, guarded by resume_lock */
 	pthread_mutex_t resume_lock;
 	WOLFSSL_SESSION *resume;
+	/* 0-RTT (early_data.c): 0 is off; a server's single-use tickets */
+	uint32_t max_early_data;
+	struct ktls_ticket_guard *ticket_guard;
 };
 
 struct ktls_secret {
@@ -106,11 +109,24 @@ struct ktls_session {
 	unsigned int tickets_after_switch;
 	uint64_t tx_records;	/* sent under the current TX key (upper bound) */
 	uint64_t key_update_records;	/* 0: this suite needs no rekey */
+	struct ktls_early_data *early;	/* 0-RTT state, or NULL */
 	char alpn[256];		/* the protocol agreed on (alpn.c) */
 };
 
 /* handshake.c: the session to resume next (client) */
 void ktls_save_resumption(struct ktls_session *session);
+/* handshake.c: what a WolfSSL handshake call's @ret means for a step */
+int ktls_handshake_progress(struct ktls_session *session, int ret);
+
+/* early_data.c: 0-RTT; hooks in handshake.c */
+int ktls_early_data_ctx_setup(struct ktls_ctx *ctx,
+			      const struct ktls_config *config);
+void ktls_early_data_ctx_free(struct ktls_ctx *ctx);
+int ktls_early_data_session_init(struct ktls_session *session);
+void ktls_early_data_session_free(struct ktls_session *session);
+void ktls_early_data_secret(struct ktls_session *session, int id);
+int ktls_early_data_step(struct ktls_session *session);
+
 /* install.c: the deferred KTLS_RX, once WolfSSL holds nothing */
 int ktls_install_deferred_rx(struct ktls_session *session);
 
