@@ -3,6 +3,8 @@
 # ktlsd: userspace build, set-up, tests.
 #
 #   make            build libktls, the tools and the test programs
+#   make demo       the main job: serve a 64 MiB file over TLS and fetch it,
+#                   natively (userspace TLS) and in the 6.12 VM (kernel TLS)
 #   make deps       install/fetch everything the build and tests need (cached)
 #   make check      deps, build, native unit tests, then the VM suite on every kernel
 #   make vm-test KERNEL=6.12 TEST=ktls_loopback   one test on one kernel
@@ -77,12 +79,12 @@ EXTRA_TARGETS :=
 EXTRA_DEPS :=
 include $(sort $(wildcard userspace/*/build.mk selftests/*/build.mk))
 
-.PHONY: all deps check style vm-test clean help
+.PHONY: all deps demo check style vm-test clean help
 all: $(LIBKTLS) $(TOOLS) $(TEST_BINS) $(INTEROP_BINS) $(INTEROP_TEST) $(GUEST_LISTS) \
 	$(TEST_CERTS) $(EXTRA_TARGETS)
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 # Fail early and say how to fix it, rather than with a missing header.
 $(WOLFSSL_PREFIX)/include/wolfssl/options.h $(KSELFTEST_DIR)/kselftest_harness.h:
@@ -152,6 +154,10 @@ $(TEST_CERTS): selftests/pki/make-certs.sh
 
 deps:
 	$(Q)bash scripts/deps.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) bash scripts/demo.sh
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all

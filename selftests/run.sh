@@ -19,7 +19,7 @@ echo "native ($(uname -r))"
 mkdir -p "$build/results/native"
 while read -r name _ limit; do
 	log=$build/results/native/$name.log
-	(cd "$top" && KTLSD_TEST_CERTS=$build/test-certs \
+	(cd "$top" && KTLSD_TEST_CERTS=$build/test-certs KTLSD_BIN=$build/bin \
 		timeout -k 5 "$limit" "$build/tests/$name") > "$log" 2>&1
 	rc=$?
 	read -r p f s < <(ktap_counts "$log" "$rc")
