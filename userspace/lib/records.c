@@ -34,12 +34,25 @@
 #define HS_KEY_UPDATE 24
 #define HS_HEADER_LEN 4
 
+#define KEY_UPDATE_WITHOUT_SESSION \
+	"the peer sent a KeyUpdate, which needs the session's traffic secrets " \
+	"(freed after the switch); connection closed"
+
 #define BAD_RECORD_REASON \
 	"a record failed authentication (tampered or corrupted); connection closed"
 
+/*
+ * The receiving side of one connection after the switch: a session, or
+ * just the socket (ktls_recv_fd: no traffic secrets, no version at hand).
+ */
+struct rx {
+	int fd;
+	struct ktls_session *session;	/* NULL for ktls_recv_fd() */
+	bool closed;
+};
+
 /* One record, or part of one, and its type. */
-static ssize_t recv_record(struct ktls_session *session, void *buf,
-			   size_t len, uint8_t *type)
+static ssize_t recv_record(int fd, void *buf, size_t len, uint8_t *type)
 {
 	char control[CMSG_SPACE(sizeof(uint8_t))];
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
@@ -53,7 +66,7 @@ static ssize_t recv_record(struct ktls_session *session, void *buf,
 	ssize_t n;
 
 	do {
-		n = recvmsg(session->fd, &msg, 0);
+		n = recvmsg(fd, &msg, 0);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
@@ -111,31 +124,38 @@ int ktls_close_notify(struct ktls_session *session)
 	return 0;
 }
 
-/* Something the kernel cannot recover from: tell the peer, then close. */
-static int fatal(struct ktls_session *session, uint8_t alert, int err)
+/*
+ * Something the kernel cannot recover from: tell the peer, then close.
+ * Without a session nothing says TX is in the kernel, and an alert sent
+ * on a plain TCP socket would go out in the clear: then only close.
+ */
+static int fatal(struct rx *rx, uint8_t alert, int err)
 {
-	if (session->installed & KTLS_TX)
-		ktls_send_alert(session, ALERT_FATAL, alert);
-	shutdown(session->fd, SHUT_RDWR);
-	session->rx_closed = true;
+	if (rx->session && (rx->session->installed & KTLS_TX))
+		ktls_send_alert(rx->session, ALERT_FATAL, alert);
+	shutdown(rx->fd, SHUT_RDWR);
+	rx->closed = true;
 	return err;
 }
 
-static int alert_record(struct ktls_session *session, const uint8_t *rec,
-			ssize_t len)
+static int alert_record(struct rx *rx, const uint8_t *rec, ssize_t len)
 {
 	if (len != 2)
-		return fatal(session, ALERT_UNEXPECTED_MESSAGE,
+		return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
 			     ktls_fail(-EPROTO, "malformed alert record"));
 	if (rec[1] == ALERT_CLOSE_NOTIFY) {
-		session->rx_closed = true;
+		rx->closed = true;
 		return 1;
 	}
-	/* TLS 1.3 makes every other alert fatal; 1.2 by its level. */
-	if (session->version == KTLS_TLS_1_2 && rec[0] == ALERT_WARNING)
+	/*
+	 * TLS 1.3 makes every other alert fatal; 1.2 by its level. Without
+	 * a session the version is unknown: the level decides.
+	 */
+	if (rec[0] == ALERT_WARNING &&
+	    (!rx->session || rx->session->version == KTLS_TLS_1_2))
 		return 0;
-	session->rx_closed = true;
-	shutdown(session->fd, SHUT_RDWR);
+	rx->closed = true;
+	shutdown(rx->fd, SHUT_RDWR);
 	return ktls_fail(-ECONNRESET, "the peer sent fatal alert %s (%d)",
 			 ktls_alert_name(rec[1]), rec[1]);
 }
@@ -144,8 +164,8 @@ static int alert_record(struct ktls_session *session, const uint8_t *rec,
  * Read the rest of a handshake message whose first @have bytes are in
  * @msg, into @msg up to @cap bytes; the remainder is read and dropped.
  */
-static int finish_message(struct ktls_session *session, uint8_t *msg,
-			  size_t have, size_t cap, size_t *total)
+static int finish_message(struct rx *rx, uint8_t *msg, size_t have,
+			  size_t cap, size_t *total)
 {
 	uint8_t scratch[512];
 	uint8_t type;
@@ -161,7 +181,7 @@ static int finish_message(struct ktls_session *session, uint8_t *msg,
 
 		if (room > *total - have)
 			room = *total - have;
-		n = recv_record(session, dst, room, &type);
+		n = recv_record(rx->fd, dst, room, &type);
 		if (n <= 0 || type != RECORD_HANDSHAKE)
 			return -EPROTO;
 		have += (size_t)n;
@@ -169,32 +189,39 @@ static int finish_message(struct ktls_session *session, uint8_t *msg,
 	return 0;
 }
 
-static int handshake_record(struct ktls_session *session, uint8_t *rec,
-			    ssize_t len, size_t cap)
+static int handshake_record(struct rx *rx, uint8_t *rec, ssize_t len,
+			    size_t cap)
 {
 	size_t total;
 	int ret;
 
-	ret = finish_message(session, rec, (size_t)len, cap, &total);
+	ret = finish_message(rx, rec, (size_t)len, cap, &total);
 	if (ret)
-		return fatal(session, ALERT_UNEXPECTED_MESSAGE,
+		return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
 			     ktls_fail(-EPROTO,
 				       "malformed post-handshake message"));
 	switch (rec[0]) {
 	case HS_NEW_SESSION_TICKET:
 		/* Resumption from tickets after the switch is not kept yet. */
-		session->tickets_after_switch++;
+		if (rx->session)
+			rx->session->tickets_after_switch++;
 		return 0;
 	case HS_HELLO_REQUEST:
 		/* TLS 1.2 renegotiation request: we never renegotiate. */
 		return 0;
 	case HS_KEY_UPDATE:
 		if (total != HS_HEADER_LEN + 1 || (size_t)len < total)
-			return fatal(session, ALERT_UNEXPECTED_MESSAGE,
+			return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
 				     ktls_fail(-EPROTO, "malformed KeyUpdate"));
-		return ktls_peer_key_update(session, rec[HS_HEADER_LEN]);
+		if (!rx->session)
+			return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
+				     ktls_fail(-EPROTO, "%s",
+					       KEY_UPDATE_WITHOUT_SESSION));
+		ret = ktls_peer_key_update(rx->session, rec[HS_HEADER_LEN]);
+		rx->closed = rx->session->rx_closed;
+		return ret;
 	}
-	return fatal(session, ALERT_UNEXPECTED_MESSAGE,
+	return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
 		     ktls_fail(-EPROTO,
 			       "unexpected post-handshake message type %d",
 			       rec[0]));
@@ -247,48 +274,74 @@ static ssize_t recv_userspace(struct ktls_session *session, void *buf,
 			 err);
 }
 
-ssize_t ktls_recv(struct ktls_session *session, void *buf, size_t len)
+/* Data records in @buf; everything else acted on here. */
+static ssize_t recv_data(struct rx *rx, void *buf, size_t len)
 {
 	uint8_t type;
 	ssize_t n;
 	int ret;
 
-	if (session->rx_deferred && !session->rx_closed)
-		return recv_userspace(session, buf, len);
-	if (!(session->installed & KTLS_RX))
-		return ktls_fail(-EINVAL, "kernel TLS RX is not installed");
 	if (len < KTLS_RECV_MIN)
 		return ktls_fail(-EINVAL,
 				 "ktls_recv needs a buffer of at least %d bytes",
 				 KTLS_RECV_MIN);
-	while (!session->rx_closed) {
-		n = recv_record(session, buf, len, &type);
+	while (!rx->closed) {
+		n = recv_record(rx->fd, buf, len, &type);
+		/* An event loop's everyday answer: no reason to write. */
+		if (n == -EAGAIN)
+			return n;
 		if (n == -EBADMSG) {
 			ret = ktls_fail(-EBADMSG, BAD_RECORD_REASON);
-			return fatal(session, ALERT_BAD_RECORD_MAC, ret);
+			return fatal(rx, ALERT_BAD_RECORD_MAC, ret);
 		}
 		if (n < 0)
 			return ktls_fail((int)n, "reading from kernel TLS: %s",
 					 strerror((int)-n));
 		if (n == 0) {
-			session->rx_closed = true;
+			rx->closed = true;
 			return ktls_fail(-ECONNRESET,
 					 "the peer closed the connection without close_notify (the data may be truncated)");
 		}
 		if (type == RECORD_DATA)
 			return n;
 		if (type == RECORD_ALERT)
-			ret = alert_record(session, buf, n);
+			ret = alert_record(rx, buf, n);
 		else if (type == RECORD_HANDSHAKE)
-			ret = handshake_record(session, buf, n, len);
+			ret = handshake_record(rx, buf, n, len);
 		else
-			ret = fatal(session, ALERT_UNEXPECTED_MESSAGE,
+			ret = fatal(rx, ALERT_UNEXPECTED_MESSAGE,
 				    ktls_fail(-EPROTO,
 					      "unexpected record type %d", type));
 		if (ret < 0)
 			return ret;
 	}
 	return 0;
+}
+
+ssize_t ktls_recv(struct ktls_session *session, void *buf, size_t len)
+{
+	struct rx rx = { .fd = session->fd, .session = session };
+	ssize_t n;
+
+	if (session->rx_deferred && !session->rx_closed)
+		return recv_userspace(session, buf, len);
+	if (!(session->installed & KTLS_RX))
+		return ktls_fail(-EINVAL, "kernel TLS RX is not installed");
+	rx.closed = session->rx_closed;
+	n = recv_data(&rx, buf, len);
+	session->rx_closed = rx.closed;
+	return n;
+}
+
+/*
+ * Nothing is kept between calls: a socket whose peer closed answers 0 or
+ * an error again, from the kernel, on the next call.
+ */
+ssize_t ktls_recv_fd(int fd, void *buf, size_t len)
+{
+	struct rx rx = { .fd = fd };
+
+	return recv_data(&rx, buf, len);
 }
 
 #define MAX_RECORD_PAYLOAD 16384
