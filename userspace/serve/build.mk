@@ -1,0 +1,11 @@
+# ktls-serve: the HTTPS file server (userspace/serve), linked with libktls,
+# WolfSSL and liburing (Debian liburing-dev).
+SERVE_SRCS := $(wildcard userspace/serve/*.c)
+SERVE_OBJS := $(SERVE_SRCS:%.c=$(BUILD)/%.o)
+TOOLS += $(BUILD)/bin/ktls-serve
+EXTRA_DEPS += $(SERVE_OBJS:.o=.d)
+
+$(BUILD)/bin/ktls-serve: $(SERVE_OBJS) $(LIBKTLS)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) $(SERVE_OBJS) $(LIBKTLS) $(LDLIBS) -luring -o $@

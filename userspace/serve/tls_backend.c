@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The TLS side of a connection, three ways:
+ *  - in-process: libktls runs the handshake on the non-blocking socket,
+ *    installs kernel TLS TX and RX, and the session is freed (an idle
+ *    connection then costs no WolfSSL state);
+ *  - ktlsd: the socket goes to the daemon, which hands it back with
+ *    kernel TLS installed (the private key never enters this process);
+ *  - userspace TLS, when the kernel has no kTLS: WolfSSL keeps the
+ *    session and does every record. Said at start-up and in the status.
+ */
+#include <errno.h>
+#include <linux/tls.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ktls/handoff.h"
+#include "serve.h"
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+
+#define RECORD_ALERT 21
+#define NO_KTLS_TEXT "this kernel has no kernel TLS (modprobe tls)"
+
+/*
+ * The tls ULP refuses a socket that is not connected with ENOTCONN, but
+ * only after it was found: ENOENT means the kernel has no kTLS.
+ */
+int tls_detect(struct serve_config *cfg)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = setsockopt(fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) ? errno :
+									0;
+	close(fd);
+	cfg->ktls = err != ENOENT;
+	__builtin_cpu_init();
+	cfg->aesni = __builtin_cpu_supports("aes");
+	return 0;
+}
+
+const char *tls_mode_text(const struct serve_config *cfg)
+{
+	if (cfg->ktls && cfg->body == BODY_SPLICE)
+		return "kTLS (splice)";
+	if (cfg->ktls)
+		return "kTLS (sendfile)";
+	if (cfg->aesni)
+		return "userspace TLS (WolfSSL, AES-NI): " NO_KTLS_TEXT;
+	return "userspace TLS (WolfSSL, no AES-NI on this CPU): " NO_KTLS_TEXT;
+}
+
+int tls_setup(struct serve_config *cfg)
+{
+	struct ktls_config config = {
+		.role = KTLS_ROLE_SERVER,
+		.cert_file = cfg->cert_file,
+		.key_file = cfg->key_file,
+		.handshake_timeout_ms = cfg->handshake_timeout_ms,
+	};
+	int ret;
+
+	if (cfg->ktlsd_path) {
+		if (!cfg->ktls) {
+			fprintf(stderr,
+				"ktls-serve: --ktlsd needs kernel TLS: the daemon hands back sockets with kTLS installed, and this kernel has none (modprobe tls). Without --ktlsd, ktls-serve serves over userspace TLS.\n");
+			return -ENOENT;
+		}
+		return 0;
+	}
+	ret = ktls_ctx_new(&config, &cfg->tls);
+	if (ret)
+		fprintf(stderr, "ktls-serve: %s\n", ktls_reason());
+	return ret;
+}
+
+int tls_begin(struct conn *c)
+{
+	const struct serve_config *cfg = c->w->cfg;
+	struct ktls_handoff_request request = {
+		.role = KTLS_ROLE_SERVER,
+		.timeout_ms = cfg->handshake_timeout_ms,
+	};
+
+	if (cfg->ktlsd_path)
+		return ktls_handoff_submit(cfg->ktlsd_path, c->fd, &request,
+					   &c->handoff_fd);
+	return ktls_handshake_start(cfg->tls, c->fd, &c->session);
+}
+
+static int handoff_step(struct conn *c)
+{
+	struct ktls_handoff_result result;
+	struct io_uring_sqe *sqe;
+	struct pollfd pfd = { .fd = c->handoff_fd, .events = POLLIN };
+	int ret;
+
+	/* ktlsd answers on the handoff socket; the ring tells us when. */
+	if (poll(&pfd, 1, 0) == 0) {
+		sqe = worker_sqe(c->w);
+		io_uring_prep_poll_add(sqe, c->handoff_fd, POLLIN);
+		worker_arm(c, sqe, OP_POLL);
+		return STEP_WAIT;
+	}
+	ret = ktls_handoff_finish(c->handoff_fd, &result);
+	c->handoff_fd = -1;
+	if (ret)
+		return ret;
+	c->ktls = true;
+	return 0;
+}
+
+int tls_step(struct conn *c)
+{
+	int ret;
+
+	if (c->w->cfg->ktlsd_path)
+		return handoff_step(c);
+	ret = ktls_handshake_step(c->session);
+	if (ret == -EAGAIN)
+		return conn_poll(c, ktls_session_wants(c->session));
+	if (ret)
+		return ret;
+	if (!c->w->cfg->ktls)
+		return 0;
+	ret = ktls_install(c->session, KTLS_TX | KTLS_RX);
+	if (ret)
+		return ret;
+	/* From here the kernel holds the keys; drop WolfSSL's state. */
+	ktls_session_free(c->session);
+	c->session = NULL;
+	c->ktls = true;
+	return 0;
+}
+
+short tls_wants(const struct conn *c, short events)
+{
+	short wants;
+
+	if (c->ktls || !c->session)
+		return events;
+	/* WolfSSL may need to write while reading, or the reverse. */
+	wants = ktls_session_wants(c->session);
+	return wants ? wants : events;
+}
+
+/*
+ * Requests are read with a poll on the ring, then ktls_recv_fd(): a plain
+ * IORING_OP_RECV fails with EIO on the first non-data record (an alert, a
+ * close_notify), which ktls_recv_fd() reads and acts on instead.
+ */
+ssize_t tls_read(struct conn *c, void *buf, size_t len)
+{
+	if (c->ktls)
+		return ktls_recv_fd(c->fd, buf, len);
+	return ktls_tls_recv(c->session, buf, len);
+}
+
+ssize_t tls_write(struct conn *c, const void *buf, size_t len, bool more)
+{
+	ssize_t n;
+
+	if (!c->ktls)
+		return ktls_tls_send(c->session, buf, len);
+	/* MSG_MORE: the head shares its record with the body's start. */
+	n = send(c->fd, buf, len,
+		 MSG_DONTWAIT | MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+	return n < 0 ? -errno : n;
+}
+
+/*
+ * kTLS: a close_notify alert record. Userspace TLS: none, since libktls
+ * has no userspace shutdown; the response's length and "Connection:
+ * close" end it for the client all the same.
+ */
+void tls_close_notify(struct conn *c)
+{
+	static const uint8_t close_notify[2] = { 1, 0 };
+	char control[CMSG_SPACE(sizeof(uint8_t))] = { 0 };
+	struct iovec iov = {
+		.iov_base = (void *)close_notify,
+		.iov_len = sizeof(close_notify),
+	};
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	if (!c->ktls)
+		return;
+	cmsg->cmsg_level = SOL_TLS;
+	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(uint8_t));
+	*(uint8_t *)CMSG_DATA(cmsg) = RECORD_ALERT;
+	sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+void tls_end(struct conn *c)
+{
+	ktls_session_free(c->session);
+	c->session = NULL;
+	if (c->handoff_fd >= 0)
+		close(c->handoff_fd);
+	c->handoff_fd = -1;
+}
