@@ -337,15 +337,36 @@ static int settle_fds(struct daemon *d, int want)
 	return n;
 }
 
+/*
+ * The count once it holds still: daemon_start()'s probe connection may
+ * still be open in ktlsd when the test begins.
+ */
+static int stable_fds(struct daemon *d)
+{
+	int n = daemon_fd_count(d), same = 0;
+
+	for (int i = 0; i < 50 && same < 3; i++) {
+		int now;
+
+		usleep(100000);
+		now = daemon_fd_count(d);
+		same = now == n ? same + 1 : 0;
+		n = now;
+	}
+	return n;
+}
+
 TEST_F_TIMEOUT(handoff, no_fd_leak_after_1000_bad_requests, 120)
 {
 	struct ktls_handoff_wire_req req;
+	char fds_before[2048], fds_after[2048];
 	struct ktls_handoff_result result;
 	int before, pipefd[2];
 
 	ASSERT_EQ(0, pipe(pipefd));
-	before = daemon_fd_count(&self->d);
+	before = stable_fds(&self->d);
 	ASSERT_LT(0, before);
+	daemon_fd_list(&self->d, fds_before, sizeof(fds_before));
 	for (int i = 0; i < 1000; i++) {
 		int client, server, sock;
 
@@ -378,7 +399,11 @@ TEST_F_TIMEOUT(handoff, no_fd_leak_after_1000_bad_requests, 120)
 			break;
 		}
 	}
-	EXPECT_EQ(before, settle_fds(&self->d, before));
+	EXPECT_EQ(before, settle_fds(&self->d, before)) {
+		daemon_fd_list(&self->d, fds_after, sizeof(fds_after));
+		TH_LOG("before: %s", fds_before);
+		TH_LOG("after: %s", fds_after);
+	}
 	close(pipefd[0]);
 	close(pipefd[1]);
 	/* And it still answers. */

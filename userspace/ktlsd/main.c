@@ -193,9 +193,17 @@ static int serve(const char *path, struct ktlsd_profile *profile,
 
 	apply_logging(config);
 	raise_fd_limit();
+	/* Before the socket exists: a SIGHUP from then on must not kill us. */
+	ret = block_signals(&sig_fd);
+	if (ret) {
+		log_error("signalfd: %s", strerror(-ret));
+		ktlsd_profile_put(profile);
+		return 1;
+	}
 	ret = ktlsd_listen(config, &listen_fd, err, sizeof(err));
 	if (ret) {
 		log_error("%s", err);
+		close(sig_fd);
 		ktlsd_profile_put(profile);
 		return 1;
 	}
@@ -209,26 +217,20 @@ static int serve(const char *path, struct ktlsd_profile *profile,
 		log_error("daemon: %s", strerror(errno));
 		goto close_listener;
 	}
-	ret = block_signals(&sig_fd);
-	if (ret) {
-		log_error("signalfd: %s", strerror(-ret));
-		goto close_listener;
-	}
 	ret = ktlsd_loops_start(listen_fd, threads);
 	if (ret) {
 		log_error("cannot start %d event loops: %s", threads,
 			  strerror(-ret));
-		goto close_signals;
+		goto close_listener;
 	}
 	log_info("ready: %d event loop%s, handoff socket %s", threads,
 		 threads == 1 ? "" : "s", bound);
 	ret = control(sig_fd, path);
 	ktlsd_loops_stop();
-close_signals:
-	close(sig_fd);
 close_listener:
 	unlink(bound);
 	close(listen_fd);
+	close(sig_fd);
 	ktlsd_profile_install(NULL);
 	return ret ? 1 : 0;
 }

@@ -182,6 +182,31 @@ int daemon_fd_count(const struct daemon *d)
 	return n;
 }
 
+void daemon_fd_list(const struct daemon *d, char *out, size_t len)
+{
+	char path[64], link[PATH_MAX + 64], target[PATH_MAX];
+	size_t used = 0;
+	struct dirent *e;
+	DIR *dir;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)d->pid);
+	dir = opendir(path);
+	while (dir && (e = readdir(dir)) && used < len) {
+		ssize_t n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", path, e->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = '\0';
+		used += (size_t)snprintf(out + used, len - used, "%s=%s ",
+					 e->d_name, target);
+	}
+	if (dir)
+		closedir(dir);
+}
+
 int daemon_wait_log(const struct daemon *d, const char *text, int ms)
 {
 	int64_t deadline = now_ms() + ms;

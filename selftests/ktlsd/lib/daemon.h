@@ -34,6 +34,8 @@ int daemon_start(struct daemon *d);
 int daemon_stop(struct daemon *d);
 /* Open fds of the daemon. */
 int daemon_fd_count(const struct daemon *d);
+/* "fd=target " for each open fd of the daemon, for failure messages. */
+void daemon_fd_list(const struct daemon *d, char *out, size_t len);
 /* Wait up to @ms for @text in the daemon's log. 0 if found. */
 int daemon_wait_log(const struct daemon *d, const char *text, int ms);
 /* Remove the temp dir and what is in it. */
