@@ -1,0 +1,22 @@
+# kmod/ against each test kernel's headers (the 6.1 and 6.12 headers that
+# make deps caches; the newest kernel's need trixie's toolchain, so no
+# modules for it). Built in a copy of the sources: `make clean` with M=
+# deletes every *.ko below M. Output: BUILD/kmod/KERNEL/*.ko.
+KMOD_KERNELS := 6.1 6.12
+KMOD_SRCS := Kbuild $(wildcard kmod/Kbuild kmod/*.c kmod/*.h) \
+	include/uapi/linux/handshake.h
+KMOD_STAMPS := $(KMOD_KERNELS:%=$(BUILD)/kmod/%/modules.stamp)
+EXTRA_TARGETS += $(KMOD_STAMPS)
+
+# Debian's 6.12 headers ask for BTF in modules, which needs pahole and the
+# kernel's vmlinux; the modules load without it.
+$(BUILD)/kmod/%/modules.stamp: $(KMOD_SRCS)
+	$(quiet) KMOD $(@D)
+	$(Q)hdrs=$$(cat "$(KTLSD_CACHE)/kernels/$*/headers" 2>/dev/null); \
+	[ -d "$$hdrs" ] || { echo "no kernel headers for $* in $(KTLSD_CACHE): run 'make deps'" >&2; exit 1; }; \
+	src=$(abspath $(BUILD))/kmod/src-$*; \
+	rm -rf "$$src" $(@D) && mkdir -p "$$src" $(@D) && \
+	cp --parents $(KMOD_SRCS) "$$src/" && \
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$$hdrs" M="$$src" \
+		CONFIG_DEBUG_INFO_BTF_MODULES= modules && \
+	cp "$$src"/kmod/*.ko $(@D)/ && touch $@
