@@ -41,7 +41,7 @@ FIXTURE_TEARDOWN(config)
 static int check(struct daemon *d, const char *text, uid_t uid, char *out,
 		 size_t len)
 {
-	const char *args[] = { "--check-config", "-c", d->conf, NULL };
+	const char *const args[] = { "--check-config", "-c", d->conf, NULL };
 
 	if (daemon_write_raw(d, text))
 		return -1;
@@ -57,7 +57,7 @@ static void server_conf(char *buf, size_t len, const char *cert,
 
 TEST_F(config, good_config_checks)
 {
-	const char *args[] = { "--check-config", "-c", self->d.conf, NULL };
+	const char *const args[] = { "--check-config", "-c", self->d.conf, NULL };
 
 	ASSERT_EQ(0, daemon_write_config(&self->d, "10s", NULL));
 	EXPECT_EQ(0, ktlsd_run(args, -1, self->out, sizeof(self->out)));
@@ -219,18 +219,19 @@ TEST_F(config, syntax_error)
 
 TEST_F(config, missing_file)
 {
-	const char *args[] = { "-c", "/nonexistent/ktlsd.conf", NULL };
+	const char *const args[] = { "-c", "/nonexistent/ktlsd.conf", NULL };
 
 	EXPECT_EQ(2, ktlsd_run(args, -1, self->out, sizeof(self->out)));
-	EXPECT_STREQ("ktlsd: /nonexistent/ktlsd.conf: cannot read the configuration: No such file or directory\n",
+	EXPECT_STREQ("ktlsd: /nonexistent/ktlsd.conf: cannot read the "
+		"configuration: No such file or directory\n",
 		     self->out);
 }
 
 TEST_F(config, usage)
 {
-	const char *help[] = { "--help", NULL };
-	const char *bad[] = { "--bogus", NULL };
-	const char *version[] = { "--version", NULL };
+	const char *const help[] = { "--help", NULL };
+	const char *const bad[] = { "--bogus", NULL };
+	const char *const version[] = { "--version", NULL };
 
 	EXPECT_EQ(0, ktlsd_run(help, -1, self->out, sizeof(self->out)));
 	EXPECT_NE(NULL, strstr(self->out, "--check-config"));

@@ -97,7 +97,8 @@ TEST_F(handoff, no_kernel_tls_is_enoent)
 	EXPECT_EQ(-ENOENT, ktls_handoff(self->d.sock, self->server_fd,
 					&server_role, &result));
 	EXPECT_EQ(-ENOENT, result.status);
-	EXPECT_STREQ("kernel TLS unavailable: the tls module is not loaded (run 'modprobe tls'; the kernel needs CONFIG_TLS)",
+	EXPECT_STREQ("kernel TLS unavailable: the tls module is not loaded "
+		"(run 'modprobe tls'; the kernel needs CONFIG_TLS)",
 		     result.reason);
 	/* The handshake itself completed; only the switch was impossible. */
 	EXPECT_EQ(0, peer_join(&peer)) TH_LOG("client: %s", peer.reason);
@@ -170,7 +171,8 @@ TEST_F(handoff, malformed_requests)
 	good_request(&req);
 	EXPECT_EQ(-EBADMSG, raw_handoff(self->d.sock, &req, 10, fds, 1,
 					&result));
-	EXPECT_STREQ("malformed handoff request: 10 bytes, expected 528 (libktls and ktlsd differ?)",
+	EXPECT_STREQ("malformed handoff request: 10 bytes, expected "
+		"528 (libktls and ktlsd differ?)",
 		     result.reason);
 
 	req.version = 7;
@@ -189,11 +191,13 @@ TEST_F(handoff, malformed_requests)
 	good_request(&req);
 	EXPECT_EQ(-EBADMSG, raw_handoff(self->d.sock, &req, sizeof(req), fds, 0,
 					&result));
-	EXPECT_STREQ("malformed handoff request: it must carry exactly one fd (SCM_RIGHTS), it carried 0",
+	EXPECT_STREQ("malformed handoff request: it must carry exactly "
+		"one fd (SCM_RIGHTS), it carried 0",
 		     result.reason);
 	EXPECT_EQ(-EBADMSG, raw_handoff(self->d.sock, &req, sizeof(req), fds, 2,
 					&result));
-	EXPECT_STREQ("malformed handoff request: it must carry exactly one fd (SCM_RIGHTS), it carried 2",
+	EXPECT_STREQ("malformed handoff request: it must carry exactly "
+		"one fd (SCM_RIGHTS), it carried 2",
 		     result.reason);
 
 	memset(req.alpn, 'a', sizeof(req.alpn));
@@ -235,7 +239,8 @@ TEST_F(handoff, not_tcp)
 	ASSERT_LE(0, udp);
 	EXPECT_EQ(-EPROTONOSUPPORT, ktls_handoff(self->d.sock, udp,
 						 &server_role, &result));
-	EXPECT_STREQ("the fd is a datagram socket, not TCP: kernel TLS needs a connected TCP socket",
+	EXPECT_STREQ("the fd is a datagram socket, not TCP: kernel "
+		"TLS needs a connected TCP socket",
 		     result.reason);
 	close(udp);
 
