@@ -6,6 +6,8 @@
 packages=(
 	build-essential pkg-config dpkg-dev autoconf automake libtool
 	libmnl-dev liburing-dev
+	# The kernel handshake upcall (userspace/upcall): key serials.
+	libkeyutils-dev
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	openssl ca-certificates curl
 	# Interop peers copied into the VM (selftests/interop): openssl and
