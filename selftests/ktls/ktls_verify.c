@@ -277,4 +277,31 @@ TEST(server_key_missing)
 	ktls_ctx_free(ctx);
 }
 
+/* A key that is not the certificate's is refused before any handshake. */
+TEST(server_key_mismatch)
+{
+	struct ktls_config config = { .role = KTLS_ROLE_SERVER };
+	char cert[PATH_MAX], key[PATH_MAX], expected[2 * PATH_MAX + 64];
+	struct ktls_ctx *ctx = NULL;
+
+	test_pki_file("server.pem", cert, sizeof(cert));
+	test_pki_file("ca.key", key, sizeof(key));
+	config.cert_file = cert;
+	config.key_file = key;
+	EXPECT_EQ(-EINVAL, ktls_ctx_new(&config, &ctx));
+	snprintf(expected, sizeof(expected),
+		 "private key %s does not match certificate %s", key, cert);
+	EXPECT_STREQ(expected, ktls_reason());
+	ktls_ctx_free(ctx);
+
+	/* The matching pairs, ECDSA and RSA, are accepted. */
+	test_pki_file("server.key", key, sizeof(key));
+	ASSERT_EQ(0, ktls_ctx_new(&config, &ctx)) TH_LOG("%s", ktls_reason());
+	ktls_ctx_free(ctx);
+	test_pki_file("server-rsa.pem", cert, sizeof(cert));
+	test_pki_file("server-rsa.key", key, sizeof(key));
+	ASSERT_EQ(0, ktls_ctx_new(&config, &ctx)) TH_LOG("%s", ktls_reason());
+	ktls_ctx_free(ctx);
+}
+
 TEST_HARNESS_MAIN

@@ -46,10 +46,9 @@ static int load_server_identity(WOLFSSL_CTX *wctx,
 	    WOLFSSL_SUCCESS)
 		return ktls_fail(-EINVAL, "%s is not a PEM private key",
 				 config->key_file);
-	if (wolfSSL_CTX_check_private_key(wctx) != WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL,
-				 "private key %s does not match certificate %s",
-				 config->key_file, config->cert_file);
+	ret = ktls_check_key_pair(wctx, config->key_file, config->cert_file);
+	if (ret)
+		return ret;
 	/*
 	 * A TLS 1.3 ticket goes out under the application key at the end of
 	 * the handshake; the client meets it inside kernel TLS (ktls_recv

@@ -135,6 +135,10 @@ int ktls_send_record(struct ktls_session *session, uint8_t type,
 		     const void *data, size_t len);
 int ktls_peer_key_update(struct ktls_session *session, uint8_t request_update);
 
+/* identity.c: 0 if the context's private key signs for its certificate */
+int ktls_check_key_pair(WOLFSSL_CTX *wctx, const char *key_file,
+			const char *cert_file);
+
 /* verify.c: trust, names, and why a handshake failed */
 int ktls_check_readable(const char *what, const char *path);
 int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config);
