@@ -13,3 +13,28 @@ $(SERVE_TESTS:=.guest): selftests/serve/ktls_serve.guest
 	@mkdir -p $(@D)
 	$(quiet) INSTALL $@
 	$(Q)install -m 644 $< $@
+
+# For the memory measurement (docs/benchmarks.md), not a test: N idle
+# keep-alive kTLS connections.
+EXTRA_TARGETS += $(BUILD)/tests/idle_clients
+EXTRA_DEPS += $(BUILD)/selftests/serve/idle_clients.d
+
+$(BUILD)/tests/idle_clients: $(BUILD)/selftests/serve/idle_clients.o $(LIBKTLS)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) $< $(LIBKTLS) $(LDLIBS) -o $@
+
+# The measurement script, as a program run-vm.sh can run when a private
+# tests.list names it: ktls_serve_measure  vm  tls  1800
+EXTRA_TARGETS += $(BUILD)/tests/ktls_serve_measure \
+	$(BUILD)/tests/ktls_serve_measure.guest
+
+$(BUILD)/tests/ktls_serve_measure: selftests/serve/measure.sh
+	@mkdir -p $(@D)
+	$(quiet) INSTALL $@
+	$(Q)install -m 755 $< $@
+
+$(BUILD)/tests/ktls_serve_measure.guest: selftests/serve/ktls_serve.guest
+	@mkdir -p $(@D)
+	$(quiet) INSTALL $@
+	$(Q)(cat $<; echo tests/idle_clients) > $@

@@ -244,15 +244,19 @@ static int default_identity(struct serve_config *cfg)
 	return 0;
 }
 
-/* Every idle connection is a descriptor: take all the kernel allows. */
+/*
+ * Every idle connection is a descriptor: take as many as we may (the
+ * hard limit, or more where privileged).
+ */
 static void raise_nofile(void)
 {
-	struct rlimit rl;
+	struct rlimit rl = { .rlim_cur = 1 << 20, .rlim_max = 1 << 20 };
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0 ||
+	    getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static void print_status(const struct serve_config *cfg,
