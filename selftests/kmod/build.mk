@@ -20,3 +20,24 @@ $(BUILD)/kmod/%/modules.stamp: $(KMOD_SRCS)
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$$hdrs" M="$$src" \
 		CONFIG_DEBUG_INFO_BTF_MODULES= modules && \
 	cp "$$src"/kmod/*.ko $(@D)/ && touch $@
+
+# The upcall tests: a kselftest program that plays ktlsd with libupcall,
+# and the modules it loads in the guest (kmod_upcall.guest).
+KMOD_TEST_SRCS := $(wildcard selftests/kmod/*.c)
+KMOD_TEST_OBJS := $(KMOD_TEST_SRCS:%.c=$(BUILD)/%.o)
+EXTRA_TARGETS += $(BUILD)/tests/kmod_upcall $(BUILD)/tests/kmod_upcall.guest
+EXTRA_DEPS += $(KMOD_TEST_OBJS:.o=.d)
+
+$(KMOD_TEST_OBJS): CPPFLAGS += -Iinclude/uapi -Iuserspace/upcall
+
+$(BUILD)/tests/kmod_upcall: $(KMOD_TEST_OBJS) $(LIBUPCALL) $(LIBKTLS) \
+		$(TEST_UTIL_OBJS)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) $(KMOD_TEST_OBJS) $(TEST_UTIL_OBJS) $(LIBUPCALL) \
+		$(LIBKTLS) $(UPCALL_LDLIBS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/kmod_upcall.guest: selftests/kmod/kmod_upcall.guest
+	@mkdir -p $(@D)
+	$(quiet) INSTALL $@
+	$(Q)install -m 644 $< $@

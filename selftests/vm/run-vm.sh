@@ -64,12 +64,18 @@ copy_libs() {
 # it, one entry a line (# comments): tests/PROG or bin/PROG, a program from
 # the build tree (put in /ktlsd/tests or /ktlsd/bin), or /an/absolute/host/path,
 # copied to the same path with symlinks followed. Executables bring their
-# shared libraries.
+# shared libraries. kmod/NAME.ko is a kernel module built for the kernel
+# being booted (BUILD/kmod/KERNEL/NAME.ko, put in /ktlsd/kmod), left out
+# where it is not built for that kernel (the test must notice).
 copy_guest_files() {
 	local root=$1 name=$2 list=$3 entry src dst
 	while read -r entry _; do
 		case $entry in
 		'' | '#'*) continue ;;
+		kmod/*.ko)
+			echo "$name $entry" >> "$build/vm/kmod.list"
+			continue
+			;;
 		tests/* | bin/*)
 			src=$build/$entry dst=$root/ktlsd/$entry
 			[ -x "$src" ] || die "$name needs $src, which is not built (run make)"
@@ -78,7 +84,7 @@ copy_guest_files() {
 			src=$entry dst=$root$entry
 			[ -e "$src" ] || die "$name needs $src on the host (run make deps)"
 			;;
-		*) die "$list: \"$entry\" is not tests/NAME, bin/NAME or an absolute path" ;;
+		*) die "$list: \"$entry\" is not tests/NAME, bin/NAME, kmod/NAME.ko or an absolute path" ;;
 		esac
 		mkdir -p "$(dirname "$dst")"
 		cp -L "$src" "$dst"
@@ -92,6 +98,7 @@ build_base() {
 	local root=$build/vm/rootfs
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,sbin,ktlsd/tests,ktlsd/modules}
+	: > "$build/vm/kmod.list"
 	cp /bin/busybox "$root/bin/busybox"
 	cp "$here/init" "$root/init"
 	while read -r _ _ name; do
@@ -136,6 +143,14 @@ build_modules() {
 			echo "$name" >> "$root/ktlsd/modules.load"
 		done <<<"$deps"
 	done
+	# Our own modules, built for this kernel (copy_guest_files).
+	local entry
+	while read -r _ entry; do
+		path=$build/kmod/$k/${entry#kmod/}
+		[ -f "$path" ] || continue
+		mkdir -p "$root/ktlsd/kmod"
+		cp "$path" "$root/ktlsd/kmod/"
+	done < "$build/vm/kmod.list"
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) > "$out/modules.cpio"
 	cat "$build/vm/base.cpio" "$out/modules.cpio" > "$out/initramfs.cpio"
 }

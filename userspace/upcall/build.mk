@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # libupcall (userspace/upcall): the daemon's side of the kernel handshake
-# upcall, over libmnl; key serials through libkeyutils. Link with
-# $(LIBUPCALL) $(UPCALL_LDLIBS).
+# upcall, over libmnl; key serials through libkeyutils; upcall_serve() runs
+# the handshake with libktls. Link with $(LIBUPCALL) $(LIBKTLS)
+# $(UPCALL_LDLIBS) $(LDLIBS).
 UPCALL_SRCS := $(wildcard userspace/upcall/*.c)
 UPCALL_OBJS := $(UPCALL_SRCS:%.c=$(BUILD)/%.o)
 LIBUPCALL := $(BUILD)/libupcall.a

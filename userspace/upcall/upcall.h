@@ -78,6 +78,26 @@ int upcall_accept(struct upcall *up, struct upcall_req *reqs, int max);
 int upcall_done(struct upcall *up, struct upcall_req *req, int status,
 		const int32_t *remote_auth, unsigned int num_remote_auth);
 
+/* Where upcall_serve() finds what the request does not name. */
+struct upcall_serve_config {
+	const char *ca_file;		/* trust store of a client; NULL: system */
+	const char *cert_file;		/* server certificate without a key serial */
+	const char *key_file;
+	const char *server_name;	/* a client's name check without PEERNAME */
+	int timeout_ms;			/* without TIMEOUT; 0: libktls's default */
+};
+
+/*
+ * Serve @req with libktls: the handshake the kernel asked for (blocking,
+ * within its TIMEOUT), kernel TLS in both directions, then DONE. Returns
+ * the status reported (0, or a positive errno: EACCES for a failed
+ * handshake, ETIMEDOUT, EKEYREJECTED for unusable key material, EOPNOTSUPP
+ * for a request we cannot serve; upcall_reason() says why), or -errno if
+ * DONE itself failed.
+ */
+int upcall_serve(struct upcall *up, struct upcall_req *req,
+		 const struct upcall_serve_config *cfg);
+
 /* "client"/"server", "unauth"/"psk"/"x509", for logs. */
 const char *upcall_msg_type_name(uint32_t msg_type);
 const char *upcall_auth_name(uint32_t auth_mode);
