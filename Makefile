@@ -74,10 +74,11 @@ GUEST_LISTS := $(patsubst selftests/ktls/%,$(BUILD)/tests/%,\
 # Each further program and test group brings its own rules in a build.mk
 # beside its sources (userspace/NAME/build.mk, selftests/GROUP/build.mk),
 # adding what it builds to TOOLS or EXTRA_TARGETS and its dependency files
-# to EXTRA_DEPS.
+# to EXTRA_DEPS. Programs first: tests name the libraries they define.
 EXTRA_TARGETS :=
 EXTRA_DEPS :=
-include $(sort $(wildcard userspace/*/build.mk selftests/*/build.mk))
+include $(sort $(wildcard userspace/*/build.mk))
+include $(sort $(wildcard selftests/*/build.mk))
 
 .PHONY: all deps demo check style vm-test clean help
 all: $(LIBKTLS) $(TOOLS) $(TEST_BINS) $(INTEROP_BINS) $(INTEROP_TEST) $(GUEST_LISTS) \
