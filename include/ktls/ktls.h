@@ -83,6 +83,20 @@ struct ktls_config {
 	 * ktls_session_verify_result(). ktls_install() then refuses.
 	 */
 	bool verify_report_only;
+	/*
+	 * Mutual TLS. A client with cert_file and key_file presents them when
+	 * asked. A server with verify_client requires a client certificate
+	 * that chains to ca_file (NULL: the system bundle).
+	 */
+	bool verify_client;
+	/*
+	 * TLS 1.3 external PSK (RFC 8446 §4.2.11), always with (EC)DHE for
+	 * forward secrecy: both ends name the same identity and key. A server
+	 * with a PSK needs no certificate.
+	 */
+	const char *psk_identity;
+	const uint8_t *psk_key;
+	size_t psk_key_len;
 };
 
 #define KTLS_DEFAULT_TIMEOUT_MS 10000
