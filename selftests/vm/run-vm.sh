@@ -67,14 +67,37 @@ copy_libs() {
 # shared libraries. kmod/NAME.ko is a kernel module built for the kernel
 # being booted (BUILD/kmod/KERNEL/NAME.ko, put in /ktlsd/kmod), left out
 # where it is not built for that kernel (the test must notice).
+# "cache/TREE /PATH" takes /PATH from a tree unpacked in the cache
+# ($KTLSD_CACHE/TREE/root, e.g. Debian packages the host does not install),
+# copied to /PATH; an executable's libraries are looked up in that tree
+# first, then on the host. "module NAME" is a kernel module of the booted
+# kernel the test loads itself, when it needs it: resolved with its
+# dependencies per kernel (build_modules), listed in load order in
+# /ktlsd/modules.d/TEST.load (file names in /ktlsd/modules). Modules every
+# test needs are in required_modules/optional_modules instead.
 copy_guest_files() {
-	local root=$1 name=$2 list=$3 entry src dst
-	while read -r entry _; do
+	local root=$1 name=$2 list=$3 entry arg src dst tree=
+	while read -r entry arg _; do
+		tree=
 		case $entry in
 		'' | '#'*) continue ;;
 		kmod/*.ko)
 			echo "$name $entry" >> "$build/vm/kmod.list"
 			continue
+			;;
+		module)
+			[ -n "$arg" ] || die "$list: \"module\" needs a module name"
+			echo "$name $arg" >> "$build/vm/modules.extra"
+			continue
+			;;
+		cache/*)
+			tree=$KTLSD_CACHE/${entry#cache/}/root
+			case $arg in
+			/*) ;;
+			*) die "$list: \"$entry\" needs an absolute /PATH after it" ;;
+			esac
+			src=$tree$arg dst=$root$arg
+			[ -e "$src" ] || die "$name needs $src (run make deps)"
 			;;
 		tests/* | bin/*)
 			src=$build/$entry dst=$root/ktlsd/$entry
@@ -84,14 +107,32 @@ copy_guest_files() {
 			src=$entry dst=$root$entry
 			[ -e "$src" ] || die "$name needs $src on the host (run make deps)"
 			;;
-		*) die "$list: \"$entry\" is not tests/NAME, bin/NAME, kmod/NAME.ko or an absolute path" ;;
+		*) die "$list: \"$entry\" is not tests/NAME, bin/NAME, kmod/NAME.ko, cache/TREE /PATH, module NAME or an absolute path" ;;
 		esac
 		mkdir -p "$(dirname "$dst")"
 		cp -L "$src" "$dst"
-		if [ -x "$src" ]; then
+		if [ -x "$src" ] && [ -n "$tree" ]; then
+			copy_tree_libs "$root" "$src" "$tree"
+		elif [ -x "$src" ]; then
 			copy_libs "$root" "$src"
 		fi
 	done < "$list"
+}
+
+# copy_tree_libs ROOT BIN TREE: BIN's libraries, from TREE where it has them
+# (copied to the same path without the TREE prefix), else from the host.
+copy_tree_libs() {
+	local root=$1 bin=$2 tree=$3 lib
+	{ LD_LIBRARY_PATH=$tree/lib/x86_64-linux-gnu:$tree/usr/lib/x86_64-linux-gnu \
+		ldd "$bin" 2>/dev/null || true; } | { grep -oE '/[^ ]+' || true; } | while read -r lib; do
+		case $lib in
+		"$tree"/*)
+			mkdir -p "$root$(dirname "${lib#"$tree"}")"
+			cp -L "$lib" "$root${lib#"$tree"}"
+			;;
+		*) [ -e "$lib" ] && cp -L --parents "$lib" "$root/" 2>/dev/null || true ;;
+		esac
+	done
 }
 
 build_base() {
@@ -99,6 +140,7 @@ build_base() {
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,sbin,ktlsd/tests,ktlsd/modules}
 	: > "$build/vm/kmod.list"
+	: > "$build/vm/modules.extra"
 	cp /bin/busybox "$root/bin/busybox"
 	cp "$here/init" "$root/init"
 	while read -r _ _ name; do
@@ -114,35 +156,49 @@ build_base() {
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) > "$build/vm/base.cpio"
 }
 
-# modules_of KERNEL: the guest's modules, decompressed, in load order.
-build_modules() {
-	local k=$1 kdir=$KTLSD_CACHE/kernels/$1 rel base out root m kind path name
-	rel=$(cat "$kdir/release")
-	base=$kdir/root
-	[ -d "$base/lib/modules/$rel" ] || base=$kdir/root/usr
-	out=$build/vm/$k
-	root=$out/modroot
-	rm -rf "$root"; mkdir -p "$root/ktlsd/modules"
-	: > "$root/ktlsd/modules.load"
-	for m in $required_modules $optional_modules; do
-		if ! deps=$(modprobe -d "$base" -S "$rel" --show-depends "$m" 2>/dev/null); then
-			case " $required_modules " in
-			*" $m "*) die "$k ($rel) has no module $m" ;;
-			esac
-			continue
-		fi
-		while read -r kind path; do
-			[ "$kind" = insmod ] || continue
-			name=$(basename "$path"); name=${name%.xz}; name=${name%.zst}
-			grep -qx "$name" "$root/ktlsd/modules.load" && continue
+# add_module BASE REL MODULE ROOT LOADLIST: MODULE and its dependencies,
+# decompressed into ROOT/ktlsd/modules, appended in load order to LOADLIST
+# (names not yet in it). Fails if the kernel has no such module.
+add_module() {
+	local base=$1 rel=$2 m=$3 root=$4 load=$5 deps kind path name
+	deps=$(modprobe -d "$base" -S "$rel" --show-depends "$m" 2>/dev/null) || return 1
+	while read -r kind path; do
+		[ "$kind" = insmod ] || continue
+		name=$(basename "$path"); name=${name%.xz}; name=${name%.zst}
+		grep -qx "$name" "$load" && continue
+		if [ ! -f "$root/ktlsd/modules/$name" ]; then
 			case $path in
 			*.xz) xz -dc "$path" ;;
 			*.zst) zstd -qdc "$path" ;;
 			*) cat "$path" ;;
 			esac > "$root/ktlsd/modules/$name"
-			echo "$name" >> "$root/ktlsd/modules.load"
-		done <<<"$deps"
+		fi
+		echo "$name" >> "$load"
+	done <<<"$deps"
+}
+
+# modules_of KERNEL: the guest's modules, decompressed, in load order.
+build_modules() {
+	local k=$1 kdir=$KTLSD_CACHE/kernels/$1 rel base out root m path user
+	rel=$(cat "$kdir/release")
+	base=$kdir/root
+	[ -d "$base/lib/modules/$rel" ] || base=$kdir/root/usr
+	out=$build/vm/$k
+	root=$out/modroot
+	rm -rf "$root"; mkdir -p "$root/ktlsd/modules" "$root/ktlsd/modules.d"
+	: > "$root/ktlsd/modules.load"
+	for m in $required_modules $optional_modules; do
+		add_module "$base" "$rel" "$m" "$root" "$root/ktlsd/modules.load" && continue
+		case " $required_modules " in
+		*" $m "*) die "$k ($rel) has no module $m" ;;
+		esac
 	done
+	# Modules a test loads itself ("module NAME" in its guest list); one
+	# this kernel lacks is left out of the list (the test must notice).
+	while read -r user m; do
+		touch "$root/ktlsd/modules.d/$user.load"
+		add_module "$base" "$rel" "$m" "$root" "$root/ktlsd/modules.d/$user.load" || true
+	done < "$build/vm/modules.extra"
 	# Our own modules, built for this kernel (copy_guest_files).
 	local entry
 	while read -r _ entry; do
