@@ -1,0 +1,235 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# NFS over TLS, run in the VM (busybox sh) as the test nfs_tls: the kernel
+# NFS server (nfsd) exports a directory on tmpfs, the kernel NFS client
+# mounts it over 127.0.0.1 with xprtsec=tls, and our daemon answers both
+# handshake upcalls (the client's, anonymous, checking the server's
+# certificate for "localhost"; the server's, x509 with the test PKI's
+# server.pem). Debian 12's nfs-utils and rpcbind come from the cache
+# (scripts/nfs-userland.sh); the NFS modules from the kernel's own tree
+# (nfs_tls.guest: "module" entries, loaded here, not at every boot).
+#
+# Checks: the mount says xprtsec=tls; the daemon served a client and a
+# server handshake; /proc/net/tls_stat counts both sockets in kernel TLS;
+# a file of $NFS_TLS_MIB MiB written through the mount is the same
+# (SHA-256) on the server's disk, and read back through a fresh mount
+# after drop_caches (two more handshakes); a server certificate the client
+# cannot trust makes the mount fail.
+#
+# Linux 6.1 has no RPC-with-TLS in sunrpc (xprtsec= came in 6.5, on
+# net/handshake from 6.4): there the whole test is skipped, saying so.
+#
+# Environment: KTLSD_TEST_CERTS (the test PKI), KTLSD_BIN, NFS_TLS_MIB
+# (default 4), NFS_TLS_DAEMON (ktlsd, or stub: selftests/nfs/nfs_upcall_stub).
+# Prints KTAP; exits 0 only if no step failed.
+set -u
+PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export PATH
+
+here=$(cd "$(dirname "$0")" && pwd)
+certs=${KTLSD_TEST_CERTS:-/ktlsd/test-certs}
+bin=${KTLSD_BIN:-/ktlsd/bin}
+mib=${NFS_TLS_MIB:-4}
+daemon=${NFS_TLS_DAEMON:-stub}
+modlist=/ktlsd/modules.d/nfs_tls.load
+work=${TMPDIR:-/tmp}/nfs_tls
+export_dir=$work/export
+mnt=$work/mnt
+n=0 failed=0 skipped=0 daemon_pid='' mountd_pid=''
+
+say() { echo "# $*"; }
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; }
+skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n $1 # SKIP $2"; }
+check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+totals() {
+	echo "1..$n"
+	echo "# Totals: pass:$((n - failed - skipped)) fail:$failed xfail:0 xpass:0 skip:$skipped error:0"
+}
+now() { cut -d' ' -f1 /proc/uptime; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}'; }
+tls_stat() { awk -v k="$1" '$1 == k {print $2}' /proc/net/tls_stat 2>/dev/null; }
+sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
+
+cleanup() {
+	umount "$mnt" 2>/dev/null
+	[ -e /proc/fs/nfsd/threads ] && rpc.nfsd 0 2>/dev/null
+	for p in $daemon_pid $mountd_pid; do kill "$p" 2>/dev/null; done
+	killall rpcbind 2>/dev/null
+	exportfs -ua 2>/dev/null
+	umount /proc/fs/nfsd /var/lib/nfs/rpc_pipefs 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# load_modules: the NFS modules in the order run-vm.sh resolved them.
+load_modules() {
+	[ -s "$modlist" ] || { say "no module list $modlist"; return 1; }
+	while read -r ko; do
+		[ -d "/sys/module/${ko%.ko}" ] && continue
+		insmod "/ktlsd/modules/$ko" || { say "insmod $ko failed"; return 1; }
+	done < "$modlist"
+}
+
+# start_daemon: our handshake daemon, answering the kernel's upcalls.
+start_daemon() {
+	case $daemon in
+	stub)
+		"$here/nfs_upcall_stub" "$certs/ca.pem" "$1" "$2" \
+			2>> "$work/daemon.log" &
+		;;
+	ktlsd)
+		cat > "$work/ktlsd.conf" <<CONF
+[global]
+log = stderr
+loglevel = info
+
+[handoff]
+path = $work/handoff.sock
+
+[upcall]
+enable = yes
+certificate = $1
+private_key = $2
+trust_store = $certs/ca.pem
+CONF
+		"$bin/ktlsd" -f -c "$work/ktlsd.conf" 2>> "$work/daemon.log" &
+		;;
+	*)
+		say "NFS_TLS_DAEMON=$daemon: use ktlsd or stub"
+		return 1
+		;;
+	esac
+	daemon_pid=$!
+	sleep 0.5
+	kill -0 "$daemon_pid" 2>/dev/null
+}
+
+stop_daemon() {
+	kill "$daemon_pid" 2>/dev/null
+	wait "$daemon_pid" 2>/dev/null
+	daemon_pid=
+}
+
+# nfs_mount OPTS: mount the server's root; mount.nfs says why it failed.
+nfs_mount() {
+	mount.nfs4 localhost:/ "$mnt" -o "$1" > "$work/mount.log" 2>&1
+	rc=$?
+	sed 's/^/# mount.nfs4: /' "$work/mount.log"
+	return $rc
+}
+
+# wait_count FILE PATTERN N: up to 10 s for N lines matching PATTERN.
+wait_count() {
+	i=0
+	while [ "$(grep -c "$2" "$1" 2>/dev/null)" -lt "$3" ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
+
+echo "TAP version 13"
+mkdir -p "$work" "$export_dir" "$mnt" || exit 1
+
+t0=$(now)
+if ! load_modules; then
+	not_ok "NFS modules loaded"
+	totals
+	exit 1
+fi
+ok "NFS modules loaded ($(wc -l < "$modlist") modules, $(elapsed "$t0")s)"
+
+if ! grep -q ' xs_tls_handshake_sync' /proc/kallsyms; then
+	skip "NFS over TLS" "Linux $(uname -r) has no NFS TLS consumer at all: sunrpc has no RPC-with-TLS (xprtsec= needs Linux 6.5+, with net/handshake)"
+	totals
+	exit 0
+fi
+
+# What Debian's init scripts and packages would have set up.
+mkdir -p /etc /var/lib/nfs/rpc_pipefs /var/lib/nfs/v4recovery /run/rpcbind
+[ -e /etc/mtab ] || ln -s /proc/mounts /etc/mtab
+grep -q '^root:' /etc/passwd 2>/dev/null || echo 'root:x:0:0:root:/:/bin/sh' >> /etc/passwd
+grep -q '^root:' /etc/group 2>/dev/null || echo 'root:x:0:' >> /etc/group
+echo 127.0.0.1 localhost > /etc/hosts
+mount -t nfsd nfsd /proc/fs/nfsd || { not_ok "nfsd filesystem mounted"; totals; exit 1; }
+mount -t rpc_pipefs rpc_pipefs /var/lib/nfs/rpc_pipefs
+# Without this the first mount waits out nfsd's 90 s grace period.
+echo 10 > /proc/fs/nfsd/nfsv4gracetime
+echo 10 > /proc/fs/nfsd/nfsv4leasetime
+
+echo "$export_dir *(rw,fsid=0,no_root_squash,no_subtree_check,insecure)" > /etc/exports
+t0=$(now)
+rpcbind -w 2> "$work/rpcbind.log"
+check "rpcbind started" pidof -s rpcbind > /dev/null
+check "exportfs -r" exportfs -r
+rpc.mountd -F -N 2 -N 3 2> "$work/mountd.log" &
+mountd_pid=$!
+rpc.nfsd -N 3 8 2> "$work/nfsd.log"
+check "rpc.nfsd started 8 threads (NFSv4 only)" [ "$(cat /proc/fs/nfsd/threads)" = 8 ]
+say "nfsd versions: $(cat /proc/fs/nfsd/versions); services up in $(elapsed "$t0")s"
+
+check "the handshake daemon ($daemon) runs" \
+	start_daemon "$certs/server.pem" "$certs/server.key"
+
+# 1. xprtsec=tls: a file through the mount, intact on the server's disk.
+head -c $((mib * 1048576)) /dev/urandom > "$work/src.bin"
+want=$(sha "$work/src.bin")
+say "test file: $mib MiB, sha256 $want"
+tx0=$(tls_stat TlsTxSw) rx0=$(tls_stat TlsRxSw) cur0=$(tls_stat TlsCurrTxSw)
+t0=$(now)
+nfs_mount vers=4.2,xprtsec=tls,retry=0
+rc=$?
+check "mount.nfs4 localhost:/ -o vers=4.2,xprtsec=tls (exit $rc, $(elapsed "$t0")s)" [ $rc -eq 0 ]
+check "the mount says xprtsec=tls" grep -q " $mnt nfs4 .*xprtsec=tls" /proc/mounts
+grep " $mnt " /proc/mounts | sed 's/^/# /'
+check "the daemon served a client and a server handshake" \
+	wait_count "$work/daemon.log" 'status 0' 2
+cur1=$(tls_stat TlsCurrTxSw)
+check "both sockets are in kernel TLS (TlsCurrTxSw $cur0 -> $cur1)" \
+	[ "$cur1" -eq $((cur0 + 2)) ]
+
+t0=$(now)
+cp "$work/src.bin" "$mnt/data.bin" && sync
+rc=$?
+check "wrote $mib MiB through the mount (exit $rc, $(elapsed "$t0")s)" [ $rc -eq 0 ]
+check "the server's file is the same (SHA-256)" [ "$(sha "$export_dir/data.bin")" = "$want" ]
+
+# 2. Read back through a fresh mount, nothing cached on either side.
+umount "$mnt"
+check "umount" [ $? -eq 0 ]
+echo 3 > /proc/sys/vm/drop_caches
+t0=$(now)
+nfs_mount vers=4.2,xprtsec=tls,retry=0
+check "mounted again with xprtsec=tls ($(elapsed "$t0")s)" [ $? -eq 0 ]
+t0=$(now)
+got=$(sha "$mnt/data.bin")
+say "sha256 read back $got ($(elapsed "$t0")s)"
+check "read back through the mount intact (SHA-256)" [ "$got" = "$want" ]
+tx1=$(tls_stat TlsTxSw) rx1=$(tls_stat TlsRxSw)
+check "kernel TLS carried it: TlsTxSw $tx0 -> $tx1, TlsRxSw $rx0 -> $rx1 (2 sockets a mount)" \
+	[ "$tx1" -ge $((tx0 + 4)) -a "$rx1" -ge $((rx0 + 4)) ]
+umount "$mnt"
+sed 's/^/#   /' /proc/net/tls_stat
+
+# 3. A server certificate the client cannot trust: the mount must fail.
+stop_daemon
+start_daemon "$certs/unknownca.pem" "$certs/unknownca.key"
+t0=$(now)
+nfs_mount vers=4.2,xprtsec=tls,retry=0
+rc=$?
+check "a server certificate from an unknown CA: mount refused (exit $rc, $(elapsed "$t0")s)" \
+	[ $rc -ne 0 ]
+check "the daemon said why" grep -q 'unknown authority' "$work/daemon.log"
+stop_daemon
+
+sed 's/^/# daemon: /' "$work/daemon.log"
+if [ $failed -ne 0 ]; then
+	for f in rpcbind mountd nfsd; do
+		sed "s/^/# $f: /" "$work/$f.log"
+	done
+	dmesg | tail -n 30 | sed 's/^/# dmesg: /'
+fi
+totals
+[ $failed -eq 0 ]
