@@ -86,13 +86,21 @@ struct ktls_config {
 	/*
 	 * Mutual TLS. A client with cert_file and key_file presents them when
 	 * asked. A server with verify_client requires a client certificate
-	 * that chains to ca_file (NULL: the system bundle).
+	 * that chains to ca_file (NULL: the system bundle); no name is
+	 * checked. ktls_session_peer_cert() on the server then gives the
+	 * client's certificate.
 	 */
 	bool verify_client;
 	/*
 	 * TLS 1.3 external PSK (RFC 8446 §4.2.11), always with (EC)DHE for
 	 * forward secrecy: both ends name the same identity and key. A server
-	 * with a PSK needs no certificate.
+	 * with a PSK needs no certificate. The key has 16 to 64 bytes; a PSK
+	 * context runs TLS 1.3 only, without tickets, resumption or 0-RTT.
+	 * The PSK is used with the first TLS 1.3 suite of ciphers (default
+	 * TLS_AES_128_GCM_SHA256, so a SHA-256 PSK; "TLS_AES_256_GCM_SHA384"
+	 * for a SHA-384 one): both ends must agree. A PSK client needs no
+	 * server_name or ca_file and refuses a server that does not use the
+	 * PSK; a peer offering or choosing psk_ke (no (EC)DHE) is refused.
 	 */
 	const char *psk_identity;
 	const uint8_t *psk_key;

@@ -23,14 +23,11 @@ static void wolfssl_init(void)
 	wolfssl_init_ret = wolfSSL_Init();
 }
 
-static int load_server_identity(WOLFSSL_CTX *wctx,
-				const struct ktls_config *config)
+/* Our certificate chain and key: a server's, or a client's for mutual TLS. */
+static int load_identity(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 {
 	int ret;
 
-	if (!config->cert_file || !config->key_file)
-		return ktls_fail(-EINVAL,
-				 "a TLS server needs a certificate and a private key");
 	ret = ktls_check_readable("certificate file", config->cert_file);
 	if (ret)
 		return ret;
@@ -46,9 +43,36 @@ static int load_server_identity(WOLFSSL_CTX *wctx,
 	    WOLFSSL_SUCCESS)
 		return ktls_fail(-EINVAL, "%s is not a PEM private key",
 				 config->key_file);
-	ret = ktls_check_key_pair(wctx, config->key_file, config->cert_file);
-	if (ret)
-		return ret;
+	return ktls_check_key_pair(wctx, config->key_file, config->cert_file);
+}
+
+static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
+{
+	WOLFSSL_CTX *wctx = ctx->wolfssl;
+	int ret;
+
+	if (!config->cert_file && !config->key_file && !ctx->psk)
+		return ktls_fail(-EINVAL,
+				 "a TLS server needs a certificate and a private key, or a PSK");
+	if (!config->cert_file || !config->key_file) {
+		if (config->cert_file || config->key_file)
+			return ktls_fail(-EINVAL,
+					 "cert_file and key_file go together");
+		/* PSK only: no certificate to present. */
+	} else {
+		ret = load_identity(wctx, config);
+		if (ret)
+			return ret;
+	}
+	if (config->verify_client) {
+		if (ctx->psk && !config->cert_file)
+			return ktls_fail(-EINVAL,
+					 "verify_client is for certificate handshakes; a PSK-only server has none");
+		ret = ktls_verify_client_setup(wctx, config);
+		if (ret)
+			return ret;
+		ctx->verify_client = true;
+	}
 	/*
 	 * A TLS 1.3 ticket goes out under the application key at the end of
 	 * the handshake; the client meets it inside kernel TLS (ktls_recv
@@ -59,6 +83,33 @@ static int load_server_identity(WOLFSSL_CTX *wctx,
 	else if (wolfSSL_CTX_UseSessionTicket(wctx) != WOLFSSL_SUCCESS)
 		return ktls_fail(-EINVAL, "cannot enable session tickets");
 	return 0;
+}
+
+static int setup_client(struct ktls_ctx *ctx, const struct ktls_config *config)
+{
+	int ret;
+
+	if (config->verify_client)
+		return ktls_fail(-EINVAL,
+				 "verify_client is for a server (a client always verifies the server)");
+	if (config->cert_file || config->key_file) {
+		if (!config->cert_file || !config->key_file)
+			return ktls_fail(-EINVAL,
+					 "cert_file and key_file go together");
+		ret = load_identity(ctx->wolfssl, config);
+		if (ret)
+			return ret;
+	}
+	/*
+	 * The PSK authenticates the server: psk.c refuses a handshake that
+	 * did not use it, so without a name there are no certificates to
+	 * check.
+	 */
+	if (ctx->psk && !config->server_name) {
+		wolfSSL_CTX_set_verify(ctx->wolfssl, WOLFSSL_VERIFY_NONE, NULL);
+		return 0;
+	}
+	return ktls_verify_setup(ctx->wolfssl, config);
 }
 
 static int set_versions(struct ktls_ctx *ctx, const struct ktls_config *config)
@@ -156,18 +207,24 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 	wolfSSL_CTX_SetIORecv(ctx->wolfssl, ktls_record_io_recv);
 	wolfSSL_CTX_SetIOSend(ctx->wolfssl, ktls_record_io_send);
 
+	/* First: it narrows the versions and replaces the read callback. */
+	ret = ktls_psk_ctx_setup(ctx, config);
+	if (ret)
+		goto free_wolfssl;
 	if (config->role == KTLS_ROLE_SERVER)
-		ret = load_server_identity(ctx->wolfssl, config);
+		ret = setup_server(ctx, config);
 	else
-		ret = ktls_verify_setup(ctx->wolfssl, config);
+		ret = setup_client(ctx, config);
 	if (!ret)
 		ret = ktls_early_data_ctx_setup(ctx, config);
 	if (ret)
-		goto free_wolfssl;
+		goto free_psk;
 
 	*out = ctx;
 	return 0;
 
+free_psk:
+	ktls_psk_ctx_free(ctx);
 free_wolfssl:
 	wolfSSL_CTX_free(ctx->wolfssl);
 free_name:
@@ -185,6 +242,7 @@ void ktls_ctx_free(struct ktls_ctx *ctx)
 	pthread_mutex_destroy(&ctx->resume_lock);
 	wolfSSL_CTX_free(ctx->wolfssl);
 	ktls_early_data_ctx_free(ctx);
+	ktls_psk_ctx_free(ctx);
 	free(ctx->server_name);
 	free(ctx);
 }
@@ -302,7 +360,7 @@ static int handshake_done(struct ktls_session *session)
 	    (!session->client_traffic.len || !session->server_traffic.len))
 		return ktls_fail(-EPROTO,
 				 "WolfSSL did not report the traffic secrets");
-	return 0;
+	return ktls_psk_check_done(session);
 }
 
 /* One non-blocking pass of WolfSSL's handshake state machine. */
@@ -338,6 +396,9 @@ int ktls_handshake_progress(struct ktls_session *session, int ret)
 		session->wants = POLLOUT;
 		return -EAGAIN;
 	}
+	ret = ktls_psk_failure(session, err);
+	if (ret)
+		return ret;
 	return ktls_handshake_failure(session, ret, session->ctx->server_name);
 }
 
@@ -378,8 +439,14 @@ int ktls_handshake_start(struct ktls_ctx *ctx, int fd,
 		ret = ktls_fail(-EIO, "cannot set WolfSSL's secret callback");
 		goto free_session;
 	}
+	ret = ktls_psk_session_init(session);
+	if (ret)
+		goto free_session;
 	if (ctx->role == KTLS_ROLE_CLIENT) {
-		ret = ktls_verify_name(session->ssl, ctx->server_name);
+		/* A PSK client may have no name to check (psk.c). */
+		ret = ctx->server_name ?
+			      ktls_verify_name(session->ssl, ctx->server_name) :
+			      0;
 		if (!ret && ctx->resumption)
 			ret = offer_resumption(ctx, session->ssl);
 		if (ret)
@@ -450,6 +517,7 @@ void ktls_session_free(struct ktls_session *session)
 	 */
 	wolfSSL_free(session->ssl);
 	ktls_early_data_session_free(session);
+	ktls_psk_session_free(session);
 	explicit_bzero(session, sizeof(*session));
 	free(session);
 }

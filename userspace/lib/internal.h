@@ -79,6 +79,10 @@ struct ktls_ctx {
 	/* 0-RTT (early_data.c): 0 is off; a server's single-use tickets */
 	uint32_t max_early_data;
 	struct ktls_ticket_guard *ticket_guard;
+	/* server: a client certificate is required and verified */
+	bool verify_client;
+	/* TLS 1.3 external PSK (psk.c), or NULL */
+	struct ktls_psk *psk;
 };
 
 struct ktls_secret {
@@ -111,6 +115,7 @@ struct ktls_session {
 	uint64_t key_update_records;	/* 0: this suite needs no rekey */
 	struct ktls_early_data *early;	/* 0-RTT state, or NULL */
 	char alpn[256];		/* the protocol agreed on (alpn.c) */
+	struct ktls_psk_check *psk_check;	/* hello checks (psk.c), or NULL */
 };
 
 /* handshake.c: the session to resume next (client) */
@@ -135,6 +140,20 @@ int ktls_send_record(struct ktls_session *session, uint8_t type,
 		     const void *data, size_t len);
 int ktls_peer_key_update(struct ktls_session *session, uint8_t request_update);
 
+/*
+ * psk.c: TLS 1.3 external PSK, only ever with (EC)DHE. The hello checks
+ * read the peer's ClientHello or ServerHello as it arrives and refuse
+ * psk_ke (no forward secrecy) before WolfSSL acts on it.
+ */
+int ktls_psk_ctx_setup(struct ktls_ctx *ctx, const struct ktls_config *config);
+void ktls_psk_ctx_free(struct ktls_ctx *ctx);
+int ktls_psk_session_init(struct ktls_session *session);
+void ktls_psk_session_free(struct ktls_session *session);
+/* -errno with the reason if a PSK handshake failed for a PSK reason, else 0 */
+int ktls_psk_failure(struct ktls_session *session, int err);
+/* handshake_done: 0 if the PSK was used as required */
+int ktls_psk_check_done(struct ktls_session *session);
+
 /* identity.c: 0 if the context's private key signs for its certificate */
 int ktls_check_key_pair(WOLFSSL_CTX *wctx, const char *key_file,
 			const char *cert_file);
@@ -142,6 +161,9 @@ int ktls_check_key_pair(WOLFSSL_CTX *wctx, const char *key_file,
 /* verify.c: trust, names, and why a handshake failed */
 int ktls_check_readable(const char *what, const char *path);
 int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config);
+/* server: require a client certificate that chains to config->ca_file */
+int ktls_verify_client_setup(WOLFSSL_CTX *wctx,
+			     const struct ktls_config *config);
 int ktls_verify_name(WOLFSSL *ssl, const char *name);
 int ktls_handshake_failure(struct ktls_session *session, int ret,
 			   const char *peer_name);

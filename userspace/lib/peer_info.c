@@ -103,8 +103,12 @@ int ktls_session_peer_cert(const struct ktls_session *session, int index,
 
 const char *ktls_session_verify_result(const struct ktls_session *session)
 {
+	/* A server that requires a client certificate only gets this far
+	 * with one that verified.
+	 */
 	if (session->role == KTLS_ROLE_SERVER)
-		return "not verified (server)";
+		return session->ctx->verify_client ? "ok" :
+						     "not verified (server)";
 	return session->verify_error ?
 		       ktls_cert_error_phrase(session->verify_error) : "ok";
 }

@@ -27,6 +27,7 @@
 #define ALERT_UNKNOWN_CA 48
 #define ALERT_PROTOCOL_VERSION 70
 #define ALERT_INSUFFICIENT_SECURITY 71
+#define ALERT_CERTIFICATE_REQUIRED 116
 
 #define NO_SHARED "handshake failure: no shared version or cipher suite"
 
@@ -125,6 +126,29 @@ int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 	return 0;
 }
 
+int ktls_verify_client_setup(WOLFSSL_CTX *wctx,
+			     const struct ktls_config *config)
+{
+	const char *ca_file = config->ca_file ? config->ca_file :
+						SYSTEM_CA_BUNDLE;
+	int ret;
+
+	ret = ktls_check_readable("trust store", ca_file);
+	if (ret)
+		return ret;
+	if (wolfSSL_CTX_load_verify_locations(wctx, ca_file, NULL) !=
+	    WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL,
+				 "trust store %s holds no PEM certificate",
+				 ca_file);
+	/* A client without a certificate fails the handshake (NO_PEER_CERT). */
+	wolfSSL_CTX_set_verify(wctx,
+			       WOLFSSL_VERIFY_PEER |
+				       WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+			       NULL);
+	return 0;
+}
+
 static bool is_ip_address(const char *name)
 {
 	unsigned char addr[sizeof(struct in6_addr)];
@@ -169,6 +193,10 @@ static int peer_alert(int code, const char *name)
 	case ALERT_UNKNOWN_CA:
 		return ktls_fail(-EKEYREJECTED,
 				 "the peer rejected our certificate (alert %s)",
+				 name);
+	case ALERT_CERTIFICATE_REQUIRED:
+		return ktls_fail(-EKEYREJECTED,
+				 "the server requires a client certificate (alert %s): set cert_file and key_file",
 				 name);
 	}
 	return ktls_fail(-ECONNABORTED,
@@ -221,6 +249,9 @@ int ktls_handshake_failure(struct ktls_session *session, int ret,
 	case VERSION_ERROR:
 	case MATCH_SUITE_ERROR:
 		return ktls_fail(-EPROTONOSUPPORT, NO_SHARED);
+	case NO_PEER_CERT:
+		return ktls_fail(-EKEYREJECTED,
+				 "the client sent no certificate, and this server requires one");
 	}
 
 	if (plain_http(&session->rio))

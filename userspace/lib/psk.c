@@ -1,0 +1,574 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * TLS 1.3 external PSK (RFC 8446 §4.2.11), as NVMe/TCP uses it: both ends
+ * hold the same identity and key, no certificates. Always with (EC)DHE
+ * (psk_dhe_ke), so that a key leaked later does not decrypt recorded
+ * traffic.
+ *
+ * WolfSSL 5.5.4 offers psk_ke and psk_dhe_ke in every ClientHello and, as a
+ * server, picks psk_ke whenever the client left out psk_dhe_ke or its
+ * key_share; it has no switch that refuses psk_ke (wolfSSL_CTX_no_dhe_psk
+ * does the opposite). So we read the peer's hellos ourselves as they arrive
+ * and refuse before WolfSSL acts on them: a server refuses a ClientHello
+ * whose PSK could only be used without (EC)DHE; a client refuses a
+ * ServerHello that did not take our PSK (a certificate handshake instead)
+ * or that has no key_share (psk_ke).
+ *
+ * A PSK is bound to one hash, hence to the cipher suites of that hash. We
+ * use it with the first TLS 1.3 suite of the configured list:
+ * TLS_AES_128_GCM_SHA256 (SHA-256) by default, TLS_AES_256_GCM_SHA384
+ * (SHA-384) when the list names that first. Both ends must agree.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "internal.h"
+
+#include <wolfssl/error-ssl.h>
+
+/* WolfSSL's limits (MAX_PSK_KEY_LEN; MAX_PSK_ID_LEN is 1536 with TLS 1.3). */
+#define PSK_KEY_MAX 64
+#define PSK_KEY_MIN 16
+#define PSK_IDENTITY_MAX 1024
+
+struct ktls_psk {
+	char identity[PSK_IDENTITY_MAX + 1];
+	size_t identity_len;
+	uint8_t key[PSK_KEY_MAX];
+	size_t key_len;
+	const struct ktls_suite *suite;	/* the one suite the PSK is used with */
+	bool server_has_cert;
+};
+
+/* Handshake types and extensions we look at (RFC 8446 §4). */
+#define RECORD_HANDSHAKE 22
+#define RECORD_APPLICATION_DATA 23
+#define RECORD_ALERT 21
+#define HS_CLIENT_HELLO 1
+#define HS_SERVER_HELLO 2
+#define HS_HEADER_LEN 4
+#define EXT_PRE_SHARED_KEY 41
+#define EXT_SUPPORTED_VERSIONS 43
+#define EXT_PSK_KEY_EXCHANGE_MODES 45
+#define EXT_KEY_SHARE 51
+#define PSK_DHE_KE 1
+#define RANDOM_LEN 32
+
+#define ALERT_HANDSHAKE_FAILURE 40
+#define ALERT_DECRYPT_ERROR 51
+#define ALERT_INSUFFICIENT_SECURITY 71
+
+/* A hello larger than this is refused rather than checked in pieces. */
+#define HELLO_MAX (16 * 1024)
+
+/* SHA-256("HelloRetryRequest"): the random of a HelloRetryRequest. */
+static const uint8_t hrr_random[RANDOM_LEN] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+#define NO_FORWARD_SECRECY "no forward secrecy, refused"
+
+struct ktls_psk_check {
+	/* the record being read, as it arrives */
+	uint8_t header[TLS_RECORD_HEADER_LEN];
+	size_t header_len;
+	size_t body_left;
+	bool done;		/* encrypted records started: nothing to check */
+	/* plaintext handshake messages, until each is whole */
+	uint8_t msg[HELLO_MAX + HS_HEADER_LEN];
+	size_t msg_len;
+	bool psk_offered;	/* server: a ClientHello had pre_shared_key */
+	bool psk_accepted;	/* client: the ServerHello took our PSK */
+	int refuse_err;		/* we refused the peer's hello: why */
+	char refusal[256];
+	char unknown_identity[64];	/* server: the last identity not ours */
+};
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* A bounds-checked reader over one handshake message. */
+struct reader {
+	const uint8_t *p;
+	size_t left;
+	bool bad;
+};
+
+static const uint8_t *take(struct reader *r, size_t n)
+{
+	const uint8_t *p = r->p;
+
+	if (r->bad || n > r->left) {
+		r->bad = true;
+		return NULL;
+	}
+	r->p += n;
+	r->left -= n;
+	return p;
+}
+
+/* Skip a vector with a @width-byte length prefix. */
+static void skip_vector(struct reader *r, size_t width)
+{
+	const uint8_t *len = take(r, width);
+
+	if (len)
+		take(r, width == 1 ? len[0] : get16(len));
+}
+
+/*
+ * The extension @type in @r (which holds the extensions block, its length
+ * prefix read), or NULL; @len gets its length.
+ */
+static const uint8_t *find_ext(struct reader r, uint16_t type, size_t *len)
+{
+	while (r.left >= 4) {
+		const uint8_t *h = take(&r, 4);
+		const uint8_t *body = take(&r, get16(h + 2));
+
+		if (!body)
+			return NULL;
+		if (get16(h) == type) {
+			*len = get16(h + 2);
+			return body;
+		}
+	}
+	return NULL;
+}
+
+/* Position @r at the extensions of a hello; false if it does not parse. */
+static bool hello_extensions(struct reader *r, uint8_t type)
+{
+	const uint8_t *len;
+
+	take(r, 2 + RANDOM_LEN);		/* legacy_version, random */
+	skip_vector(r, 1);			/* legacy_session_id */
+	if (type == HS_CLIENT_HELLO) {
+		skip_vector(r, 2);		/* cipher_suites */
+		skip_vector(r, 1);		/* compression methods */
+	} else {
+		take(r, 3);			/* cipher_suite, compression */
+	}
+	len = take(r, 2);
+	if (!len || r->bad || get16(len) != r->left)
+		return false;
+	return true;
+}
+
+static void refuse(struct ktls_psk_check *check, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void refuse(struct ktls_psk_check *check, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (check->refuse_err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(check->refusal, sizeof(check->refusal), fmt, ap);
+	va_end(ap);
+	check->refuse_err = err;
+}
+
+/* Server: a PSK offered must be usable with (EC)DHE. */
+static void check_client_hello(struct ktls_psk_check *check,
+			       const uint8_t *body, size_t len)
+{
+	struct reader r = { .p = body, .left = len };
+	const uint8_t *modes;
+	size_t modes_len = 0, unused;
+	bool dhe = false;
+
+	if (!hello_extensions(&r, HS_CLIENT_HELLO)) {
+		refuse(check, -EPROTO, "the ClientHello does not parse");
+		return;
+	}
+	if (!find_ext(r, EXT_PRE_SHARED_KEY, &unused))
+		return;
+	check->psk_offered = true;
+	modes = find_ext(r, EXT_PSK_KEY_EXCHANGE_MODES, &modes_len);
+	for (size_t i = 1; modes && i < modes_len && i <= modes[0]; i++)
+		if (modes[i] == PSK_DHE_KE)
+			dhe = true;
+	if (!dhe || !find_ext(r, EXT_KEY_SHARE, &unused))
+		refuse(check, -EPROTO,
+		       "the client offered its PSK only without (EC)DHE (psk_ke): "
+		       NO_FORWARD_SECRECY);
+}
+
+/* Client: the server must take our PSK, with a key share. */
+static void check_server_hello(struct ktls_psk_check *check,
+			       const struct ktls_psk *psk,
+			       const uint8_t *body, size_t len)
+{
+	struct reader r = { .p = body, .left = len };
+	size_t unused;
+
+	if (len >= 2 + RANDOM_LEN &&
+	    !memcmp(body + 2, hrr_random, RANDOM_LEN))
+		return;		/* a HelloRetryRequest: the real one follows */
+	if (!hello_extensions(&r, HS_SERVER_HELLO)) {
+		refuse(check, -EPROTO, "the ServerHello does not parse");
+		return;
+	}
+	check->done = true;
+	/* TLS 1.2 or older: WolfSSL refuses it, as we allow only TLS 1.3. */
+	if (!find_ext(r, EXT_SUPPORTED_VERSIONS, &unused))
+		return;
+	if (!find_ext(r, EXT_PRE_SHARED_KEY, &unused)) {
+		refuse(check, -EKEYREJECTED,
+		       "the server did not accept our PSK identity \"%.64s\" (it answered with a certificate instead)",
+		       psk->identity);
+		return;
+	}
+	if (!find_ext(r, EXT_KEY_SHARE, &unused)) {
+		refuse(check, -EPROTO,
+		       "the server chose PSK without (EC)DHE (psk_ke): "
+		       NO_FORWARD_SECRECY);
+		return;
+	}
+	check->psk_accepted = true;
+}
+
+static void check_message(struct ktls_session *session)
+{
+	struct ktls_psk_check *check = session->psk_check;
+	const uint8_t *msg = check->msg;
+	size_t body_len;
+
+	while (check->msg_len >= HS_HEADER_LEN && !check->refuse_err) {
+		body_len = (size_t)msg[1] << 16 | (size_t)msg[2] << 8 | msg[3];
+		if (body_len > HELLO_MAX) {
+			refuse(check, -EPROTO,
+			       "handshake message of %zu bytes is too large to check",
+			       body_len);
+			return;
+		}
+		if (check->msg_len < HS_HEADER_LEN + body_len)
+			return;
+		if (session->role == KTLS_ROLE_SERVER &&
+		    msg[0] == HS_CLIENT_HELLO)
+			check_client_hello(check, msg + HS_HEADER_LEN, body_len);
+		else if (session->role == KTLS_ROLE_CLIENT &&
+			 msg[0] == HS_SERVER_HELLO)
+			check_server_hello(check, session->ctx->psk,
+					   msg + HS_HEADER_LEN, body_len);
+		check->msg_len -= HS_HEADER_LEN + body_len;
+		memmove(check->msg, msg + HS_HEADER_LEN + body_len,
+			check->msg_len);
+	}
+}
+
+/* Follow the records in @buf, collecting plaintext handshake messages. */
+static void feed(struct ktls_session *session, const uint8_t *buf, size_t len)
+{
+	struct ktls_psk_check *check = session->psk_check;
+
+	while (len && !check->done && !check->refuse_err) {
+		size_t n;
+
+		if (check->header_len < TLS_RECORD_HEADER_LEN) {
+			n = TLS_RECORD_HEADER_LEN - check->header_len;
+			if (n > len)
+				n = len;
+			memcpy(check->header + check->header_len, buf, n);
+			check->header_len += n;
+			buf += n;
+			len -= n;
+			if (check->header_len < TLS_RECORD_HEADER_LEN)
+				return;
+			check->body_left = get16(check->header + 3);
+			/* Encrypted from here on: the hellos are behind us. */
+			if (check->header[0] == RECORD_APPLICATION_DATA)
+				check->done = true;
+			if (!check->body_left)
+				check->header_len = 0;
+			continue;
+		}
+		n = check->body_left < len ? check->body_left : len;
+		if (check->header[0] == RECORD_HANDSHAKE) {
+			if (n > sizeof(check->msg) - check->msg_len) {
+				refuse(check, -EPROTO,
+				       "handshake messages too large to check");
+				return;
+			}
+			memcpy(check->msg + check->msg_len, buf, n);
+			check->msg_len += n;
+			check_message(session);
+		}
+		buf += n;
+		len -= n;
+		check->body_left -= n;
+		if (!check->body_left)
+			check->header_len = 0;
+	}
+}
+
+/*
+ * The refusal is ours, so we say so on the wire. Our hellos were plaintext
+ * and nothing encrypted has gone out yet, so a plaintext alert is right.
+ * Best effort: the handshake fails either way.
+ */
+static void send_alert(int fd, uint8_t description)
+{
+	const uint8_t alert[] = { RECORD_ALERT, 3, 3, 0, 2, 2, description };
+
+	if (send(fd, alert, sizeof(alert), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return;
+}
+
+/* WolfSSL's reads, checked before WolfSSL sees the bytes. */
+static int checked_recv(WOLFSSL *ssl, char *buf, int len, void *ctx)
+{
+	struct ktls_session *session = wolfSSL_get_ex_data(ssl, 0);
+	struct ktls_psk_check *check = session ? session->psk_check : NULL;
+	int n = ktls_record_io_recv(ssl, buf, len, ctx);
+
+	if (n <= 0 || !check || check->done)
+		return n;
+	feed(session, (const uint8_t *)buf, (size_t)n);
+	if (!check->refuse_err)
+		return n;
+	send_alert(session->fd, check->refuse_err == -EKEYREJECTED ?
+					ALERT_HANDSHAKE_FAILURE :
+					ALERT_INSUFFICIENT_SECURITY);
+	return WOLFSSL_CBIO_ERR_GENERAL;
+}
+
+static unsigned int client_psk(WOLFSSL *ssl, const char *hint, char *identity,
+			       unsigned int identity_max, unsigned char *key,
+			       unsigned int key_max, const char **suite)
+{
+	struct ktls_session *session = wolfSSL_get_ex_data(ssl, 0);
+	const struct ktls_psk *psk = session->ctx->psk;
+
+	(void)hint;
+	if (psk->identity_len >= identity_max || psk->key_len > key_max)
+		return 0;
+	memcpy(identity, psk->identity, psk->identity_len + 1);
+	memcpy(key, psk->key, psk->key_len);
+	*suite = psk->suite->wolfssl_name;
+	return (unsigned int)psk->key_len;
+}
+
+/* Printable, for a reason string: the identity comes from the network. */
+static void printable(char *out, size_t out_len, const char *in)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < out_len; i++)
+		out[i] = in[i] >= 0x20 && in[i] < 0x7f ? in[i] : '?';
+	out[i] = '\0';
+}
+
+static unsigned int server_psk(WOLFSSL *ssl, const char *identity,
+			       unsigned char *key, unsigned int key_max,
+			       const char **suite)
+{
+	struct ktls_session *session = wolfSSL_get_ex_data(ssl, 0);
+	const struct ktls_psk *psk = session->ctx->psk;
+
+	if (strlen(identity) != psk->identity_len ||
+	    memcmp(identity, psk->identity, psk->identity_len)) {
+		printable(session->psk_check->unknown_identity,
+			  sizeof(session->psk_check->unknown_identity),
+			  identity);
+		return 0;
+	}
+	if (psk->key_len > key_max)
+		return 0;
+	memcpy(key, psk->key, psk->key_len);
+	*suite = psk->suite->wolfssl_name;
+	return (unsigned int)psk->key_len;
+}
+
+/* The first TLS 1.3 suite of @ciphers (NULL: our default order). */
+static int pick_suite(const char *ciphers, const struct ktls_suite **out)
+{
+	char list[1024];
+	size_t first_len;
+	int ret;
+
+	ret = ktls_suites_to_wolfssl(ciphers, KTLS_TLS_1_3, KTLS_TLS_1_3, list,
+				     sizeof(list));
+	if (ret)
+		return ktls_fail(ret,
+				 "a PSK needs a TLS 1.3 cipher suite: %s",
+				 ktls_reason());
+	first_len = strcspn(list, ":");
+	for (uint16_t iana = 0x1301; iana <= 0x1304; iana++) {
+		const struct ktls_suite *suite = ktls_suite_find(iana);
+
+		if (suite && strlen(suite->wolfssl_name) == first_len &&
+		    !strncmp(suite->wolfssl_name, list, first_len)) {
+			*out = suite;
+			return 0;
+		}
+	}
+	return ktls_fail(-EINVAL, "no TLS 1.3 cipher suite for the PSK");
+}
+
+static int check_config(const struct ktls_ctx *ctx,
+			const struct ktls_config *config)
+{
+	if (!config->psk_identity || !config->psk_key)
+		return ktls_fail(-EINVAL,
+				 "a PSK needs both psk_identity and psk_key");
+	if (!config->psk_identity[0] ||
+	    strlen(config->psk_identity) > PSK_IDENTITY_MAX)
+		return ktls_fail(-EINVAL,
+				 "a PSK identity has 1 to %d bytes, not %zu",
+				 PSK_IDENTITY_MAX, strlen(config->psk_identity));
+	if (config->psk_key_len < PSK_KEY_MIN ||
+	    config->psk_key_len > PSK_KEY_MAX)
+		return ktls_fail(-EINVAL,
+				 "a PSK key has %d to %d bytes, not %zu",
+				 PSK_KEY_MIN, PSK_KEY_MAX, config->psk_key_len);
+	if (ctx->max_version < KTLS_TLS_1_3)
+		return ktls_fail(-EPROTONOSUPPORT,
+				 "a PSK needs TLS 1.3, but max_version is TLS 1.2");
+	if (config->max_early_data || config->session_tickets ||
+	    config->resumption)
+		return ktls_fail(-EINVAL,
+				 "a PSK context has no session tickets, resumption or 0-RTT");
+	return 0;
+}
+
+int ktls_psk_ctx_setup(struct ktls_ctx *ctx, const struct ktls_config *config)
+{
+	struct ktls_psk *psk;
+	int ret;
+
+	if (!config->psk_identity && !config->psk_key && !config->psk_key_len)
+		return 0;
+	ret = check_config(ctx, config);
+	if (ret)
+		return ret;
+	psk = calloc(1, sizeof(*psk));
+	if (!psk)
+		return ktls_fail(-ENOMEM, "out of memory");
+	ret = pick_suite(config->ciphers, &psk->suite);
+	if (ret)
+		goto free_psk;
+	/* The PSK is a TLS 1.3 mechanism: nothing older is offered. */
+	if (wolfSSL_CTX_SetMinVersion(ctx->wolfssl, WOLFSSL_TLSV1_3) !=
+	    WOLFSSL_SUCCESS) {
+		ret = ktls_fail(-EINVAL, "WolfSSL rejected TLS 1.3 only");
+		goto free_psk;
+	}
+	ctx->min_version = KTLS_TLS_1_3;
+	psk->identity_len = strlen(config->psk_identity);
+	memcpy(psk->identity, config->psk_identity, psk->identity_len + 1);
+	memcpy(psk->key, config->psk_key, config->psk_key_len);
+	psk->key_len = config->psk_key_len;
+	psk->server_has_cert = !!config->cert_file;
+	if (ctx->role == KTLS_ROLE_CLIENT)
+		wolfSSL_CTX_set_psk_client_tls13_callback(ctx->wolfssl,
+							  client_psk);
+	else
+		wolfSSL_CTX_set_psk_server_tls13_callback(ctx->wolfssl,
+							  server_psk);
+	wolfSSL_CTX_SetIORecv(ctx->wolfssl, checked_recv);
+	ctx->psk = psk;
+	return 0;
+
+free_psk:
+	explicit_bzero(psk, sizeof(*psk));
+	free(psk);
+	return ret;
+}
+
+void ktls_psk_ctx_free(struct ktls_ctx *ctx)
+{
+	if (!ctx->psk)
+		return;
+	explicit_bzero(ctx->psk, sizeof(*ctx->psk));
+	free(ctx->psk);
+	ctx->psk = NULL;
+}
+
+int ktls_psk_session_init(struct ktls_session *session)
+{
+	if (!session->ctx->psk)
+		return 0;
+	session->psk_check = calloc(1, sizeof(*session->psk_check));
+	if (!session->psk_check)
+		return ktls_fail(-ENOMEM, "out of memory");
+	return 0;
+}
+
+void ktls_psk_session_free(struct ktls_session *session)
+{
+	free(session->psk_check);
+	session->psk_check = NULL;
+}
+
+#define ALERT_LEVEL_FATAL 2
+
+int ktls_psk_failure(struct ktls_session *session, int err)
+{
+	struct ktls_psk_check *check = session->psk_check;
+	const struct ktls_psk *psk = session->ctx->psk;
+	WOLFSSL_ALERT_HISTORY alerts;
+
+	if (!check)
+		return 0;
+	if (check->refuse_err)
+		return ktls_fail(check->refuse_err, "%s", check->refusal);
+	if (session->role == KTLS_ROLE_CLIENT) {
+		/* Refused before any ServerHello: the PSK is what it judged. */
+		if (check->done)
+			return 0;
+		if (wolfSSL_get_alert_history(session->ssl, &alerts) ==
+			    WOLFSSL_SUCCESS &&
+		    alerts.last_rx.level == ALERT_LEVEL_FATAL)
+			return ktls_fail(-EKEYREJECTED,
+					 "the server refused our PSK identity \"%.64s\" (alert %s): are identity and key the same on both ends?",
+					 psk->identity,
+					 ktls_alert_name(alerts.last_rx.code));
+		if (session->rio.peer_closed)
+			return ktls_fail(-EKEYREJECTED,
+					 "the server refused our PSK identity \"%.64s\" (it closed the connection): are identity and key the same on both ends?",
+					 psk->identity);
+		return 0;
+	}
+	if (err == BAD_BINDER) {
+		/* RFC 8446 §4.2.11; WolfSSL sends none, and no ServerHello
+		 * has gone out yet, so it is a plaintext alert.
+		 */
+		send_alert(session->fd, ALERT_DECRYPT_ERROR);
+		return ktls_fail(-EKEYREJECTED,
+				 "PSK mismatch: the client's key for identity \"%.64s\" is not ours (binder does not verify)",
+				 psk->identity);
+	}
+	if (check->unknown_identity[0])
+		return ktls_fail(-EKEYREJECTED,
+				 "unknown PSK identity \"%s\" (ours is \"%.64s\")",
+				 check->unknown_identity, psk->identity);
+	if (!check->psk_offered && !psk->server_has_cert &&
+	    !session->rio.peer_closed)
+		return ktls_fail(-EKEYREJECTED,
+				 "the client offered no PSK, and this server authenticates with a PSK only");
+	return 0;
+}
+
+int ktls_psk_check_done(struct ktls_session *session)
+{
+	struct ktls_psk_check *check = session->psk_check;
+
+	if (!check || session->role == KTLS_ROLE_SERVER)
+		return 0;
+	/* Never a certificate handshake in place of the PSK one. */
+	if (!check->psk_accepted)
+		return ktls_fail(-EPROTO,
+				 "the handshake finished without the PSK being checked as used");
+	return 0;
+}
