@@ -12,6 +12,8 @@
 #   intermediate.pem intermediate.key   intermediate CA signed by the root
 #   chain-leaf.pem chain-leaf.key localhost, signed by the intermediate
 #   chain-full.pem                chain-leaf.pem + intermediate.pem
+#   client.pem client.key         CN "ktlsd test client", clientAuth, by the CA
+#   client-unknownca.pem client-unknownca.key   the same, by the untrusted CA
 #
 # EC P-256 keys except server-rsa. OpenSSL 3.0's x509 cannot set dates in
 # the past, so the expired certificate is signed with 'openssl ca'.
@@ -35,12 +37,12 @@ self_signed_ca() {
 		-addext keyUsage=critical,keyCertSign,cRLSign -out "$1.pem"
 }
 
-# leaf_ext SAN: extensions of a TLS server certificate
+# leaf_ext SAN [KEYUSAGE [EKU]]: extensions of a TLS leaf certificate
 leaf_ext() {
 	cat > "$tmp/leaf.ext" <<EXT
 basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature${2:-}
-extendedKeyUsage=serverAuth
+extendedKeyUsage=${3:-serverAuth}
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid
 subjectAltName=$1
@@ -86,6 +88,15 @@ EXT
 sign intermediate "ktlsd test intermediate CA" ca "$tmp/intermediate.ext"
 leaf chain-leaf localhost "DNS:localhost,IP:127.0.0.1" intermediate
 cat chain-leaf.pem intermediate.pem > chain-full.pem
+
+# Client certificates for mutual TLS.
+client_leaf() {
+	ec_key "$1.key"
+	leaf_ext "DNS:client.test" "" clientAuth
+	sign "$1" "ktlsd test client" "$2" "$tmp/leaf.ext"
+}
+client_leaf client ca
+client_leaf client-unknownca unknownca-ca
 
 # Expired: valid for 2020 only, signed by the trusted CA.
 ec_key expired.key
