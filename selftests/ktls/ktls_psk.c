@@ -23,7 +23,8 @@
 #include "kselftest_harness.h"
 #include "test_util.h"
 
-#define TIMEOUT_MS 5000
+/* Generous: TCG on a loaded host is slow; failures here end sooner. */
+#define TIMEOUT_MS 15000
 #define IDENTITY "nvme-host-1"
 
 static const uint8_t key32[32] = "0123456789abcdef0123456789abcdef";
