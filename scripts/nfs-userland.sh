@@ -6,22 +6,23 @@
 # Debian 12 base system may lack come along in the same tree; the guest list
 # (selftests/nfs/nfs_tls.guest) takes files from it as "cache/nfs-userland".
 #
-# Unpacked once; REFRESH=1 fetches again.
+# Unpacked once (again when the list below changes); REFRESH=1 fetches again.
 . "$(dirname "$0")/common.sh"
 
 dest=$KTLSD_CACHE/nfs-userland
 packages=(
 	nfs-kernel-server nfs-common rpcbind
 	# Their libraries beyond a Debian 12 base system.
-	libnfsidmap1 libwrap0 libtirpc3 libnsl2 libevent-core-2.1-7
+	libnfsidmap1 libwrap0 libtirpc3 libnsl2 libevent-core-2.1-7 libsqlite3-0
 	libkeyutils1 libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0
 	# /etc/netconfig (libtirpc), /etc/services and /etc/protocols.
 	libtirpc-common netbase
 )
 programs=(sbin/rpcbind sbin/mount.nfs usr/sbin/exportfs usr/sbin/rpc.mountd
-	usr/sbin/rpc.nfsd)
+	usr/sbin/rpc.nfsd usr/sbin/nfsdcld)
 
-if [ -z "${REFRESH:-}" ] && [ -f "$dest/versions" ]; then
+if [ -z "${REFRESH:-}" ] && [ -f "$dest/versions" ] &&
+	[ "$(cat "$dest/packages" 2>/dev/null)" = "${packages[*]}" ]; then
 	say nfs "NFS userland: $(grep -E '^(nfs-common|rpcbind) ' "$dest/versions" | tr '\n' ' ')"
 	exit 0
 fi
@@ -37,6 +38,7 @@ for deb in "$tmp"/debs/*.deb; do
 	dpkg-deb --showformat='${Package} ${Version}\n' -W "$deb" >> "$tmp/versions"
 done
 rm -rf "$tmp/debs"
+echo "${packages[*]}" > "$tmp/packages"
 
 # Every program must find each library here or on the host; say which not.
 libpath=$tmp/root/lib/x86_64-linux-gnu:$tmp/root/usr/lib/x86_64-linux-gnu
