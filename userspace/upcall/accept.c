@@ -123,7 +123,7 @@ static int accept_one(struct upcall *up, struct upcall_req *req)
 
 	memset(req, 0, sizeof(*req));
 	req->sockfd = -1;
-	nlh = upcall_msg(up, buf, up->caps.family_id, HANDSHAKE_CMD_ACCEPT,
+	nlh = upcall_msg(buf, up->caps.family_id, HANDSHAKE_CMD_ACCEPT,
 			 HANDSHAKE_FAMILY_VERSION);
 	mnl_attr_put_u32(nlh, HANDSHAKE_A_ACCEPT_HANDLER_CLASS,
 			 HANDSHAKE_HANDLER_CLASS_TLSHD);
@@ -186,7 +186,7 @@ int upcall_done(struct upcall *up, struct upcall_req *req, int status,
 
 	if (req->sockfd < 0)
 		return upcall_fail(-EBADF, "DONE for a request without a socket");
-	nlh = upcall_msg(up, buf, up->caps.family_id, HANDSHAKE_CMD_DONE,
+	nlh = upcall_msg(buf, up->caps.family_id, HANDSHAKE_CMD_DONE,
 			 HANDSHAKE_FAMILY_VERSION);
 	mnl_attr_put_u32(nlh, HANDSHAKE_A_DONE_STATUS, (uint32_t)status);
 	mnl_attr_put_u32(nlh, HANDSHAKE_A_DONE_SOCKFD, (uint32_t)req->sockfd);

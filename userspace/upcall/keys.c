@@ -65,3 +65,42 @@ int upcall_psk_read(int32_t serial, char **identity, uint8_t **key,
 	}
 	return err;
 }
+
+/*
+ * REMOTE_AUTH: the kernel learns who the peer is as a key serial. A
+ * verified certificate becomes a "user" key described "ktlsd:x509:SUBJECT"
+ * holding its subject, issuer, SAN and expiry as text, in the request's
+ * keyring or else our process keyring. The same peer gets the same key
+ * (add_key updates a key of the same description), so the keyring grows
+ * with distinct peers, not with handshakes.
+ */
+int upcall_peer_key_add(const struct upcall_req *req,
+			struct ktls_session *session, int32_t *serial)
+{
+	struct ktls_cert_info info;
+	char desc[600], text[1400];
+	key_serial_t key;
+	int len;
+
+	*serial = 0;
+	if (ktls_session_peer_certs(session) <= 0 ||
+	    ktls_session_peer_cert(session, 0, &info))
+		return 0;	/* no certificate: nothing to report */
+	snprintf(desc, sizeof(desc), "ktlsd:x509:%s",
+		 info.subject[0] ? info.subject : info.san);
+	len = snprintf(text, sizeof(text),
+		       "subject=%s\nissuer=%s\nsan=%s\nnot_before=%s\nnot_after=%s\n",
+		       info.subject, info.issuer, info.san, info.not_before,
+		       info.not_after);
+	key = add_key("user", desc, text, (size_t)len,
+		      req->keyring > 0 ? req->keyring :
+					 KEY_SPEC_PROCESS_KEYRING);
+	if (key < 0)
+		return upcall_fail(-EIO, "storing the peer's identity as a key "
+				   "(%s) for REMOTE_AUTH: %s",
+				   req->keyring > 0 ? "in the request's keyring" :
+				   "in ktlsd's process keyring",
+				   strerror(errno));
+	*serial = key;
+	return 0;
+}

@@ -31,7 +31,7 @@ int upcall_fail(int err, const char *fmt, ...)
 	return err;
 }
 
-struct nlmsghdr *upcall_msg(struct upcall *up, void *buf, uint16_t type,
+struct nlmsghdr *upcall_msg(void *buf, uint16_t type,
 			    uint8_t cmd, uint8_t version)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -39,33 +39,49 @@ struct nlmsghdr *upcall_msg(struct upcall *up, void *buf, uint16_t type,
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++up->seq;
 	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
 	genl->cmd = cmd;
 	genl->version = version;
 	return nlh;
 }
 
+/*
+ * One request and its answers at a time on the command socket: ktlsd's
+ * event loops share it, and an answer must reach the thread that asked.
+ */
 int upcall_transact(struct upcall *up, struct nlmsghdr *nlh, mnl_cb_t cb,
 		    void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	uint32_t seq = nlh->nlmsg_seq;
 	ssize_t n;
 	int ret;
 
-	if (mnl_socket_sendto(up->cmd, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
+	pthread_mutex_lock(&up->cmd_lock);
+	nlh->nlmsg_seq = ++up->seq;
+	if (mnl_socket_sendto(up->cmd, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto unlock;
+	}
 	for (;;) {
 		n = mnl_socket_recvfrom(up->cmd, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, n, seq, up->cmd_portid, cb, data);
-		if (ret < 0)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		ret = mnl_cb_run(buf, n, nlh->nlmsg_seq, up->cmd_portid, cb,
+				 data);
+		if (ret < 0) {
+			ret = -errno;
+			break;
+		}
+		if (ret == MNL_CB_STOP) {
+			ret = 0;
+			break;
+		}
 	}
+unlock:
+	pthread_mutex_unlock(&up->cmd_lock);
+	return ret;
 }
 
 static int open_socket(struct mnl_socket **out)
@@ -164,7 +180,7 @@ static int resolve_family(struct upcall *up)
 	struct nlmsghdr *nlh;
 	int err;
 
-	nlh = upcall_msg(up, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
+	nlh = upcall_msg(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, HANDSHAKE_FAMILY_NAME);
 	err = upcall_transact(up, nlh, family_cb, &up->caps);
 	if (err == -ENOENT)
@@ -202,6 +218,7 @@ int upcall_open(struct upcall **out)
 	if (!up)
 		return upcall_fail(-ENOMEM, "out of memory");
 	up->seq = (uint32_t)time(NULL);
+	pthread_mutex_init(&up->cmd_lock, NULL);
 	err = open_socket(&up->cmd);
 	if (err)
 		goto out_free;
@@ -227,6 +244,7 @@ out_close_mcast:
 out_close_cmd:
 	mnl_socket_close(up->cmd);
 out_free:
+	pthread_mutex_destroy(&up->cmd_lock);
 	free(up);
 	return err;
 }
@@ -237,6 +255,7 @@ void upcall_close(struct upcall *up)
 		return;
 	mnl_socket_close(up->mcast);
 	mnl_socket_close(up->cmd);
+	pthread_mutex_destroy(&up->cmd_lock);
 	free(up);
 }
 

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Serve one accepted request with libktls: the handshake the kernel asked
- * for, kernel TLS in both directions, then DONE with a deliberate status.
+ * Serve one accepted request with libktls: check it, start the handshake
+ * the kernel asked for (upcall_prepare), let the caller step it, then
+ * install kernel TLS and report DONE with a deliberate status
+ * (upcall_finish). upcall_serve() does all three in one blocking call.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "ktls/ktls.h"
 #include "internal.h"
 
 /*
@@ -25,7 +30,7 @@ static int key_to_memfd(int32_t serial, int *fd, char *path, size_t len)
 
 	err = upcall_key_read(serial, &data, &size);
 	if (err)
-		return err;
+		return err == -ENOKEY ? err : -EKEYREJECTED;
 	if (size < sizeof(pem) - 1 || memcmp(data, pem, sizeof(pem) - 1)) {
 		upcall_key_free(data, size);
 		return upcall_fail(-EKEYREJECTED, "key %d is not PEM; DER key "
@@ -34,7 +39,7 @@ static int key_to_memfd(int32_t serial, int *fd, char *path, size_t len)
 	}
 	*fd = memfd_create("upcall-key", MFD_CLOEXEC);
 	if (*fd < 0 || write(*fd, data, size) != (ssize_t)size) {
-		err = upcall_fail(-errno, "copying key %d to a memfd: %s",
+		err = upcall_fail(-EIO, "copying key %d to a memfd: %s",
 				  serial, strerror(errno));
 		if (*fd >= 0)
 			close(*fd);
@@ -47,115 +52,252 @@ static int key_to_memfd(int32_t serial, int *fd, char *path, size_t len)
 	return 0;
 }
 
-/* The errno DONE reports (negated) when serving failed with @err. */
-static int status_of(int err)
+/* DONE's status is a positive errno, as the kernel's attribute wants. */
+int upcall_status_of(int err)
 {
+	int status = EACCES;
+
 	switch (err) {
+	case 0:
+		return 0;
 	case -ETIMEDOUT:
 	case -EKEYREJECTED:
+	case -ENOKEY:
 	case -EOPNOTSUPP:
-		return err;
+	case -EINVAL:
+		status = -err;
+		break;
 	case -ENOENT:		/* no kernel TLS */
+	case -ESHUTDOWN:	/* the daemon stops */
 	case -ENOMEM:
-		return -EIO;
+	case -EIO:
+	case -EPROTO:		/* WolfSSL kept data at the switch */
+		status = EIO;
+		break;
 	}
-	return -EACCES;
+	return status;
 }
 
 static int check_request(const struct upcall_req *req)
 {
 	if (req->msg_type != HANDSHAKE_MSG_TYPE_CLIENTHELLO &&
 	    req->msg_type != HANDSHAKE_MSG_TYPE_SERVERHELLO)
-		return upcall_fail(-EOPNOTSUPP, "unknown handshake message type %u",
+		return upcall_fail(-EINVAL, "unknown handshake message type %u",
 				   req->msg_type);
+	if (req->auth_mode != HANDSHAKE_AUTH_X509 &&
+	    req->auth_mode != HANDSHAKE_AUTH_UNAUTH &&
+	    req->auth_mode != HANDSHAKE_AUTH_PSK)
+		return upcall_fail(-EOPNOTSUPP, "unknown auth mode %u",
+				   req->auth_mode);
 	if (req->auth_mode == HANDSHAKE_AUTH_PSK)
 		return upcall_fail(-EOPNOTSUPP, "PSK handshakes are not supported yet");
 	if (req->auth_mode == HANDSHAKE_AUTH_X509 &&
 	    req->msg_type == HANDSHAKE_MSG_TYPE_CLIENTHELLO)
 		return upcall_fail(-EOPNOTSUPP, "x509 client handshakes (a "
 				   "client certificate) are not supported yet");
-	if (req->auth_mode != HANDSHAKE_AUTH_X509 &&
-	    req->auth_mode != HANDSHAKE_AUTH_UNAUTH)
-		return upcall_fail(-EOPNOTSUPP, "unknown auth mode %u",
-				   req->auth_mode);
 	if (req->auth_mode == HANDSHAKE_AUTH_UNAUTH &&
 	    req->msg_type == HANDSHAKE_MSG_TYPE_SERVERHELLO)
 		return upcall_fail(-EOPNOTSUPP, "a server cannot be unauthenticated");
 	return 0;
 }
 
-static int run_handshake(const struct upcall_req *req,
-			 const struct upcall_serve_config *cfg)
+/* The request's own certificate and key, from key serials or files. */
+static int pick_identity(const struct upcall_req *req,
+			 const struct upcall_serve_config *cfg,
+			 struct upcall_handshake *hs, struct ktls_config *k,
+			 char *cert_path, char *key_path, size_t path_len)
+{
+	bool client = req->msg_type == HANDSHAKE_MSG_TYPE_CLIENTHELLO;
+	int err;
+
+	if (req->auth_mode != HANDSHAKE_AUTH_X509)
+		return 0;
+	if (req->cert) {
+		if (!req->privkey)
+			return upcall_fail(-ENOKEY, "the request names certificate "
+					   "key %d but no private key", req->cert);
+		err = key_to_memfd(req->cert, &hs->cert_fd, cert_path,
+				   path_len);
+		if (!err)
+			err = key_to_memfd(req->privkey, &hs->key_fd, key_path,
+					   path_len);
+		if (err)
+			return err;
+		k->cert_file = cert_path;
+		k->key_file = key_path;
+		return 0;
+	}
+	k->cert_file = client ? cfg->client_cert_file : cfg->cert_file;
+	k->key_file = client ? cfg->client_key_file : cfg->key_file;
+	if (!k->cert_file || !*k->cert_file || !k->key_file || !*k->key_file)
+		return upcall_fail(-ENOKEY, "an x509 %s handshake without key "
+				   "serials needs a configured %scertificate "
+				   "and private key, and there is none",
+				   upcall_msg_type_name(req->msg_type),
+				   client ? "client " : "server ");
+	return 0;
+}
+
+static void handshake_free(struct upcall_handshake *hs)
+{
+	if (!hs)
+		return;
+	ktls_session_free(hs->session);
+	ktls_ctx_free(hs->ctx);
+	if (hs->cert_fd >= 0)
+		close(hs->cert_fd);
+	if (hs->key_fd >= 0)
+		close(hs->key_fd);
+	free(hs);
+}
+
+int upcall_prepare(const struct upcall_req *req,
+		   const struct upcall_serve_config *cfg,
+		   struct upcall_handshake **out)
 {
 	char cert_path[64], key_path[64];
-	struct ktls_config config = {
+	struct ktls_config k = {
 		.ca_file = cfg->ca_file,
-		.cert_file = cfg->cert_file,
-		.key_file = cfg->key_file,
 		.handshake_timeout_ms = req->timeout_ms ? (int)req->timeout_ms :
 					cfg->timeout_ms,
 	};
-	struct ktls_session *session = NULL;
-	int cert_fd = -1, key_fd = -1;
-	struct ktls_ctx *ctx = NULL;
+	struct upcall_handshake *hs;
 	int err;
 
-	if (req->msg_type == HANDSHAKE_MSG_TYPE_CLIENTHELLO) {
-		config.role = KTLS_ROLE_CLIENT;
-		config.server_name = req->peername[0] ? req->peername :
-				     cfg->server_name;
-	} else {
-		config.role = KTLS_ROLE_SERVER;
-	}
-	if (req->cert) {
-		err = key_to_memfd(req->cert, &cert_fd, cert_path,
-				   sizeof(cert_path));
-		if (!err)
-			err = key_to_memfd(req->privkey, &key_fd, key_path,
-					   sizeof(key_path));
-		if (err) {
-			err = -EKEYREJECTED;
-			goto out;
-		}
-		config.cert_file = cert_path;
-		config.key_file = key_path;
-	}
-
-	err = ktls_ctx_new(&config, &ctx);
-	if (!err)
-		err = ktls_handshake(ctx, req->sockfd, &session);
-	if (!err)
-		err = ktls_install(session, KTLS_TX | KTLS_RX);
+	*out = NULL;
+	err = check_request(req);
 	if (err)
-		upcall_fail(err, "%s handshake: %s",
-			    upcall_msg_type_name(req->msg_type), ktls_reason());
-out:
-	ktls_session_free(session);
-	ktls_ctx_free(ctx);
-	if (cert_fd >= 0)
-		close(cert_fd);
-	if (key_fd >= 0)
-		close(key_fd);
+		return err;
+	hs = calloc(1, sizeof(*hs));
+	if (!hs)
+		return upcall_fail(-ENOMEM, "out of memory");
+	hs->cert_fd = -1;
+	hs->key_fd = -1;
+	hs->sock_flags = -1;
+	if (req->msg_type == HANDSHAKE_MSG_TYPE_CLIENTHELLO) {
+		k.role = KTLS_ROLE_CLIENT;
+		k.server_name = req->peername[0] ? req->peername :
+				cfg->server_name;
+		if (!k.server_name || !*k.server_name) {
+			err = upcall_fail(-EINVAL, "a client handshake needs the "
+					  "server's name to verify: the request "
+					  "has no PEERNAME and none is configured");
+			goto free_hs;
+		}
+	} else {
+		k.role = KTLS_ROLE_SERVER;
+	}
+	err = pick_identity(req, cfg, hs, &k, cert_path, key_path,
+			    sizeof(cert_path));
+	if (err)
+		goto free_hs;
+	err = ktls_ctx_new(&k, &hs->ctx);
+	if (err) {
+		/* Key material given by the request is the request's fault. */
+		err = upcall_fail(req->cert ? -EKEYREJECTED : -EIO,
+				  "%s handshake: %s",
+				  upcall_msg_type_name(req->msg_type),
+				  ktls_reason());
+		goto free_hs;
+	}
+	hs->timeout_ms = ktls_ctx_timeout_ms(hs->ctx);
+	hs->sock_flags = fcntl(req->sockfd, F_GETFL);
+	if (hs->sock_flags < 0 ||
+	    fcntl(req->sockfd, F_SETFL, hs->sock_flags | O_NONBLOCK)) {
+		err = upcall_fail(-EIO, "fcntl on the request's socket: %s",
+				  strerror(errno));
+		goto free_hs;
+	}
+	err = ktls_handshake_start(hs->ctx, req->sockfd, &hs->session);
+	if (err) {
+		err = upcall_fail(err, "%s handshake: %s",
+				  upcall_msg_type_name(req->msg_type),
+				  ktls_reason());
+		goto restore_flags;
+	}
+	*out = hs;
+	return 0;
+
+restore_flags:
+	fcntl(req->sockfd, F_SETFL, hs->sock_flags);
+free_hs:
+	handshake_free(hs);
 	return err;
+}
+
+int upcall_finish(struct upcall *up, struct upcall_req *req,
+		  struct upcall_handshake *hs, int err)
+{
+	int32_t peer_key = 0;
+	char why[512] = "";
+	int status, ret;
+
+	if (!err && !hs)
+		err = upcall_fail(-EINVAL, "upcall_finish: no handshake");
+	if (!err) {
+		err = ktls_install(hs->session, KTLS_TX | KTLS_RX);
+		if (err)
+			upcall_fail(err, "%s handshake: %s",
+				    upcall_msg_type_name(req->msg_type),
+				    ktls_reason());
+	}
+	if (!err)
+		err = upcall_peer_key_add(req, hs->session, &peer_key);
+	status = upcall_status_of(err);
+	if (status)
+		snprintf(why, sizeof(why), "%s", upcall_reason());
+	/* The session's secrets go before the kernel hears anything. */
+	if (hs) {
+		/* The consumer shares the file: give it back as it came. */
+		if (hs->sock_flags >= 0)
+			fcntl(req->sockfd, F_SETFL, hs->sock_flags);
+		handshake_free(hs);
+	}
+	ret = upcall_done(up, req, status, peer_key ? &peer_key : NULL,
+			  peer_key ? 1 : 0);
+	if (ret)
+		return ret;
+	if (status)
+		upcall_fail(0, "%s", why);
+	return status;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int upcall_serve(struct upcall *up, struct upcall_req *req,
 		 const struct upcall_serve_config *cfg)
 {
-	char why[512] = "";
-	int status = 0, err;
+	struct upcall_handshake *hs;
+	int64_t deadline;
+	int err;
 
-	err = check_request(req);
-	if (!err)
-		err = run_handshake(req, cfg);
-	if (err) {
-		snprintf(why, sizeof(why), "%s", upcall_reason());
-		status = -status_of(err);
-	}
-	err = upcall_done(up, req, status, NULL, 0);
+	err = upcall_prepare(req, cfg, &hs);
 	if (err)
-		return err;
-	if (status)
-		upcall_fail(0, "%s", why);
-	return status;
+		return upcall_finish(up, req, NULL, err);
+	deadline = now_ms() + hs->timeout_ms;
+	while ((err = ktls_handshake_step(hs->session)) == -EAGAIN) {
+		struct pollfd pfd = {
+			.fd = req->sockfd,
+			.events = ktls_session_wants(hs->session),
+		};
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+			err = upcall_fail(-ETIMEDOUT, "%s handshake timed out: "
+					  "the peer did not finish in %d ms",
+					  upcall_msg_type_name(req->msg_type),
+					  hs->timeout_ms);
+			break;
+		}
+	}
+	if (err && err != -ETIMEDOUT)
+		upcall_fail(err, "%s handshake: %s",
+			    upcall_msg_type_name(req->msg_type), ktls_reason());
+	return upcall_finish(up, req, hs, err);
 }

@@ -18,6 +18,8 @@
 
 #include <linux/handshake.h>
 
+#include "ktls/ktls.h"
+
 /* The kernel sends at most 5 peer identities (TLS_MAX_PEERIDS). */
 #define UPCALL_MAX_PEERIDS 8
 
@@ -78,22 +80,62 @@ int upcall_accept(struct upcall *up, struct upcall_req *reqs, int max);
 int upcall_done(struct upcall *up, struct upcall_req *req, int status,
 		const int32_t *remote_auth, unsigned int num_remote_auth);
 
-/* Where upcall_serve() finds what the request does not name. */
+/* Where a handshake finds what the request does not name. */
 struct upcall_serve_config {
 	const char *ca_file;		/* trust store of a client; NULL: system */
 	const char *cert_file;		/* server certificate without a key serial */
 	const char *key_file;
 	const char *server_name;	/* a client's name check without PEERNAME */
 	int timeout_ms;			/* without TIMEOUT; 0: libktls's default */
+	/* x509 client (mutual TLS) without key serials: its certificate */
+	const char *client_cert_file;
+	const char *client_key_file;
 };
 
 /*
- * Serve @req with libktls: the handshake the kernel asked for (blocking,
- * within its TIMEOUT), kernel TLS in both directions, then DONE. Returns
- * the status reported (0, or a positive errno: EACCES for a failed
- * handshake, ETIMEDOUT, EKEYREJECTED for unusable key material, EOPNOTSUPP
- * for a request we cannot serve; upcall_reason() says why), or -errno if
- * DONE itself failed.
+ * One request's handshake, run by the caller's event loop between
+ * upcall_prepare() and upcall_finish(): step @session with
+ * ktls_handshake_step() whenever the socket is ready for
+ * ktls_session_wants(), until it returns 0 or an error other than -EAGAIN,
+ * or the deadline of @timeout_ms passes.
+ */
+struct upcall_handshake {
+	struct ktls_ctx *ctx;
+	struct ktls_session *session;
+	int timeout_ms;			/* the request's TIMEOUT, or the config's */
+	int sock_flags;			/* restored before DONE */
+	int cert_fd, key_fd;		/* key material from key serials */
+};
+
+/*
+ * Check @req and start its handshake on req->sockfd (made non-blocking)
+ * with key material from its key serials, else from @cfg. -errno on
+ * failure (upcall_reason() says why): then call upcall_finish() with it
+ * and a NULL @hs, which reports the fitting status.
+ */
+int upcall_prepare(const struct upcall_req *req,
+		   const struct upcall_serve_config *cfg,
+		   struct upcall_handshake **hs);
+
+/*
+ * End the request: with @err 0, install kernel TLS in both directions and
+ * store the verified peer's identity as a key (REMOTE_AUTH); then report
+ * DONE with a deliberate status: 0, or EACCES (failed handshake or
+ * verification), ETIMEDOUT, ENOKEY (no key material for it), EKEYREJECTED
+ * (unusable key material), EOPNOTSUPP or EINVAL (a request we cannot
+ * serve), EIO (our side failed, e.g. no kernel TLS). Frees @hs and closes
+ * req->sockfd. Returns the status reported (upcall_reason() says why when
+ * it is not 0), or -errno if DONE itself failed.
+ */
+int upcall_finish(struct upcall *up, struct upcall_req *req,
+		  struct upcall_handshake *hs, int err);
+
+/* The status upcall_finish() reports for @err. */
+int upcall_status_of(int err);
+
+/*
+ * Serve @req in one blocking call: upcall_prepare(), the handshake within
+ * its timeout, upcall_finish(). Returns what upcall_finish() returns.
  */
 int upcall_serve(struct upcall *up, struct upcall_req *req,
 		 const struct upcall_serve_config *cfg);
@@ -114,5 +156,8 @@ int upcall_psk_read(int32_t serial, char **identity, uint8_t **key,
 void upcall_key_free(uint8_t *data, size_t len);
 
 const char *upcall_reason(void);
+/* Set upcall_reason() (for the caller's own failures); returns @err. */
+int upcall_fail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif /* KTLSD_UPCALL_H */
