@@ -80,7 +80,7 @@ TEST_F(config, unknown_section)
 	EXPECT_EQ(2, check(&self->d, "[serve]\n", -1, self->out,
 			   sizeof(self->out)));
 	snprintf(self->expect, sizeof(self->expect),
-		 "ktlsd: %s:1: unknown section [serve] (sections: global, handoff, server, client)\n",
+		 "ktlsd: %s:1: unknown section [serve] (sections: global, handoff, server, client, upcall)\n",
 		 self->d.conf);
 	EXPECT_STREQ(self->expect, self->out);
 }
@@ -202,7 +202,7 @@ TEST_F(config, nothing_to_do)
 	EXPECT_EQ(2, check(&self->d, "[global]\nthreads = 1\n", -1, self->out,
 			   sizeof(self->out)));
 	snprintf(self->expect, sizeof(self->expect),
-		 "ktlsd: %s: neither [server] nor [client]: ktlsd would have no handshake to run\n",
+		 "ktlsd: %s: no [server], [client] or [upcall]: ktlsd would have no handshake to run\n",
 		 self->d.conf);
 	EXPECT_STREQ(self->expect, self->out);
 }

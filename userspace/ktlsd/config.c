@@ -50,7 +50,7 @@ static int fail(struct parser *p, const char *fmt, ...)
 }
 
 static const char *const sections[] = { "global", "handoff", "server",
-					"client" };
+					"client", "upcall" };
 
 static const char *const keys_global[] = { "threads", "log", "loglevel",
 					   "handshake_timeout", NULL };
@@ -64,8 +64,16 @@ static const char *const keys_client[] = {
 	"trust_store", "min_version", "max_version", "ciphers", "groups", NULL
 };
 
+static const char *const keys_upcall[] = {
+	"enable", "certificate", "private_key", "trust_store",
+	"client_certificate", "client_private_key", "client_trust_store",
+	"keyrings", "handshake_timeout", NULL
+};
+
 static const char *const *keys_of(const char *section)
 {
+	if (!strcmp(section, "upcall"))
+		return keys_upcall;
 	if (!strcmp(section, "global"))
 		return keys_global;
 	if (!strcmp(section, "handoff"))
@@ -331,6 +339,49 @@ static int set_role(struct parser *p, struct ktlsd_role_config *r,
 	return parse_bool(p, key, value, &r->session_tickets);
 }
 
+static int set_upcall(struct parser *p, const char *key, const char *value)
+{
+	struct ktlsd_upcall_config *u = &p->config->upcall;
+	int unused;
+
+	if (!strcmp(key, "enable")) {
+		if (!strcmp(value, "auto"))
+			u->enable = KTLSD_UPCALL_AUTO;
+		else if (!strcmp(value, "yes"))
+			u->enable = KTLSD_UPCALL_YES;
+		else if (!strcmp(value, "no"))
+			u->enable = KTLSD_UPCALL_NO;
+		else
+			return fail(p, "enable = \"%s\": expected auto, yes or no",
+				    value);
+		return 0;
+	}
+	if (!strcmp(key, "certificate"))
+		return parse_file(p, key, value, u->certificate,
+				  sizeof(u->certificate), &u->certificate_line);
+	if (!strcmp(key, "private_key"))
+		return parse_file(p, key, value, u->private_key,
+				  sizeof(u->private_key), &u->private_key_line);
+	if (!strcmp(key, "trust_store"))
+		return parse_file(p, key, value, u->trust_store,
+				  sizeof(u->trust_store), &u->trust_store_line);
+	if (!strcmp(key, "client_certificate"))
+		return parse_file(p, key, value, u->client_certificate,
+				  sizeof(u->client_certificate),
+				  &u->client_certificate_line);
+	if (!strcmp(key, "client_private_key"))
+		return parse_file(p, key, value, u->client_private_key,
+				  sizeof(u->client_private_key),
+				  &u->client_private_key_line);
+	if (!strcmp(key, "client_trust_store"))
+		return parse_file(p, key, value, u->client_trust_store,
+				  sizeof(u->client_trust_store), &unused);
+	if (!strcmp(key, "keyrings"))
+		return copy_value(p, key, value, u->keyrings,
+				  sizeof(u->keyrings));
+	return parse_duration(p, key, value, &u->handshake_timeout_ms);
+}
+
 static int set_key(struct parser *p, const char *key, const char *value)
 {
 	const char *const *keys;
@@ -360,6 +411,8 @@ static int set_key(struct parser *p, const char *key, const char *value)
 		return set_handoff(p, key, value);
 	if (!strcmp(p->section, "server"))
 		return set_role(p, &p->config->server, key, value);
+	if (!strcmp(p->section, "upcall"))
+		return set_upcall(p, key, value);
 	return set_role(p, &p->config->client, key, value);
 }
 
@@ -398,11 +451,20 @@ static int parse_section(struct parser *p, char *line)
 				return fail(p, "[client] appears twice");
 			p->config->client.enabled = true;
 			p->config->client.line = p->line;
+		} else if (!strcmp(name, "upcall")) {
+			if (p->config->upcall.line)
+				return fail(p, "[upcall] appears twice");
+			p->config->upcall.enable = KTLSD_UPCALL_AUTO;
+			p->config->upcall.line = p->line;
 		}
 		return 0;
 	}
+	if (!strncmp(name, "authenticate", 12) || !strcmp(name, "debug"))
+		return fail(p,
+			    "[%s] is a section of tlshd's configuration, and this file also has ktlsd's: keep them in separate files (ktlsd --tlshd-config FILE reads tlshd's)",
+			    name);
 	return fail(p,
-		    "unknown section [%s] (sections: global, handoff, server, client)",
+		    "unknown section [%s] (sections: global, handoff, server, client, upcall)",
 		    name);
 }
 
@@ -434,13 +496,34 @@ static int check_whole(struct parser *p)
 		if (!*c->server.private_key)
 			return fail(p, "[server] needs private_key = FILE");
 	}
-	if (!c->server.enabled && !c->client.enabled) {
+	if (c->upcall.line) {
+		p->line = c->upcall.line;
+		if (!*c->upcall.certificate != !*c->upcall.private_key)
+			return fail(p, "[upcall] needs certificate and private_key together");
+		if (!*c->upcall.client_certificate !=
+		    !*c->upcall.client_private_key)
+			return fail(p, "[upcall] needs client_certificate and %s",
+				    "client_private_key together");
+	}
+	if (!c->server.enabled && !c->client.enabled &&
+	    c->upcall.enable == KTLSD_UPCALL_NO) {
 		snprintf(p->err, p->err_len,
-			 "%s: neither [server] nor [client]: ktlsd would have no handshake to run",
+			 "%s: no [server], [client] or [upcall]: ktlsd would have no handshake to run",
 			 p->path);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+void ktlsd_config_defaults(const char *path, struct ktlsd_config *config)
+{
+	memset(config, 0, sizeof(*config));
+	snprintf(config->path, sizeof(config->path), "%s", path);
+	config->log_level = KTLSD_LOG_INFO;
+	config->handshake_timeout_ms = KTLSD_DEFAULT_TIMEOUT_MS;
+	snprintf(config->handoff_path, sizeof(config->handoff_path), "%s",
+		 KTLS_HANDOFF_DEFAULT_PATH);
+	config->handoff_mode = 0660;
 }
 
 int ktlsd_config_load(const char *path, struct ktlsd_config *config,
@@ -452,14 +535,11 @@ int ktlsd_config_load(const char *path, struct ktlsd_config *config,
 	FILE *f;
 	int ret = 0;
 
-	memset(config, 0, sizeof(*config));
-	snprintf(config->path, sizeof(config->path), "%s", path);
-	config->log_level = KTLSD_LOG_INFO;
-	config->handshake_timeout_ms = KTLSD_DEFAULT_TIMEOUT_MS;
-	snprintf(config->handoff_path, sizeof(config->handoff_path), "%s",
-		 KTLS_HANDOFF_DEFAULT_PATH);
-	config->handoff_mode = 0660;
-
+	ret = ktlsd_config_is_tlshd(path);
+	if (ret > 0)
+		return ktlsd_config_load_tlshd(path, config, err, err_len);
+	ret = 0;
+	ktlsd_config_defaults(path, config);
 	f = fopen(path, "re");
 	if (!f) {
 		snprintf(err, err_len, "%s: cannot read the configuration: %s",

@@ -27,6 +27,33 @@ struct ktlsd_role_config {
 	int ciphers_line, groups_line, version_line;
 };
 
+enum ktlsd_upcall_enable {
+	KTLSD_UPCALL_NO,	/* no [upcall] section, or enable = no */
+	KTLSD_UPCALL_AUTO,	/* serve upcalls if this kernel has them */
+	KTLSD_UPCALL_YES,	/* serve upcalls or refuse to start */
+};
+
+/*
+ * [upcall]: the kernel's handshake requests (NFS, NVMe/TCP...), and what
+ * a request does not name itself by key serial.
+ */
+struct ktlsd_upcall_config {
+	enum ktlsd_upcall_enable enable;
+	int line;		/* of the [upcall] header */
+	char certificate[PATH_MAX];	/* x509 server */
+	char private_key[PATH_MAX];
+	char trust_store[PATH_MAX];	/* a client verifies servers; "": system */
+	char client_certificate[PATH_MAX];	/* x509 client (mutual TLS) */
+	char client_private_key[PATH_MAX];
+	char client_trust_store[PATH_MAX];	/* a server verifies clients */
+	char keyrings[1024];	/* ';'-separated keyring names to link */
+	int handshake_timeout_ms;	/* without TIMEOUT; 0: [global]'s */
+	bool from_tlshd;	/* read from tlshd's configuration file */
+	char tlshd_ignored[1024];	/* "line N: key, ..." ktlsd ignored */
+	int certificate_line, private_key_line, trust_store_line;
+	int client_certificate_line, client_private_key_line;
+};
+
 enum ktlsd_log_target {
 	KTLSD_LOG_STDERR,
 	KTLSD_LOG_SYSLOG,
@@ -43,6 +70,7 @@ struct ktlsd_config {
 	bool handoff_group_set;
 	gid_t handoff_group;
 	struct ktlsd_role_config server, client;
+	struct ktlsd_upcall_config upcall;
 };
 
 /*
@@ -51,5 +79,19 @@ struct ktlsd_config {
  */
 int ktlsd_config_load(const char *path, struct ktlsd_config *config,
 		      char *err, size_t err_len);
+
+/*
+ * The same from tlshd's configuration file (tlshd.conf(5)): upcalls only,
+ * enable = yes, no handoff socket. config_load() comes here by itself
+ * when the file has tlshd's sections and none of ours.
+ */
+int ktlsd_config_load_tlshd(const char *path, struct ktlsd_config *config,
+			    char *err, size_t err_len);
+
+/* The defaults both formats start from. */
+void ktlsd_config_defaults(const char *path, struct ktlsd_config *config);
+
+/* The file's format: 1 if tlshd's, 0 if ours, -errno if unreadable. */
+int ktlsd_config_is_tlshd(const char *path);
 
 #endif /* KTLSD_CONFIG_H */

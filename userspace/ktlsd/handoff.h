@@ -20,6 +20,7 @@ enum handoff_state {
 };
 
 struct handoff {
+	struct ktlsd_task task;		/* deadline; first: the loop's view */
 	struct ktlsd_loop *loop;
 	enum handoff_state state;
 	struct ktlsd_watch conn_watch, tcp_watch;
@@ -34,8 +35,6 @@ struct handoff {
 	struct ktls_ctx *ctx;
 	bool own_ctx;
 	struct ktls_session *session;
-	int64_t deadline;
-	struct handoff *prev, *next;	/* the loop's deadline list */
 };
 
 /* A new connection from the handoff socket, accepted by @loop. */
@@ -43,8 +42,5 @@ int handoff_new(struct ktlsd_loop *loop, int conn_fd);
 /* An epoll event for one of its watches. */
 void handoff_event(struct handoff *h, struct ktlsd_watch *watch,
 		   uint32_t events);
-/* End it now, answering @status and @reason (timeout, shutdown). */
-void handoff_fail(struct handoff *h, int status, const char *reason);
-void handoff_free(struct handoff *h);
 
 #endif /* KTLSD_HANDOFF_H */

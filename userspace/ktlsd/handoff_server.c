@@ -101,21 +101,38 @@ static void finish(struct handoff *h, int status, const char *reason)
 	ktlsd_loop_unwatch(h->loop, h->conn_fd);
 	close(h->conn_fd);
 	h->conn_fd = -1;
-	ktlsd_loop_retire(h->loop, h);
+	ktlsd_loop_retire(h->loop, &h->task);
 }
 
-void handoff_fail(struct handoff *h, int status, const char *reason)
+static void handoff_expire(struct ktlsd_task *task)
 {
-	finish(h, status, reason);
+	struct handoff *h = (struct handoff *)task;
+
+	finish(h, -ETIMEDOUT, h->state == HANDOFF_READING ?
+	       "no handoff request arrived in time" :
+	       "TLS handshake timed out: the peer did not finish in time");
 }
 
-void handoff_free(struct handoff *h)
+static void handoff_stop(struct ktlsd_task *task)
 {
+	finish((struct handoff *)task, -ESHUTDOWN, "ktlsd is shutting down");
+}
+
+static void handoff_free(struct ktlsd_task *task)
+{
+	struct handoff *h = (struct handoff *)task;
+
 	if (h->own_ctx)
 		ktls_ctx_free(h->ctx);
 	ktlsd_profile_put(h->profile);
 	free(h);
 }
+
+static const struct ktlsd_task_ops handoff_ops = {
+	.expire = handoff_expire,
+	.stop = handoff_stop,
+	.free = handoff_free,
+};
 
 int handoff_new(struct ktlsd_loop *loop, int conn_fd)
 {
@@ -127,6 +144,7 @@ int handoff_new(struct ktlsd_loop *loop, int conn_fd)
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
+	h->task.ops = &handoff_ops;
 	h->loop = loop;
 	h->conn_fd = conn_fd;
 	h->tcp_fd = -1;
@@ -147,7 +165,7 @@ int handoff_new(struct ktlsd_loop *loop, int conn_fd)
 		return ret;
 	}
 	/* A request must arrive as soon as a handshake would have to. */
-	ktlsd_loop_set_deadline(loop, h, ktlsd_now_ms() +
+	ktlsd_loop_set_deadline(loop, &h->task, ktlsd_now_ms() +
 				h->profile->config.handshake_timeout_ms);
 	return 0;
 }
@@ -345,7 +363,7 @@ static int start_handshake(struct handoff *h, char *why, size_t why_len)
 	}
 	timeout_ms = h->req.timeout_ms ? h->req.timeout_ms :
 					 ktls_ctx_timeout_ms(h->ctx);
-	ktlsd_loop_set_deadline(h->loop, h, ktlsd_now_ms() + timeout_ms);
+	ktlsd_loop_set_deadline(h->loop, &h->task, ktlsd_now_ms() + timeout_ms);
 	/* Only hang-ups matter on the application's side from now on. */
 	ret = ktlsd_loop_watch(h->loop, h->conn_fd, &h->conn_watch,
 			       EPOLLRDHUP);

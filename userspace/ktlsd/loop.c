@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Event loops: N threads, each with its own epoll set, no thread or fork
- * per handshake. The one listening socket is in every set with
- * EPOLLEXCLUSIVE, so a new connection wakes one loop rather than all; the
- * loop that accepts a handoff keeps it to the end, so a handoff is only
- * ever touched by one thread. (One listener per thread with SO_REUSEPORT
- * does not exist for UNIX sockets.)
+ * per handshake. The one listening socket and the upcall's notification
+ * socket are in every set with EPOLLEXCLUSIVE, so a new connection or
+ * kernel request wakes one loop rather than all; the loop that accepts a
+ * handoff or an upcall keeps it to the end, so each is only ever touched by
+ * one thread. (One listener per thread with SO_REUSEPORT does not exist
+ * for UNIX sockets.)
  *
- * Deadlines: each loop keeps its handoffs in a list ordered by deadline;
+ * Deadlines: each loop keeps its tasks in a list ordered by deadline;
  * epoll_wait sleeps until the first one. Most handoffs share a timeout, so
  * insertion from the tail is almost always one step.
  */
@@ -24,6 +25,7 @@
 
 #include "handoff.h"
 #include "log.h"
+#include "upcall_server.h"
 
 #define EVENTS_PER_WAKE 64
 #define ACCEPTS_PER_WAKE 16
@@ -32,16 +34,18 @@ struct ktlsd_loop {
 	pthread_t thread;
 	int epoll_fd;
 	int index;
-	struct handoff *first, *last;	/* by deadline */
-	struct handoff *retired;	/* ended this batch, freed after it */
+	struct ktlsd_task *first, *last;	/* by deadline */
+	struct ktlsd_task *retired;	/* ended this batch, freed after it */
 };
 
 static struct ktlsd_loop *loops;
 static int nr_loops;
 static int listen_fd = -1;
+static int notify_fd = -1;	/* the upcall's READY notifications */
 static int stop_fd = -1;	/* eventfd: readable once we are stopping */
 static struct ktlsd_watch listener_watch = { KTLSD_WATCH_LISTENER };
 static struct ktlsd_watch stop_watch = { KTLSD_WATCH_STOP };
+static struct ktlsd_watch upcall_watch = { KTLSD_WATCH_UPCALL };
 
 int64_t ktlsd_now_ms(void)
 {
@@ -72,7 +76,7 @@ void ktlsd_loop_unwatch(struct ktlsd_loop *loop, int fd)
 	epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
 }
 
-static void unlink_deadline(struct ktlsd_loop *loop, struct handoff *h)
+static void unlink_deadline(struct ktlsd_loop *loop, struct ktlsd_task *h)
 {
 	if (h->prev)
 		h->prev->next = h->next;
@@ -86,10 +90,10 @@ static void unlink_deadline(struct ktlsd_loop *loop, struct handoff *h)
 	h->next = NULL;
 }
 
-void ktlsd_loop_set_deadline(struct ktlsd_loop *loop, struct handoff *h,
+void ktlsd_loop_set_deadline(struct ktlsd_loop *loop, struct ktlsd_task *h,
 			     int64_t deadline)
 {
-	struct handoff *after;
+	struct ktlsd_task *after;
 
 	unlink_deadline(loop, h);
 	h->deadline = deadline;
@@ -108,7 +112,7 @@ void ktlsd_loop_set_deadline(struct ktlsd_loop *loop, struct handoff *h,
 		loop->first = h;
 }
 
-void ktlsd_loop_retire(struct ktlsd_loop *loop, struct handoff *h)
+void ktlsd_loop_retire(struct ktlsd_loop *loop, struct ktlsd_task *h)
 {
 	unlink_deadline(loop, h);
 	h->next = loop->retired;
@@ -118,10 +122,10 @@ void ktlsd_loop_retire(struct ktlsd_loop *loop, struct handoff *h)
 static void free_retired(struct ktlsd_loop *loop)
 {
 	while (loop->retired) {
-		struct handoff *h = loop->retired;
+		struct ktlsd_task *t = loop->retired;
 
-		loop->retired = h->next;
-		handoff_free(h);
+		loop->retired = t->next;
+		t->ops->free(t);
 	}
 }
 
@@ -156,20 +160,15 @@ static void expire(struct ktlsd_loop *loop)
 {
 	int64_t now = ktlsd_now_ms();
 
-	while (loop->first && loop->first->deadline <= now) {
-		struct handoff *h = loop->first;
-
-		handoff_fail(h, -ETIMEDOUT,
-			     h->state == HANDOFF_READING ?
-			     "no handoff request arrived in time" :
-			     "TLS handshake timed out: the peer did not finish in time");
-	}
+	/* Each expire retires its task, taking it off the list. */
+	while (loop->first && loop->first->deadline <= now)
+		loop->first->ops->expire(loop->first);
 }
 
 static void fail_all(struct ktlsd_loop *loop)
 {
 	while (loop->first)
-		handoff_fail(loop->first, -ESHUTDOWN, "ktlsd is shutting down");
+		loop->first->ops->stop(loop->first);
 	free_retired(loop);
 }
 
@@ -195,6 +194,7 @@ static void *loop_run(void *arg)
 		for (int i = 0; i < n; i++) {
 			struct ktlsd_watch *w = events[i].data.ptr;
 			struct handoff *h;
+			struct upcall_job *job;
 
 			switch (w->kind) {
 			case KTLSD_WATCH_STOP:
@@ -213,6 +213,14 @@ static void *loop_run(void *arg)
 					offsetof(struct handoff, tcp_watch));
 				handoff_event(h, w, events[i].events);
 				break;
+			case KTLSD_WATCH_UPCALL:
+				upcall_jobs_accept(loop);
+				break;
+			case KTLSD_WATCH_UPCALL_TCP:
+				job = (struct upcall_job *)((char *)w -
+					offsetof(struct upcall_job, watch));
+				upcall_job_event(job, events[i].events);
+				break;
 			}
 		}
 		expire(loop);
@@ -224,6 +232,7 @@ static void *loop_run(void *arg)
 
 static int loop_init(struct ktlsd_loop *loop, int index)
 {
+	int ret;
 	struct epoll_event ev = {
 		.events = EPOLLIN | EPOLLEXCLUSIVE,
 		.data.ptr = &listener_watch,
@@ -233,7 +242,12 @@ static int loop_init(struct ktlsd_loop *loop, int index)
 	loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop->epoll_fd < 0)
 		return -errno;
-	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev))
+	if (listen_fd >= 0 &&
+	    epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev))
+		goto close_epoll;
+	ev.data.ptr = &upcall_watch;
+	if (notify_fd >= 0 &&
+	    epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, notify_fd, &ev))
 		goto close_epoll;
 	/* Not exclusive: stopping must wake every loop. */
 	ev.events = EPOLLIN;
@@ -243,15 +257,17 @@ static int loop_init(struct ktlsd_loop *loop, int index)
 	return 0;
 
 close_epoll:
+	ret = -errno;
 	close(loop->epoll_fd);
-	return -errno;
+	return ret;
 }
 
-int ktlsd_loops_start(int fd, int threads)
+int ktlsd_loops_start(int fd, int up_fd, int threads)
 {
 	int ret = 0, i;
 
 	listen_fd = fd;
+	notify_fd = up_fd;
 	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (stop_fd < 0)
 		return -errno;

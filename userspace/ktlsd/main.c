@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ktlsd: run TLS handshakes for applications that hand over a connected
- * TCP socket, install kernel TLS on it, and hand it back. The private keys
- * live only here. See ktlsd(8) and ktlsd.conf(5).
+ * TCP socket, and for the kernel's handshake upcall (NFS, NVMe/TCP...),
+ * install kernel TLS on it, and hand it back. The private keys live only
+ * here. See ktlsd(8) and ktlsd.conf(5).
  *
  * This file: the command line, start-up checks, and the control thread,
  * which waits on a signalfd (SIGHUP reloads, SIGTERM/SIGINT stop) while
@@ -23,19 +24,35 @@
 #include "log.h"
 #include "loop.h"
 #include "profile.h"
+#include "upcall_server.h"
 
 #define KTLSD_VERSION "0.1"
 #define EXIT_CONFIG 2
 
+/* --tlshd-config: the file is tlshd's, whatever its sections say. */
+static bool tlshd_format;
+
+static int config_load(const char *path, struct ktlsd_config *config,
+		       char *err, size_t err_len)
+{
+	if (tlshd_format)
+		return ktlsd_config_load_tlshd(path, config, err, err_len);
+	return ktlsd_config_load(path, config, err, err_len);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ktlsd [-c FILE] [-f|--foreground] [--check-config]\n"
-		"             [-h|--help] [--version]\n"
+		"usage: ktlsd [-c FILE | --tlshd-config FILE] [-f|--foreground]\n"
+		"             [--check-config] [-h|--help] [--version]\n"
 		"Run TLS handshakes for applications that pass a connected TCP\n"
-		"socket over the handoff socket, then install kernel TLS on it.\n"
+		"socket over the handoff socket, and for the kernel's handshake\n"
+		"upcall, then install kernel TLS on the socket.\n"
 		"\n"
-		"  -c, --config FILE  configuration (default " KTLSD_DEFAULT_CONFIG ")\n"
+		"  -c, --config FILE  configuration (default " KTLSD_DEFAULT_CONFIG ");\n"
+		"                     tlshd's format is recognised by its sections\n"
+		"      --tlshd-config FILE  read tlshd's configuration (tlshd.conf(5)):\n"
+		"                     kernel upcalls only, as tlshd would serve them\n"
 		"  -f, --foreground   stay in the foreground (for systemd)\n"
 		"      --check-config check the configuration, build its TLS\n"
 		"                     contexts, and exit (0 if valid, 2 if not)\n"
@@ -58,7 +75,7 @@ static int load(const char *path, struct ktlsd_profile **profile)
 		fprintf(stderr, "ktlsd: out of memory\n");
 		return 1;
 	}
-	ret = ktlsd_config_load(path, config, err, sizeof(err));
+	ret = config_load(path, config, err, sizeof(err));
 	if (!ret)
 		ret = ktlsd_profile_new(config, profile, err, sizeof(err));
 	free(config);
@@ -102,6 +119,9 @@ static void warn_restart_keys(const struct ktlsd_config *old,
 	    old->handoff_group != new->handoff_group ||
 	    old->threads != new->threads)
 		log_warning("[handoff] and threads take effect at the next start, not on reload");
+	if (old->upcall.enable != new->upcall.enable ||
+	    strcmp(old->upcall.keyrings, new->upcall.keyrings))
+		log_warning("[upcall] enable and keyrings take effect at the next start, not on reload");
 }
 
 static void reload(const char *path)
@@ -116,7 +136,7 @@ static void reload(const char *path)
 		log_error("reload: out of memory; keeping the old configuration");
 		return;
 	}
-	ret = ktlsd_config_load(path, config, err, sizeof(err));
+	ret = config_load(path, config, err, sizeof(err));
 	if (!ret)
 		ret = ktlsd_profile_new(config, &profile, err, sizeof(err));
 	free(config);
@@ -184,14 +204,35 @@ static void check_kernel(void)
 		log_warning("cannot check for kernel TLS: %s", strerror(-ret));
 }
 
+/* Handoffs need a [server] or [client]; a tlshd drop-in has neither. */
+static bool serves_handoffs(const struct ktlsd_config *config)
+{
+	return config->server.enabled || config->client.enabled;
+}
+
+static void log_tlshd_notes(const struct ktlsd_config *config)
+{
+	const struct ktlsd_upcall_config *u = &config->upcall;
+
+	if (!u->from_tlshd)
+		return;
+	log_info("%s: tlshd's configuration: kernel upcalls only, no handoff socket",
+		 config->path);
+	if (u->tlshd_ignored[0])
+		log_warning("%s: ignored (no ktlsd equivalent, see ktlsd(8)): %s",
+			    config->path, u->tlshd_ignored);
+}
+
 static int serve(const char *path, struct ktlsd_profile *profile,
 		 bool foreground)
 {
 	const struct ktlsd_config *config = &profile->config;
-	char bound[sizeof(config->handoff_path)], err[512] = "";
-	int listen_fd, sig_fd, threads, ret;
+	char bound[sizeof(config->handoff_path)] = "", err[1024] = "";
+	int listen_fd = -1, sig_fd, threads, ret;
+	struct upcall *up = NULL;
 
 	apply_logging(config);
+	log_tlshd_notes(config);
 	raise_fd_limit();
 	/* Before the socket exists: a SIGHUP from then on must not kill us. */
 	ret = block_signals(&sig_fd);
@@ -200,38 +241,66 @@ static int serve(const char *path, struct ktlsd_profile *profile,
 		ktlsd_profile_put(profile);
 		return 1;
 	}
-	ret = ktlsd_listen(config, &listen_fd, err, sizeof(err));
+	/* Before daemon(): a kernel without upcalls is an exit status. */
+	ret = ktlsd_upcall_open(config, &up, err, sizeof(err));
 	if (ret) {
 		log_error("%s", err);
 		close(sig_fd);
 		ktlsd_profile_put(profile);
 		return 1;
 	}
-	/* A reload may name another path; this one is ours to remove. */
-	snprintf(bound, sizeof(bound), "%s", config->handoff_path);
+	if (!up && !serves_handoffs(config)) {
+		log_error("%s: nothing to serve: no [server] or [client] for handoffs, %s",
+			  config->path, "and no kernel upcalls on this kernel");
+		ret = -ENOENT;
+		goto close_upcall;
+	}
+	if (serves_handoffs(config)) {
+		ret = ktlsd_listen(config, &listen_fd, err, sizeof(err));
+		if (ret) {
+			log_error("%s", err);
+			goto close_upcall;
+		}
+		/* A reload may name another path; this one is ours to remove. */
+		snprintf(bound, sizeof(bound), "%s", config->handoff_path);
+	}
 	threads = config->threads ? config->threads : online_cpus();
 	ktlsd_profile_install(profile);
+	profile = NULL;
 	check_kernel();
 	if (!foreground && daemon(0, 0)) {
 		ret = -errno;
 		log_error("daemon: %s", strerror(errno));
 		goto close_listener;
 	}
-	ret = ktlsd_loops_start(listen_fd, threads);
+	/* After daemon()'s fork: the process keyring is per process. */
+	ret = ktlsd_upcall_prepare(config, up, err, sizeof(err));
+	if (ret) {
+		log_error("%s", err);
+		goto close_listener;
+	}
+	ret = ktlsd_loops_start(listen_fd, up ? upcall_fd(up) : -1, threads);
 	if (ret) {
 		log_error("cannot start %d event loops: %s", threads,
 			  strerror(-ret));
 		goto close_listener;
 	}
-	log_info("ready: %d event loop%s, handoff socket %s", threads,
-		 threads == 1 ? "" : "s", bound);
+	log_info("ready: %d event loop%s, handoff socket %s, kernel upcalls %s",
+		 threads, threads == 1 ? "" : "s", bound[0] ? bound : "off",
+		 up ? "on" : "off");
 	ret = control(sig_fd, path);
+	/* Every handoff answered, every upcall DONE, before we go. */
 	ktlsd_loops_stop();
 close_listener:
-	unlink(bound);
-	close(listen_fd);
-	close(sig_fd);
+	if (listen_fd >= 0) {
+		unlink(bound);
+		close(listen_fd);
+	}
 	ktlsd_profile_install(NULL);
+close_upcall:
+	upcall_close(up);
+	close(sig_fd);
+	ktlsd_profile_put(profile);
 	return ret ? 1 : 0;
 }
 
@@ -239,6 +308,7 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "tlshd-config", required_argument, NULL, 'T' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -254,6 +324,10 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'c':
 			path = optarg;
+			break;
+		case 'T':
+			path = optarg;
+			tlshd_format = true;
 			break;
 		case 'f':
 			foreground = true;

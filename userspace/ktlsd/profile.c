@@ -92,6 +92,47 @@ static int cache_client(struct ktlsd_profile *profile, const char *name,
 	return 0;
 }
 
+static const char *or_null(const char *path)
+{
+	return *path ? path : NULL;
+}
+
+/* [upcall]: point at the profile's own strings; check the server identity. */
+static int upcall_setup(struct ktlsd_profile *profile, char *err,
+			size_t err_len)
+{
+	const struct ktlsd_upcall_config *u = &profile->config.upcall;
+	struct upcall_serve_config *cfg = &profile->upcall;
+	struct ktls_config k = { .role = KTLS_ROLE_SERVER };
+	struct ktls_ctx *ctx;
+	int ret;
+
+	cfg->ca_file = or_null(u->trust_store);
+	cfg->cert_file = or_null(u->certificate);
+	cfg->key_file = or_null(u->private_key);
+	cfg->client_cert_file = or_null(u->client_certificate);
+	cfg->client_key_file = or_null(u->client_private_key);
+	cfg->timeout_ms = u->handshake_timeout_ms ? u->handshake_timeout_ms :
+			  profile->config.handshake_timeout_ms;
+	if (!cfg->cert_file)
+		return 0;
+	/* Now, not at the first request: a bad key shows at start. */
+	k.cert_file = cfg->cert_file;
+	k.key_file = cfg->key_file;
+	ret = ktls_ctx_new(&k, &ctx);
+	if (ret) {
+		snprintf(err, err_len, "%s:%d: [%s]: %s", profile->config.path,
+			 strstr(ktls_reason(), "private key") ||
+			 strstr(ktls_reason(), "does not match") ?
+			 u->private_key_line : u->certificate_line,
+			 u->from_tlshd ? "authenticate.server" : "upcall",
+			 ktls_reason());
+		return ret;
+	}
+	ktls_ctx_free(ctx);
+	return 0;
+}
+
 int ktlsd_profile_new(const struct ktlsd_config *config,
 		      struct ktlsd_profile **out, char *err, size_t err_len)
 {
@@ -110,6 +151,11 @@ int ktlsd_profile_new(const struct ktlsd_config *config,
 	if (config->server.enabled) {
 		ret = new_ctx(config, &config->server, KTLS_ROLE_SERVER, NULL,
 			      &profile->server, err, err_len);
+		if (ret)
+			goto put_profile;
+	}
+	if (config->upcall.enable != KTLSD_UPCALL_NO) {
+		ret = upcall_setup(profile, err, err_len);
 		if (ret)
 			goto put_profile;
 	}

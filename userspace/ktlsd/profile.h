@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "ktls/ktls.h"
+#include "upcall.h"
 
 /* Client contexts kept per server name; past this, one per handshake. */
 #define KTLSD_CLIENT_CTX_CACHE 64
@@ -26,6 +27,8 @@ struct ktlsd_profile {
 	atomic_int refs;
 	struct ktlsd_config config;
 	struct ktls_ctx *server;	/* NULL without [server] */
+	/* [upcall]'s files, for requests that name no key serials */
+	struct upcall_serve_config upcall;
 	pthread_mutex_t lock;		/* guards clients */
 	struct ktlsd_client_ctx clients[KTLSD_CLIENT_CTX_CACHE];
 	int nr_clients;
