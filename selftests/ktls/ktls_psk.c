@@ -193,6 +193,7 @@ struct result {
 	char client_reason[512], server_reason[512];
 	char version[16], cipher[64], group[32];
 	int peer_certs;
+	int round_trips;	/* the client's */
 };
 
 /* A handshake between self->ends.client and self->ends.server, both libktls. */
@@ -230,6 +231,7 @@ static void run(struct psk_ends *self, struct server_job *job,
 		snprintf(res->group, sizeof(res->group), "%s",
 			 ktls_session_group(session));
 		res->peer_certs = ktls_session_peer_certs(session);
+		res->round_trips = ktls_session_round_trips(session);
 	}
 	res->server_ret = peer_join(&server);
 	snprintf(res->server_reason, sizeof(res->server_reason), "%s",
@@ -282,6 +284,7 @@ TEST_F(psk, handshake)
 	/* (EC)DHE: both ends name the group they used. */
 	EXPECT_STREQ("X25519", res.group);
 	EXPECT_STREQ("X25519", job.group);
+	EXPECT_EQ(1, res.round_trips);
 	ASSERT_LT((size_t)5, relay.from_server_len);
 	EXPECT_TRUE(server_hello_has(relay.from_server, relay.from_server_len,
 				     41))
@@ -311,6 +314,27 @@ TEST_F(psk, sha384)
 	ASSERT_EQ(0, res.server_ret);
 	EXPECT_STREQ("TLS_AES_256_GCM_SHA384", res.cipher);
 	EXPECT_STREQ("P-256", res.group);
+}
+
+/*
+ * The server wants another group than the client's first key share: a
+ * HelloRetryRequest, then the real ServerHello, which the client checks.
+ */
+TEST_F(psk, hello_retry)
+{
+	struct server_job job = { 0 };
+	struct result res;
+
+	self->ends.server.groups = "P-384";
+	ASSERT_EQ(0, tcp_pair(&self->ends.client_fd, &self->ends.server_fd));
+	run(&self->ends, &job, &res);
+	log_result(_metadata, &res);
+	ASSERT_EQ(0, res.client_ret);
+	ASSERT_EQ(0, res.server_ret);
+	EXPECT_STREQ("P-384", res.group);
+	EXPECT_STREQ("P-384", job.group);
+	/* The retry cost the client a second round trip. */
+	EXPECT_EQ(2, res.round_trips);
 }
 
 TEST_F(psk, wrong_key)
