@@ -14,8 +14,10 @@
 # server handshake; /proc/net/tls_stat counts both sockets in kernel TLS;
 # a file of $NFS_TLS_MIB MiB written through the mount is the same
 # (SHA-256) on the server's disk, and read back through a fresh mount
-# after drop_caches (two more handshakes); a server certificate the client
-# cannot trust makes the mount fail.
+# after drop_caches (two more handshakes); with no daemon, or a server
+# certificate the client cannot trust, the mount fails. xprtsec=mtls: the
+# client's certificate (client.pem) is accepted, one from an unknown CA
+# refused by the server's side.
 #
 # Linux 6.1 has no RPC-with-TLS in sunrpc (xprtsec= came in 6.5, on
 # net/handshake from 6.4): there the whole test is skipped, saying so.
@@ -250,8 +252,16 @@ check "kernel TLS carried it: TlsTxSw $tx0 -> $tx1, TlsRxSw $rx0 -> $rx1 (2 sock
 umount "$mnt"
 sed 's/^/#   /' /proc/net/tls_stat
 
-# 3. A server certificate the client cannot trust: the mount must fail.
+# 3. Never plaintext instead: with no daemon to ask, or a server
+# certificate the client cannot trust, the mount must fail.
 stop_daemon
+t0=$(now)
+nfs_mount vers=4.2,xprtsec=tls,retry=0
+rc=$?
+check "no handshake daemon: mount refused (exit $rc, $(elapsed "$t0")s)" [ $rc -ne 0 ]
+check "... with ESRCH, the kernel's \"nobody listens for handshakes\"" \
+	grep -q 'No such process' "$work/mount.log"
+grep -q " $mnt " /proc/mounts && umount "$mnt"
 start_daemon "$certs/unknownca.pem" "$certs/unknownca.key"
 t0=$(now)
 nfs_mount vers=4.2,xprtsec=tls,retry=0
