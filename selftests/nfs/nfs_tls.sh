@@ -4,9 +4,9 @@
 # NFS over TLS, run in the VM (busybox sh) as the test nfs_tls: the kernel
 # NFS server (nfsd) exports a directory on tmpfs, the kernel NFS client
 # mounts it over 127.0.0.1 with xprtsec=tls, and our daemon answers both
-# handshake upcalls (the client's, anonymous, checking the server's
-# certificate for "localhost"; the server's, x509 with the test PKI's
-# server.pem). Debian 12's nfs-utils and rpcbind come from the cache
+# handshake upcalls: ktlsd with an [upcall] section (the client's request,
+# anonymous, checking the server's certificate for "localhost"; the
+# server's, x509 with the test PKI's server.pem). Debian 12's nfs-utils and rpcbind come from the cache
 # (scripts/nfs-userland.sh); the NFS modules from the kernel's own tree
 # (nfs_tls.guest: "module" entries, loaded here, not at every boot).
 #
@@ -22,18 +22,16 @@
 # Linux 6.1 has no RPC-with-TLS in sunrpc (xprtsec= came in 6.5, on
 # net/handshake from 6.4): there the whole test is skipped, saying so.
 #
-# Environment: KTLSD_TEST_CERTS (the test PKI), KTLSD_BIN, NFS_TLS_MIB
-# (default 4), NFS_TLS_DAEMON (ktlsd, or stub: selftests/nfs/nfs_upcall_stub).
+# Environment: KTLSD_TEST_CERTS (the test PKI), KTLSD_BIN (ktlsd),
+# NFS_TLS_MIB (default 4).
 # Prints KTAP; exits 0 only if no step failed.
 set -u
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export PATH
 
-here=$(cd "$(dirname "$0")" && pwd)
 certs=${KTLSD_TEST_CERTS:-/ktlsd/test-certs}
 bin=${KTLSD_BIN:-/ktlsd/bin}
 mib=${NFS_TLS_MIB:-4}
-daemon=${NFS_TLS_DAEMON:-stub}
 modlist=/ktlsd/modules.d/nfs_tls.load
 work=${TMPDIR:-/tmp}/nfs_tls
 export_dir=$work/export
@@ -77,32 +75,19 @@ load_modules() {
 
 # start_daemon CERT KEY [CLIENT_CERT CLIENT_KEY]: our handshake daemon,
 # answering the kernel's upcalls: the server side with CERT, the client
-# side trusting the test CA and, for xprtsec=mtls, presenting CLIENT_CERT.
-# The daemon's log starts afresh.
+# side trusting the test CA; with CLIENT_CERT, mutual TLS: the client side
+# presents it, the server side requires a client certificate from the CA.
 start_daemon() {
-	: > "$work/daemon.log"
-	case $daemon in
-	stub)
-		"$here/nfs_upcall_stub" "$certs/ca.pem" "$1" "$2" \
-			2>> "$work/daemon.log" &
-		;;
-	ktlsd)
-		{
-			printf '[global]\nlog = stderr\nloglevel = info\n\n'
-			printf '[handoff]\npath = %s\n\n' "$work/handoff.sock"
-			printf '[upcall]\nenable = yes\n'
-			printf 'certificate = %s\nprivate_key = %s\n' "$1" "$2"
-			printf 'trust_store = %s\n' "$certs/ca.pem"
-			printf 'client_trust_store = %s\n' "$certs/ca.pem"
-			[ $# -eq 4 ] && printf 'client_certificate = %s\nclient_private_key = %s\n' "$3" "$4"
-		} > "$work/ktlsd.conf"
-		"$bin/ktlsd" -f -c "$work/ktlsd.conf" 2>> "$work/daemon.log" &
-		;;
-	*)
-		say "NFS_TLS_DAEMON=$daemon: use ktlsd or stub"
-		return 1
-		;;
-	esac
+	{
+		printf '[global]\nlog = stderr\nloglevel = info\n\n'
+		printf '[upcall]\nenable = yes\n'
+		printf 'certificate = %s\nprivate_key = %s\n' "$1" "$2"
+		printf 'trust_store = %s\n' "$certs/ca.pem"
+		[ $# -eq 4 ] && printf '%s\n' "verify_client = yes" \
+			"client_trust_store = $certs/ca.pem" \
+			"client_certificate = $3" "client_private_key = $4"
+	} > "$work/ktlsd.conf"
+	"$bin/ktlsd" -f -c "$work/ktlsd.conf" 2> "$work/daemon.log" &
 	daemon_pid=$!
 	sleep 0.5
 	kill -0 "$daemon_pid" 2>/dev/null
@@ -119,10 +104,7 @@ stop_daemon() {
 # handshakes_done ROLE AUTH: how many such handshakes the daemon finished
 # (it logs after DONE, so give it up to 5 s to say the first).
 handshakes_done() {
-	case $daemon in
-	stub) pattern="^stub: $1 $2 .*: status 0\$" ;;
-	*) pattern="upcall: $1 $2 handshake .* done\$" ;;
-	esac
+	pattern="upcall: $1 $2 handshake .* done\$"
 	i=0
 	while ! grep -q "$pattern" "$work/daemon.log" && [ $i -lt 50 ]; do
 		i=$((i + 1))
@@ -209,7 +191,7 @@ check "rpcbind, rpc.mountd and nfsdcld run" \
 	kill -0 $rpcbind_pid $mountd_pid $nfsdcld_pid
 say "nfsd versions: $(cat /proc/fs/nfsd/versions); services up in $(elapsed "$t0")s"
 
-check "the handshake daemon ($daemon) runs" \
+check "ktlsd runs, answering the kernel's handshake upcalls" \
 	start_daemon "$certs/server.pem" "$certs/server.key"
 
 # 1. xprtsec=tls: a file through the mount, intact on the server's disk.
@@ -272,36 +254,39 @@ check "the daemon said why" grep -q 'unknown authority' "$work/daemon.log"
 stop_daemon
 
 # 4. xprtsec=mtls: the client presents the test PKI's client certificate,
-# which the server's side checks against the CA. (Debian 12's exportfs
-# cannot ask an export for mtls (no xprtsec= option before nfs-utils
-# 2.6.4), so the proof is in the daemon's two x509 handshakes.)
-if [ "$daemon" = stub ]; then
-	skip "xprtsec=mtls" "the stand-in daemon has no client certificate"
-else
-	start_daemon "$certs/server.pem" "$certs/server.key" \
-		"$certs/client.pem" "$certs/client.key"
-	t0=$(now)
-	nfs_mount vers=4.2,xprtsec=mtls,retry=0
-	rc=$?
-	check "mount.nfs4 -o vers=4.2,xprtsec=mtls (exit $rc, $(elapsed "$t0")s)" [ $rc -eq 0 ]
-	check "the mount says xprtsec=mtls" grep -q " $mnt nfs4 .*xprtsec=mtls" /proc/mounts
-	check "the daemon served a client (x509) and a server (x509) handshake" \
-		[ "$(handshakes_done client x509)" = 1 -a "$(handshakes_done server x509)" = 1 ]
-	check "read through the mtls mount intact (SHA-256)" [ "$(sha "$mnt/data.bin")" = "$want" ]
-	grep -q " $mnt " /proc/mounts && umount "$mnt"
-	stop_daemon
+# which the server's side requires and checks against the CA. Debian 12's
+# exportfs cannot ask an export for mtls (no xprtsec= option before
+# nfs-utils 2.6.4): here the daemon's verify_client is what demands it.
+start_daemon "$certs/server.pem" "$certs/server.key" \
+	"$certs/client.pem" "$certs/client.key"
+t0=$(now)
+nfs_mount vers=4.2,xprtsec=mtls,retry=0
+rc=$?
+check "mount.nfs4 -o vers=4.2,xprtsec=mtls (exit $rc, $(elapsed "$t0")s)" [ $rc -eq 0 ]
+check "the mount says xprtsec=mtls" grep -q " $mnt nfs4 .*xprtsec=mtls" /proc/mounts
+check "the daemon served a client (x509) and a server (x509) handshake" \
+	[ "$(handshakes_done client x509)" = 1 -a "$(handshakes_done server x509)" = 1 ]
+check "read through the mtls mount intact (SHA-256)" [ "$(sha "$mnt/data.bin")" = "$want" ]
+grep -q " $mnt " /proc/mounts && umount "$mnt"
+# Right after an x509 client request, on purpose: an anonymous one (xprtsec=
+# tls) must present no certificate, so this server must refuse it.
+nfs_mount vers=4.2,xprtsec=tls,retry=0
+rc=$?
+check "a client without a certificate (xprtsec=tls): mount refused (exit $rc)" \
+	[ $rc -ne 0 ]
+grep -q " $mnt " /proc/mounts && umount "$mnt"
+stop_daemon
 
-	# The server's side must refuse a client certificate it cannot trust.
-	start_daemon "$certs/server.pem" "$certs/server.key" \
-		"$certs/client-unknownca.pem" "$certs/client-unknownca.key"
-	t0=$(now)
-	nfs_mount vers=4.2,xprtsec=mtls,retry=0
-	rc=$?
-	check "a client certificate from an unknown CA: mount refused (exit $rc, $(elapsed "$t0")s)" \
-		[ $rc -ne 0 ]
-	check "the daemon's server side said why" grep -q 'server x509 .*unknown authority' "$work/daemon.log"
-	stop_daemon
-fi
+# The server's side must refuse a client certificate it cannot trust.
+start_daemon "$certs/server.pem" "$certs/server.key" \
+	"$certs/client-unknownca.pem" "$certs/client-unknownca.key"
+t0=$(now)
+nfs_mount vers=4.2,xprtsec=mtls,retry=0
+rc=$?
+check "a client certificate from an unknown CA: mount refused (exit $rc, $(elapsed "$t0")s)" \
+	[ $rc -ne 0 ]
+check "the daemon's server side said why" grep -q 'server x509 .*unknown authority' "$work/daemon.log"
+stop_daemon
 
 if [ $failed -ne 0 ]; then
 	for f in rpcbind mountd nfsdcld nfsd; do
