@@ -67,7 +67,7 @@ static const char *const keys_client[] = {
 static const char *const keys_upcall[] = {
 	"enable", "certificate", "private_key", "trust_store",
 	"client_certificate", "client_private_key", "client_trust_store",
-	"keyrings", "handshake_timeout", NULL
+	"keyrings", "handshake_timeout", "verify_client", NULL
 };
 
 static const char *const *keys_of(const char *section)
@@ -379,6 +379,8 @@ static int set_upcall(struct parser *p, const char *key, const char *value)
 	if (!strcmp(key, "keyrings"))
 		return copy_value(p, key, value, u->keyrings,
 				  sizeof(u->keyrings));
+	if (!strcmp(key, "verify_client"))
+		return parse_bool(p, key, value, &u->verify_client);
 	return parse_duration(p, key, value, &u->handshake_timeout_ms);
 }
 

@@ -92,6 +92,46 @@ static int cache_client(struct ktlsd_profile *profile, const char *name,
 	return 0;
 }
 
+/*
+ * upcall_serve_config.get_ctx: one context per role and server name, made
+ * from [upcall]'s files on first use and kept with the profile.
+ */
+static int upcall_get_ctx(void *arg, const struct ktls_config *k,
+			  struct ktls_ctx **ctx, bool *owned)
+{
+	struct ktlsd_profile *profile = arg;
+	const char *name = k->server_name ? k->server_name : "";
+	struct ktlsd_upcall_ctx *slot;
+	int ret = 0;
+
+	*owned = false;
+	pthread_mutex_lock(&profile->lock);
+	for (int i = 0; i < profile->nr_upcall_ctxs; i++) {
+		slot = &profile->upcall_ctxs[i];
+		if (slot->role == k->role && !strcmp(slot->server_name, name)) {
+			*ctx = slot->ctx;
+			goto unlock;
+		}
+	}
+	ret = ktls_ctx_new(k, ctx);
+	if (ret)
+		goto unlock;
+	slot = &profile->upcall_ctxs[profile->nr_upcall_ctxs];
+	if (profile->nr_upcall_ctxs < KTLSD_CLIENT_CTX_CACHE)
+		slot->server_name = strdup(name);
+	if (profile->nr_upcall_ctxs == KTLSD_CLIENT_CTX_CACHE ||
+	    !slot->server_name) {
+		*owned = true;	/* full: this one is the handshake's */
+		goto unlock;
+	}
+	slot->role = k->role;
+	slot->ctx = *ctx;
+	profile->nr_upcall_ctxs++;
+unlock:
+	pthread_mutex_unlock(&profile->lock);
+	return ret;
+}
+
 static const char *or_null(const char *path)
 {
 	return *path ? path : NULL;
@@ -112,8 +152,12 @@ static int upcall_setup(struct ktlsd_profile *profile, char *err,
 	cfg->key_file = or_null(u->private_key);
 	cfg->client_cert_file = or_null(u->client_certificate);
 	cfg->client_key_file = or_null(u->client_private_key);
+	cfg->verify_client = u->verify_client;
+	cfg->client_ca_file = or_null(u->client_trust_store);
 	cfg->timeout_ms = u->handshake_timeout_ms ? u->handshake_timeout_ms :
 			  profile->config.handshake_timeout_ms;
+	cfg->get_ctx = upcall_get_ctx;
+	cfg->get_ctx_arg = profile;
 	if (!cfg->cert_file)
 		return 0;
 	/* Now, not at the first request: a bad key shows at start. */
@@ -126,6 +170,38 @@ static int upcall_setup(struct ktlsd_profile *profile, char *err,
 			 strstr(ktls_reason(), "does not match") ?
 			 u->private_key_line : u->certificate_line,
 			 u->from_tlshd ? "authenticate.server" : "upcall",
+			 ktls_reason());
+		return ret;
+	}
+	ktls_ctx_free(ctx);
+	return 0;
+}
+
+/* [upcall]'s client identity (mutual TLS), checked at start too. */
+static int upcall_client_check(struct ktlsd_profile *profile, char *err,
+			       size_t err_len)
+{
+	const struct ktlsd_upcall_config *u = &profile->config.upcall;
+	struct ktls_config k = {
+		.role = KTLS_ROLE_CLIENT,
+		.server_name = "localhost",
+		.cert_file = profile->upcall.client_cert_file,
+		.key_file = profile->upcall.client_key_file,
+		.ca_file = profile->upcall.ca_file,
+	};
+	struct ktls_ctx *ctx;
+	int ret;
+
+	if (!k.cert_file)
+		return 0;
+	ret = ktls_ctx_new(&k, &ctx);
+	if (ret) {
+		snprintf(err, err_len, "%s:%d: [%s]: %s", profile->config.path,
+			 strstr(ktls_reason(), "private key") ||
+			 strstr(ktls_reason(), "does not match") ?
+			 u->client_private_key_line :
+			 u->client_certificate_line,
+			 u->from_tlshd ? "authenticate.client" : "upcall",
 			 ktls_reason());
 		return ret;
 	}
@@ -156,6 +232,8 @@ int ktlsd_profile_new(const struct ktlsd_config *config,
 	}
 	if (config->upcall.enable != KTLSD_UPCALL_NO) {
 		ret = upcall_setup(profile, err, err_len);
+		if (!ret)
+			ret = upcall_client_check(profile, err, err_len);
 		if (ret)
 			goto put_profile;
 	}
@@ -187,6 +265,10 @@ void ktlsd_profile_put(struct ktlsd_profile *profile)
 	for (int i = 0; i < profile->nr_clients; i++) {
 		ktls_ctx_free(profile->clients[i].ctx);
 		free(profile->clients[i].server_name);
+	}
+	for (int i = 0; i < profile->nr_upcall_ctxs; i++) {
+		ktls_ctx_free(profile->upcall_ctxs[i].ctx);
+		free(profile->upcall_ctxs[i].server_name);
 	}
 	ktls_ctx_free(profile->server);
 	pthread_mutex_destroy(&profile->lock);

@@ -29,6 +29,13 @@ struct ktlsd_profile {
 	struct ktls_ctx *server;	/* NULL without [server] */
 	/* [upcall]'s files, for requests that name no key serials */
 	struct upcall_serve_config upcall;
+	/* their contexts, by role and server name; guarded by lock */
+	struct ktlsd_upcall_ctx {
+		enum ktls_role role;
+		char *server_name;	/* client; NULL for a server */
+		struct ktls_ctx *ctx;
+	} upcall_ctxs[KTLSD_CLIENT_CTX_CACHE];
+	int nr_upcall_ctxs;
 	pthread_mutex_t lock;		/* guards clients */
 	struct ktlsd_client_ctx clients[KTLSD_CLIENT_CTX_CACHE];
 	int nr_clients;

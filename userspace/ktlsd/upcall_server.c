@@ -17,7 +17,16 @@
 #include "profile.h"
 #include "upcall_server.h"
 
-#define UPCALLS_PER_WAKE 16
+#define UPCALLS_PER_WAKE 64
+
+/*
+ * Linux's handshake_req_submit() (seen on 6.12.117) sends READY before it
+ * takes the socket reference a pending request holds; a DONE that beats
+ * it drops a reference never taken and frees a live socket (refcount
+ * warnings, use after free). A handshake answer needs a round trip to the
+ * peer, a refusal needs none: it waits this long before its DONE.
+ */
+#define REFUSE_DELAY_MS 100
 
 static struct upcall *upcall;	/* set before the loops start */
 
@@ -183,6 +192,10 @@ static void job_expire(struct ktlsd_task *task)
 {
 	struct upcall_job *job = (struct upcall_job *)task;
 
+	if (job->refused) {
+		finish(job, upcall_fail(job->refused, "%s", job->why));
+		return;
+	}
 	finish(job, upcall_fail(-ETIMEDOUT,
 				"%s handshake timed out: the peer did not finish in %d ms",
 				upcall_msg_type_name(job->req.msg_type),
@@ -191,8 +204,12 @@ static void job_expire(struct ktlsd_task *task)
 
 static void job_stop(struct ktlsd_task *task)
 {
-	finish((struct upcall_job *)task,
-	       upcall_fail(-ESHUTDOWN, "ktlsd is shutting down"));
+	struct upcall_job *job = (struct upcall_job *)task;
+
+	if (job->refused)
+		finish(job, upcall_fail(job->refused, "%s", job->why));
+	else
+		finish(job, upcall_fail(-ESHUTDOWN, "ktlsd is shutting down"));
 }
 
 static void job_free(struct ktlsd_task *task)
@@ -230,20 +247,26 @@ static void job_start(struct ktlsd_loop *loop, struct upcall_req *req)
 		  upcall_auth_name(req->auth_mode),
 		  req->peername[0] ? req->peername : "-", req->timeout_ms);
 	ret = upcall_prepare(&job->req, &job->profile->upcall, &job->hs);
-	/* A deadline even for a failure: finish() retires from the list. */
-	ktlsd_loop_set_deadline(loop, &job->task, ktlsd_now_ms() +
-				(job->hs ? job->hs->timeout_ms :
-				 job->profile->upcall.timeout_ms));
 	if (ret) {
-		finish(job, ret);
+		job->refused = ret;
+		snprintf(job->why, sizeof(job->why), "%s", upcall_reason());
+		ktlsd_loop_set_deadline(loop, &job->task,
+					ktlsd_now_ms() + REFUSE_DELAY_MS);
 		return;
 	}
+	ktlsd_loop_set_deadline(loop, &job->task,
+				ktlsd_now_ms() + job->hs->timeout_ms);
 	step(job);
 }
 
+/*
+ * ACCEPT everything waiting before starting any: the kernel refuses new
+ * requests (-EAGAIN) while too many wait for ACCEPT (a small limit per
+ * network namespace), however many are accepted and in progress.
+ */
 void upcall_jobs_accept(struct ktlsd_loop *loop)
 {
-	struct upcall_req reqs[UPCALLS_PER_WAKE];
+	static __thread struct upcall_req reqs[UPCALLS_PER_WAKE];
 	int n;
 
 	do {

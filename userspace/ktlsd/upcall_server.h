@@ -25,6 +25,8 @@ struct upcall_job {
 	struct upcall_req req;
 	struct upcall_handshake *hs;
 	struct ktlsd_profile *profile;
+	int refused;			/* -errno: DONE waits for the delay */
+	char why[512];			/* the refusal's reason until then */
 	bool done;
 };
 

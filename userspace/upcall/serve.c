@@ -89,15 +89,41 @@ static int check_request(const struct upcall_req *req)
 	    req->auth_mode != HANDSHAKE_AUTH_PSK)
 		return upcall_fail(-EOPNOTSUPP, "unknown auth mode %u",
 				   req->auth_mode);
-	if (req->auth_mode == HANDSHAKE_AUTH_PSK)
-		return upcall_fail(-EOPNOTSUPP, "PSK handshakes are not supported yet");
-	if (req->auth_mode == HANDSHAKE_AUTH_X509 &&
-	    req->msg_type == HANDSHAKE_MSG_TYPE_CLIENTHELLO)
-		return upcall_fail(-EOPNOTSUPP, "x509 client handshakes (a "
-				   "client certificate) are not supported yet");
 	if (req->auth_mode == HANDSHAKE_AUTH_UNAUTH &&
 	    req->msg_type == HANDSHAKE_MSG_TYPE_SERVERHELLO)
 		return upcall_fail(-EOPNOTSUPP, "a server cannot be unauthenticated");
+	return 0;
+}
+
+/*
+ * psk: the key the request names (its first peer identity); the key's
+ * description is the PSK identity. A server given no key would have to
+ * find the client's identity in a keyring: not supported yet.
+ */
+static int pick_psk(const struct upcall_req *req, struct upcall_handshake *hs,
+		    struct ktls_config *k)
+{
+	int err;
+
+	if (!req->num_peerids || req->peerids[0] <= 0)
+		return upcall_fail(-ENOKEY, "a PSK %s handshake needs the PSK's "
+				   "key serial in the request (peer identity); "
+				   "%s",
+				   upcall_msg_type_name(req->msg_type),
+				   req->msg_type == HANDSHAKE_MSG_TYPE_SERVERHELLO ?
+				   "finding a client's identity in a keyring is not supported yet" :
+				   "the request has none");
+	err = upcall_psk_read(req->peerids[0], &hs->psk_identity,
+			      &hs->psk_key, &hs->psk_key_len);
+	if (err)
+		return err == -ENOKEY ? err : -EKEYREJECTED;
+	hs->psk_serial = req->peerids[0];
+	k->psk_identity = hs->psk_identity;
+	k->psk_key = hs->psk_key;
+	k->psk_key_len = hs->psk_key_len;
+	/* The PSK authenticates the server: no certificate name to check. */
+	k->server_name = NULL;
+	k->min_version = KTLS_TLS_1_3;
 	return 0;
 }
 
@@ -143,7 +169,10 @@ static void handshake_free(struct upcall_handshake *hs)
 	if (!hs)
 		return;
 	ktls_session_free(hs->session);
-	ktls_ctx_free(hs->ctx);
+	if (hs->own_ctx)
+		ktls_ctx_free(hs->ctx);
+	free(hs->psk_identity);
+	upcall_key_free(hs->psk_key, hs->psk_key_len);
 	if (hs->cert_fd >= 0)
 		close(hs->cert_fd);
 	if (hs->key_fd >= 0)
@@ -178,7 +207,8 @@ int upcall_prepare(const struct upcall_req *req,
 		k.role = KTLS_ROLE_CLIENT;
 		k.server_name = req->peername[0] ? req->peername :
 				cfg->server_name;
-		if (!k.server_name || !*k.server_name) {
+		if (req->auth_mode != HANDSHAKE_AUTH_PSK &&
+		    (!k.server_name || !*k.server_name)) {
 			err = upcall_fail(-EINVAL, "a client handshake needs the "
 					  "server's name to verify: the request "
 					  "has no PEERNAME and none is configured");
@@ -186,21 +216,38 @@ int upcall_prepare(const struct upcall_req *req,
 		}
 	} else {
 		k.role = KTLS_ROLE_SERVER;
+		if (req->auth_mode == HANDSHAKE_AUTH_X509 &&
+		    cfg->verify_client) {
+			k.verify_client = true;
+			k.ca_file = cfg->client_ca_file;
+		}
 	}
-	err = pick_identity(req, cfg, hs, &k, cert_path, key_path,
-			    sizeof(cert_path));
+	if (req->auth_mode == HANDSHAKE_AUTH_PSK)
+		err = pick_psk(req, hs, &k);
+	else
+		err = pick_identity(req, cfg, hs, &k, cert_path, key_path,
+				    sizeof(cert_path));
 	if (err)
 		goto free_hs;
-	err = ktls_ctx_new(&k, &hs->ctx);
+	if (cfg->get_ctx && !req->cert && !hs->psk_key) {
+		err = cfg->get_ctx(cfg->get_ctx_arg, &k, &hs->ctx,
+				   &hs->own_ctx);
+	} else {
+		err = ktls_ctx_new(&k, &hs->ctx);
+		hs->own_ctx = !err;
+	}
 	if (err) {
 		/* Key material given by the request is the request's fault. */
-		err = upcall_fail(req->cert ? -EKEYREJECTED : -EIO,
+		err = upcall_fail(req->cert || hs->psk_key ? -EKEYREJECTED :
+				  -EIO,
 				  "%s handshake: %s",
 				  upcall_msg_type_name(req->msg_type),
 				  ktls_reason());
 		goto free_hs;
 	}
-	hs->timeout_ms = ktls_ctx_timeout_ms(hs->ctx);
+	/* A shared context has the config's timeout, not this request's. */
+	hs->timeout_ms = k.handshake_timeout_ms ? k.handshake_timeout_ms :
+			 ktls_ctx_timeout_ms(hs->ctx);
 	hs->sock_flags = fcntl(req->sockfd, F_GETFL);
 	if (hs->sock_flags < 0 ||
 	    fcntl(req->sockfd, F_SETFL, hs->sock_flags | O_NONBLOCK)) {
@@ -241,7 +288,9 @@ int upcall_finish(struct upcall *up, struct upcall_req *req,
 				    upcall_msg_type_name(req->msg_type),
 				    ktls_reason());
 	}
-	if (!err)
+	if (!err && hs->psk_serial)
+		peer_key = hs->psk_serial;	/* the PSK we both proved */
+	else if (!err)
 		err = upcall_peer_key_add(req, hs->session, &peer_key);
 	status = upcall_status_of(err);
 	if (status)

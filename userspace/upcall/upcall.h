@@ -90,6 +90,22 @@ struct upcall_serve_config {
 	/* x509 client (mutual TLS) without key serials: its certificate */
 	const char *client_cert_file;
 	const char *client_key_file;
+	/*
+	 * x509 server: require a client certificate chaining to
+	 * client_ca_file (NULL: the system bundle) and report it as
+	 * REMOTE_AUTH. Without it no client certificate is asked for.
+	 */
+	bool verify_client;
+	const char *client_ca_file;
+	/*
+	 * Optional: a context for @k when the request names no key serials,
+	 * so that one built from the files above serves many requests (a
+	 * new context per handshake costs PEM parsing). 0 and *@ctx, with
+	 * *@owned set if the handshake must free it; or -errno.
+	 */
+	int (*get_ctx)(void *arg, const struct ktls_config *k,
+		       struct ktls_ctx **ctx, bool *owned);
+	void *get_ctx_arg;
 };
 
 /*
@@ -101,10 +117,15 @@ struct upcall_serve_config {
  */
 struct upcall_handshake {
 	struct ktls_ctx *ctx;
+	bool own_ctx;
 	struct ktls_session *session;
 	int timeout_ms;			/* the request's TIMEOUT, or the config's */
 	int sock_flags;			/* restored before DONE */
 	int cert_fd, key_fd;		/* key material from key serials */
+	char *psk_identity;		/* psk: from the key's description */
+	uint8_t *psk_key;
+	size_t psk_key_len;
+	int32_t psk_serial;		/* psk: reported as REMOTE_AUTH */
 };
 
 /*
