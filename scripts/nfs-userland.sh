@@ -21,9 +21,14 @@ packages=(
 programs=(sbin/rpcbind sbin/mount.nfs usr/sbin/exportfs usr/sbin/rpc.mountd
 	usr/sbin/rpc.nfsd usr/sbin/nfsdcld)
 
+versions() {
+	awk '/^(nfs-common|rpcbind) / {printf "%s%s %s", sep, $1, $2; sep = ", "}' \
+		"$dest/versions"
+}
+
 if [ -z "${REFRESH:-}" ] && [ -f "$dest/versions" ] &&
 	[ "$(cat "$dest/packages" 2>/dev/null)" = "${packages[*]}" ]; then
-	say nfs "NFS userland: $(grep -E '^(nfs-common|rpcbind) ' "$dest/versions" | tr '\n' ' ')"
+	say nfs "NFS userland: $(versions)"
 	exit 0
 fi
 
@@ -51,4 +56,4 @@ for p in "${programs[@]}"; do
 done
 
 rm -rf "$dest"; mv "$tmp" "$dest"
-say nfs "NFS userland: $(grep -E '^(nfs-common|rpcbind) ' "$dest/versions" | tr '\n' ' ')"
+say nfs "NFS userland: $(versions)"
