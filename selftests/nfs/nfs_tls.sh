@@ -244,7 +244,8 @@ check "no handshake daemon: mount refused (exit $rc, $(elapsed "$t0")s)" [ $rc -
 check "... with ESRCH, the kernel's \"nobody listens for handshakes\"" \
 	grep -q 'No such process' "$work/mount.log"
 grep -q " $mnt " /proc/mounts && umount "$mnt"
-start_daemon "$certs/unknownca.pem" "$certs/unknownca.key"
+check "ktlsd runs with a server certificate from an unknown CA" \
+	start_daemon "$certs/unknownca.pem" "$certs/unknownca.key"
 t0=$(now)
 nfs_mount vers=4.2,xprtsec=tls,retry=0
 rc=$?
@@ -257,7 +258,8 @@ stop_daemon
 # which the server's side requires and checks against the CA. Debian 12's
 # exportfs cannot ask an export for mtls (no xprtsec= option before
 # nfs-utils 2.6.4): here the daemon's verify_client is what demands it.
-start_daemon "$certs/server.pem" "$certs/server.key" \
+check "ktlsd runs with verify_client and the client certificate" \
+	start_daemon "$certs/server.pem" "$certs/server.key" \
 	"$certs/client.pem" "$certs/client.key"
 t0=$(now)
 nfs_mount vers=4.2,xprtsec=mtls,retry=0
@@ -278,7 +280,8 @@ grep -q " $mnt " /proc/mounts && umount "$mnt"
 stop_daemon
 
 # The server's side must refuse a client certificate it cannot trust.
-start_daemon "$certs/server.pem" "$certs/server.key" \
+check "ktlsd runs with a client certificate from an unknown CA" \
+	start_daemon "$certs/server.pem" "$certs/server.key" \
 	"$certs/client-unknownca.pem" "$certs/client-unknownca.key"
 t0=$(now)
 nfs_mount vers=4.2,xprtsec=mtls,retry=0
