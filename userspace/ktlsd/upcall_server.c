@@ -19,15 +19,6 @@
 
 #define UPCALLS_PER_WAKE 64
 
-/*
- * Linux's handshake_req_submit() (seen on 6.12.117) sends READY before it
- * takes the socket reference a pending request holds; a DONE that beats
- * it drops a reference never taken and frees a live socket (refcount
- * warnings, use after free). A handshake answer needs a round trip to the
- * peer, a refusal needs none: it waits this long before its DONE.
- */
-#define REFUSE_DELAY_MS 100
-
 static struct upcall *upcall;	/* set before the loops start */
 
 int ktlsd_upcall_open(const struct ktlsd_config *config, struct upcall **up,
@@ -247,11 +238,12 @@ static void job_start(struct ktlsd_loop *loop, struct upcall_req *req)
 		  upcall_auth_name(req->auth_mode),
 		  req->peername[0] ? req->peername : "-", req->timeout_ms);
 	ret = upcall_prepare(&job->req, &job->profile->upcall, &job->hs);
+	/* A refusal waits before its DONE: see UPCALL_REFUSE_DELAY_MS. */
 	if (ret) {
 		job->refused = ret;
 		snprintf(job->why, sizeof(job->why), "%s", upcall_reason());
 		ktlsd_loop_set_deadline(loop, &job->task,
-					ktlsd_now_ms() + REFUSE_DELAY_MS);
+					ktlsd_now_ms() + UPCALL_REFUSE_DELAY_MS);
 		return;
 	}
 	ktlsd_loop_set_deadline(loop, &job->task,

@@ -327,8 +327,10 @@ int upcall_serve(struct upcall *up, struct upcall_req *req,
 	int err;
 
 	err = upcall_prepare(req, cfg, &hs);
-	if (err)
+	if (err) {
+		usleep(UPCALL_REFUSE_DELAY_MS * 1000);
 		return upcall_finish(up, req, NULL, err);
+	}
 	deadline = now_ms() + hs->timeout_ms;
 	while ((err = ktls_handshake_step(hs->session)) == -EAGAIN) {
 		struct pollfd pfd = {

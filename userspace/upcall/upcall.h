@@ -155,6 +155,15 @@ int upcall_finish(struct upcall *up, struct upcall_req *req,
 int upcall_status_of(int err);
 
 /*
+ * Linux's handshake_req_submit() (seen on 6.12.117) announces a request
+ * before it takes the socket reference the request holds; a DONE that
+ * beats it drops a reference never taken and frees a live socket. A
+ * handshake needs a round trip to the peer first, a refusal does not: it
+ * waits this long before its DONE.
+ */
+#define UPCALL_REFUSE_DELAY_MS 100
+
+/*
  * Serve @req in one blocking call: upcall_prepare(), the handshake within
  * its timeout, upcall_finish(). Returns what upcall_finish() returns.
  */
