@@ -4,8 +4,9 @@
 KTLSD_TEST_SRCS := $(wildcard selftests/ktlsd/*.c)
 KTLSD_TEST_BINS := $(addprefix $(BUILD)/tests/,$(notdir $(KTLSD_TEST_SRCS:.c=)))
 KTLSD_TEST_LIB := $(BUILD)/selftests/ktlsd/lib/daemon.o
-KTLSD_TEST_GUEST := $(KTLSD_TEST_BINS:=.guest)
-EXTRA_TARGETS += $(KTLSD_TEST_BINS) $(KTLSD_TEST_GUEST)
+KTLSD_TEST_GUEST := $(filter-out %/ktlsd_upcall.guest,$(KTLSD_TEST_BINS:=.guest))
+EXTRA_TARGETS += $(KTLSD_TEST_BINS) $(KTLSD_TEST_GUEST) \
+	$(BUILD)/tests/ktlsd_upcall.guest
 EXTRA_DEPS += $(KTLSD_TEST_SRCS:%.c=$(BUILD)/%.d) $(KTLSD_TEST_LIB:.o=.d)
 
 $(KTLSD_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/selftests/ktlsd/%.o \
@@ -21,3 +22,12 @@ $(KTLSD_TEST_GUEST): selftests/ktlsd/ktlsd.guest
 
 # Test paths are PATH_MAX buffers glued into messages; truncation is moot.
 $(BUILD)/selftests/ktlsd/%.o: TEST_CFLAGS += -Wno-format-truncation
+
+# ktlsd_upcall: the test consumer module and, on 6.1, our handshake family
+# in the guest (ktlsd_upcall.guest); add_key() from libkeyutils.
+$(BUILD)/tests/ktlsd_upcall: LDLIBS += -lkeyutils
+
+$(BUILD)/tests/ktlsd_upcall.guest: selftests/ktlsd/ktlsd_upcall.guest
+	@mkdir -p $(@D)
+	$(quiet) INSTALL $@
+	$(Q)install -m 644 $< $@

@@ -6,9 +6,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -238,6 +240,185 @@ TEST_F(config, usage)
 	EXPECT_EQ(2, ktlsd_run(bad, -1, self->out, sizeof(self->out)));
 	EXPECT_EQ(0, ktlsd_run(version, -1, self->out, sizeof(self->out)));
 	EXPECT_EQ(0, strncmp(self->out, "ktlsd ", 6));
+}
+
+/*
+ * Run "ktlsd -f" with @args for at most @secs: its exit status, or -1 if
+ * the alarm ended it (it was serving), with stdout and stderr in @out.
+ */
+static int run_serving(const char *const args[], int secs, char *out,
+		       size_t len)
+{
+	const char *argv[8];
+	char bin[PATH_MAX];
+	int pipefd[2], status, n = 0;
+	size_t used = 0;
+	ssize_t r;
+	pid_t pid;
+
+	ktlsd_binary(bin, sizeof(bin));
+	argv[n++] = bin;
+	while (*args && n < 7)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -2;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		/* Kept across exec: SIGALRM ends a ktlsd that serves. */
+		alarm(secs);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (used < len - 1 &&
+	       (r = read(pipefd[0], out + used, len - 1 - used)) > 0)
+		used += (size_t)r;
+	out[used] = '\0';
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) < 0)
+		return -2;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+}
+
+#define FAMILY_PRESENT "this kernel has the \"handshake\" netlink family (net/handshake, or ktlsd_handshake.ko): ktlsd serves upcalls here"
+#define NEEDS_FAMILY "but this kernel has no \"handshake\" netlink family: it needs Linux >= 6.4 with CONFIG_NET_HANDSHAKE, or on Linux 6.1 the ktlsd_handshake.ko module from kmod/ (insmod ktlsd_handshake.ko)\n"
+
+/* enable = yes where the kernel cannot: exit 1 naming what is needed. */
+TEST_F(config, upcall_required_without_family)
+{
+	const char *const args[] = { "-f", "-c", self->d.conf, NULL };
+	int ret;
+
+	ASSERT_EQ(0, daemon_write_raw(&self->d, "[upcall]\nenable = yes\n"));
+	ret = run_serving(args, 5, self->out, sizeof(self->out));
+	if (ret == -1)
+		SKIP(return, FAMILY_PRESENT);
+	EXPECT_EQ(1, ret);
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: error: %s: upcalls are required ([upcall] enable = yes), "
+		 NEEDS_FAMILY, self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+/* enable = auto without handoffs where the kernel cannot: nothing to do. */
+TEST_F(config, upcall_auto_nothing_to_serve)
+{
+	const char *const args[] = { "-f", "-c", self->d.conf, NULL };
+	int ret;
+
+	ASSERT_EQ(0, daemon_write_raw(&self->d, "[upcall]\nenable = auto\n"));
+	ret = run_serving(args, 5, self->out, sizeof(self->out));
+	if (ret == -1)
+		SKIP(return, FAMILY_PRESENT);
+	EXPECT_EQ(1, ret);
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: info: no kernel handshake upcalls here (no \"handshake\" netlink family: Linux >= 6.4 with CONFIG_NET_HANDSHAKE, or ktlsd_handshake.ko on 6.1): serving handoffs only\n"
+		 "ktlsd: error: %s: nothing to serve: no [server] or [client] for handoffs, and no kernel upcalls on this kernel\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, upcall_bad_enable)
+{
+	EXPECT_EQ(2, check(&self->d, "[upcall]\nenable = maybe\n", -1,
+			   self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:2: enable = \"maybe\": expected auto, yes or no\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, upcall_certificate_without_key)
+{
+	char text[PATH_MAX + 64];
+
+	snprintf(text, sizeof(text), "[upcall]\ncertificate = %s\n",
+		 self->cert);
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:1: [upcall] needs certificate and private_key together\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+/* tlshd's file, as Debian's ktls-utils ships it plus a server identity. */
+static void tlshd_conf(char *buf, size_t len, const char *cert,
+		       const char *key, const char *extra)
+{
+	snprintf(buf, len,
+		 "[debug]\nloglevel=1\ntls=0\nnl=0\n\n"
+		 "[authenticate]\n#keyrings= <keyring>;<keyring>\n\n"
+		 "[authenticate.client]\n#x509.truststore= <pathname>\n\n"
+		 "[authenticate.server]\nx509.certificate= %s\n"
+		 "x509.private_key= %s\n%s",
+		 cert, key, extra);
+}
+
+TEST_F(config, tlshd_drop_in_checks)
+{
+	const char *const args[] = { "--check-config", "-c", self->d.conf,
+				     NULL };
+	char text[2 * PATH_MAX + 256];
+
+	tlshd_conf(text, sizeof(text), self->cert, self->key, "");
+	ASSERT_EQ(0, daemon_write_raw(&self->d, text));
+	EXPECT_EQ(0, ktlsd_run(args, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s: configuration is valid\n", self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+/* Served as tlshd would be: upcalls are the point, so they are required. */
+TEST_F(config, tlshd_drop_in_requires_family)
+{
+	const char *const args[] = { "-f", "--tlshd-config", self->d.conf,
+				     NULL };
+	char text[2 * PATH_MAX + 256];
+	int ret;
+
+	tlshd_conf(text, sizeof(text), self->cert, self->key, "");
+	ASSERT_EQ(0, daemon_write_raw(&self->d, text));
+	ret = run_serving(args, 5, self->out, sizeof(self->out));
+	if (ret == -1)
+		SKIP(return, FAMILY_PRESENT);
+	EXPECT_EQ(1, ret);
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: info: %s: tlshd's configuration: kernel upcalls only, no handoff socket\n"
+		 "ktlsd: warning: %s: ignored (no ktlsd equivalent, see ktlsd(8)): line 3: tls, line 4: nl\n"
+		 "ktlsd: error: %s: upcalls are required (tlshd's configuration), "
+		 NEEDS_FAMILY, self->d.conf, self->d.conf, self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, tlshd_bad_file)
+{
+	char text[2 * PATH_MAX + 256];
+
+	tlshd_conf(text, sizeof(text), self->cert, self->key,
+		   "x509.truststore= /nonexistent/ca.pem\n");
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:15: [authenticate.server] x509.truststore = \"/nonexistent/ca.pem\": cannot read it: No such file or directory\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+TEST_F(config, tlshd_and_ktlsd_sections_mixed)
+{
+	char text[2 * PATH_MAX + 64];
+
+	server_conf(text, sizeof(text), self->cert, self->key,
+		    "[authenticate.server]\n");
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:4: [authenticate.server] is a section of tlshd's configuration, and this file also has ktlsd's: keep them in separate files (ktlsd --tlshd-config FILE reads tlshd's)\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,919 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The kernel's handshake upcall served by the real ktlsd: the test
+ * consumer module (kmod/test_consumer.c) asks for a handshake on a kernel
+ * socket, ktlsd (a child process, [upcall] enable = yes) accepts it and
+ * runs the handshake in its event loops, and a libktls peer at the other
+ * end of the TCP connection echoes what the consumer sends through kernel
+ * TLS. On 6.1 the family comes from ktlsd_handshake.ko, on 6.12 from the
+ * kernel; there is no kmod for the newest kernel (skipped, said why).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <keyutils.h>
+
+#include "kselftest_harness.h"
+#include "test_config.h"
+#include "lib/daemon.h"
+
+#define CONSUMER "/proc/ktlsd_test_consumer"
+#define KMOD_DIR "/ktlsd/kmod"
+#define DATA_LEN (64u * 1024)
+#define NR_CONCURRENT 100
+#define NO_KMOD "no kmod for this kernel: 7.x headers need trixie's toolchain, so the kmod tests run on 6.1 and 6.12 only"
+
+static int load_module(const char *name)
+{
+	char path[256];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), KMOD_DIR "/%s.ko", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0);
+	ret = ret && errno != EEXIST ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* 0, 1 to skip (no kmod built for this kernel), or -errno. */
+static int load_modules(void)
+{
+	struct utsname u;
+	int ret;
+
+	if (access(KMOD_DIR "/ktlsd_test_consumer.ko", F_OK)) {
+		uname(&u);
+		return atoi(u.release) >= 7 ? 1 : -ENOENT;
+	}
+	if (!access(KMOD_DIR "/ktlsd_handshake.ko", F_OK)) {
+		ret = load_module("ktlsd_handshake");
+		if (ret)
+			return ret;
+	}
+	return load_module("ktlsd_test_consumer");
+}
+
+struct consumer_result {
+	int status;
+	char stage[32];
+	size_t sent, received;
+	int peerid;
+	char tx[65], rx[65];
+};
+
+/* Run one consumer command; -errno if the command itself was refused. */
+static int consumer_run(const char *cmd, struct consumer_result *res)
+{
+	char line[512];
+	ssize_t n;
+	int fd;
+
+	memset(res, 0, sizeof(*res));
+	fd = open(CONSUMER, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cmd, strlen(cmd)) < 0) {
+		close(fd);
+		return -errno;
+	}
+	n = pread(fd, line, sizeof(line) - 1, 0);
+	close(fd);
+	if (n <= 0)
+		return n ? -errno : -EIO;
+	line[n] = '\0';
+	if (sscanf(line, "status=%d stage=%31s sent=%zu received=%zu peerid=%d tx=%64s rx=%64s",
+		   &res->status, res->stage, &res->sent, &res->received,
+		   &res->peerid, res->tx, res->rx) != 7)
+		return -EPROTO;
+	return 0;
+}
+
+/* The SHA-256 of what the consumer sends: its fixed pattern. */
+static void consumer_digest(size_t len, char out[65])
+{
+	uint8_t *buf = malloc(len), digest[DIGEST_LEN];
+
+	for (size_t i = 0; buf && i < len; i++)
+		buf[i] = (uint8_t)(i * 131 + (i >> 12));
+	if (!buf || sha256(buf, len, digest)) {
+		out[0] = '\0';
+		free(buf);
+		return;
+	}
+	free(buf);
+	for (int i = 0; i < DIGEST_LEN; i++)
+		sprintf(out + 2 * i, "%02x", digest[i]);
+}
+
+/* A TCP listener on 127.0.0.1, any port; @port gets it. */
+static int listener(int *port, int backlog)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&a, len) || listen(fd, backlog) ||
+	    getsockname(fd, (struct sockaddr *)&a, &len)) {
+		close(fd);
+		return -errno;
+	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static int peer_connect(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	/* The consumer listens once its command is written: retry. */
+	for (int i = 0; i < 1000; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			return -errno;
+		if (!connect(fd, (struct sockaddr *)&a, sizeof(a)))
+			return fd;
+		close(fd);
+		usleep(10000);
+	}
+	return -ECONNREFUSED;
+}
+
+/*
+ * The libktls peer of one connection: handshake, kernel TLS, then echo
+ * DATA_LEN bytes back and wait for the consumer's close.
+ */
+struct echo {
+	pthread_t thread;
+	enum ktls_role role;
+	int fd;			/* accepted or connected socket, or -1 */
+	int lfd;		/* server: the listener to accept from */
+	int port;		/* client: where to connect */
+	const struct ktls_config *cfg;	/* NULL: the test PKI's defaults */
+	/*
+	 * Server: a connection that closes before its handshake began was
+	 * a consumer job whose submit the kernel refused: take the next.
+	 */
+	bool skip_refused;
+	int ret;
+	char reason[256];
+};
+
+/* The peer closed without sending a byte (wait for the first one). */
+static bool closed_unused(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char byte;
+
+	if (poll(&pfd, 1, 60000) != 1)
+		return false;
+	return recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+static void *echo_main(void *arg)
+{
+	struct echo *e = arg;
+	struct ktls_session *session = NULL;
+	struct ktls_ctx *ctx = NULL;
+	uint8_t *buf = malloc(DATA_LEN);
+	size_t got = 0;
+	ssize_t n = 0;
+
+	if (e->role == KTLS_ROLE_SERVER) {
+		e->fd = accept4(e->lfd, NULL, NULL, SOCK_CLOEXEC);
+		e->ret = e->fd < 0 ? -errno : 0;
+		while (!e->ret && e->skip_refused && closed_unused(e->fd)) {
+			close(e->fd);
+			e->fd = accept4(e->lfd, NULL, NULL, SOCK_CLOEXEC);
+			e->ret = e->fd < 0 ? -errno : 0;
+		}
+	} else {
+		e->fd = peer_connect(e->port);
+		e->ret = e->fd < 0 ? e->fd : 0;
+	}
+	if (!e->ret && !buf)
+		e->ret = -ENOMEM;
+	if (!e->ret && !e->cfg) {
+		e->ret = test_handshake(e->role, e->fd, KTLS_TX | KTLS_RX,
+					&session);
+	} else if (!e->ret) {
+		e->ret = ktls_ctx_new(e->cfg, &ctx);
+		if (!e->ret)
+			e->ret = ktls_handshake(ctx, e->fd, &session);
+		if (!e->ret)
+			e->ret = ktls_install(session, KTLS_TX | KTLS_RX);
+	}
+	while (!e->ret && got < DATA_LEN) {
+		n = ktls_recv(session, buf + got, DATA_LEN - got);
+		if (n <= 0)
+			e->ret = n ? (int)n : -EPROTO;
+		else
+			got += (size_t)n;
+	}
+	for (size_t off = 0; !e->ret && off < DATA_LEN; off += (size_t)n) {
+		n = ktls_send(session, buf + off, DATA_LEN - off);
+		if (n < 0)
+			e->ret = (int)n;
+	}
+	/* Until the consumer's close_notify: nothing in flight is lost. */
+	while (!e->ret && (n = ktls_recv(session, buf, KTLS_RECV_MIN)) > 0)
+		;
+	if (e->ret)
+		snprintf(e->reason, sizeof(e->reason), "%s", ktls_reason());
+	ktls_session_free(session);
+	ktls_ctx_free(ctx);
+	if (e->fd >= 0)
+		close(e->fd);
+	free(buf);
+	return NULL;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The "inuse" count of TCP sockets in /proc/net/sockstat. */
+static int tcp_inuse(void)
+{
+	char line[256];
+	int inuse = -1;
+	FILE *f = fopen("/proc/net/sockstat", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "TCP: inuse %d", &inuse) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return inuse;
+}
+
+/* Wait up to @ms for TCP inuse to come back to @want. */
+static int wait_tcp_inuse(int want, int ms)
+{
+	int64_t deadline = now_ms() + ms;
+	int n;
+
+	while ((n = tcp_inuse()) > want && now_ms() < deadline)
+		usleep(20000);
+	return n;
+}
+
+static int32_t add_file_key(const char *desc, const char *path)
+{
+	static char buf[16384];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0)
+		return -1;
+	/* The session keyring: ktlsd, our child, shares it. */
+	return add_key("user", desc, buf, n, KEY_SPEC_SESSION_KEYRING);
+}
+
+/* [upcall] with the test PKI: the server identity and the trust store. */
+static int start_ktlsd(struct daemon *d, bool with_identity, bool mtls)
+{
+	char ca[PATH_MAX];
+	struct test_pki pki;
+	char extra[4096];
+	int ret;
+
+	test_pki(&pki);
+	snprintf(extra, sizeof(extra),
+		 "\n[upcall]\nenable = yes\ntrust_store = %s\n"
+		 "handshake_timeout = 20s\n",
+		 pki.ca);
+	if (with_identity)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 "certificate = %s\nprivate_key = %s\n", pki.cert,
+			 pki.key);
+	test_pki_file("ca.pem", ca, sizeof(ca));
+	if (mtls)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 "verify_client = yes\nclient_trust_store = %s\n", ca);
+	ret = daemon_init(d);
+	if (!ret)
+		ret = daemon_write_config(d, "20s", extra);
+	if (!ret)
+		ret = daemon_start(d);
+	if (!ret)
+		ret = daemon_wait_log(d, "kernel upcalls on", 5000);
+	return ret;
+}
+
+FIXTURE(upcall)
+{
+	struct daemon d;
+	struct echo echo;
+	int lfd, port;
+	char log[8192];
+};
+
+/* The fixture's data under a name the helpers can take. */
+#define upcall_fixture _test_data_upcall
+
+/*
+ * Start ktlsd for this test: [upcall] with the server identity from files
+ * if @identity, requiring client certificates if @mtls.
+ */
+static void start_daemon(struct __test_metadata *_metadata,
+			 struct upcall_fixture *self, bool identity, bool mtls)
+{
+	ASSERT_EQ(0, start_ktlsd(&self->d, identity, mtls)) {
+		TH_LOG("ktlsd did not start serving upcalls; see %s",
+		       self->d.log);
+	}
+}
+
+FIXTURE_SETUP(upcall)
+{
+	int ret = load_modules();
+
+	memset(&self->echo, 0, sizeof(self->echo));
+	self->echo.fd = -1;
+	self->lfd = -1;
+	self->d.pid = -1;
+	self->d.dir[0] = '\0';
+	if (ret == 1)
+		SKIP(return, NO_KMOD);
+	ASSERT_EQ(0, ret);
+	/*
+	 * Our own session keyring, inherited by ktlsd: the keys a test adds
+	 * there are possessed by ktlsd, so it may read them, as keys linked
+	 * into its keyrings would be in a deployment.
+	 */
+	ASSERT_LT(0, keyctl_join_session_keyring(NULL));
+}
+
+FIXTURE_TEARDOWN(upcall)
+{
+	if (self->lfd >= 0)
+		close(self->lfd);
+	if (self->d.pid > 0)
+		kill(self->d.pid, SIGCONT);
+	daemon_cleanup(&self->d);
+}
+
+static void read_log(const struct daemon *d, char *buf, size_t len)
+{
+	int fd = open(d->log, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * One consumer job through ktlsd with a libktls echo peer (@peer_cfg, or
+ * the test PKI's defaults): "client" or "server" @auth @opts.
+ */
+static void run_data(struct __test_metadata *_metadata,
+		     struct upcall_fixture *self, bool consumer_server,
+		     const char *auth, const char *opts,
+		     const struct ktls_config *peer_cfg,
+		     struct consumer_result *res)
+{
+	long long tx_before = 0, tx_after = 0;
+	char cmd[256], want[65], done[128];
+
+	ASSERT_EQ(0, tls_stat("TlsTxSw", &tx_before));
+	memset(&self->echo, 0, sizeof(self->echo));
+	self->echo.fd = -1;
+	self->echo.cfg = peer_cfg;
+	if (consumer_server) {
+		self->echo.role = KTLS_ROLE_CLIENT;
+		self->echo.port = 20000 + getpid() % 20000;
+		snprintf(cmd, sizeof(cmd),
+			 "server 127.0.0.1 %d auth=%s bytes=%u timeout=20000%s",
+			 self->echo.port, auth, DATA_LEN, opts);
+	} else {
+		self->echo.role = KTLS_ROLE_SERVER;
+		if (self->lfd < 0)
+			self->lfd = listener(&self->port, 8);
+		ASSERT_LE(0, self->lfd);
+		snprintf(cmd, sizeof(cmd),
+			 "client 127.0.0.1 %d auth=%s bytes=%u timeout=20000%s",
+			 self->port, auth, DATA_LEN, opts);
+	}
+	self->echo.lfd = self->lfd;
+	ASSERT_EQ(0, pthread_create(&self->echo.thread, NULL, echo_main,
+				    &self->echo));
+	ASSERT_EQ(0, consumer_run(cmd, res));
+	pthread_join(self->echo.thread, NULL);
+	snprintf(done, sizeof(done), "upcall: %s %s handshake (peer %s) done",
+		 consumer_server ? "server" : "client",
+		 strcmp(auth, "anon") ? auth : "unauth",
+		 strstr(opts, "peername=localhost") ? "localhost" : "-");
+	ASSERT_EQ(0, res->status) {
+		read_log(&self->d, self->log, sizeof(self->log));
+		TH_LOG("consumer stopped at %s; ktlsd's log:\n%s", res->stage,
+		       self->log);
+	}
+	ASSERT_EQ(0, self->echo.ret) {
+		TH_LOG("peer: %s", self->echo.reason);
+	}
+	EXPECT_STREQ("ok", res->stage);
+	EXPECT_EQ(DATA_LEN, res->sent);
+	EXPECT_EQ(DATA_LEN, res->received);
+	consumer_digest(DATA_LEN, want);
+	EXPECT_STREQ(want, res->tx);
+	EXPECT_STREQ(want, res->rx);
+	/* The consumer's socket and the peer's: both in kernel TLS. */
+	ASSERT_EQ(0, tls_stat("TlsTxSw", &tx_after));
+	EXPECT_LE(tx_before + 2, tx_after);
+	EXPECT_EQ(0, daemon_wait_log(&self->d, done, 5000)) TH_LOG("%s", done);
+}
+
+/* REMOTE_AUTH: a key ktlsd made for the verified peer certificate. */
+static void expect_peer_key(struct __test_metadata *_metadata, int32_t serial,
+			    const char *subject_part)
+{
+	char *desc = NULL;
+
+	ASSERT_LT(0, serial);
+	ASSERT_LT(0, keyctl_describe_alloc(serial, &desc));
+	EXPECT_EQ(0, strncmp(desc, "user;", 5)) TH_LOG("%s", desc);
+	EXPECT_NE(NULL, strstr(desc, ";ktlsd:x509:")) TH_LOG("%s", desc);
+	EXPECT_NE(NULL, strstr(desc, subject_part)) TH_LOG("%s", desc);
+	free(desc);
+}
+
+/* Client, no certificate of its own: ktlsd verifies the server. */
+TEST_F_TIMEOUT(upcall, client_anon_data, 120)
+{
+	struct consumer_result res;
+
+	start_daemon(_metadata, self, true, false);
+	run_data(_metadata, self, false, "anon", " peername=localhost", NULL,
+		 &res);
+	expect_peer_key(_metadata, res.peerid, "localhost");
+}
+
+/* Server with ktlsd's configured certificate and key. */
+TEST_F_TIMEOUT(upcall, server_x509_data, 120)
+{
+	struct consumer_result res;
+
+	start_daemon(_metadata, self, true, false);
+	run_data(_metadata, self, true, "x509", "", NULL, &res);
+	/* No client certificate asked for: nobody to report. */
+	EXPECT_EQ(0, res.peerid);
+}
+
+/* Server with key serials only: ktlsd has no files to fall back on. */
+TEST_F_TIMEOUT(upcall, server_x509_key_serials, 120)
+{
+	struct consumer_result res;
+	struct test_pki pki;
+	int32_t cert, key;
+	char opts[64];
+
+	/* No identity in files: the keys must be what ktlsd uses. */
+	start_daemon(_metadata, self, false, false);
+	test_pki(&pki);
+	cert = add_file_key("ktlsd-upcall-test-cert", pki.cert);
+	key = add_file_key("ktlsd-upcall-test-key", pki.key);
+	ASSERT_LT(0, cert);
+	ASSERT_LT(0, key);
+	snprintf(opts, sizeof(opts), " cert=%d key=%d", cert, key);
+	run_data(_metadata, self, true, "x509", opts, NULL, &res);
+	keyctl_invalidate(cert);
+	keyctl_invalidate(key);
+}
+
+/* Mutual TLS, client side: ktlsd presents the certificate of the serials. */
+TEST_F_TIMEOUT(upcall, client_x509_mtls_data, 120)
+{
+	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX], opts[96];
+	struct consumer_result res;
+	struct ktls_config peer = { .role = KTLS_ROLE_SERVER,
+				    .verify_client = true };
+	struct test_pki pki;
+	int32_t cert_key, priv_key;
+
+	start_daemon(_metadata, self, true, false);
+	test_pki(&pki);
+	test_pki_file("client.pem", cert, sizeof(cert));
+	test_pki_file("client.key", key, sizeof(key));
+	test_pki_file("ca.pem", ca, sizeof(ca));
+	peer.cert_file = pki.cert;
+	peer.key_file = pki.key;
+	peer.ca_file = ca;
+	cert_key = add_file_key("ktlsd-upcall-client-cert", cert);
+	priv_key = add_file_key("ktlsd-upcall-client-key", key);
+	ASSERT_LT(0, cert_key);
+	ASSERT_LT(0, priv_key);
+	snprintf(opts, sizeof(opts), " peername=localhost cert=%d key=%d",
+		 cert_key, priv_key);
+	/* The peer requires a client certificate: success proves it went. */
+	run_data(_metadata, self, false, "x509", opts, &peer, &res);
+	expect_peer_key(_metadata, res.peerid, "localhost");
+	keyctl_invalidate(cert_key);
+	keyctl_invalidate(priv_key);
+}
+
+/* Mutual TLS, server side: ktlsd requires and reports the client's. */
+TEST_F_TIMEOUT(upcall, server_x509_verify_client, 120)
+{
+	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+	struct consumer_result res;
+	struct ktls_config peer = { .role = KTLS_ROLE_CLIENT,
+				    .server_name = "localhost" };
+
+	start_daemon(_metadata, self, true, true);
+	test_pki_file("client.pem", cert, sizeof(cert));
+	test_pki_file("client.key", key, sizeof(key));
+	test_pki_file("ca.pem", ca, sizeof(ca));
+	peer.cert_file = cert;
+	peer.key_file = key;
+	peer.ca_file = ca;
+	run_data(_metadata, self, true, "x509", "", &peer, &res);
+	/* The client's certificate, as a key (its subject names a client). */
+	expect_peer_key(_metadata, res.peerid, "CN=");
+	EXPECT_NE(0, strcmp("", res.tx));
+}
+
+/* TLS 1.3 external PSK, both roles: the key serial the kernel names. */
+TEST_F_TIMEOUT(upcall, psk_both_roles, 180)
+{
+	static const uint8_t secret[32] = "ktlsd upcall test PSK, 32 bytes";
+	struct ktls_config peer = { .psk_identity = "ktlsd-upcall-test-psk",
+				    .psk_key = secret,
+				    .psk_key_len = sizeof(secret),
+				    .min_version = KTLS_TLS_1_3 };
+	struct consumer_result res;
+	int32_t psk;
+	char opts[64];
+
+	start_daemon(_metadata, self, true, false);
+	/* The key's description is the PSK identity. */
+	psk = add_key("user", peer.psk_identity, secret, sizeof(secret),
+		      KEY_SPEC_SESSION_KEYRING);
+	ASSERT_LT(0, psk);
+	snprintf(opts, sizeof(opts), " peerid=%d", psk);
+	peer.role = KTLS_ROLE_SERVER;
+	run_data(_metadata, self, false, "psk", opts, &peer, &res);
+	/* REMOTE_AUTH: the PSK both ends proved they hold. */
+	EXPECT_EQ(psk, res.peerid);
+	close(self->lfd);
+	self->lfd = -1;
+	peer.role = KTLS_ROLE_CLIENT;
+	run_data(_metadata, self, true, "psk", opts, &peer, &res);
+	EXPECT_EQ(psk, res.peerid);
+	keyctl_invalidate(psk);
+}
+
+/* Connects to the consumer's listening port and holds the socket. */
+struct connector {
+	pthread_t thread;
+	int port;
+	int fd;
+};
+
+static void *connector_main(void *arg)
+{
+	struct connector *c = arg;
+
+	c->fd = peer_connect(c->port);
+	return NULL;
+}
+
+/*
+ * A request ktlsd must refuse: the consumer is a server (@server, a plain
+ * TCP client connects) or a client of a listener that never answers. The
+ * result must come from ktlsd's DONE, well before the consumer's timeout.
+ */
+static void run_refused(struct __test_metadata *_metadata,
+			struct upcall_fixture *self, bool server,
+			const char *opts, struct consumer_result *res)
+{
+	struct connector c = { .fd = -1 };
+	int64_t t0 = now_ms();
+	char cmd[256];
+
+	if (server) {
+		c.port = 20000 + (getpid() + 7) % 20000;
+		snprintf(cmd, sizeof(cmd), "server 127.0.0.1 %d timeout=20000 %s",
+			 c.port, opts);
+		ASSERT_EQ(0, pthread_create(&c.thread, NULL, connector_main,
+					    &c));
+	} else {
+		self->lfd = listener(&self->port, 8);
+		ASSERT_LE(0, self->lfd);
+		snprintf(cmd, sizeof(cmd), "client 127.0.0.1 %d timeout=20000 %s",
+			 self->port, opts);
+	}
+	ASSERT_EQ(0, consumer_run(cmd, res));
+	if (server) {
+		pthread_join(c.thread, NULL);
+		if (c.fd >= 0)
+			close(c.fd);
+	}
+	EXPECT_STREQ("handshake", res->stage);
+	EXPECT_GT(10000, now_ms() - t0);
+}
+
+/* ktlsd logs after DONE: wait for the line, then show the log if absent. */
+#define EXPECT_LOG(text)						\
+	do {								\
+		EXPECT_EQ(0, daemon_wait_log(&self->d, text, 5000)) {	\
+			read_log(&self->d, self->log, sizeof(self->log)); \
+			TH_LOG("no \"%s\" in ktlsd's log:\n%s", text,	\
+			       self->log);				\
+		}							\
+	} while (0)
+
+/* Key material: the configured server identity is missing. */
+TEST_F_TIMEOUT(upcall, server_without_identity_enokey, 60)
+{
+	struct consumer_result res;
+
+	start_daemon(_metadata, self, false, false);
+	run_refused(_metadata, self, true, "auth=x509", &res);
+	EXPECT_EQ(-ENOKEY, res.status);
+	EXPECT_LOG("failed, DONE ENOKEY: an x509 server handshake without key "
+		   "serials needs a configured server certificate and private "
+		   "key, and there is none");
+}
+
+/* A key serial that names no key. */
+TEST_F_TIMEOUT(upcall, missing_key_serial_enokey, 60)
+{
+	struct consumer_result res;
+	/* Serials are random positive 31-bit numbers: this one is unused. */
+	int32_t none = 2147480000;
+	char opts[64];
+
+	start_daemon(_metadata, self, true, false);
+	ASSERT_GT(0, keyctl_describe_alloc(none, &(char *){ NULL }));
+	ASSERT_EQ(ENOKEY, errno);
+	snprintf(opts, sizeof(opts), "auth=x509 cert=%d key=%d", none, none);
+	run_refused(_metadata, self, true, opts, &res);
+	EXPECT_EQ(-ENOKEY, res.status);
+	EXPECT_LOG("failed, DONE ENOKEY: reading key 2147480000: Required key not available");
+}
+
+/* A key that is there but is no PEM certificate. */
+TEST_F_TIMEOUT(upcall, unusable_key_ekeyrejected, 60)
+{
+	struct consumer_result res;
+	int32_t junk;
+	char opts[64];
+
+	start_daemon(_metadata, self, true, false);
+	junk = add_key("user", "ktlsd-upcall-junk", "not a certificate", 17,
+		       KEY_SPEC_SESSION_KEYRING);
+	ASSERT_LT(0, junk);
+	snprintf(opts, sizeof(opts), "auth=x509 cert=%d key=%d", junk, junk);
+	run_refused(_metadata, self, true, opts, &res);
+	keyctl_invalidate(junk);
+	EXPECT_EQ(-EKEYREJECTED, res.status);
+	EXPECT_LOG("is not PEM");
+}
+
+/* A PSK libktls cannot use (shorter than 16 bytes): the key's fault. */
+TEST_F_TIMEOUT(upcall, psk_too_short_ekeyrejected, 60)
+{
+	struct consumer_result res;
+	int32_t psk;
+	char opts[96];
+
+	start_daemon(_metadata, self, true, false);
+	psk = add_key("user", "ktlsd-upcall-short-psk", "8 bytes!", 8,
+		      KEY_SPEC_SESSION_KEYRING);
+	ASSERT_LT(0, psk);
+	snprintf(opts, sizeof(opts), "auth=psk peerid=%d", psk);
+	run_refused(_metadata, self, false, opts, &res);
+	keyctl_invalidate(psk);
+	EXPECT_EQ(-EKEYREJECTED, res.status);
+	EXPECT_LOG("failed, DONE EKEYREJECTED: client handshake:");
+}
+
+/* A client must know whom to verify. */
+TEST_F_TIMEOUT(upcall, client_without_peername_einval, 60)
+{
+	struct consumer_result res;
+
+	start_daemon(_metadata, self, true, false);
+	run_refused(_metadata, self, false, "auth=anon", &res);
+	EXPECT_EQ(-EINVAL, res.status);
+	EXPECT_LOG("DONE EINVAL: a client handshake needs the server's name to verify");
+}
+
+/* A consumer job in its own thread, for tests that act meanwhile. */
+struct job {
+	pthread_t thread;
+	char cmd[256];
+	bool retry_eagain;
+	int retries;
+	int ret;
+	int64_t took_ms;
+	struct consumer_result res;
+};
+
+static void *job_main(void *arg)
+{
+	struct job *j = arg;
+	int64_t t0 = now_ms();
+
+	j->ret = consumer_run(j->cmd, &j->res);
+	/*
+	 * The kernel refuses a submit (-EAGAIN) while a few requests wait
+	 * for ACCEPT, however many are in progress; consumers retry, as
+	 * NFS does.
+	 */
+	while (j->retry_eagain && !j->ret && j->res.status == -EAGAIN &&
+	       !strcmp(j->res.stage, "submit") && j->retries < 1000) {
+		j->retries++;
+		usleep(10000 + (unsigned int)rand() % 20000);
+		j->ret = consumer_run(j->cmd, &j->res);
+	}
+	j->took_ms = now_ms() - t0;
+	return NULL;
+}
+
+/* Start a client job against a listener that never answers. */
+static void start_stuck_client(struct __test_metadata *_metadata,
+			       struct upcall_fixture *self, struct job *j,
+			       int timeout_ms)
+{
+	self->lfd = listener(&self->port, 8);
+	ASSERT_LE(0, self->lfd);
+	snprintf(j->cmd, sizeof(j->cmd),
+		 "client 127.0.0.1 %d auth=anon peername=localhost timeout=%d",
+		 self->port, timeout_ms);
+	ASSERT_EQ(0, pthread_create(&j->thread, NULL, job_main, j));
+	/* ktlsd took it and sent its ClientHello. */
+	ASSERT_EQ(0, daemon_wait_log(&self->d, "upcall: client unauth handshake requested",
+				     10000));
+}
+
+/* ktlsd stopped (SIGSTOP): the consumer's own timeout, then ktlsd goes on. */
+TEST_F_TIMEOUT(upcall, stalled_daemon_etimedout, 120)
+{
+	struct consumer_result res;
+	struct job j = {};
+
+	start_daemon(_metadata, self, true, false);
+	ASSERT_EQ(0, kill(self->d.pid, SIGSTOP));
+	self->lfd = listener(&self->port, 8);
+	ASSERT_LE(0, self->lfd);
+	snprintf(j.cmd, sizeof(j.cmd),
+		 "client 127.0.0.1 %d auth=anon peername=localhost timeout=1500",
+		 self->port);
+	job_main(&j);
+	ASSERT_EQ(0, j.ret);
+	EXPECT_EQ(-ETIMEDOUT, j.res.status);
+	EXPECT_STREQ("handshake", j.res.stage);
+	ASSERT_EQ(0, kill(self->d.pid, SIGCONT));
+	/* The withdrawn request is gone; the next one is served. */
+	close(self->lfd);
+	self->lfd = -1;
+	run_data(_metadata, self, false, "anon", " peername=localhost", NULL,
+		 &res);
+}
+
+/* ktlsd killed mid-handshake: an error, and no socket left behind. */
+TEST_F_TIMEOUT(upcall, killed_mid_handshake_no_leak, 120)
+{
+	int inuse_before = tcp_inuse(), inuse_after, status;
+	struct job j = {};
+
+	start_daemon(_metadata, self, true, false);
+	ASSERT_LE(0, inuse_before);
+	start_stuck_client(_metadata, self, &j, 3000);
+	ASSERT_EQ(0, kill(self->d.pid, SIGKILL));
+	ASSERT_EQ(self->d.pid, waitpid(self->d.pid, &status, 0));
+	self->d.pid = -1;
+	pthread_join(j.thread, NULL);
+	ASSERT_EQ(0, j.ret);
+	/* Nobody answers any more: the consumer's timeout says so. */
+	EXPECT_EQ(-ETIMEDOUT, j.res.status);
+	EXPECT_STREQ("handshake", j.res.stage);
+	/* The consumer's socket and our side of it close for good. */
+	close(self->lfd);
+	self->lfd = -1;
+	inuse_after = wait_tcp_inuse(inuse_before, 5000);
+	EXPECT_GE(inuse_before, inuse_after);
+}
+
+/* SIGTERM with a handshake in flight: DONE EIO at once, then exit 0. */
+TEST_F_TIMEOUT(upcall, sigterm_done_eio, 120)
+{
+	struct job j = {};
+
+	start_daemon(_metadata, self, true, false);
+	start_stuck_client(_metadata, self, &j, 20000);
+	EXPECT_EQ(0, daemon_stop(&self->d));
+	pthread_join(j.thread, NULL);
+	ASSERT_EQ(0, j.ret);
+	EXPECT_EQ(-EIO, j.res.status);
+	EXPECT_STREQ("handshake", j.res.stage);
+	/* Not the consumer's 20 s timeout: ktlsd said it. */
+	EXPECT_GT(10000, j.took_ms);
+	read_log(&self->d, self->log, sizeof(self->log));
+	EXPECT_LOG("failed, DONE EIO: ktlsd is shutting down");
+}
+
+/* Accepts NR_CONCURRENT connections, an echo thread for each. */
+struct acceptor {
+	pthread_t thread;
+	int lfd;
+	struct echo echo[NR_CONCURRENT];
+};
+
+static void *acceptor_main(void *arg)
+{
+	struct acceptor *a = arg;
+
+	for (int i = 0; i < NR_CONCURRENT; i++) {
+		a->echo[i].role = KTLS_ROLE_SERVER;
+		a->echo[i].skip_refused = true;
+		a->echo[i].lfd = a->lfd;
+		a->echo[i].fd = -1;
+		if (pthread_create(&a->echo[i].thread, NULL, echo_main,
+				   &a->echo[i]))
+			a->echo[i].ret = -EAGAIN;
+	}
+	for (int i = 0; i < NR_CONCURRENT; i++)
+		if (a->echo[i].ret != -EAGAIN)
+			pthread_join(a->echo[i].thread, NULL);
+	return NULL;
+}
+
+/* 100 upcalls at once, all served by one ktlsd. */
+TEST_F_TIMEOUT(upcall, concurrent_100, 600)
+{
+	static struct acceptor a;
+	static struct job jobs[NR_CONCURRENT];
+	char want[65];
+	int ok = 0, retries = 0;
+
+	start_daemon(_metadata, self, true, false);
+	memset(&a, 0, sizeof(a));
+	memset(jobs, 0, sizeof(jobs));
+	self->lfd = listener(&self->port, NR_CONCURRENT + 28);
+	ASSERT_LE(0, self->lfd);
+	a.lfd = self->lfd;
+	ASSERT_EQ(0, pthread_create(&a.thread, NULL, acceptor_main, &a));
+	for (int i = 0; i < NR_CONCURRENT; i++) {
+		snprintf(jobs[i].cmd, sizeof(jobs[i].cmd),
+			 "client 127.0.0.1 %d auth=anon peername=localhost bytes=%u timeout=120000",
+			 self->port, DATA_LEN);
+		jobs[i].retry_eagain = true;
+		ASSERT_EQ(0, pthread_create(&jobs[i].thread, NULL, job_main,
+					    &jobs[i]));
+	}
+	for (int i = 0; i < NR_CONCURRENT; i++)
+		pthread_join(jobs[i].thread, NULL);
+	pthread_join(a.thread, NULL);
+	consumer_digest(DATA_LEN, want);
+	for (int i = 0; i < NR_CONCURRENT; i++) {
+		struct job *j = &jobs[i];
+
+		if (!j->ret && !j->res.status && !strcmp(j->res.tx, want) &&
+		    !strcmp(j->res.rx, want))
+			ok++;
+		else
+			TH_LOG("job %d: ret %d status %d stage %s", i, j->ret,
+			       j->res.status, j->res.stage);
+		EXPECT_EQ(0, a.echo[i].ret) TH_LOG("peer %d: %s", i,
+						   a.echo[i].reason);
+	}
+	EXPECT_EQ(NR_CONCURRENT, ok);
+	for (int i = 0; i < NR_CONCURRENT; i++)
+		retries += jobs[i].retries;
+	TH_LOG("%d submits refused with EAGAIN by the kernel's queue limit and retried",
+	       retries);
+}
+
+TEST_HARNESS_MAIN
