@@ -93,8 +93,9 @@ static int cache_client(struct ktlsd_profile *profile, const char *name,
 }
 
 /*
- * upcall_serve_config.get_ctx: one context per role and server name, made
- * from [upcall]'s files on first use and kept with the profile.
+ * upcall_serve_config.get_ctx: one context per kind of request (role,
+ * server name, our certificate or none, client certificates asked or not),
+ * made from [upcall]'s files on first use and kept with the profile.
  */
 static int upcall_get_ctx(void *arg, const struct ktls_config *k,
 			  struct ktls_ctx **ctx, bool *owned)
@@ -108,7 +109,9 @@ static int upcall_get_ctx(void *arg, const struct ktls_config *k,
 	pthread_mutex_lock(&profile->lock);
 	for (int i = 0; i < profile->nr_upcall_ctxs; i++) {
 		slot = &profile->upcall_ctxs[i];
-		if (slot->role == k->role && !strcmp(slot->server_name, name)) {
+		if (slot->role == k->role && !strcmp(slot->server_name, name) &&
+		    slot->own_cert == !!k->cert_file &&
+		    slot->verify_client == k->verify_client) {
 			*ctx = slot->ctx;
 			goto unlock;
 		}
@@ -125,6 +128,8 @@ static int upcall_get_ctx(void *arg, const struct ktls_config *k,
 		goto unlock;
 	}
 	slot->role = k->role;
+	slot->own_cert = k->cert_file;
+	slot->verify_client = k->verify_client;
 	slot->ctx = *ctx;
 	profile->nr_upcall_ctxs++;
 unlock:

@@ -29,10 +29,15 @@ struct ktlsd_profile {
 	struct ktls_ctx *server;	/* NULL without [server] */
 	/* [upcall]'s files, for requests that name no key serials */
 	struct upcall_serve_config upcall;
-	/* their contexts, by role and server name; guarded by lock */
+	/*
+	 * their contexts, by role, server name, and whether we present a
+	 * certificate (an anonymous and an x509 client differ) or ask one
+	 * of the client; guarded by lock
+	 */
 	struct ktlsd_upcall_ctx {
 		enum ktls_role role;
-		char *server_name;	/* client; NULL for a server */
+		char *server_name;	/* client; "" for a server */
+		bool own_cert, verify_client;
 		struct ktls_ctx *ctx;
 	} upcall_ctxs[KTLSD_CLIENT_CTX_CACHE];
 	int nr_upcall_ctxs;
