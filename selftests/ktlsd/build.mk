@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # ktlsd's tests (selftests/ktlsd): each NAME.c is one kselftest program,
 # linked with the daemon helper in lib/; each needs bin/ktlsd in the guest.
-KTLSD_TEST_SRCS := $(wildcard selftests/ktlsd/*.c)
+KTLSD_TEST_SRCS := $(filter-out %/upcall_prepare_test.c,\
+	$(wildcard selftests/ktlsd/*.c))
 KTLSD_TEST_BINS := $(addprefix $(BUILD)/tests/,$(notdir $(KTLSD_TEST_SRCS:.c=)))
 KTLSD_TEST_LIB := $(BUILD)/selftests/ktlsd/lib/daemon.o
 KTLSD_TEST_GUEST := $(filter-out %/ktlsd_upcall.guest,$(KTLSD_TEST_BINS:=.guest))
@@ -31,3 +32,16 @@ $(BUILD)/tests/ktlsd_upcall.guest: selftests/ktlsd/ktlsd_upcall.guest
 	@mkdir -p $(@D)
 	$(quiet) INSTALL $@
 	$(Q)install -m 644 $< $@
+
+# upcall_prepare_test: libupcall's request checks, natively (no kernel).
+UPCALL_PREPARE_OBJ := $(BUILD)/selftests/ktlsd/upcall_prepare_test.o
+EXTRA_TARGETS += $(BUILD)/tests/upcall_prepare_test
+EXTRA_DEPS += $(UPCALL_PREPARE_OBJ:.o=.d)
+$(UPCALL_PREPARE_OBJ): CPPFLAGS += -Iinclude/uapi -Iuserspace/upcall
+
+$(BUILD)/tests/upcall_prepare_test: $(UPCALL_PREPARE_OBJ) \
+		$(BUILD)/libupcall.a $(LIBKTLS) $(TEST_UTIL_OBJS)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(BUILD)/libupcall.a $(LIBKTLS) \
+		-lmnl -lkeyutils $(LDLIBS) -o $@

@@ -299,8 +299,10 @@ static int32_t add_file_key(const char *desc, const char *path)
 }
 
 /* [upcall] with the test PKI: the server identity and the trust store. */
-static int start_ktlsd(struct daemon *d, bool with_identity, bool mtls)
+static int start_ktlsd(struct daemon *d, bool with_identity, bool mtls,
+		       bool client_identity)
 {
+	char client_cert[PATH_MAX], client_key[PATH_MAX];
 	char ca[PATH_MAX];
 	struct test_pki pki;
 	char extra[4096];
@@ -319,6 +321,12 @@ static int start_ktlsd(struct daemon *d, bool with_identity, bool mtls)
 	if (mtls)
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
 			 "verify_client = yes\nclient_trust_store = %s\n", ca);
+	test_pki_file("client.pem", client_cert, sizeof(client_cert));
+	test_pki_file("client.key", client_key, sizeof(client_key));
+	if (client_identity)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 "client_certificate = %s\nclient_private_key = %s\n",
+			 client_cert, client_key);
 	ret = daemon_init(d);
 	if (!ret)
 		ret = daemon_write_config(d, "20s", extra);
@@ -347,7 +355,7 @@ FIXTURE(upcall)
 static void start_daemon(struct __test_metadata *_metadata,
 			 struct upcall_fixture *self, bool identity, bool mtls)
 {
-	ASSERT_EQ(0, start_ktlsd(&self->d, identity, mtls)) {
+	ASSERT_EQ(0, start_ktlsd(&self->d, identity, mtls, true)) {
 		TH_LOG("ktlsd did not start serving upcalls; see %s",
 		       self->d.log);
 	}
@@ -560,6 +568,32 @@ TEST_F_TIMEOUT(upcall, server_x509_verify_client, 120)
 	/* The client's certificate, as a key (its subject names a client). */
 	expect_peer_key(_metadata, res.peerid, "CN=");
 	EXPECT_NE(0, strcmp("", res.tx));
+}
+
+/*
+ * An anonymous and then an x509 client request for the same server name,
+ * neither with key serials: each gets its own kind of handshake (the
+ * second presents [upcall]'s client certificate, which the peer demands).
+ */
+TEST_F_TIMEOUT(upcall, client_anon_then_x509_from_files, 180)
+{
+	char ca[PATH_MAX];
+	struct consumer_result res;
+	struct ktls_config peer = { .role = KTLS_ROLE_SERVER,
+				    .verify_client = true };
+	struct test_pki pki;
+
+	start_daemon(_metadata, self, true, false);
+	run_data(_metadata, self, false, "anon", " peername=localhost", NULL,
+		 &res);
+	test_pki(&pki);
+	test_pki_file("ca.pem", ca, sizeof(ca));
+	peer.cert_file = pki.cert;
+	peer.key_file = pki.key;
+	peer.ca_file = ca;
+	run_data(_metadata, self, false, "x509", " peername=localhost", &peer,
+		 &res);
+	expect_peer_key(_metadata, res.peerid, "localhost");
 }
 
 /* TLS 1.3 external PSK, both roles: the key serial the kernel names. */

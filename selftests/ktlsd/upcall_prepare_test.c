@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What libupcall decides about a request before any handshake, without a
+ * kernel: requests the kernel could send but ktlsd cannot serve, and the
+ * DONE status each failure becomes. (ktlsd_upcall runs the rest in the VM
+ * through a real kernel consumer, which cannot send an unknown mode.)
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "test_util.h"
+#include "upcall.h"
+
+FIXTURE(prepare)
+{
+	struct upcall_req req;
+	struct upcall_serve_config cfg;
+	struct test_pki pki;
+	int fds[2];
+};
+
+FIXTURE_SETUP(prepare)
+{
+	memset(&self->req, 0, sizeof(self->req));
+	memset(&self->cfg, 0, sizeof(self->cfg));
+	test_pki(&self->pki);
+	ASSERT_EQ(0, tcp_pair(&self->fds[0], &self->fds[1]));
+	self->req.sockfd = self->fds[0];
+	self->cfg.ca_file = self->pki.ca;
+	self->cfg.cert_file = self->pki.cert;
+	self->cfg.key_file = self->pki.key;
+}
+
+FIXTURE_TEARDOWN(prepare)
+{
+	close(self->fds[0]);
+	close(self->fds[1]);
+}
+
+static int prepare(struct upcall_req *req, struct upcall_serve_config *cfg)
+{
+	struct upcall_handshake *hs = NULL;
+	int ret = upcall_prepare(req, cfg, &hs);
+
+	/* A started handshake is not what these tests expect. */
+	if (!ret)
+		return 1;
+	return ret;
+}
+
+TEST_F(prepare, unknown_auth_mode_eopnotsupp)
+{
+	self->req.msg_type = HANDSHAKE_MSG_TYPE_SERVERHELLO;
+	self->req.auth_mode = 7;
+	EXPECT_EQ(-EOPNOTSUPP, prepare(&self->req, &self->cfg));
+	EXPECT_STREQ("unknown auth mode 7", upcall_reason());
+	EXPECT_EQ(EOPNOTSUPP, upcall_status_of(-EOPNOTSUPP));
+}
+
+TEST_F(prepare, unknown_message_type_einval)
+{
+	self->req.msg_type = 9;
+	self->req.auth_mode = HANDSHAKE_AUTH_X509;
+	EXPECT_EQ(-EINVAL, prepare(&self->req, &self->cfg));
+	EXPECT_STREQ("unknown handshake message type 9", upcall_reason());
+	EXPECT_EQ(EINVAL, upcall_status_of(-EINVAL));
+}
+
+TEST_F(prepare, unauthenticated_server_eopnotsupp)
+{
+	self->req.msg_type = HANDSHAKE_MSG_TYPE_SERVERHELLO;
+	self->req.auth_mode = HANDSHAKE_AUTH_UNAUTH;
+	EXPECT_EQ(-EOPNOTSUPP, prepare(&self->req, &self->cfg));
+	EXPECT_STREQ("a server cannot be unauthenticated", upcall_reason());
+}
+
+TEST_F(prepare, psk_without_key_enokey)
+{
+	self->req.msg_type = HANDSHAKE_MSG_TYPE_SERVERHELLO;
+	self->req.auth_mode = HANDSHAKE_AUTH_PSK;
+	EXPECT_EQ(-ENOKEY, prepare(&self->req, &self->cfg));
+	EXPECT_STREQ("a PSK server handshake needs the PSK's key serial in "
+		     "the request (peer identity); finding a client's "
+		     "identity in a keyring is not supported yet",
+		     upcall_reason());
+	EXPECT_EQ(ENOKEY, upcall_status_of(-ENOKEY));
+}
+
+TEST_F(prepare, x509_client_without_identity_enokey)
+{
+	self->req.msg_type = HANDSHAKE_MSG_TYPE_CLIENTHELLO;
+	self->req.auth_mode = HANDSHAKE_AUTH_X509;
+	snprintf(self->req.peername, sizeof(self->req.peername), "localhost");
+	EXPECT_EQ(-ENOKEY, prepare(&self->req, &self->cfg));
+	EXPECT_STREQ("an x509 client handshake without key serials needs a "
+		     "configured client certificate and private key, and "
+		     "there is none",
+		     upcall_reason());
+}
+
+/* The statuses DONE carries for what a handshake can end with. */
+TEST(status_mapping)
+{
+	EXPECT_EQ(0, upcall_status_of(0));
+	EXPECT_EQ(ETIMEDOUT, upcall_status_of(-ETIMEDOUT));
+	EXPECT_EQ(EKEYREJECTED, upcall_status_of(-EKEYREJECTED));
+	/* No kernel TLS, ktlsd stopping, memory: our side, EIO. */
+	EXPECT_EQ(EIO, upcall_status_of(-ENOENT));
+	EXPECT_EQ(EIO, upcall_status_of(-ESHUTDOWN));
+	EXPECT_EQ(EIO, upcall_status_of(-ENOMEM));
+	/* Anything the handshake itself failed with: EACCES. */
+	EXPECT_EQ(EACCES, upcall_status_of(-ECONNRESET));
+	EXPECT_EQ(EACCES, upcall_status_of(-EBADMSG));
+}
+
+TEST_HARNESS_MAIN
