@@ -116,7 +116,8 @@ static bool socket_answers(const char *path)
 int daemon_start(struct daemon *d)
 {
 	char bin[PATH_MAX];
-	int64_t deadline = now_ms() + 5000;
+	/* Generous: emulated CPUs on a loaded host stall for seconds. */
+	int64_t deadline = now_ms() + 15000;
 	int log_fd, status;
 
 	ktlsd_binary(bin, sizeof(bin));

@@ -28,7 +28,7 @@ int daemon_init(struct daemon *d);
 int daemon_write_config(struct daemon *d, const char *timeout,
 			const char *extra);
 int daemon_write_raw(struct daemon *d, const char *text);
-/* Start ktlsd -f -c conf; wait until its socket answers (5 s). */
+/* Start ktlsd -f -c conf; wait until its socket answers (15 s). */
 int daemon_start(struct daemon *d);
 /* SIGTERM and wait: the exit status (0..255) or -1 if it was killed. */
 int daemon_stop(struct daemon *d);
