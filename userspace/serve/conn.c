@@ -313,10 +313,8 @@ static int reply_done(struct conn *c)
 	 * key's RFC 8446 §5.5 limit instead.
 	 */
 	if (!keep_alive || c->tx_records >= cfg->key_update_records) {
-		tls_close_notify(c);
-		shutdown(c->fd, SHUT_WR);
-		c->state = CONN_LINGER;
-		c->deadline_ms = serve_now_ms() + LINGER_MS;
+		c->state = CONN_CLOSE_NOTIFY;
+		c->deadline_ms = serve_now_ms() + cfg->idle_timeout_ms;
 		return STEP_AGAIN;
 	}
 	c->state = CONN_READ;
@@ -359,6 +357,25 @@ abort:
 	return STEP_CLOSED;
 }
 
+/*
+ * The close_notify must go out before our FIN, or the client sees the
+ * stream end without it ("unexpected eof"). The body may have left the
+ * socket without room for it (TCP_NOTSENT_LOWAT): wait for room.
+ */
+static int close_notify_step(struct conn *c)
+{
+	int ret = tls_close_notify(c);
+
+	if (ret == -EAGAIN)
+		return conn_poll(c, POLLOUT);
+	if (ret)
+		return ret;
+	shutdown(c->fd, SHUT_WR);
+	c->state = CONN_LINGER;
+	c->deadline_ms = serve_now_ms() + LINGER_MS;
+	return STEP_AGAIN;
+}
+
 /* After our close_notify: drain until the client leaves too. */
 static int linger_step(struct conn *c)
 {
@@ -387,6 +404,9 @@ static void conn_run(struct conn *c)
 			break;
 		case CONN_REPLY:
 			ret = reply_step(c);
+			break;
+		case CONN_CLOSE_NOTIFY:
+			ret = close_notify_step(c);
 			break;
 		case CONN_LINGER:
 			ret = linger_step(c);
@@ -461,6 +481,7 @@ static const char *timeout_name(const struct conn *c)
 	case CONN_READ:
 		return c->head_started ? "request timed out" : NULL;
 	case CONN_REPLY:
+	case CONN_CLOSE_NOTIFY:
 		return "response timed out (the client stopped reading)";
 	default:
 		return NULL;

@@ -83,6 +83,7 @@ enum conn_state {
 	CONN_HANDOFF,		/* waiting for ktlsd's answer */
 	CONN_READ,		/* between requests or inside a head */
 	CONN_REPLY,		/* head, then body */
+	CONN_CLOSE_NOTIFY,	/* our close_notify, then our FIN */
 	CONN_LINGER,		/* closed our side, draining the client's */
 	CONN_CLOSING,		/* waiting for ring operations to finish */
 };
@@ -170,7 +171,7 @@ int tls_step(struct conn *c);
 ssize_t tls_read(struct conn *c, void *buf, size_t len);
 short tls_wants(const struct conn *c, short events);
 ssize_t tls_write(struct conn *c, const void *buf, size_t len, bool more);
-void tls_close_notify(struct conn *c);
+int tls_close_notify(struct conn *c);
 void tls_end(struct conn *c);
 
 /* body.c */

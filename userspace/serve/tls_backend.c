@@ -179,11 +179,12 @@ ssize_t tls_write(struct conn *c, const void *buf, size_t len, bool more)
 }
 
 /*
- * kTLS: a close_notify alert record. Userspace TLS: none, since libktls
- * has no userspace shutdown; the response's length and "Connection:
- * close" end it for the client all the same.
+ * kTLS: a close_notify alert record; -EAGAIN while the socket has no room
+ * for it (the caller polls and calls again). Userspace TLS: none, since
+ * libktls has no userspace shutdown; the response's length and
+ * "Connection: close" end it for the client all the same.
  */
-void tls_close_notify(struct conn *c)
+int tls_close_notify(struct conn *c)
 {
 	static const uint8_t close_notify[2] = { 1, 0 };
 	char control[CMSG_SPACE(sizeof(uint8_t))] = { 0 };
@@ -200,12 +201,14 @@ void tls_close_notify(struct conn *c)
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
 
 	if (!c->ktls)
-		return;
+		return 0;
 	cmsg->cmsg_level = SOL_TLS;
 	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(uint8_t));
 	*(uint8_t *)CMSG_DATA(cmsg) = RECORD_ALERT;
-	sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return -errno;
+	return 0;
 }
 
 void tls_end(struct conn *c)
