@@ -11,9 +11,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "serve.h"
@@ -39,6 +42,31 @@ static void count_sent(struct conn *c, size_t n)
 	STAT_ADD(c->w, body_bytes, n);
 }
 
+/*
+ * Before waiting for write space, push what TCP holds. Linux 6.1 (before
+ * 6.5 turned sendpage into sendmsg with MSG_SPLICE_PAGES): kTLS gives TCP
+ * each record of a sendfile or splice flagged MSG_SENDPAGE_NOTLAST while
+ * more pages follow, and do_tcp_sendpages() then skips tcp_push(), leaving
+ * that to the call that ends the batch. When kTLS stops early because
+ * sk_stream_memory_free() is false (EAGAIN or a short count), that call
+ * never comes: a whole record stays in TCP's write queue, unsent, with no
+ * timer armed. Nothing is in flight, so no ACK comes back, write space
+ * never returns and our POLLOUT poll never fires. Seen with 200 clients
+ * at once in a 1 GiB guest: under tcp_mem pressure the send buffer was cut
+ * to SOCK_MIN_SNDBUF (4608) below the 17 KB queued, and responses stopped
+ * for good after their first record. Setting TCP_NODELAY pushes pending
+ * output (tcp(7)); since 6.5 every TCP send ends in tcp_push(), and this
+ * costs one syscall per wait. A failure here is the socket's own error,
+ * which the poll reports.
+ */
+static int poll_writable(struct conn *c)
+{
+	int one = 1;
+
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return conn_poll(c, POLLOUT);
+}
+
 /* Let the ring run others before going on. */
 static int next_turn(struct conn *c)
 {
@@ -59,7 +87,7 @@ static int body_sendfile(struct conn *c)
 
 	n = sendfile(c->fd, r->file_fd, &r->offset, want);
 	if (n < 0 && errno == EAGAIN)
-		return conn_poll(c, POLLOUT);
+		return poll_writable(c);
 	if (n < 0)
 		return -errno;
 	if (n == 0)
@@ -68,7 +96,7 @@ static int body_sendfile(struct conn *c)
 	/* A short send means the socket is full. */
 	if ((size_t)n < want) {
 		r->turn_bytes = 0;
-		return conn_poll(c, POLLOUT);
+		return poll_writable(c);
 	}
 	return next_turn(c);
 }
@@ -100,7 +128,7 @@ static int body_splice(struct conn *c)
 		return r->splice_err;
 	if (r->want_pollout) {
 		r->want_pollout = false;
-		return conn_poll(c, POLLOUT);
+		return poll_writable(c);
 	}
 	if (r->pipe[0] < 0) {
 		ret = get_pipe(c->w, r->pipe);
