@@ -368,9 +368,13 @@ abort:
 }
 
 /*
- * The close_notify must go out before our FIN, or the client sees the
- * stream end without it ("unexpected eof"). The body may have left the
- * socket without room for it (TCP_NOTSENT_LOWAT): wait for room.
+ * The close_notify must go out, or the client sees the stream end without
+ * it ("unexpected eof"); the body may have left no room for it: wait.
+ * With kTLS, no shutdown(SHUT_WR) after it: the kernel may still hold
+ * encrypted records that TCP had no room for (pushed later from its work
+ * queue), and a FIN queued now would go out before them, truncating the
+ * body. The client closes once it has read our close_notify, which comes
+ * after every byte; linger_step() waits for that.
  */
 static int close_notify_step(struct conn *c)
 {
@@ -380,7 +384,8 @@ static int close_notify_step(struct conn *c)
 		return conn_poll(c, POLLOUT);
 	if (ret)
 		return ret;
-	shutdown(c->fd, SHUT_WR);
+	if (!c->ktls)
+		shutdown(c->fd, SHUT_WR);
 	c->state = CONN_LINGER;
 	c->deadline_ms = serve_now_ms() + LINGER_MS;
 	return STEP_AGAIN;

@@ -84,7 +84,7 @@ enum conn_state {
 	CONN_READ,		/* between requests or inside a head */
 	CONN_REPLY,		/* head, then body */
 	CONN_CLOSE_NOTIFY,	/* our close_notify, then our FIN */
-	CONN_LINGER,		/* closed our side, draining the client's */
+	CONN_LINGER,		/* said close_notify, draining the client's */
 	CONN_CLOSING,		/* waiting for ring operations to finish */
 };
 
