@@ -396,9 +396,10 @@ TEST_F_TIMEOUT(handoff, no_fd_leak_after_1000_bad_requests, 120)
 			close(client);
 			close(server);
 			break;
-		case 3:	/* an empty message, and gone */
+		case 3:	/* an empty message carrying fds, and gone */
 			good_request(&req);
-			sock = raw_submit(self->d.sock, &req, 0, NULL, 0);
+			sock = raw_submit(self->d.sock, &req, 0,
+					  (int[]){ pipefd[0], pipefd[1] }, 2);
 			if (sock >= 0)
 				close(sock);
 			break;

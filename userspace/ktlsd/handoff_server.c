@@ -401,6 +401,11 @@ static void read_request(struct handoff *h)
 	n = recvmsg(h->conn_fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	/*
+	 * Before anything else: a message, even an empty one, may carry
+	 * descriptors the kernel has already put in our table.
+	 */
+	nr_fds = n >= 0 ? take_fds(&msg, &h->tcp_fd) : 0;
 	if (n <= 0) {
 		/* Gone before asking: nobody to answer. */
 		log_debug("pid %d: the application left before its request",
@@ -408,7 +413,6 @@ static void read_request(struct handoff *h)
 		finish(h, -ECONNRESET, "the application closed the connection");
 		return;
 	}
-	nr_fds = take_fds(&msg, &h->tcp_fd);
 	memcpy(&h->req, data, n < (ssize_t)sizeof(h->req) ? (size_t)n :
 							       sizeof(h->req));
 	ret = check_request(&h->req, n, msg.msg_flags, nr_fds, why,
