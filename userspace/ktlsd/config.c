@@ -34,20 +34,22 @@ struct parser {
 	size_t err_len;
 };
 
-static int fail(struct parser *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail(struct parser *p, const char *fmt, ...)
+int ktlsd_config_error(char *err, size_t err_len, const char *path,
+		       int line, const char *fmt, ...)
 {
-	int n = snprintf(p->err, p->err_len, "%s:%d: ", p->path, p->line);
+	int n = snprintf(err, err_len, "%s:%d: ", path, line);
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (n > 0 && (size_t)n < p->err_len)
-		vsnprintf(p->err + n, p->err_len - (size_t)n, fmt, ap);
+	if (n > 0 && (size_t)n < err_len)
+		vsnprintf(err + n, err_len - (size_t)n, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
+
+#define fail(p, ...) \
+	ktlsd_config_error((p)->err, (p)->err_len, (p)->path, (p)->line, \
+			   __VA_ARGS__)
 
 static const char *const sections[] = { "global", "handoff", "server",
 					"client", "upcall" };
@@ -418,7 +420,7 @@ static int set_key(struct parser *p, const char *key, const char *value)
 	return set_role(p, &p->config->client, key, value);
 }
 
-static char *trim(char *s)
+char *ktlsd_config_trim(char *s)
 {
 	char *end;
 
@@ -435,10 +437,10 @@ static int parse_section(struct parser *p, char *line)
 	char *close = strchr(line, ']');
 	char *name;
 
-	if (!close || *trim(close + 1))
+	if (!close || *ktlsd_config_trim(close + 1))
 		return fail(p, "expected [section] on this line");
 	*close = '\0';
-	name = trim(line + 1);
+	name = ktlsd_config_trim(line + 1);
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		if (strcmp(name, sections[i]))
 			continue;
@@ -472,7 +474,7 @@ static int parse_section(struct parser *p, char *line)
 
 static int parse_line(struct parser *p, char *raw)
 {
-	char *line = trim(raw), *eq;
+	char *line = ktlsd_config_trim(raw), *eq;
 
 	if (!*line || *line == '#' || *line == ';')
 		return 0;
@@ -483,7 +485,7 @@ static int parse_line(struct parser *p, char *raw)
 		return fail(p, "expected \"key = value\" or [section], got \"%.40s\"",
 			    line);
 	*eq = '\0';
-	return set_key(p, trim(line), trim(eq + 1));
+	return set_key(p, ktlsd_config_trim(line), ktlsd_config_trim(eq + 1));
 }
 
 /* What the sections need as a whole, once every line is read. */

@@ -95,4 +95,12 @@ void ktlsd_config_defaults(const char *path, struct ktlsd_config *config);
 /* The file's format: 1 if tlshd's, 0 if ours, -errno if unreadable. */
 int ktlsd_config_is_tlshd(const char *path);
 
+/* Shared by the ktlsd.conf and tlshd.conf parsers. */
+/* Write "PATH:LINE: reason" to @err; returns -EINVAL. */
+int ktlsd_config_error(char *err, size_t err_len, const char *path,
+		       int line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* @s without leading and trailing white space (trailing cut in place). */
+char *ktlsd_config_trim(char *s);
+
 #endif /* KTLSD_CONFIG_H */

@@ -36,32 +36,9 @@ struct tlshd_parser {
 	size_t err_len;
 };
 
-static int tlshd_fail(struct tlshd_parser *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int tlshd_fail(struct tlshd_parser *p, const char *fmt, ...)
-{
-	int n = snprintf(p->err, p->err_len, "%s:%d: ", p->path, p->line);
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (n > 0 && (size_t)n < p->err_len)
-		vsnprintf(p->err + n, p->err_len - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-static char *strip(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
+#define tlshd_fail(p, ...) \
+	ktlsd_config_error((p)->err, (p)->err_len, (p)->path, (p)->line, \
+			   __VA_ARGS__)
 
 static void note_ignored(struct tlshd_parser *p, const char *what)
 {
@@ -152,17 +129,17 @@ static int set_tlshd_key(struct tlshd_parser *p, const char *key,
 
 static int tlshd_line(struct tlshd_parser *p, char *raw)
 {
-	char *line = strip(raw), *eq, *close;
+	char *line = ktlsd_config_trim(raw), *eq, *close;
 
 	if (!*line || *line == '#')
 		return 0;
 	if (*line == '[') {
 		close = strchr(line, ']');
-		if (!close || *strip(close + 1))
+		if (!close || *ktlsd_config_trim(close + 1))
 			return tlshd_fail(p, "expected [group] on this line");
 		*close = '\0';
 		snprintf(p->section, sizeof(p->section), "%s",
-			 strip(line + 1));
+			 ktlsd_config_trim(line + 1));
 		if (strcmp(p->section, "debug") &&
 		    strcmp(p->section, "authenticate") &&
 		    strcmp(p->section, "authenticate.client") &&
@@ -181,8 +158,8 @@ static int tlshd_line(struct tlshd_parser *p, char *raw)
 	if (!p->section[0])
 		return tlshd_fail(p, "\"%.40s\" before any [group]", line);
 	*eq = '\0';
-	line = strip(line);
-	eq = strip(eq + 1);
+	line = ktlsd_config_trim(line);
+	eq = ktlsd_config_trim(eq + 1);
 	/* An empty value is tlshd's way of leaving a key unset. */
 	if (!*eq)
 		return 0;
@@ -266,14 +243,14 @@ int ktlsd_config_is_tlshd(const char *path)
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) >= 0) {
-		name = strip(line);
+		name = ktlsd_config_trim(line);
 		if (*name != '[')
 			continue;
 		close = strchr(name, ']');
 		if (!close)
 			continue;
 		*close = '\0';
-		name = strip(name + 1);
+		name = ktlsd_config_trim(name + 1);
 		theirs |= tlshd_section(name);
 		ours |= ktlsd_section(name);
 	}
