@@ -25,27 +25,10 @@
 
 #include "kselftest_harness.h"
 #include "test_config.h"
+#include "test_consumer.h"
 #include "upcall.h"
 
-#define CONSUMER "/proc/ktlsd_test_consumer"
-#define KMOD_DIR "/ktlsd/kmod"
 #define DATA_LEN (256u * 1024)
-#define NO_KMOD "no kmod for this kernel: 7.x headers need trixie's toolchain, so the kmod tests run on 6.1 and 6.12 only"
-
-static int load_module(const char *name)
-{
-	char path[256];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), KMOD_DIR "/%s.ko", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0);
-	ret = ret && errno != EEXIST ? -errno : 0;
-	close(fd);
-	return ret;
-}
 
 static int unload_module(const char *name)
 {
@@ -55,59 +38,6 @@ static int unload_module(const char *name)
 static bool have_our_family_module(void)
 {
 	return access(KMOD_DIR "/ktlsd_handshake.ko", F_OK) == 0;
-}
-
-/* 0, 1 to skip (no kmod built for this kernel), or -errno. */
-static int load_modules(void)
-{
-	struct utsname u;
-	int ret;
-
-	if (access(KMOD_DIR "/ktlsd_test_consumer.ko", F_OK)) {
-		uname(&u);
-		return atoi(u.release) >= 7 ? 1 : -ENOENT;
-	}
-	if (have_our_family_module()) {
-		ret = load_module("ktlsd_handshake");
-		if (ret)
-			return ret;
-	}
-	return load_module("ktlsd_test_consumer");
-}
-
-struct consumer_result {
-	int status;
-	char stage[32];
-	size_t sent, received;
-	int peerid;
-	char tx[65], rx[65];
-};
-
-/* Run one consumer command; -errno if the command itself was refused. */
-static int consumer_run(const char *cmd, struct consumer_result *res)
-{
-	char line[512];
-	ssize_t n;
-	int fd;
-
-	memset(res, 0, sizeof(*res));
-	fd = open(CONSUMER, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, cmd, strlen(cmd)) < 0) {
-		close(fd);
-		return -errno;
-	}
-	n = pread(fd, line, sizeof(line) - 1, 0);
-	close(fd);
-	if (n <= 0)
-		return n ? -errno : -EIO;
-	line[n] = '\0';
-	if (sscanf(line, "status=%d stage=%31s sent=%zu received=%zu peerid=%d tx=%64s rx=%64s",
-		   &res->status, res->stage, &res->sent, &res->received,
-		   &res->peerid, res->tx, res->rx) != 7)
-		return -EPROTO;
-	return 0;
 }
 
 static void hex(const uint8_t *digest, char out[65])

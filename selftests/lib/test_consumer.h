@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Driving kmod/'s test consumer from a test: load the modules built for
+ * the running kernel, run one consumer command, read its report.
+ */
+#ifndef KTLSD_TEST_CONSUMER_H
+#define KTLSD_TEST_CONSUMER_H
+
+#include <stddef.h>
+
+#define CONSUMER "/proc/ktlsd_test_consumer"
+#define KMOD_DIR "/ktlsd/kmod"
+#define NO_KMOD "no kmod for this kernel: 7.x headers need trixie's toolchain, so the kmod tests run on 6.1 and 6.12 only"
+
+struct consumer_result {
+	int status;
+	char stage[32];
+	size_t sent, received;
+	int peerid;
+	char tx[65], rx[65];
+};
+
+/* insmod KMOD_DIR/NAME.ko; 0 if loaded or already there, else -errno. */
+int load_module(const char *name);
+/*
+ * The consumer, and on 6.1 our handshake family first: 0, 1 to skip (no
+ * kmod built for this kernel), or -errno.
+ */
+int load_modules(void);
+/* Run one consumer command; -errno if the command itself was refused. */
+int consumer_run(const char *cmd, struct consumer_result *res);
+
+#endif /* KTLSD_TEST_CONSUMER_H */
