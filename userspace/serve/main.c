@@ -42,6 +42,12 @@ static void usage(FILE *out)
 		"  --workers N            worker threads, each with its own io_uring and\n"
 		"                         listener (default: one per online CPU)\n"
 		"  --body sendfile|splice how bodies enter kernel TLS (default sendfile)\n"
+		"  --tls auto|kernel|userspace\n"
+		"                         kernel TLS where the kernel has it (auto, the\n"
+		"                         default), kernel TLS or refuse to start, or\n"
+		"                         userspace TLS (WolfSSL) even where kTLS exists\n"
+		"  --ciphers LIST         colon-separated IANA suite names to offer, e.g.\n"
+		"                         TLS_AES_128_GCM_SHA256 (default: all kTLS can carry)\n"
 		"  --idle-timeout S       close a keep-alive connection idle this long (60)\n"
 		"  --request-timeout S    a request head must arrive within S seconds (10)\n"
 		"  --handshake-timeout S  a TLS handshake must end within S seconds (10)\n"
@@ -108,7 +114,7 @@ static int parse_seconds(const char *opt, const char *text, int *ms)
 
 enum {
 	OPT_ROOT = 256, OPT_LISTEN, OPT_CERT, OPT_KEY, OPT_KTLSD, OPT_WORKERS,
-	OPT_BODY, OPT_IDLE, OPT_REQUEST, OPT_HANDSHAKE, OPT_QUIET, OPT_HELP,
+	OPT_BODY, OPT_TLS, OPT_CIPHERS, OPT_IDLE, OPT_REQUEST, OPT_HANDSHAKE, OPT_QUIET, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -119,6 +125,8 @@ static const struct option options[] = {
 	{ "ktlsd", required_argument, NULL, OPT_KTLSD },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "body", required_argument, NULL, OPT_BODY },
+	{ "tls", required_argument, NULL, OPT_TLS },
+	{ "ciphers", required_argument, NULL, OPT_CIPHERS },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "request-timeout", required_argument, NULL, OPT_REQUEST },
 	{ "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE },
@@ -169,6 +177,22 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 					optarg);
 				return -EINVAL;
 			}
+			break;
+		case OPT_TLS:
+			if (!strcmp(optarg, "auto")) {
+				cfg->tls_choice = TLS_AUTO;
+			} else if (!strcmp(optarg, "kernel")) {
+				cfg->tls_choice = TLS_KERNEL;
+			} else if (!strcmp(optarg, "userspace")) {
+				cfg->tls_choice = TLS_USERSPACE;
+			} else {
+				fprintf(stderr, "ktls-serve: --tls %s: want auto, kernel or userspace\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_CIPHERS:
+			cfg->ciphers = optarg;
 			break;
 		case OPT_IDLE:
 			if (parse_seconds("--idle-timeout", optarg,
@@ -409,7 +433,8 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
-	tls_detect(&cfg);
+	if (tls_detect(&cfg))
+		return 1;
 	if (default_identity(&cfg) || tls_setup(&cfg))
 		return 1;
 	return serve(&cfg) ? 1 : 0;

@@ -21,6 +21,13 @@ enum body_method {
 	BODY_SPLICE,
 };
 
+/* --tls: kernel TLS where the kernel has it, or one of the two forced. */
+enum tls_choice {
+	TLS_AUTO,
+	TLS_KERNEL,
+	TLS_USERSPACE,
+};
+
 struct serve_config {
 	const char *root;
 	int root_fd;
@@ -35,7 +42,9 @@ struct serve_config {
 	int request_timeout_ms;	/* a whole request head, from its first byte */
 	int handshake_timeout_ms;
 	bool quiet;		/* no line per response */
-	bool ktls;		/* this kernel has kernel TLS */
+	enum tls_choice tls_choice;	/* --tls */
+	const char *ciphers;	/* --ciphers; NULL: every kTLS suite */
+	bool ktls;		/* connections go into kernel TLS */
 	bool aesni;		/* this CPU has AES-NI (userspace TLS speed) */
 	uint64_t key_update_records;	/* close keep-alive at this many */
 	struct ktls_ctx *tls;	/* in-process handshakes; NULL with ktlsd */

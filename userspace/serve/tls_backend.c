@@ -31,21 +31,39 @@
 
 /*
  * The tls ULP refuses a socket that is not connected with ENOTCONN, but
- * only after it was found: ENOENT means the kernel has no kTLS.
+ * only after it was found: ENOENT means the kernel has no kTLS. Then
+ * --tls decides: kernel refuses to start without it, userspace never
+ * uses it (to measure WolfSSL's records on a kTLS kernel).
  */
 int tls_detect(struct serve_config *cfg)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int err;
 
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		err = errno;
+		fprintf(stderr, "ktls-serve: socket: %s\n", strerror(err));
+		return -err;
+	}
 	err = setsockopt(fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) ? errno :
 									0;
 	close(fd);
 	cfg->ktls = err != ENOENT;
 	__builtin_cpu_init();
 	cfg->aesni = __builtin_cpu_supports("aes");
+	if (cfg->tls_choice == TLS_KERNEL && !cfg->ktls) {
+		fprintf(stderr,
+			"ktls-serve: --tls kernel: " NO_KTLS_TEXT "; load it, or use --tls auto to serve over userspace TLS\n");
+		return -ENOENT;
+	}
+	if (cfg->tls_choice == TLS_USERSPACE) {
+		if (cfg->ktlsd_path) {
+			fprintf(stderr,
+				"ktls-serve: --tls userspace and --ktlsd exclude each other: ktlsd hands back sockets with kernel TLS installed\n");
+			return -EINVAL;
+		}
+		cfg->ktls = false;
+	}
 	return 0;
 }
 
@@ -55,6 +73,10 @@ const char *tls_mode_text(const struct serve_config *cfg)
 		return "kTLS (splice)";
 	if (cfg->ktls)
 		return "kTLS (sendfile)";
+	if (cfg->tls_choice == TLS_USERSPACE)
+		return cfg->aesni ?
+			       "userspace TLS (WolfSSL, AES-NI): --tls userspace" :
+			       "userspace TLS (WolfSSL, no AES-NI on this CPU): --tls userspace";
 	if (cfg->aesni)
 		return "userspace TLS (WolfSSL, AES-NI): " NO_KTLS_TEXT;
 	return "userspace TLS (WolfSSL, no AES-NI on this CPU): " NO_KTLS_TEXT;
@@ -67,10 +89,16 @@ int tls_setup(struct serve_config *cfg)
 		.cert_file = cfg->cert_file,
 		.key_file = cfg->key_file,
 		.handshake_timeout_ms = cfg->handshake_timeout_ms,
+		.ciphers = cfg->ciphers,
 	};
 	int ret;
 
 	if (cfg->ktlsd_path) {
+		if (cfg->ciphers) {
+			fprintf(stderr,
+				"ktls-serve: --ciphers does not apply with --ktlsd: ktlsd's configuration chooses the suites\n");
+			return -EINVAL;
+		}
 		if (!cfg->ktls) {
 			fprintf(stderr,
 				"ktls-serve: --ktlsd needs kernel TLS: the daemon hands back sockets with kTLS installed, and this kernel has none (modprobe tls). Without --ktlsd, ktls-serve serves over userspace TLS.\n");
