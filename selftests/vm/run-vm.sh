@@ -3,9 +3,11 @@
 # programs and their libraries, and the modules kTLS needs; run the tests;
 # bring the results back over a second serial port.
 #
-#   run-vm.sh [-b BUILD] [-k KERNEL]... [-t TEST]... [-v]
+#   run-vm.sh [-b BUILD] [-k KERNEL]... [-t TEST]... [-l LIST] [-v]
 #     KERNEL  6.1, 6.12 or newest (default: all three, one after another)
 #     TEST    a name from selftests/tests.list (default: every VM test)
+#     LIST    a file in the format of selftests/tests.list to take the
+#             tests from instead (make bench: userspace/bench/vm.list)
 #     -v      print each test's whole output
 #
 # Fails if a test fails, if the guest's dmesg shows BUG:/WARNING:/Oops, or
@@ -16,7 +18,7 @@ top=$(cd "$here/../.." && pwd)
 . "$here/../lib/ktap.sh"
 
 KTLSD_CACHE=${KTLSD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktlsd}
-build=$top/build kernels=() tests=() verbose=0
+build=$top/build kernels=() tests=() verbose=0 list=
 
 # Loaded in this order in the guest, with their dependencies; the first
 # two are required, the rest are what some cipher may need on some kernel.
@@ -25,12 +27,13 @@ optional_modules="ctr ghash_generic ghash_clmulni_intel aesni_intel ccm
 	chacha20poly1305 chacha chacha_generic chacha_x86_64 poly1305_generic
 	poly1305_x86_64"
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
-while getopts "b:k:t:vh" opt; do
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+while getopts "b:k:t:l:vh" opt; do
 	case $opt in
 	b) build=$(cd "$OPTARG" && pwd) ;;
 	k) kernels+=("$OPTARG") ;;
 	t) tests+=("$OPTARG") ;;
+	l) list=$OPTARG ;;
 	v) verbose=1 ;;
 	*) usage ;;
 	esac
@@ -40,7 +43,12 @@ done
 die() { echo "run-vm: $*" >&2; exit 1; }
 
 # The plan: "needs timeout name", no-tls tests first (before any module).
-plan=$(tests_for vm all | awk '{print $2, $3, $1}')
+if [ -n "$list" ]; then
+	[ -f "$list" ] || die "-l $list: no such file"
+	plan=$(awk '!/^#/ && NF == 4 && ($2 == "vm" || $2 == "all") {print $3, $4, $1}' "$list")
+else
+	plan=$(tests_for vm all | awk '{print $2, $3, $1}')
+fi
 if [ ${#tests[@]} -gt 0 ]; then
 	sel=$(printf '%s\n' "${tests[@]}")
 	plan=$(awk 'NR == FNR {want[$1] = 1; next} want[$3]' <(echo "$sel") <(echo "$plan"))
