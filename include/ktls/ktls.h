@@ -86,9 +86,9 @@ struct ktls_config {
 	/*
 	 * Mutual TLS. A client with cert_file and key_file presents them when
 	 * asked. A server with verify_client requires a client certificate
-	 * that chains to ca_file (NULL: the system bundle); no name is
-	 * checked. ktls_session_peer_cert() on the server then gives the
-	 * client's certificate.
+	 * that chains to ca_file, which it requires (never the system
+	 * bundle); no name is checked. ktls_session_peer_cert() on the
+	 * server then gives the client's certificate.
 	 */
 	bool verify_client;
 	/*

@@ -348,4 +348,27 @@ TEST(config_errors)
 	ktls_ctx_free(ctx);
 }
 
+/* A server verifying clients names whom it trusts: never the system bundle. */
+TEST(verify_client_needs_ca_file)
+{
+	char cert[PATH_MAX], key[PATH_MAX];
+	struct ktls_config config = {
+		.role = KTLS_ROLE_SERVER,
+		.verify_client = true,
+	};
+	struct ktls_ctx *ctx = NULL;
+
+	test_pki_file("server.pem", cert, sizeof(cert));
+	test_pki_file("server.key", key, sizeof(key));
+	config.cert_file = cert;
+	config.key_file = key;
+	EXPECT_EQ(-EINVAL, ktls_ctx_new(&config, &ctx));
+	EXPECT_STREQ("verify_client needs ca_file, the CA certificates client "
+		     "certificates must chain to (the system bundle would "
+		     "accept any publicly trusted certificate)",
+		     ktls_reason());
+	EXPECT_EQ(NULL, ctx);
+	ktls_ctx_free(ctx);
+}
+
 TEST_HARNESS_MAIN

@@ -346,6 +346,23 @@ TEST_F(config, upcall_certificate_without_key)
 	EXPECT_STREQ(self->expect, self->out);
 }
 
+/* Clients are verified against a trust store named for them, or none. */
+TEST_F(config, upcall_verify_client_needs_trust_store)
+{
+	char text[PATH_MAX + 64];
+
+	snprintf(text, sizeof(text),
+		 "[upcall]\ncertificate = %s\nprivate_key = %s\n"
+		 "verify_client = yes\n", self->cert, self->key);
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:1: [upcall] verify_client = yes needs "
+		 "client_trust_store = FILE, the CA certificates client "
+		 "certificates must chain to (never the system bundle)\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
 /* tlshd's file, as Debian's ktls-utils ships it plus a server identity. */
 static void tlshd_conf(char *buf, size_t len, const char *cert,
 		       const char *key, const char *extra)

@@ -129,10 +129,16 @@ int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 int ktls_verify_client_setup(WOLFSSL_CTX *wctx,
 			     const struct ktls_config *config)
 {
-	const char *ca_file = config->ca_file ? config->ca_file :
-						SYSTEM_CA_BUNDLE;
+	const char *ca_file = config->ca_file;
 	int ret;
 
+	/*
+	 * Never the system bundle: it would let in a client certificate
+	 * from any public CA, which says nothing about who may connect.
+	 */
+	if (!ca_file)
+		return ktls_fail(-EINVAL,
+				 "verify_client needs ca_file, the CA certificates client certificates must chain to (the system bundle would accept any publicly trusted certificate)");
 	ret = ktls_check_readable("trust store", ca_file);
 	if (ret)
 		return ret;

@@ -92,8 +92,8 @@ struct upcall_serve_config {
 	const char *client_key_file;
 	/*
 	 * x509 server: require a client certificate chaining to
-	 * client_ca_file (NULL: the system bundle) and report it as
-	 * REMOTE_AUTH. Without it no client certificate is asked for.
+	 * client_ca_file (required: never the system bundle) and report it
+	 * as REMOTE_AUTH. Without it no client certificate is asked for.
 	 */
 	bool verify_client;
 	const char *client_ca_file;
