@@ -105,6 +105,21 @@ struct ktls_config {
 	const char *psk_identity;
 	const uint8_t *psk_key;
 	size_t psk_key_len;
+	/*
+	 * PSK server: instead of one psk_identity and psk_key, find the key
+	 * for the identity the client offers (NUL-terminated, from the
+	 * network). Write it (16 to 64 bytes) to @key and its length to
+	 * *@key_len; set *@cipher to the TLS 1.3 suite it is for (an IANA
+	 * name, e.g. "TLS_AES_256_GCM_SHA384" for a SHA-384 PSK) or leave it
+	 * NULL for the first suite of ciphers. Return 0, -ENOKEY if there is
+	 * no key for @identity (the handshake then fails with -EKEYREJECTED,
+	 * "unknown PSK identity"), or another -errno (the handshake fails
+	 * with it). Called from the handshake step, in its thread, with
+	 * @arg = psk_find_arg.
+	 */
+	int (*psk_find)(void *arg, const char *identity, uint8_t *key,
+			size_t key_max, size_t *key_len, const char **cipher);
+	void *psk_find_arg;
 };
 
 #define KTLS_DEFAULT_TIMEOUT_MS 10000
@@ -268,6 +283,8 @@ int ktls_session_peer_cert(const struct ktls_session *session, int index,
 /* "ok", or why the server certificate failed ("certificate has expired"). */
 const char *ktls_session_verify_result(const struct ktls_session *session);
 bool ktls_session_resumed(const struct ktls_session *session);
+/* PSK server: the identity whose key the handshake used, or "". */
+const char *ktls_session_psk_identity(const struct ktls_session *session);
 /* Times we waited for the peer's answer during the handshake (not TCP). */
 int ktls_session_round_trips(const struct ktls_session *session);
 

@@ -6,13 +6,20 @@
  * traffic.
  *
  * WolfSSL 5.5.4 offers psk_ke and psk_dhe_ke in every ClientHello and, as a
- * server, picks psk_ke whenever the client left out psk_dhe_ke or its
- * key_share; it has no switch that refuses psk_ke (wolfSSL_CTX_no_dhe_psk
- * does the opposite). So we read the peer's hellos ourselves as they arrive
- * and refuse before WolfSSL acts on them: a server refuses a ClientHello
- * whose PSK could only be used without (EC)DHE; a client refuses a
+ * server, picks psk_ke whenever the client left out psk_dhe_ke or a usable
+ * key share; it has no switch that refuses psk_ke (wolfSSL_CTX_no_dhe_psk
+ * does the opposite). So we read the hellos ourselves: a client refuses a
  * ServerHello that did not take our PSK (a certificate handshake instead)
- * or that has no key_share (psk_ke).
+ * or that has no key_share (psk_ke). A server decides on its own
+ * ServerHello, before it leaves: WolfSSL's choice is there, and one that
+ * took the PSK without a key_share is never sent. It also reads each
+ * plaintext ClientHello until then, to refuse a PSK offered only with
+ * psk_ke early and say so. Neither check ends on a record type: records a
+ * peer may send before the hellos are settled (0-RTT data, CCS) are
+ * skipped, not trusted.
+ *
+ * A server has one identity and key, or finds the key for the identity the
+ * client offers through the config's psk_find (ktlsd: in a keyring).
  *
  * A PSK is bound to one hash, hence to the cipher suites of that hash. We
  * use it with the first TLS 1.3 suite of the configured list:
@@ -36,6 +43,10 @@
 #define PSK_IDENTITY_MAX 1024
 
 struct ktls_psk {
+	/* server: find the key for an identity; NULL: the one below */
+	int (*find)(void *arg, const char *identity, uint8_t *key,
+		    size_t key_max, size_t *key_len, const char **cipher);
+	void *find_arg;
 	char identity[PSK_IDENTITY_MAX + 1];
 	size_t identity_len;
 	uint8_t key[PSK_KEY_MAX];
@@ -46,7 +57,6 @@ struct ktls_psk {
 
 /* Handshake types and extensions we look at (RFC 8446 §4). */
 #define RECORD_HANDSHAKE 22
-#define RECORD_APPLICATION_DATA 23
 #define RECORD_ALERT 21
 #define HS_CLIENT_HELLO 1
 #define HS_SERVER_HELLO 2
@@ -79,7 +89,7 @@ struct ktls_psk_check {
 	uint8_t header[TLS_RECORD_HEADER_LEN];
 	size_t header_len;
 	size_t body_left;
-	bool done;		/* encrypted records started: nothing to check */
+	bool done;		/* the ServerHello settled it: nothing to check */
 	/* plaintext handshake messages, until each is whole */
 	uint8_t msg[HELLO_MAX + HS_HEADER_LEN];
 	size_t msg_len;
@@ -87,7 +97,9 @@ struct ktls_psk_check {
 	bool psk_accepted;	/* client: the ServerHello took our PSK */
 	int refuse_err;		/* we refused the peer's hello: why */
 	char refusal[256];
-	char unknown_identity[64];	/* server: the last identity not ours */
+	char unknown_identity[512];	/* server: the last identity not ours */
+	char identity[512];	/* server: the identity whose key we used */
+	int find_err;		/* server: psk_find failed otherwise */
 };
 
 static uint16_t get16(const uint8_t *p)
@@ -286,9 +298,6 @@ static void feed(struct ktls_session *session, const uint8_t *buf, size_t len)
 			if (check->header_len < TLS_RECORD_HEADER_LEN)
 				return;
 			check->body_left = get16(check->header + 3);
-			/* Encrypted from here on: the hellos are behind us. */
-			if (check->header[0] == RECORD_APPLICATION_DATA)
-				check->done = true;
 			if (!check->body_left)
 				check->header_len = 0;
 			continue;
@@ -343,6 +352,68 @@ static int checked_recv(WOLFSSL *ssl, char *buf, int len, void *ctx)
 	return WOLFSSL_CBIO_ERR_GENERAL;
 }
 
+/*
+ * Server: our own ServerHello, before it is sent, is where WolfSSL's choice
+ * shows. A flight starts with it, whole, in the buffer WolfSSL hands us; a
+ * HelloRetryRequest settles nothing (a ClientHello follows).
+ */
+static void check_our_server_hello(struct ktls_psk_check *check,
+				   const uint8_t *buf, size_t len)
+{
+	struct reader r;
+	size_t body_len, unused;
+	const uint8_t *body;
+
+	if (len < TLS_RECORD_HEADER_LEN || buf[0] != RECORD_HANDSHAKE)
+		return;		/* an alert: nothing was chosen */
+	if (len < TLS_RECORD_HEADER_LEN + HS_HEADER_LEN ||
+	    buf[TLS_RECORD_HEADER_LEN] != HS_SERVER_HELLO) {
+		refuse(check, -EPROTO,
+		       "our first handshake record is not a whole ServerHello: cannot check the PSK mode");
+		return;
+	}
+	body = buf + TLS_RECORD_HEADER_LEN + HS_HEADER_LEN;
+	body_len = (size_t)body[-3] << 16 | (size_t)body[-2] << 8 | body[-1];
+	if (get16(buf + 3) < HS_HEADER_LEN + body_len ||
+	    body_len > len - TLS_RECORD_HEADER_LEN - HS_HEADER_LEN) {
+		refuse(check, -EPROTO,
+		       "our ServerHello is split: cannot check the PSK mode");
+		return;
+	}
+	if (body_len >= 2 + RANDOM_LEN &&
+	    !memcmp(body + 2, hrr_random, RANDOM_LEN))
+		return;
+	r = (struct reader){ .p = body, .left = body_len };
+	if (!hello_extensions(&r, HS_SERVER_HELLO)) {
+		refuse(check, -EPROTO, "our ServerHello does not parse");
+		return;
+	}
+	check->done = true;
+	if (find_ext(r, EXT_PRE_SHARED_KEY, &unused) &&
+	    !find_ext(r, EXT_KEY_SHARE, &unused))
+		refuse(check, -EPROTO,
+		       "the client's hello left PSK without (EC)DHE (psk_ke) as the only choice: "
+		       NO_FORWARD_SECRECY);
+}
+
+/* WolfSSL's writes: a server's ServerHello is checked before it leaves. */
+static int checked_send(WOLFSSL *ssl, char *buf, int len, void *ctx)
+{
+	struct ktls_session *session = wolfSSL_get_ex_data(ssl, 0);
+	struct ktls_psk_check *check = session ? session->psk_check : NULL;
+
+	if (check && !check->done && !check->refuse_err && len > 0 &&
+	    session->role == KTLS_ROLE_SERVER) {
+		check_our_server_hello(check, (const uint8_t *)buf,
+				       (size_t)len);
+		if (check->refuse_err) {
+			send_alert(session->fd, ALERT_INSUFFICIENT_SECURITY);
+			return WOLFSSL_CBIO_ERR_GENERAL;
+		}
+	}
+	return ktls_record_io_send(ssl, buf, len, ctx);
+}
+
 static unsigned int client_psk(WOLFSSL *ssl, const char *hint, char *identity,
 			       unsigned int identity_max, unsigned char *key,
 			       unsigned int key_max, const char **suite)
@@ -369,6 +440,43 @@ static void printable(char *out, size_t out_len, const char *in)
 	out[i] = '\0';
 }
 
+static int pick_suite(const char *ciphers, const struct ktls_suite **out);
+
+/* Server: the key for @identity from the config's psk_find. */
+static unsigned int found_psk(struct ktls_session *session,
+			      const char *identity, unsigned char *key,
+			      unsigned int key_max, const char **suite)
+{
+	const struct ktls_psk *psk = session->ctx->psk;
+	struct ktls_psk_check *check = session->psk_check;
+	const struct ktls_suite *found_suite = psk->suite;
+	const char *cipher = NULL;
+	uint8_t found[PSK_KEY_MAX];
+	size_t found_len = 0;
+	int err;
+
+	err = psk->find(psk->find_arg, identity, found, sizeof(found),
+			&found_len, &cipher);
+	if (!err && (found_len < PSK_KEY_MIN || found_len > PSK_KEY_MAX ||
+		     found_len > key_max))
+		err = -EKEYREJECTED;
+	if (!err && cipher)
+		err = pick_suite(cipher, &found_suite);
+	if (err) {
+		printable(check->unknown_identity,
+			  sizeof(check->unknown_identity), identity);
+		if (err != -ENOKEY)
+			check->find_err = err;
+		explicit_bzero(found, sizeof(found));
+		return 0;
+	}
+	printable(check->identity, sizeof(check->identity), identity);
+	memcpy(key, found, found_len);
+	explicit_bzero(found, sizeof(found));
+	*suite = found_suite->wolfssl_name;
+	return (unsigned int)found_len;
+}
+
 static unsigned int server_psk(WOLFSSL *ssl, const char *identity,
 			       unsigned char *key, unsigned int key_max,
 			       const char **suite)
@@ -376,6 +484,8 @@ static unsigned int server_psk(WOLFSSL *ssl, const char *identity,
 	struct ktls_session *session = wolfSSL_get_ex_data(ssl, 0);
 	const struct ktls_psk *psk = session->ctx->psk;
 
+	if (psk->find)
+		return found_psk(session, identity, key, key_max, suite);
 	if (strlen(identity) != psk->identity_len ||
 	    memcmp(identity, psk->identity, psk->identity_len)) {
 		printable(session->psk_check->unknown_identity,
@@ -385,6 +495,8 @@ static unsigned int server_psk(WOLFSSL *ssl, const char *identity,
 	}
 	if (psk->key_len > key_max)
 		return 0;
+	printable(session->psk_check->identity,
+		  sizeof(session->psk_check->identity), identity);
 	memcpy(key, psk->key, psk->key_len);
 	*suite = psk->suite->wolfssl_name;
 	return (unsigned int)psk->key_len;
@@ -419,6 +531,14 @@ static int pick_suite(const char *ciphers, const struct ktls_suite **out)
 static int check_config(const struct ktls_ctx *ctx,
 			const struct ktls_config *config)
 {
+	if (config->psk_find && config->role != KTLS_ROLE_SERVER)
+		return ktls_fail(-EINVAL,
+				 "psk_find is for a server; a client names its psk_identity and psk_key");
+	if (config->psk_find && (config->psk_identity || config->psk_key))
+		return ktls_fail(-EINVAL,
+				 "a PSK server has either psk_find or psk_identity and psk_key, not both");
+	if (config->psk_find)
+		goto common;
 	if (!config->psk_identity || !config->psk_key)
 		return ktls_fail(-EINVAL,
 				 "a PSK needs both psk_identity and psk_key");
@@ -432,6 +552,7 @@ static int check_config(const struct ktls_ctx *ctx,
 		return ktls_fail(-EINVAL,
 				 "a PSK key has %d to %d bytes, not %zu",
 				 PSK_KEY_MIN, PSK_KEY_MAX, config->psk_key_len);
+common:
 	if (ctx->max_version < KTLS_TLS_1_3)
 		return ktls_fail(-EPROTONOSUPPORT,
 				 "a PSK needs TLS 1.3, but max_version is TLS 1.2");
@@ -447,7 +568,8 @@ int ktls_psk_ctx_setup(struct ktls_ctx *ctx, const struct ktls_config *config)
 	struct ktls_psk *psk;
 	int ret;
 
-	if (!config->psk_identity && !config->psk_key && !config->psk_key_len)
+	if (!config->psk_identity && !config->psk_key && !config->psk_key_len &&
+	    !config->psk_find)
 		return 0;
 	ret = check_config(ctx, config);
 	if (ret)
@@ -465,10 +587,15 @@ int ktls_psk_ctx_setup(struct ktls_ctx *ctx, const struct ktls_config *config)
 		goto free_psk;
 	}
 	ctx->min_version = KTLS_TLS_1_3;
-	psk->identity_len = strlen(config->psk_identity);
-	memcpy(psk->identity, config->psk_identity, psk->identity_len + 1);
-	memcpy(psk->key, config->psk_key, config->psk_key_len);
-	psk->key_len = config->psk_key_len;
+	psk->find = config->psk_find;
+	psk->find_arg = config->psk_find_arg;
+	if (!psk->find) {
+		psk->identity_len = strlen(config->psk_identity);
+		memcpy(psk->identity, config->psk_identity,
+		       psk->identity_len + 1);
+		memcpy(psk->key, config->psk_key, config->psk_key_len);
+		psk->key_len = config->psk_key_len;
+	}
 	psk->server_has_cert = !!config->cert_file;
 	if (ctx->role == KTLS_ROLE_CLIENT)
 		wolfSSL_CTX_set_psk_client_tls13_callback(ctx->wolfssl,
@@ -477,6 +604,7 @@ int ktls_psk_ctx_setup(struct ktls_ctx *ctx, const struct ktls_config *config)
 		wolfSSL_CTX_set_psk_server_tls13_callback(ctx->wolfssl,
 							  server_psk);
 	wolfSSL_CTX_SetIORecv(ctx->wolfssl, checked_recv);
+	wolfSSL_CTX_SetIOSend(ctx->wolfssl, checked_send);
 	ctx->psk = psk;
 	return 0;
 
@@ -547,8 +675,18 @@ int ktls_psk_failure(struct ktls_session *session, int err)
 		send_alert(session->fd, ALERT_DECRYPT_ERROR);
 		return ktls_fail(-EKEYREJECTED,
 				 "PSK mismatch: the client's key for identity \"%.64s\" is not ours (binder does not verify)",
-				 psk->identity);
+				 check->identity[0] ? check->identity :
+						      psk->identity);
 	}
+	if (check->find_err)
+		return ktls_fail(check->find_err,
+				 "finding the key for PSK identity \"%s\" failed: %s",
+				 check->unknown_identity,
+				 strerror(-check->find_err));
+	if (check->unknown_identity[0] && psk->find)
+		return ktls_fail(-EKEYREJECTED,
+				 "unknown PSK identity \"%s\": the server has no key for it",
+				 check->unknown_identity);
 	if (check->unknown_identity[0])
 		return ktls_fail(-EKEYREJECTED,
 				 "unknown PSK identity \"%s\" (ours is \"%.64s\")",
@@ -571,4 +709,11 @@ int ktls_psk_check_done(struct ktls_session *session)
 		return ktls_fail(-EPROTO,
 				 "the handshake finished without the PSK being checked as used");
 	return 0;
+}
+
+const char *ktls_session_psk_identity(const struct ktls_session *session)
+{
+	if (!session->psk_check || session->role != KTLS_ROLE_SERVER)
+		return "";
+	return session->psk_check->identity;
 }
