@@ -8,11 +8,12 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "test_util.h"
-#include "upcall.h"
+#include "internal.h"
 
 FIXTURE(prepare)
 {
@@ -114,6 +115,85 @@ TEST(status_mapping)
 	/* Anything the handshake itself failed with: EACCES. */
 	EXPECT_EQ(EACCES, upcall_status_of(-ECONNRESET));
 	EXPECT_EQ(EACCES, upcall_status_of(-EBADMSG));
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A libupcall handle whose commands go to a generic netlink family that
+ * does not exist: the kernel answers each at once (ENOENT), so the time
+ * upcall_done() takes is its own.
+ */
+FIXTURE(done)
+{
+	struct upcall up;
+	struct upcall_req req;
+};
+
+FIXTURE_SETUP(done)
+{
+	memset(&self->up, 0, sizeof(self->up));
+	memset(&self->req, 0, sizeof(self->req));
+	pthread_mutex_init(&self->up.cmd_lock, NULL);
+	self->up.cmd = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
+	ASSERT_NE(NULL, self->up.cmd);
+	ASSERT_EQ(0, mnl_socket_bind(self->up.cmd, 0, MNL_SOCKET_AUTOPID));
+	self->up.cmd_portid = mnl_socket_get_portid(self->up.cmd);
+	self->up.caps.family_id = 0xfff0;
+	self->req.sockfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, self->req.sockfd);
+	self->req.accepted_ms = mono_ms();
+}
+
+FIXTURE_TEARDOWN(done)
+{
+	if (self->req.sockfd >= 0)
+		close(self->req.sockfd);
+	mnl_socket_close(self->up.cmd);
+	pthread_mutex_destroy(&self->up.cmd_lock);
+}
+
+/*
+ * A refusal right after ACCEPT waits UPCALL_REFUSE_DELAY_MS, whoever sends
+ * it (6.12's handshake_req_submit takes its socket reference after READY).
+ */
+TEST_F(done, refusal_waits_refuse_delay)
+{
+	int64_t t0 = mono_ms();
+
+	EXPECT_LT(0, upcall_refuse_wait_ms(&self->req));
+	EXPECT_EQ(-ENOENT, upcall_done(&self->up, &self->req, EIO, NULL, 0));
+	EXPECT_LE(UPCALL_REFUSE_DELAY_MS - 5, mono_ms() - t0);
+	/* The socket is closed in every case. */
+	EXPECT_EQ(-1, self->req.sockfd);
+}
+
+/* Success needs the peer's round trip first: no wait. */
+TEST_F(done, success_does_not_wait)
+{
+	int64_t t0 = mono_ms();
+
+	EXPECT_EQ(-ENOENT, upcall_done(&self->up, &self->req, 0, NULL, 0));
+	EXPECT_GT(UPCALL_REFUSE_DELAY_MS / 2, mono_ms() - t0);
+}
+
+/* A refusal well after the ACCEPT goes out at once. */
+TEST_F(done, late_refusal_does_not_wait)
+{
+	int64_t t0;
+
+	self->req.accepted_ms = mono_ms() - 2 * UPCALL_REFUSE_DELAY_MS;
+	EXPECT_EQ(0, upcall_refuse_wait_ms(&self->req));
+	t0 = mono_ms();
+	EXPECT_EQ(-ENOENT, upcall_done(&self->up, &self->req, ETIMEDOUT,
+				       NULL, 0));
+	EXPECT_GT(UPCALL_REFUSE_DELAY_MS / 2, mono_ms() - t0);
 }
 
 TEST_HARNESS_MAIN

@@ -143,6 +143,28 @@ static void finish(struct upcall_job *job, int err)
 	ktlsd_loop_retire(job->loop, &job->task);
 }
 
+/*
+ * A failure seen by the loop: DONE at once if the refusal delay has
+ * passed (UPCALL_REFUSE_DELAY_MS), else on a deadline, so that the loop
+ * never sleeps in upcall_done().
+ */
+static void refuse(struct upcall_job *job, int err)
+{
+	int wait_ms = upcall_refuse_wait_ms(&job->req);
+
+	if (!wait_ms) {
+		finish(job, err);
+		return;
+	}
+	if (job->events)
+		ktlsd_loop_unwatch(job->loop, job->req.sockfd);
+	job->events = 0;
+	job->refused = err;
+	snprintf(job->why, sizeof(job->why), "%s", upcall_reason());
+	ktlsd_loop_set_deadline(job->loop, &job->task,
+				ktlsd_now_ms() + wait_ms);
+}
+
 static void step(struct upcall_job *job)
 {
 	uint32_t events;
@@ -161,15 +183,17 @@ static void step(struct upcall_job *job)
 			return;
 		}
 		/* Not our peer's fault: EIO, and say why. */
-		finish(job, upcall_fail(-EIO, "epoll_ctl on the request's socket: %s",
+		refuse(job, upcall_fail(-EIO, "epoll_ctl on the request's socket: %s",
 					strerror(-ret)));
 		return;
 	}
-	if (ret)
-		upcall_fail(ret, "%s handshake: %s",
-			    upcall_msg_type_name(job->req.msg_type),
-			    ktls_reason());
-	finish(job, ret);
+	if (ret) {
+		refuse(job, upcall_fail(ret, "%s handshake: %s",
+					upcall_msg_type_name(job->req.msg_type),
+					ktls_reason()));
+		return;
+	}
+	finish(job, 0);
 }
 
 void upcall_job_event(struct upcall_job *job, uint32_t events)
@@ -238,12 +262,8 @@ static void job_start(struct ktlsd_loop *loop, struct upcall_req *req)
 		  upcall_auth_name(req->auth_mode),
 		  req->peername[0] ? req->peername : "-", req->timeout_ms);
 	ret = upcall_prepare(&job->req, &job->profile->upcall, &job->hs);
-	/* A refusal waits before its DONE: see UPCALL_REFUSE_DELAY_MS. */
 	if (ret) {
-		job->refused = ret;
-		snprintf(job->why, sizeof(job->why), "%s", upcall_reason());
-		ktlsd_loop_set_deadline(loop, &job->task,
-					ktlsd_now_ms() + UPCALL_REFUSE_DELAY_MS);
+		refuse(job, ret);
 		return;
 	}
 	ktlsd_loop_set_deadline(loop, &job->task,

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
 
@@ -32,6 +33,21 @@ const char *upcall_auth_name(uint32_t auth_mode)
 		return "x509";
 	}
 	return "unknown";
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int upcall_refuse_wait_ms(const struct upcall_req *req)
+{
+	int64_t left = req->accepted_ms + UPCALL_REFUSE_DELAY_MS - now_ms();
+
+	return left > 0 ? (int)left : 0;
 }
 
 static int s32_attr(const struct nlattr *attr, int32_t *val)
@@ -128,6 +144,7 @@ static int accept_one(struct upcall *up, struct upcall_req *req)
 	mnl_attr_put_u32(nlh, HANDSHAKE_A_ACCEPT_HANDLER_CLASS,
 			 HANDSHAKE_HANDLER_CLASS_TLSHD);
 	err = upcall_transact(up, nlh, accept_cb, &rep);
+	req->accepted_ms = now_ms();
 	if (err == -EAGAIN)
 		return err;
 	if (err == -EPERM)
@@ -186,6 +203,16 @@ int upcall_done(struct upcall *up, struct upcall_req *req, int status,
 
 	if (req->sockfd < 0)
 		return upcall_fail(-EBADF, "DONE for a request without a socket");
+	/*
+	 * Every refusal, whichever path it comes from: the kernel may not
+	 * hold its socket reference yet (UPCALL_REFUSE_DELAY_MS).
+	 */
+	if (status) {
+		int wait_ms = upcall_refuse_wait_ms(req);
+
+		if (wait_ms)
+			usleep((useconds_t)wait_ms * 1000);
+	}
 	nlh = upcall_msg(buf, up->caps.family_id, HANDSHAKE_CMD_DONE,
 			 HANDSHAKE_FAMILY_VERSION);
 	mnl_attr_put_u32(nlh, HANDSHAKE_A_DONE_STATUS, (uint32_t)status);

@@ -17,6 +17,7 @@
 #include <keyutils.h>
 
 #include "internal.h"
+#include "psk_keyring.h"
 
 /*
  * libktls reads PEM files: hand it key material from a key serial as a
@@ -97,23 +98,33 @@ static int check_request(const struct upcall_req *req)
 }
 
 /*
- * psk: the key the request names (its first peer identity); the key's
- * description is the PSK identity. A server given no key would have to
- * find the client's identity in a keyring: not supported yet.
+ * psk: a client uses the key the request names (its first peer identity);
+ * the key's description is the PSK identity, and an NVMe identity's hash
+ * field picks the suite. A server finds the key for the identity the
+ * client offers among the request's peer identities and in its keyring
+ * (psk_keyring.c); the key it used is REMOTE_AUTH.
  */
 static int pick_psk(const struct upcall_req *req, struct upcall_handshake *hs,
 		    struct ktls_config *k)
 {
 	int err;
 
+	/* The PSK authenticates the server: no certificate name to check. */
+	k->server_name = NULL;
+	k->min_version = KTLS_TLS_1_3;
+	if (req->msg_type == HANDSHAKE_MSG_TYPE_SERVERHELLO) {
+		err = upcall_psk_lookup_new(req, &hs->psk_serial,
+					    &hs->psk_lookup);
+		if (err)
+			return err;
+		k->psk_find = upcall_psk_find;
+		k->psk_find_arg = hs->psk_lookup;
+		return 0;
+	}
 	if (!req->num_peerids || req->peerids[0] <= 0)
-		return upcall_fail(-ENOKEY, "a PSK %s handshake needs the PSK's "
-				   "key serial in the request (peer identity); "
-				   "%s",
-				   upcall_msg_type_name(req->msg_type),
-				   req->msg_type == HANDSHAKE_MSG_TYPE_SERVERHELLO ?
-				   "finding a client's identity in a keyring is not supported yet" :
-				   "the request has none");
+		return upcall_fail(-ENOKEY, "a PSK client handshake needs the "
+				   "PSK's key serial in the request (peer "
+				   "identity), and the request has none");
 	err = upcall_psk_read(req->peerids[0], &hs->psk_identity,
 			      &hs->psk_key, &hs->psk_key_len);
 	if (err)
@@ -122,9 +133,7 @@ static int pick_psk(const struct upcall_req *req, struct upcall_handshake *hs,
 	k->psk_identity = hs->psk_identity;
 	k->psk_key = hs->psk_key;
 	k->psk_key_len = hs->psk_key_len;
-	/* The PSK authenticates the server: no certificate name to check. */
-	k->server_name = NULL;
-	k->min_version = KTLS_TLS_1_3;
+	k->ciphers = upcall_psk_cipher(hs->psk_identity);
 	return 0;
 }
 
@@ -174,6 +183,7 @@ static void handshake_free(struct upcall_handshake *hs)
 		ktls_ctx_free(hs->ctx);
 	free(hs->psk_identity);
 	upcall_key_free(hs->psk_key, hs->psk_key_len);
+	upcall_psk_lookup_free(hs->psk_lookup);
 	if (hs->cert_fd >= 0)
 		close(hs->cert_fd);
 	if (hs->key_fd >= 0)
@@ -237,7 +247,8 @@ int upcall_prepare(const struct upcall_req *req,
 				    sizeof(cert_path));
 	if (err)
 		goto free_hs;
-	if (cfg->get_ctx && !req->cert && !hs->psk_key) {
+	if (cfg->get_ctx && !req->cert &&
+	    req->auth_mode != HANDSHAKE_AUTH_PSK) {
 		err = cfg->get_ctx(cfg->get_ctx_arg, &k, &hs->ctx,
 				   &hs->own_ctx);
 	} else {
@@ -246,8 +257,8 @@ int upcall_prepare(const struct upcall_req *req,
 	}
 	if (err) {
 		/* Key material given by the request is the request's fault. */
-		err = upcall_fail(req->cert || hs->psk_key ? -EKEYREJECTED :
-				  -EIO,
+		err = upcall_fail(req->cert || hs->psk_key || hs->psk_lookup ?
+				  -EKEYREJECTED : -EIO,
 				  "%s handshake: %s",
 				  upcall_msg_type_name(req->msg_type),
 				  ktls_reason());
@@ -335,10 +346,8 @@ int upcall_serve(struct upcall *up, struct upcall_req *req,
 	int err;
 
 	err = upcall_prepare(req, cfg, &hs);
-	if (err) {
-		usleep(UPCALL_REFUSE_DELAY_MS * 1000);
+	if (err)	/* upcall_done() holds the refusal back long enough */
 		return upcall_finish(up, req, NULL, err);
-	}
 	deadline = now_ms() + hs->timeout_ms;
 	while ((err = ktls_handshake_step(hs->session)) == -EAGAIN) {
 		struct pollfd pfd = {

@@ -50,6 +50,7 @@ struct upcall_req {
 	int32_t privkey;		/* x509: private key serial */
 	int32_t keyring;
 	char peername[256];		/* "" if none */
+	int64_t accepted_ms;		/* CLOCK_MONOTONIC, at ACCEPT */
 };
 
 struct upcall;
@@ -75,7 +76,10 @@ int upcall_accept(struct upcall *up, struct upcall_req *reqs, int max);
 /*
  * Report the outcome: @status 0 or a positive errno (EACCES, ETIMEDOUT,
  * EKEYREJECTED, EIO...), with the peer's identities @remote_auth (key
- * serials) on success. Closes req->sockfd in every case.
+ * serials) on success. Closes req->sockfd in every case. A refusal
+ * (@status not 0) never goes out sooner than UPCALL_REFUSE_DELAY_MS after
+ * the ACCEPT: this waits for what is left of it (see
+ * upcall_refuse_wait_ms() to wait elsewhere instead).
  */
 int upcall_done(struct upcall *up, struct upcall_req *req, int status,
 		const int32_t *remote_auth, unsigned int num_remote_auth);
@@ -126,6 +130,8 @@ struct upcall_handshake {
 	uint8_t *psk_key;
 	size_t psk_key_len;
 	int32_t psk_serial;		/* psk: reported as REMOTE_AUTH */
+	/* psk server: where the client's identity is looked up */
+	struct upcall_psk_lookup *psk_lookup;
 };
 
 /*
@@ -162,6 +168,13 @@ int upcall_status_of(int err);
  * waits this long before its DONE.
  */
 #define UPCALL_REFUSE_DELAY_MS 100
+
+/*
+ * How many ms a refusing DONE for @req must still wait (0: none): an
+ * event loop sets a deadline this far off instead of letting
+ * upcall_done() block.
+ */
+int upcall_refuse_wait_ms(const struct upcall_req *req);
 
 /*
  * Serve @req in one blocking call: upcall_prepare(), the handshake within
