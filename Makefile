@@ -80,7 +80,7 @@ EXTRA_DEPS :=
 include $(sort $(wildcard userspace/*/build.mk))
 include $(sort $(wildcard selftests/*/build.mk))
 
-.PHONY: all deps demo check style vm-test clean help
+.PHONY: all deps demo check style vm-test clean help bench
 all: $(LIBKTLS) $(TOOLS) $(TEST_BINS) $(INTEROP_BINS) $(INTEROP_TEST) $(GUEST_LISTS) \
 	$(TEST_CERTS) $(EXTRA_TARGETS)
 
@@ -159,6 +159,11 @@ deps:
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) bash scripts/demo.sh
+
+# The benchmark (issue 6): rewrites docs/benchmarks.md and docs/bench/*.png.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) bash scripts/bench.sh
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all

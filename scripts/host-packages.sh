@@ -13,6 +13,8 @@ packages=(
 	# Interop peers copied into the VM (selftests/interop): openssl and
 	# curl above, gnutls-cli and gnutls-serv here.
 	gnutls-bin
+	# make bench's plots (userspace/bench/report.sh).
+	gnuplot-nox
 )
 
 missing=()

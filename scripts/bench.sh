@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# make bench: measure ktls-serve and ktlsd against userspace TLS and nginx
+# (issue 6) and write docs/benchmarks.md with its plots.
+#
+#   BUILD=build bash scripts/bench.sh     (make bench runs it after make all)
+#
+# Installs what it needs (gnuplot-nox, Debian's nginx into the cache), then
+# runs userspace/bench/run.sh natively when this kernel has kTLS
+# (modprobe tls works and /proc/net/tls_stat exists), else in one Debian
+# 6.12 VM under qemu TCG, whose results come back in the VM's log.
+# Environment: BENCH_SECONDS (one measurement, default 5), BENCH_QUICK=1
+# (a smoke run: fewer, shorter cells), BENCH_OUT (results directory,
+# default BUILD/bench).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+top=$(cd "$here/.." && pwd)
+build=$(cd "$top/${BUILD:-build}" && pwd) ||
+	die "build directory ${BUILD:-build} is missing: run make first"
+out=${BENCH_OUT:-$build/bench}
+settings=
+[ -n "${BENCH_SECONDS:-}" ] && settings+="BENCH_SECONDS=$BENCH_SECONDS "
+[ -n "${BENCH_QUICK:-}" ] && settings+="BENCH_QUICK=$BENCH_QUICK "
+command="${settings}make bench"
+
+bash "$here/host-packages.sh"
+bash "$here/nginx.sh"
+
+[ -x "$build/tests/bench_get" ] && [ -x "$build/bin/ktls-serve" ] ||
+	die "$build has no bench_get or ktls-serve: run make BUILD=$build first"
+
+host_has_ktls() {
+	modprobe tls 2>/dev/null || true
+	[ -r /proc/net/tls_stat ]
+}
+
+rm -rf "$out"
+mkdir -p "$out"
+start=$(date +%s)
+if host_has_ktls; then
+	say bench "this kernel has kTLS: running natively ($(uname -r))"
+	nginx_root=$KTLSD_CACHE/nginx/root
+	BENCH_BIN=$build/bin BENCH_TESTS=$build/tests \
+		BENCH_CERTS=$build/test-certs \
+		BENCH_NGINX=$nginx_root/usr/sbin/nginx \
+		BENCH_NGINX_LIBS=$nginx_root/lib/x86_64-linux-gnu:$nginx_root/usr/lib/x86_64-linux-gnu \
+		BENCH_WHERE=native \
+		sh "$top/userspace/bench/run.sh" "$out" ||
+		say bench "a section failed; the report says which cells"
+else
+	say bench "this kernel has no kTLS: running in the Debian 6.12 VM (qemu TCG)"
+	# The guest sees no host environment: the settings go in a file.
+	{
+		[ -n "${BENCH_SECONDS:-}" ] && echo "export BENCH_SECONDS=$BENCH_SECONDS"
+		[ -n "${BENCH_QUICK:-}" ] && echo "export BENCH_QUICK=$BENCH_QUICK"
+		true
+	} > "$build/tests/bench/env"
+	chmod 755 "$build/tests/bench/env"
+	bash "$top/selftests/vm/run-vm.sh" -b "$build" -k 6.12 \
+		-l "$top/userspace/bench/vm.list" -v ||
+		say bench "the VM run reported a failure (above); reporting what came back"
+	log=$build/vm/6.12/bench_vm.log
+	[ -f "$log" ] || die "no $log: the VM did not run the benchmark"
+	# Each result file is printed between "@@FILE NAME" and "@@FILE-END NAME".
+	awk -v dir="$out" '
+		/^@@FILE / { f = dir "/" $2; printf "" > f; next }
+		/^@@FILE-END / { close(f); f = ""; next }
+		f != "" { print >> f }' "$log"
+fi
+say bench "measured in $(($(date +%s) - start)) s; results in $out"
+bash "$top/userspace/bench/report.sh" "$out" "$command"
