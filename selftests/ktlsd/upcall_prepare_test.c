@@ -83,9 +83,8 @@ TEST_F(prepare, psk_without_key_enokey)
 	self->req.msg_type = HANDSHAKE_MSG_TYPE_SERVERHELLO;
 	self->req.auth_mode = HANDSHAKE_AUTH_PSK;
 	EXPECT_EQ(-ENOKEY, prepare(&self->req, &self->cfg));
-	EXPECT_STREQ("a PSK server handshake needs the PSK's key serial in "
-		     "the request (peer identity); finding a client's "
-		     "identity in a keyring is not supported yet",
+	EXPECT_STREQ("a PSK server request needs a keyring or key serials "
+		     "to find the client's key in, and this one has neither",
 		     upcall_reason());
 	EXPECT_EQ(ENOKEY, upcall_status_of(-ENOKEY));
 }
