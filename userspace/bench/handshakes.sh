@@ -1,0 +1,296 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# make bench, section "handshakes": full and resumed TLS 1.3 handshakes per
+# second with p50/p99 latency, ECDSA P-256 and RSA-2048 certificates, one
+# load client (ktls-hs-load) against four servers:
+#   inproc   libktls in the server's process (ktls-hs-server), then kTLS
+#   handoff  ktls-hs-server passes each socket to the real ktlsd
+#   upcall   the kernel test consumer listens; the kernel's handshake upcall
+#            asks ktlsd for a server handshake
+#   nginx    Debian's nginx 1.22 with OpenSSL 3.0
+#
+#   handshakes.sh OUTDIR    writes OUTDIR/handshakes.tsv; progress on stderr
+#
+# Runs in the guest (kTLS, the tls module loaded) or natively on a kTLS
+# host. Env: BENCH_SECONDS (5) per row, BENCH_QUICK=1 (1 s, 2 connections),
+# BENCH_HS_CONNS (4) concurrent connections, KTLSD_BIN (the programs),
+# KTLSD_TEST_CERTS (test PKI), KTLSD_KMOD_DIR (the consumer module),
+# NGINX (the nginx binary).
+set -uo pipefail
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:?usage: handshakes.sh OUTDIR}
+mkdir -p "$out"
+tsv=$out/handshakes.tsv
+bin=${KTLSD_BIN:-$here/../../build/bin}
+certs=${KTLSD_TEST_CERTS:-$here/../../build/test-certs}
+kmod=${KTLSD_KMOD_DIR:-/ktlsd/kmod}
+nginx=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+seconds=${BENCH_SECONDS:-5}
+conns=${BENCH_HS_CONNS:-4}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	seconds=1 conns=2
+fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-hs.XXXXXX")
+port=9441 upcall_port=9500
+pids=()
+
+say() { echo "handshakes: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	pids=()
+}
+trap 'cleanup; rm -rf "$work"' EXIT
+
+for prog in ktls-hs-load ktls-hs-server ktlsd; do
+	[ -x "$bin/$prog" ] || die "$bin/$prog is missing (run make; in the guest it comes with hs.guest)"
+done
+[ -f "$certs/server.pem" ] && [ -f "$certs/server-rsa.pem" ] ||
+	die "no test certificates in $certs (make builds them; set KTLSD_TEST_CERTS)"
+
+# listening PORT: a TCP listener on 127.0.0.1:PORT (no tools needed).
+listening() {
+	local hex
+	hex=$(printf '%04X' "$1")
+	awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" {found = 1} END {exit !found}' \
+		/proc/net/tcp
+}
+
+# wait_for WHAT CHECK...: up to 20 s (emulated CPUs start slowly).
+wait_for() {
+	local what=$1 i
+	shift
+	for i in $(seq 200); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	say "$what did not come up in 20 s"
+	return 1
+}
+
+ready_file() { grep -q ready "$1" 2>/dev/null; }
+
+start() {	# start LOG CMD...: in the background, pid in $last_pid
+	local log=$1
+	shift
+	"$@" > "$log" 2>&1 &
+	last_pid=$!
+	pids+=("$last_pid")
+}
+
+stop_all() {
+	cleanup
+	sleep 0.2
+}
+
+# row PATH CERT KIND NOTE: run the load client, append one TSV row.
+row() {
+	local path=$1 cert=$2 kind=$3 target=$4 extra=("${@:5}") line log
+	local n s rate p50 p99 resumed errors note=
+	log=$work/load-$path-$cert-$kind.log
+	say "$path $cert $kind: ${seconds}s, $conns connections"
+	line=$("$bin/ktls-hs-load" --connect "$target" --ca "$certs/ca.pem" \
+		--conns "$conns" --seconds "$seconds" "${extra[@]}" 2> "$log")
+	# (no process substitution: the guest has no /dev/fd)
+	read -r n s rate p50 p99 resumed errors <<<"$(tr ' ' '\n' <<<"$line" |
+		awk -F= '{v[$1] = $2} END {print v["handshakes"], v["seconds"],
+			v["rate"], v["p50_ms"], v["p99_ms"], v["resumed"], v["errors"]}')"
+	if [ -z "$line" ] || [ -z "${n:-}" ]; then
+		note="load client failed: $(tail -n 1 "$log")"
+		n=0 s=0 rate=0 p50=0 p99=0 resumed=0 errors=0
+	elif [ "$errors" != 0 ]; then
+		note="$(sed -n 's/^ktls-hs-load: //p' "$log" | head -n 1)"
+	fi
+	if [ "$kind" = resumed ] && [ "$n" != 0 ] && [ "$resumed" != "$n" ]; then
+		note="only $resumed of $n resumed${note:+; $note}"
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$path" "$cert" \
+		"$kind" "$n" "$s" "$rate" "$p50" "$p99" "$resumed" "$errors" \
+		"$note" >> "$tsv"
+	say "  $n handshakes, $rate/s, p50 $p50 ms, p99 $p99 ms, errors $errors"
+}
+
+# warm_up TARGET [load options]: half a second unmeasured, so that first
+# connections (contexts, page faults, caches) are not in the figures.
+warm_up() {
+	"$bin/ktls-hs-load" --connect "$1" --ca "$certs/ca.pem" \
+		--conns "$conns" --seconds 0.5 "${@:2}" > /dev/null 2>&1
+}
+
+# na PATH CERT KIND WHY: a row that cannot be measured, saying why.
+na() {
+	printf '%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t%s\n' "$@" >> "$tsv"
+	say "$1 $2 $3: n/a: $4"
+}
+
+both() {	# both PATH CERT TARGET [load options]: full, then resumed
+	warm_up "${@:3}"
+	row "$1" "$2" full "${@:3}"
+	row "$1" "$2" resumed "${@:3}" --resume
+}
+
+ktlsd_conf() {	# ktlsd_conf CERT KEY: handoff and upcall, tickets on
+	cat <<-CONF
+	[global]
+	loglevel = warning
+	handshake_timeout = 20s
+
+	[handoff]
+	path = $work/handoff.sock
+	mode = 0600
+
+	[server]
+	certificate = $1
+	private_key = $2
+	min_version = 1.3
+	session_tickets = yes
+
+	[client]
+	trust_store = $certs/ca.pem
+
+	[upcall]
+	enable = $3
+	certificate = $1
+	private_key = $2
+	trust_store = $certs/ca.pem
+	handshake_timeout = 20s
+	CONF
+}
+
+# The kernel test consumer (and on 6.1 our handshake family): "" when
+# loaded, else why not.
+upcall_why=
+load_consumer() {
+	local m
+	[ -e /proc/ktlsd_test_consumer ] && return
+	if [ ! -f "$kmod/ktlsd_test_consumer.ko" ]; then
+		upcall_why="no ktlsd_test_consumer.ko for this kernel in $kmod (kmod/ builds for 6.1 and 6.12; 7.x headers need trixie's toolchain)"
+		return
+	fi
+	for m in ktlsd_handshake ktlsd_test_consumer; do
+		[ -f "$kmod/$m.ko" ] || continue
+		insmod "$kmod/$m.ko" 2>> "$work/insmod.log" ||
+			grep -q "^$m " /proc/modules || {
+			upcall_why="insmod $m.ko failed: $(tail -n 1 "$work/insmod.log")"
+			return
+		}
+	done
+}
+
+nginx_why=
+nginx_conf() {	# nginx_conf CERT KEY
+	cat <<-CONF
+	$( [ "$(id -u)" = 0 ] && echo "user root root;" )
+	worker_processes auto;
+	pid $work/nginx.pid;
+	error_log $work/nginx-error.log warn;
+	events { worker_connections 1024; }
+	http {
+		access_log off;
+		client_body_temp_path $work/nginx-body;
+		proxy_temp_path $work/nginx-proxy;
+		fastcgi_temp_path $work/nginx-fastcgi;
+		uwsgi_temp_path $work/nginx-uwsgi;
+		scgi_temp_path $work/nginx-scgi;
+		server {
+			listen 127.0.0.1:$port ssl;
+			ssl_certificate $1;
+			ssl_certificate_key $2;
+			ssl_protocols TLSv1.3;
+			ssl_session_tickets on;
+			location / { return 200 "ok\n"; }
+		}
+	}
+	CONF
+}
+
+# nginx looks its user up: a bare guest has no /etc/passwd.
+nginx_users() {
+	[ "$(id -u)" = 0 ] || return 0
+	mkdir -p /etc
+	grep -q '^root:' /etc/passwd 2>/dev/null ||
+		echo 'root:x:0:0:root:/root:/bin/sh' >> /etc/passwd
+	grep -q '^root:' /etc/group 2>/dev/null ||
+		echo 'root:x:0:' >> /etc/group
+}
+
+printf 'path\tcert\tkind\thandshakes\tseconds\trate\tp50_ms\tp99_ms\tresumed\terrors\tnote\n' > "$tsv"
+load_consumer
+[ -x "$nginx" ] || nginx_why="no nginx binary at $nginx (make bench unpacks Debian's; set NGINX)"
+[ -z "$nginx_why" ] && nginx_users
+{ uname -r; nproc; date -u '+%Y-%m-%d %H:%M UTC'; echo "$seconds $conns"; } \
+	> "$out/handshakes.meta"
+
+for cert in ecdsa rsa; do
+	case $cert in
+	ecdsa) crt=$certs/server.pem key=$certs/server.key ;;
+	rsa) crt=$certs/server-rsa.pem key=$certs/server-rsa.key ;;
+	esac
+
+	# (3) in-process WolfSSL
+	start "$work/inproc.log" "$bin/ktls-hs-server" --listen "127.0.0.1:$port" \
+		--cert "$crt" --key "$key" --threads "$conns"
+	if wait_for "ktls-hs-server" ready_file "$work/inproc.log"; then
+		both inproc "$cert" "127.0.0.1:$port"
+	else
+		na inproc "$cert" full "server did not start: $(tail -n 1 "$work/inproc.log")"
+		na inproc "$cert" resumed "server did not start"
+	fi
+	stop_all
+	say "inproc server: $(tail -n 1 "$work/inproc.log")"
+
+	# (1) ktlsd's handoff and (2) the kernel upcall: one ktlsd
+	upcall_enable=yes
+	[ -n "$upcall_why" ] && upcall_enable=no
+	ktlsd_conf "$crt" "$key" $upcall_enable > "$work/ktlsd.conf"
+	start "$work/ktlsd.log" "$bin/ktlsd" -f -c "$work/ktlsd.conf"
+	if wait_for ktlsd test -S "$work/handoff.sock"; then
+		start "$work/handoff.log" "$bin/ktls-hs-server" \
+			--listen "127.0.0.1:$port" --handoff "$work/handoff.sock" \
+			--threads "$conns"
+		wait_for "ktls-hs-server" ready_file "$work/handoff.log" &&
+			both handoff "$cert" "127.0.0.1:$port"
+		if [ -z "$upcall_why" ]; then
+			start "$work/upcall.log" "$bin/ktls-hs-server" \
+				--upcall "127.0.0.1:$upcall_port" --threads "$conns"
+			warm_up "127.0.0.1:$upcall_port" --ports "$conns"
+			row upcall "$cert" full "127.0.0.1:$upcall_port" \
+				--ports "$conns"
+		else
+			na upcall "$cert" full "$upcall_why"
+		fi
+	else
+		na handoff "$cert" full "ktlsd did not start: $(tail -n 1 "$work/ktlsd.log")"
+		na handoff "$cert" resumed "ktlsd did not start"
+		na upcall "$cert" full "ktlsd did not start"
+	fi
+	na upcall "$cert" resumed "the kernel's handshake API has no session resumption: every upcall is a full handshake (tlshd and ktlsd alike)"
+	stop_all
+	for f in handoff upcall; do
+		[ -f "$work/$f.log" ] && say "$f server: $(tail -n 1 "$work/$f.log")"
+	done
+	grep -v '^$' "$work/ktlsd.log" | tail -n 3 | sed 's/^/  ktlsd: /' >&2
+
+	# (4) nginx with OpenSSL
+	if [ -z "$nginx_why" ]; then
+		nginx_conf "$crt" "$key" > "$work/nginx.conf"
+		start "$work/nginx.log" "$nginx" -p "$work" -c "$work/nginx.conf" \
+			-e "$work/nginx-error.log" -g 'daemon off;'
+		if wait_for nginx listening "$port"; then
+			both nginx "$cert" "127.0.0.1:$port"
+		else
+			na nginx "$cert" full "nginx did not start: $(tail -n 1 "$work/nginx-error.log" "$work/nginx.log" 2>/dev/null | tail -n 1)"
+		fi
+		stop_all
+	else
+		na nginx "$cert" full "$nginx_why"
+		na nginx "$cert" resumed "$nginx_why"
+	fi
+done
+say "wrote $tsv"
