@@ -43,16 +43,19 @@ struct ktls_handoff_result {
  * (NULL: KTLS_HANDOFF_DEFAULT_PATH) and wait for the answer. On 0 the socket
  * has kernel TLS TX and RX installed and @result says what was agreed; on
  * -errno @result->reason (and ktls_reason()) says why, and the socket must
- * be closed: its TLS state is unknown.
+ * be closed: its TLS state is unknown. It fails closed: an answer of
+ * success on a socket that does not carry the tls ULP gives -EPROTO.
  */
 int ktls_handoff(const char *path, int fd,
 		 const struct ktls_handoff_request *request,
 		 struct ktls_handoff_result *result);
 
 /*
- * The same for event loops: submit returns, in @handoff_fd, a socket that
- * becomes readable when ktlsd answers; finish reads that answer and closes
- * @handoff_fd. The application must not touch @fd in between.
+ * The same for event loops: submit returns, in @handoff_fd, a non-blocking
+ * socket that becomes readable when ktlsd answers; finish reads that answer
+ * (waiting for it if called early) and closes @handoff_fd. The application
+ * must not touch @fd in between. Submit never blocks: a daemon whose
+ * backlog is full gives -EAGAIN at once.
  */
 int ktls_handoff_submit(const char *path, int fd,
 			const struct ktls_handoff_request *request,

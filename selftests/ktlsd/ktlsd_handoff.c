@@ -5,10 +5,13 @@
  * malformed requests and sockets that are not TCP get a clear error and
  * ktlsd goes on serving; a stalled peer times out; SIGTERM answers the
  * handshakes in flight and exits 0; 1,000 rejected or abandoned requests
- * leave ktlsd with the fds it had.
+ * leave ktlsd with the fds it had. The library side: a daemon whose backlog
+ * is full gets EAGAIN, not a hang, and a "success" on a socket without
+ * kernel TLS is refused (fail closed).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -415,6 +418,119 @@ TEST_F_TIMEOUT(handoff, no_fd_leak_after_1000_bad_requests, 120)
 	/* And it still answers. */
 	EXPECT_EQ(-ETIMEDOUT, ktls_handoff(self->d.sock, self->server_fd,
 					   &server_role, &result));
+}
+
+/* A listener that never accepts: its backlog of one fills at once. */
+static int stuck_listener(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 0)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+TEST_F(handoff, full_backlog_is_eagain_not_a_hang)
+{
+	char path[PATH_MAX];
+	int listener, socks[4], n = 0, ret = 0;
+	int64_t t0;
+
+	snprintf(path, sizeof(path), "%s.stuck", self->d.sock);
+	listener = stuck_listener(path);
+	ASSERT_LE(0, listener);
+	t0 = now_ms();
+	while (n < 4) {
+		ret = ktls_handoff_submit(path, self->server_fd, &server_role,
+					  &socks[n]);
+		if (ret)
+			break;
+		n++;
+	}
+	EXPECT_EQ(-EAGAIN, ret);
+	EXPECT_GT(4, n);
+	EXPECT_GT(2000, now_ms() - t0);
+	EXPECT_EQ(0, strncmp(ktls_reason(), "ktlsd at ", 9));
+	EXPECT_NE(NULL, strstr(ktls_reason(), "its backlog of connections is full"))
+		TH_LOG("reason: %s", ktls_reason());
+	while (n > 0)
+		close(socks[--n]);
+	close(listener);
+	unlink(path);
+}
+
+/* A fake daemon that answers "success" without touching the socket. */
+static int lying_daemon(struct peer *peer)
+{
+	struct ktls_handoff_wire_res res = {
+		.magic = KTLS_HANDOFF_MAGIC,
+		.version = KTLS_HANDOFF_VERSION,
+		.size = sizeof(res),
+		.tls_version = "TLSv1.3",
+		.cipher = "TLS_AES_128_GCM_SHA256",
+	};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct ktls_handoff_wire_req req;
+	struct iovec iov = { .iov_base = &req, .iov_len = sizeof(req) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *cmsg;
+	int conn, fd = -1;
+
+	conn = accept(*(int *)peer->arg, NULL, NULL);
+	if (conn < 0)
+		return -errno;
+	if (recvmsg(conn, &msg, 0) != sizeof(req)) {
+		close(conn);
+		return -EBADMSG;
+	}
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (cmsg && cmsg->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
+	if (fd >= 0)
+		close(fd);
+	if (send(conn, &res, sizeof(res), MSG_NOSIGNAL) != sizeof(res)) {
+		close(conn);
+		return -EIO;
+	}
+	close(conn);
+	return 0;
+}
+
+TEST_F(handoff, success_without_kernel_tls_fails_closed)
+{
+	struct ktls_handoff_result result;
+	char path[PATH_MAX];
+	struct peer peer;
+	int listener;
+
+	snprintf(path, sizeof(path), "%s.liar", self->d.sock);
+	listener = stuck_listener(path);
+	ASSERT_LE(0, listener);
+	ASSERT_EQ(0, peer_start(&peer, lying_daemon, &listener));
+	EXPECT_EQ(-EPROTO, ktls_handoff(path, self->server_fd, &server_role,
+					&result));
+	EXPECT_EQ(-EPROTO, result.status);
+	EXPECT_STREQ("handoff: the daemon reported success but the socket "
+		     "has no kernel TLS (TCP_ULP \"\"); close it",
+		     result.reason);
+	EXPECT_EQ(0, peer_join(&peer));
+	close(listener);
+	unlink(path);
 }
 
 TEST_HARNESS_MAIN

@@ -3,8 +3,14 @@
  * The application side of ktlsd's handoff (include/ktls/handoff.h): send a
  * connected TCP socket and a request over a UNIX SOCK_SEQPACKET socket,
  * read the one result message. The wire format is in handoff_wire.h.
+ *
+ * The handoff socket is non-blocking so that an event loop never stalls on
+ * a daemon whose backlog is full; the blocking ktls_handoff() polls.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -74,12 +80,16 @@ static int connect_daemon(const char *path, int *sock)
 		return ktls_fail(-ENAMETOOLONG, "handoff socket path %s is too long",
 				 path);
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return ktls_fail(-errno, "handoff: socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
 		err = errno;
 		close(fd);
+		if (err == EAGAIN)
+			return ktls_fail(-EAGAIN,
+					 "ktlsd at %s is not keeping up: its backlog of connections is full (try again later, or raise its threads)",
+					 path);
 		if (err == ENOENT || err == ECONNREFUSED)
 			return ktls_fail(-err,
 					 "cannot reach ktlsd at %s: %s (is ktlsd running?)",
@@ -182,6 +192,27 @@ static int check_result(const struct ktls_handoff_wire_res *res, ssize_t n)
 	return 0;
 }
 
+static int fail_result(struct ktls_handoff_result *result, int ret)
+{
+	memset(result, 0, sizeof(*result));
+	result->status = ret;
+	snprintf(result->reason, sizeof(result->reason), "%s", ktls_reason());
+	return ret;
+}
+
+static int wait_answer(int handoff_fd)
+{
+	struct pollfd pfd = { .fd = handoff_fd, .events = POLLIN };
+	int n;
+
+	do {
+		n = poll(&pfd, 1, -1);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ktls_fail(-errno, "handoff: poll: %s", strerror(errno));
+	return 0;
+}
+
 int ktls_handoff_finish(int handoff_fd, struct ktls_handoff_result *result)
 {
 	struct ktls_handoff_wire_res res;
@@ -189,11 +220,14 @@ int ktls_handoff_finish(int handoff_fd, struct ktls_handoff_result *result)
 	int ret;
 
 	memset(result, 0, sizeof(*result));
+	ret = wait_answer(handoff_fd);
+	if (ret) {
+		close(handoff_fd);
+		return fail_result(result, ret);
+	}
 	do {
 		n = recv(handoff_fd, &res, sizeof(res), MSG_TRUNC);
 	} while (n < 0 && errno == EINTR);
-	if (n < 0 && errno == EAGAIN)
-		return ktls_fail(-EAGAIN, "handoff: ktlsd has not answered yet");
 	if (n < 0)
 		ret = ktls_fail(-errno, "handoff: cannot read ktlsd's answer: %s",
 				strerror(errno));
@@ -203,15 +237,32 @@ int ktls_handoff_finish(int handoff_fd, struct ktls_handoff_result *result)
 	else
 		ret = check_result(&res, n);
 	close(handoff_fd);
-	if (ret) {
-		result->status = ret;
-		snprintf(result->reason, sizeof(result->reason), "%s",
-			 ktls_reason());
-		return ret;
-	}
+	if (ret)
+		return fail_result(result, ret);
 	fill_result(result, &res);
 	if (res.status)
 		return ktls_fail(res.status, "%s", res.reason);
+	return 0;
+}
+
+/*
+ * Fail closed: before the application writes a byte it believes is
+ * encrypted, the socket must really carry the tls ULP, whatever the daemon
+ * said.
+ */
+static int check_kernel_tls(int fd)
+{
+	char ulp[16] = "";
+	socklen_t len = sizeof(ulp) - 1;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_ULP, ulp, &len))
+		return ktls_fail(-errno,
+				 "handoff: cannot read the socket's TCP_ULP: %s (close it: its TLS state is unknown)",
+				 strerror(errno));
+	if (strcmp(ulp, "tls"))
+		return ktls_fail(-EPROTO,
+				 "handoff: the daemon reported success but the socket has no kernel TLS (TCP_ULP \"%s\"); close it",
+				 ulp);
 	return 0;
 }
 
@@ -222,12 +273,13 @@ int ktls_handoff(const char *path, int fd,
 	int handoff_fd, ret;
 
 	ret = ktls_handoff_submit(path, fd, request, &handoff_fd);
-	if (ret) {
-		memset(result, 0, sizeof(*result));
-		result->status = ret;
-		snprintf(result->reason, sizeof(result->reason), "%s",
-			 ktls_reason());
+	if (ret)
+		return fail_result(result, ret);
+	ret = ktls_handoff_finish(handoff_fd, result);
+	if (ret)
 		return ret;
-	}
-	return ktls_handoff_finish(handoff_fd, result);
+	ret = check_kernel_tls(fd);
+	if (ret)
+		return fail_result(result, ret);
+	return 0;
 }
