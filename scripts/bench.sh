@@ -14,8 +14,12 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 top=$(cd "$here/.." && pwd)
-build=$(cd "$top/${BUILD:-build}" && pwd) ||
-	die "build directory ${BUILD:-build} is missing: run make first"
+build=${BUILD:-build}
+case $build in
+/*) ;;
+*) build=$top/$build ;;
+esac
+[ -d "$build" ] || die "build directory $build is missing: run make first"
 out=${BENCH_OUT:-$build/bench}
 settings=
 [ -n "${BENCH_SECONDS:-}" ] && settings+="BENCH_SECONDS=$BENCH_SECONDS "
