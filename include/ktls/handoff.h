@@ -25,7 +25,10 @@ struct ktls_handoff_request {
 	 * offered. NULL: no ALPN.
 	 */
 	const char *alpn;
-	/* Handshake deadline; 0 means the daemon's configured default. */
+	/*
+	 * Handshake deadline; 0 means the daemon's configured
+	 * handshake_timeout, which also caps a longer one.
+	 */
 	int timeout_ms;
 };
 

@@ -274,7 +274,7 @@ TEST_F(handoff, stalled_peer_times_out)
 	EXPECT_EQ(flags, fcntl(self->server_fd, F_GETFL));
 }
 
-/* The request's own timeout wins over the configured one. */
+/* A shorter request timeout wins over the configured one. */
 TEST_F(handoff, request_timeout)
 {
 	struct ktls_handoff_request request = {
@@ -289,6 +289,23 @@ TEST_F(handoff, request_timeout)
 	took = now_ms() - start;
 	EXPECT_LE(250, took);
 	EXPECT_GE(900, took);
+}
+
+/* A longer request timeout is capped at the configured 1 s. */
+TEST_F(handoff, request_timeout_is_capped)
+{
+	struct ktls_handoff_request request = {
+		.role = KTLS_ROLE_SERVER,
+		.timeout_ms = 600000,
+	};
+	struct ktls_handoff_result result;
+	int64_t start = now_ms(), took;
+
+	EXPECT_EQ(-ETIMEDOUT, ktls_handoff(self->d.sock, self->server_fd,
+					   &request, &result));
+	took = now_ms() - start;
+	EXPECT_LE(900, took);
+	EXPECT_GE(3000, took);
 }
 
 TEST_F(handoff, sigterm_answers_in_flight_and_exits_0)

@@ -361,8 +361,13 @@ static int start_handshake(struct handoff *h, char *why, size_t why_len)
 		snprintf(why, why_len, "%s", ktls_reason());
 		return ret;
 	}
-	timeout_ms = h->req.timeout_ms ? h->req.timeout_ms :
-					 ktls_ctx_timeout_ms(h->ctx);
+	/*
+	 * An application may ask for less time, never for more: a local
+	 * client must not pin a handshake slot beyond the operator's limit.
+	 */
+	timeout_ms = ktls_ctx_timeout_ms(h->ctx);
+	if (h->req.timeout_ms && h->req.timeout_ms < timeout_ms)
+		timeout_ms = h->req.timeout_ms;
 	ktlsd_loop_set_deadline(h->loop, &h->task, ktlsd_now_ms() + timeout_ms);
 	/* Only hang-ups matter on the application's side from now on. */
 	ret = ktlsd_loop_watch(h->loop, h->conn_fd, &h->conn_watch,
