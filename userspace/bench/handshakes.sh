@@ -9,13 +9,16 @@
 #            asks ktlsd for a server handshake
 #   nginx    Debian's nginx 1.22 with OpenSSL 3.0
 #
-#   handshakes.sh OUTDIR    writes OUTDIR/handshakes.tsv; progress on stderr
+#   handshakes.sh OUTDIR    writes OUTDIR/handshakes.tsv and
+#                           handshakes-meta.tsv; progress on stderr
 #
 # Runs in the guest (kTLS, the tls module loaded) or natively on a kTLS
 # host. Env: BENCH_SECONDS (5) per row, BENCH_QUICK=1 (1 s, 2 connections),
-# BENCH_HS_CONNS (4) concurrent connections, KTLSD_BIN (the programs),
-# KTLSD_TEST_CERTS (test PKI), KTLSD_KMOD_DIR (the consumer module),
-# NGINX (the nginx binary).
+# BENCH_HS_CONNS (4) concurrent connections, BENCH_BIN (the programs),
+# BENCH_CERTS (test PKI), KTLSD_KMOD_DIR (the consumer module),
+# BENCH_NGINX (the nginx binary).
+# run.sh starts every section with sh (busybox ash in the guest).
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -uo pipefail
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
@@ -23,10 +26,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: handshakes.sh OUTDIR}
 mkdir -p "$out"
 tsv=$out/handshakes.tsv
-bin=${KTLSD_BIN:-$here/../../build/bin}
-certs=${KTLSD_TEST_CERTS:-$here/../../build/test-certs}
+bin=${BENCH_BIN:-${KTLSD_BIN:-$here/../../build/bin}}
+certs=${BENCH_CERTS:-${KTLSD_TEST_CERTS:-$here/../../build/test-certs}}
 kmod=${KTLSD_KMOD_DIR:-/ktlsd/kmod}
-nginx=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+nginx=${BENCH_NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 seconds=${BENCH_SECONDS:-5}
 conns=${BENCH_HS_CONNS:-4}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
@@ -51,8 +54,10 @@ trap 'cleanup; rm -rf "$work"' EXIT
 for prog in ktls-hs-load ktls-hs-server ktlsd; do
 	[ -x "$bin/$prog" ] || die "$bin/$prog is missing (run make; in the guest it comes with hs.guest)"
 done
-[ -f "$certs/server.pem" ] && [ -f "$certs/server-rsa.pem" ] ||
-	die "no test certificates in $certs (make builds them; set KTLSD_TEST_CERTS)"
+for f in server.pem server.key server-rsa.pem server-rsa.key ca.pem; do
+	[ -f "$certs/$f" ] ||
+		die "no $f in $certs (make builds the test PKI; set BENCH_CERTS)"
+done
 
 # listening PORT: a TCP listener on 127.0.0.1:PORT (no tools needed).
 listening() {
@@ -64,9 +69,9 @@ listening() {
 
 # wait_for WHAT CHECK...: up to 20 s (emulated CPUs start slowly).
 wait_for() {
-	local what=$1 i
+	local what=$1 _
 	shift
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		"$@" && return 0
 		sleep 0.1
 	done
@@ -224,8 +229,8 @@ printf 'path\tcert\tkind\thandshakes\tseconds\trate\tp50_ms\tp99_ms\tresumed\ter
 load_consumer
 [ -x "$nginx" ] || nginx_why="no nginx binary at $nginx (make bench unpacks Debian's; set NGINX)"
 [ -z "$nginx_why" ] && nginx_users
-{ uname -r; nproc; date -u '+%Y-%m-%d %H:%M UTC'; echo "$seconds $conns"; } \
-	> "$out/handshakes.meta"
+printf 'key\tvalue\nseconds\t%s\nconnections\t%s\n' "$seconds" "$conns" \
+	> "$out/handshakes-meta.tsv"
 
 for cert in ecdsa rsa; do
 	case $cert in

@@ -6,12 +6,15 @@
 # 1.3 0-RTT (the request in early data), libktls at both ends
 # (ktls-hs-rtt).
 #
-#   rtt.sh OUTDIR    writes OUTDIR/rtt.tsv (and rtt.meta); progress on stderr
+#   rtt.sh OUTDIR    writes OUTDIR/rtt.tsv and rtt-meta.tsv (the delay, the
+#                    samples, why it was skipped); progress on stderr
 #
 # Without netem, veth or network namespaces it writes the header only and
-# OUTDIR/rtt.skip with the reason. Env: BENCH_QUICK=1 (3 samples a mode),
-# BENCH_RTT_SAMPLES (10), BENCH_RTT_DELAY_MS (25, each way), KTLSD_BIN,
-# KTLSD_TEST_CERTS; modules listed in /ktlsd/modules.d/*.load are loaded.
+# the reason in rtt-meta.tsv. Env: BENCH_QUICK=1 (3 samples a mode),
+# BENCH_RTT_SAMPLES (10), BENCH_RTT_DELAY_MS (25, each way), BENCH_BIN,
+# BENCH_CERTS; modules listed in /ktlsd/modules.d/*.load are loaded.
+# run.sh starts every section with sh (busybox ash in the guest).
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -uo pipefail
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
@@ -19,19 +22,25 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: rtt.sh OUTDIR}
 mkdir -p "$out"
 tsv=$out/rtt.tsv
-bin=${KTLSD_BIN:-$here/../../build/bin}
-certs=${KTLSD_TEST_CERTS:-$here/../../build/test-certs}
+bin=${BENCH_BIN:-${KTLSD_BIN:-$here/../../build/bin}}
+certs=${BENCH_CERTS:-${KTLSD_TEST_CERTS:-$here/../../build/test-certs}}
 samples=${BENCH_RTT_SAMPLES:-10}
 delay=${BENCH_RTT_DELAY_MS:-25}
 [ "${BENCH_QUICK:-0}" = 1 ] && samples=3
 srv=ktlsd-bench-srv cli=ktlsd-bench-cli
-header='mode\tsample\tconnect_ms\trequest_at_server_ms\tfirst_byte_ms\tresumed\tearly\n'
+header='mode\tsample\tconnect_ms\trequest_at_server_ms\tfirst_byte_ms\tresumed\tearly'
 
 say() { echo "rtt: $*" >&2; }
 
+# Only *.tsv files leave the VM: the settings and a skip's reason too.
+meta() {
+	printf 'key\tvalue\ndelay_ms_each_way\t%s\nsamples\t%s\nskipped\t%s\n' \
+		"$delay" "$samples" "${1:-}" > "$out/rtt-meta.tsv"
+}
+
 skip() {
-	printf "$header" > "$tsv"
-	echo "$*" > "$out/rtt.skip"
+	printf '%b\n' "$header" > "$tsv"
+	meta "$*"
 	say "skipped: $*"
 	exit 0
 }
@@ -42,7 +51,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-rm -f "$out/rtt.skip"
 [ -x "$bin/ktls-hs-rtt" ] || skip "$bin/ktls-hs-rtt is missing (run make)"
 for tool in ip tc; do
 	command -v $tool > /dev/null ||
@@ -74,7 +82,7 @@ err=$( {
 	tc -n "$cli" qdisc add dev veth-bcli root netem delay "${delay}ms"
 } 2>&1 ) || skip "netem is unavailable (sch_netem): $err"
 
-{ uname -r; echo "$delay"; echo "$samples"; } > "$out/rtt.meta"
+meta
 say "$samples samples of each mode through ${delay} ms each way"
 if ! "$bin/ktls-hs-rtt" --server-ns "$srv" --client-ns "$cli" \
 	--addr 10.99.0.1:9443 --cert "$certs/server.pem" \
