@@ -15,6 +15,8 @@ packages=(
 	gnutls-bin
 	# make bench's plots (userspace/bench/report.sh).
 	gnuplot-nox
+	# make bench's rtt section copies ip and tc (netns, netem) into the VM.
+	iproute2
 )
 
 missing=()
