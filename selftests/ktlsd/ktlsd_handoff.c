@@ -550,4 +550,46 @@ TEST_F(handoff, success_without_kernel_tls_fails_closed)
 	unlink(path);
 }
 
+/* Over [handoff] max_in_flight: -EBUSY at once; a freed slot is reused. */
+TEST_F(handoff, max_in_flight_is_ebusy_at_once)
+{
+	struct ktls_handoff_request short_request = {
+		.role = KTLS_ROLE_SERVER,
+		.timeout_ms = 300,
+	};
+	struct ktls_handoff_result result;
+	int client[2], server[2], sock[2];
+	int64_t start, took;
+
+	ASSERT_EQ(0, daemon_stop(&self->d));
+	ASSERT_EQ(0, daemon_write_config(&self->d, "5s",
+					 "[handoff]\nmax_in_flight = 2\n"));
+	ASSERT_EQ(0, daemon_start(&self->d));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, tcp_pair(&client[i], &server[i]));
+		ASSERT_EQ(0, ktls_handoff_submit(self->d.sock, server[i],
+						 &server_role, &sock[i]));
+	}
+	usleep(500 * 1000);	/* both taken by the loops */
+	start = now_ms();
+	EXPECT_EQ(-EBUSY, ktls_handoff(self->d.sock, self->server_fd,
+				       &server_role, &result));
+	took = now_ms() - start;
+	EXPECT_GT(1000, took);
+	EXPECT_STREQ("ktlsd is at its limit of 2 handoffs in flight "
+		     "([handoff] max_in_flight); try again later",
+		     result.reason);
+	/* The application leaving frees its slot. */
+	close(sock[0]);
+	close(client[0]);
+	close(server[0]);
+	usleep(500 * 1000);
+	EXPECT_EQ(-ETIMEDOUT, ktls_handoff(self->d.sock, self->server_fd,
+					   &short_request, &result))
+		TH_LOG("%s", result.reason);
+	close(sock[1]);
+	close(client[1]);
+	close(server[1]);
+}
+
 TEST_HARNESS_MAIN

@@ -56,7 +56,8 @@ static const char *const sections[] = { "global", "handoff", "server",
 
 static const char *const keys_global[] = { "threads", "log", "loglevel",
 					   "handshake_timeout", NULL };
-static const char *const keys_handoff[] = { "path", "mode", "group", NULL };
+static const char *const keys_handoff[] = { "path", "mode", "group",
+					    "max_in_flight", NULL };
 static const char *const keys_server[] = {
 	"certificate", "private_key", "min_version", "max_version",
 	"ciphers", "groups", "session_tickets", NULL
@@ -299,6 +300,11 @@ static int set_handoff(struct parser *p, const char *key, const char *value)
 		c->handoff_mode = (mode_t)n;
 		return ret;
 	}
+	if (!strcmp(key, "max_in_flight")) {
+		ret = parse_int(p, key, value, 10, 1, 1000000, &n);
+		c->handoff_max_in_flight = (int)n;
+		return ret;
+	}
 	gr = getgrnam(value);
 	if (gr) {
 		c->handoff_group = gr->gr_gid;
@@ -530,6 +536,7 @@ void ktlsd_config_defaults(const char *path, struct ktlsd_config *config)
 	snprintf(config->handoff_path, sizeof(config->handoff_path), "%s",
 		 KTLS_HANDOFF_DEFAULT_PATH);
 	config->handoff_mode = 0660;
+	config->handoff_max_in_flight = KTLSD_DEFAULT_MAX_IN_FLIGHT;
 }
 
 int ktlsd_config_load(const char *path, struct ktlsd_config *config,

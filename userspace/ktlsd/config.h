@@ -10,6 +10,7 @@
 
 #define KTLSD_DEFAULT_CONFIG "/etc/ktlsd/ktlsd.conf"
 #define KTLSD_DEFAULT_TIMEOUT_MS 10000
+#define KTLSD_DEFAULT_MAX_IN_FLIGHT 1024
 
 /* One [server] or [client] section: what ktlsd does in that TLS role. */
 struct ktlsd_role_config {
@@ -70,6 +71,7 @@ struct ktlsd_config {
 	mode_t handoff_mode;
 	bool handoff_group_set;
 	gid_t handoff_group;
+	int handoff_max_in_flight;	/* handoffs at once, over all loops */
 	struct ktlsd_role_config server, client;
 	struct ktlsd_upcall_config upcall;
 };

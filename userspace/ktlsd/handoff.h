@@ -34,6 +34,7 @@ struct handoff {
 	struct ktlsd_profile *profile;
 	struct ktls_ctx *ctx;
 	bool own_ctx;
+	bool counted;		/* holds a max_in_flight slot */
 	struct ktls_session *session;
 };
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@
 #include "handoff.h"
 #include "log.h"
 #include "profile.h"
+
+/* Handshakes running in every loop, for [handoff] max_in_flight. */
+static atomic_int handshakes_in_flight;
 
 static const char *role_name(const struct handoff *h)
 {
@@ -124,6 +128,8 @@ static void handoff_free(struct ktlsd_task *task)
 
 	if (h->own_ctx)
 		ktls_ctx_free(h->ctx);
+	if (h->counted)
+		atomic_fetch_sub(&handshakes_in_flight, 1);
 	ktlsd_profile_put(h->profile);
 	free(h);
 }
@@ -340,10 +346,32 @@ static void step(struct handoff *h)
 	finish(h, ret, ret ? ktls_reason() : "");
 }
 
+/*
+ * Over the limit the application hears so at once, rather than waiting
+ * behind handshakes that may all be stalled peers.
+ */
+static int take_slot(struct handoff *h, char *why, size_t why_len)
+{
+	int limit = h->profile->config.handoff_max_in_flight;
+
+	if (atomic_fetch_add(&handshakes_in_flight, 1) >= limit) {
+		atomic_fetch_sub(&handshakes_in_flight, 1);
+		snprintf(why, why_len,
+			 "ktlsd is at its limit of %d handoffs in flight ([handoff] max_in_flight); try again later",
+			 limit);
+		return -EBUSY;
+	}
+	h->counted = true;
+	return 0;
+}
+
 static int start_handshake(struct handoff *h, char *why, size_t why_len)
 {
 	int timeout_ms, ret;
 
+	ret = take_slot(h, why, why_len);
+	if (ret)
+		return ret;
 	ret = pick_ctx(h, why, why_len);
 	if (ret)
 		return ret;
