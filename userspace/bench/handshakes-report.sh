@@ -104,6 +104,50 @@ notes() {
 	}' "$tsv"
 }
 
+# ratio_of A B: A / B with two decimals, or nothing.
+ratio_of() {
+	[ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'
+}
+
+# Where a goal is missed, what the figures themselves say about why.
+why_missed() {
+	local cert kind h i n hi hn opts sp='' explained=''
+	opts=${KTLSD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktlsd}/wolfssl/prefix/include/wolfssl/options.h
+	if [ -f "$opts" ]; then
+		grep -q 'define WOLFSSL_HAVE_SP_RSA' "$opts" && sp=yes || sp=no
+	fi
+	for cert in ecdsa rsa; do
+		for kind in full resumed; do
+			h=$(rate handoff "$cert" "$kind")
+			i=$(rate inproc "$cert" "$kind")
+			n=$(rate nginx "$cert" "$kind")
+			hi=$(ratio_of "$h" "$i")
+			hn=$(ratio_of "$h" "$n")
+			if [ -n "$hi" ] && awk -v r="$hi" 'BEGIN {exit !(r < 0.9)}'; then
+				printf '\n**%s %s: ktlsd below the in-process handshake (%sx).** ' "$cert" "$kind" "$hi"
+				if [ -z "$explained" ]; then
+					echo "The same libktls handshake runs in both; the handoff adds a SCM_RIGHTS message each way and a wake-up of a ktlsd loop per connection, on two emulated CPUs shared with the load client and the other servers. A profile on a kTLS host (perf) should come before any tuning."
+					explained=yes
+				else
+					echo "The handoff's cost, as above."
+				fi
+			fi
+			if [ -n "$hn" ] && awk -v r="$hn" 'BEGIN {exit !(r < 1.0)}'; then
+				printf '\n**%s %s: ktlsd below nginx (%sx).** ' "$cert" "$kind" "$hn"
+				if [ -n "$hi" ] && awk -v r="$hi" 'BEGIN {exit !(r >= 0.9)}'; then
+					printf "ktlsd keeps up with the same handshake in-process (%sx), so the handoff is not the gap: WolfSSL's handshake is slower than OpenSSL's here. " "$hi"
+					# shellcheck disable=SC2016 # backquotes for markdown
+					[ "$sp" = no ] && printf 'Our WolfSSL build has generic big-integer math (WOLFSSL_SP_MATH_ALL) but not the specialised RSA/ECC code (`--enable-sp --enable-sp-asm`), the first thing to try. '
+					echo
+				else
+					echo "Part of it is the handoff's own cost (above)."
+				fi
+			fi
+		done
+	done
+	return 0
+}
+
 plot() {
 	local data=$out/handshakes-plot.dat path
 	{
@@ -176,6 +220,7 @@ $(table rsa)
 
 $(ratios)
 EOF
+why_missed
 n=$(notes)
 if [ -n "$n" ]; then
 	printf '\n### Notes on rows\n\n%s\n' "$n"

@@ -13,7 +13,8 @@
 #                           handshakes-meta.tsv; progress on stderr
 #
 # Runs in the guest (kTLS, the tls module loaded) or natively on a kTLS
-# host. Env: BENCH_SECONDS (5) per row, BENCH_QUICK=1 (1 s, 2 connections),
+# host. Env: BENCH_SECONDS (5) per row, measured in 1 s turns taken by the
+# four servers alternately, BENCH_QUICK=1 (1 s, 2 connections),
 # BENCH_HS_CONNS (4) concurrent connections, BENCH_BIN (the programs),
 # BENCH_CERTS (test PKI), KTLSD_KMOD_DIR (the consumer module),
 # BENCH_NGINX (the nginx binary).
@@ -36,7 +37,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	seconds=1 conns=2
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-hs.XXXXXX")
-port=9441 upcall_port=9500
+port_inproc=9441 port_handoff=9442 port_nginx=9443 port_upcall=9500
 pids=()
 
 say() { echo "handshakes: $*" >&2; }
@@ -94,31 +95,50 @@ stop_all() {
 	sleep 0.2
 }
 
-# row PATH CERT KIND NOTE: run the load client, append one TSV row.
-row() {
-	local path=$1 cert=$2 kind=$3 target=$4 extra=("${@:5}") line log
-	local n s rate p50 p99 resumed errors note=
-	log=$work/load-$path-$cert-$kind.log
-	say "$path $cert $kind: ${seconds}s, $conns connections"
+# slice PATH CERT KIND TARGET [load options]: one turn of the load client
+# (1 s); its counts are added to $work/sum-PATH-CERT-KIND, its latencies
+# to lat-PATH-CERT-KIND, its first error kept in err-PATH-CERT-KIND.
+slice() {
+	local id=$1-$2-$3 target=$4 line log
+	log=$work/load-$id.log
 	line=$("$bin/ktls-hs-load" --connect "$target" --ca "$certs/ca.pem" \
-		--conns "$conns" --seconds "$seconds" "${extra[@]}" 2> "$log")
-	# (no process substitution: the guest has no /dev/fd)
-	read -r n s rate p50 p99 resumed errors <<<"$(tr ' ' '\n' <<<"$line" |
-		awk -F= '{v[$1] = $2} END {print v["handshakes"], v["seconds"],
-			v["rate"], v["p50_ms"], v["p99_ms"], v["resumed"], v["errors"]}')"
-	if [ -z "$line" ] || [ -z "${n:-}" ]; then
-		note="load client failed: $(tail -n 1 "$log")"
-		n=0 s=0 rate=0 p50=0 p99=0 resumed=0 errors=0
-	elif [ "$errors" != 0 ]; then
-		note="$(sed -n 's/^ktls-hs-load: //p' "$log" | head -n 1)"
+		--conns "$conns" --seconds 1 --latencies "$work/lat-$id" \
+		"${@:5}" 2> "$log")
+	if [ -z "$line" ]; then
+		echo "0 0 0 1" >> "$work/sum-$id"
+		[ -s "$work/err-$id" ] ||
+			echo "load client failed: $(tail -n 1 "$log")" > "$work/err-$id"
+		return
 	fi
-	if [ "$kind" = resumed ] && [ "$n" != 0 ] && [ "$resumed" != "$n" ]; then
+	# (no process substitution: the guest has no /dev/fd)
+	tr ' ' '\n' <<<"$line" | awk -F= '{v[$1] = $2} END {
+		print v["handshakes"], v["seconds"], v["resumed"], v["errors"]
+	}' >> "$work/sum-$id"
+	[ -s "$work/err-$id" ] ||
+		sed -n 's/^ktls-hs-load: //p' "$log" | head -n 1 > "$work/err-$id"
+}
+
+# row PATH CERT KIND: the sum of the turns as one TSV row.
+row() {
+	local id=$1-$2-$3 n s rate p50 p99 resumed errors note
+	read -r n s resumed errors <<<"$(awk '{
+		n += $1; s += $2; r += $3; e += $4
+	} END {print n + 0, s + 0, r + 0, e + 0}' "$work/sum-$id" 2>/dev/null)"
+	rate=$(awk -v n="$n" -v s="$s" 'BEGIN {printf "%.1f", (s > 0 ? n / s : 0)}')
+	read -r p50 p99 <<<"$(sort -n "$work/lat-$id" 2>/dev/null | awk '
+		{v[NR] = $1}
+		function pct(p,  r) {
+			r = int(p / 100 * NR + 0.999999)
+			return v[r < 1 ? 1 : r]
+		}
+		END {if (NR) printf "%.2f %.2f", pct(50), pct(99); else print "0 0"}')"
+	note=$(cat "$work/err-$id" 2>/dev/null)
+	if [ "$3" = resumed ] && [ "$n" != 0 ] && [ "$resumed" != "$n" ]; then
 		note="only $resumed of $n resumed${note:+; $note}"
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$path" "$cert" \
-		"$kind" "$n" "$s" "$rate" "$p50" "$p99" "$resumed" "$errors" \
-		"$note" >> "$tsv"
-	say "  $n handshakes, $rate/s, p50 $p50 ms, p99 $p99 ms, errors $errors"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" \
+		"$n" "$s" "$rate" "$p50" "$p99" "$resumed" "$errors" "$note" >> "$tsv"
+	say "$1 $2 $3: $n handshakes, $rate/s, p50 $p50 ms, p99 $p99 ms, errors $errors"
 }
 
 # warm_up TARGET [load options]: half a second unmeasured, so that first
@@ -132,12 +152,6 @@ warm_up() {
 na() {
 	printf '%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t%s\n' "$@" >> "$tsv"
 	say "$1 $2 $3: n/a: $4"
-}
-
-both() {	# both PATH CERT TARGET [load options]: full, then resumed
-	warm_up "${@:3}"
-	row "$1" "$2" full "${@:3}"
-	row "$1" "$2" resumed "${@:3}" --resume
 }
 
 ktlsd_conf() {	# ktlsd_conf CERT KEY: handoff and upcall, tickets on
@@ -204,7 +218,7 @@ nginx_conf() {	# nginx_conf CERT KEY
 		uwsgi_temp_path $work/nginx-uwsgi;
 		scgi_temp_path $work/nginx-scgi;
 		server {
-			listen 127.0.0.1:$port ssl;
+			listen 127.0.0.1:$port_nginx ssl;
 			ssl_certificate $1;
 			ssl_certificate_key $2;
 			ssl_protocols TLSv1.3;
@@ -232,23 +246,26 @@ load_consumer
 printf 'key\tvalue\nseconds\t%s\nconnections\t%s\n' "$seconds" "$conns" \
 	> "$out/handshakes-meta.tsv"
 
+# All four servers run side by side; the load client takes them in turns,
+# one second each, so that a slower moment of the (shared, emulated) CPUs
+# falls on every path alike rather than on one row.
 for cert in ecdsa rsa; do
 	case $cert in
 	ecdsa) crt=$certs/server.pem key=$certs/server.key ;;
 	rsa) crt=$certs/server-rsa.pem key=$certs/server-rsa.key ;;
 	esac
+	paths=()	# "PATH TARGET [load options]" of the servers that came up
+	why=()		# PATH WHY for those that did not
 
 	# (3) in-process WolfSSL
-	start "$work/inproc.log" "$bin/ktls-hs-server" --listen "127.0.0.1:$port" \
-		--cert "$crt" --key "$key" --threads "$conns"
+	start "$work/inproc.log" "$bin/ktls-hs-server" \
+		--listen "127.0.0.1:$port_inproc" --cert "$crt" --key "$key" \
+		--threads "$conns"
 	if wait_for "ktls-hs-server" ready_file "$work/inproc.log"; then
-		both inproc "$cert" "127.0.0.1:$port"
+		paths+=("inproc 127.0.0.1:$port_inproc")
 	else
-		na inproc "$cert" full "server did not start: $(tail -n 1 "$work/inproc.log")"
-		na inproc "$cert" resumed "server did not start"
+		why+=("inproc server did not start: $(tail -n 1 "$work/inproc.log")")
 	fi
-	stop_all
-	say "inproc server: $(tail -n 1 "$work/inproc.log")"
 
 	# (1) ktlsd's handoff and (2) the kernel upcall: one ktlsd
 	upcall_enable=yes
@@ -257,45 +274,78 @@ for cert in ecdsa rsa; do
 	start "$work/ktlsd.log" "$bin/ktlsd" -f -c "$work/ktlsd.conf"
 	if wait_for ktlsd test -S "$work/handoff.sock"; then
 		start "$work/handoff.log" "$bin/ktls-hs-server" \
-			--listen "127.0.0.1:$port" --handoff "$work/handoff.sock" \
-			--threads "$conns"
-		wait_for "ktls-hs-server" ready_file "$work/handoff.log" &&
-			both handoff "$cert" "127.0.0.1:$port"
+			--listen "127.0.0.1:$port_handoff" \
+			--handoff "$work/handoff.sock" --threads "$conns"
+		if wait_for "ktls-hs-server" ready_file "$work/handoff.log"; then
+			paths+=("handoff 127.0.0.1:$port_handoff")
+		else
+			why+=("handoff server did not start: $(tail -n 1 "$work/handoff.log")")
+		fi
 		if [ -z "$upcall_why" ]; then
 			start "$work/upcall.log" "$bin/ktls-hs-server" \
-				--upcall "127.0.0.1:$upcall_port" --threads "$conns"
-			warm_up "127.0.0.1:$upcall_port" --ports "$conns"
-			row upcall "$cert" full "127.0.0.1:$upcall_port" \
-				--ports "$conns"
+				--upcall "127.0.0.1:$port_upcall" --threads "$conns"
+			paths+=("upcall 127.0.0.1:$port_upcall --ports $conns")
 		else
-			na upcall "$cert" full "$upcall_why"
+			why+=("upcall $upcall_why")
 		fi
 	else
-		na handoff "$cert" full "ktlsd did not start: $(tail -n 1 "$work/ktlsd.log")"
-		na handoff "$cert" resumed "ktlsd did not start"
-		na upcall "$cert" full "ktlsd did not start"
+		why+=("handoff ktlsd did not start: $(tail -n 1 "$work/ktlsd.log")")
+		why+=("upcall ktlsd did not start")
 	fi
-	na upcall "$cert" resumed "the kernel's handshake API has no session resumption: every upcall is a full handshake (tlshd and ktlsd alike)"
-	stop_all
-	for f in handoff upcall; do
-		[ -f "$work/$f.log" ] && say "$f server: $(tail -n 1 "$work/$f.log")"
-	done
-	grep -v '^$' "$work/ktlsd.log" | tail -n 3 | sed 's/^/  ktlsd: /' >&2
 
 	# (4) nginx with OpenSSL
 	if [ -z "$nginx_why" ]; then
 		nginx_conf "$crt" "$key" > "$work/nginx.conf"
 		start "$work/nginx.log" "$nginx" -p "$work" -c "$work/nginx.conf" \
 			-e "$work/nginx-error.log" -g 'daemon off;'
-		if wait_for nginx listening "$port"; then
-			both nginx "$cert" "127.0.0.1:$port"
+		if wait_for nginx listening "$port_nginx"; then
+			paths+=("nginx 127.0.0.1:$port_nginx")
 		else
-			na nginx "$cert" full "nginx did not start: $(tail -n 1 "$work/nginx-error.log" "$work/nginx.log" 2>/dev/null | tail -n 1)"
+			why+=("nginx did not start: $(tail -n 1 "$work/nginx-error.log" "$work/nginx.log" 2>/dev/null | tail -n 1)")
 		fi
-		stop_all
 	else
-		na nginx "$cert" full "$nginx_why"
-		na nginx "$cert" resumed "$nginx_why"
+		why+=("nginx $nginx_why")
 	fi
+
+	for p in "${paths[@]}"; do
+		# shellcheck disable=SC2086 # PATH TARGET [options], split on purpose
+		set -- $p
+		say "$cert: warming up $1"
+		warm_up "${@:2}"
+		[ "$1" = upcall ] || warm_up "${@:2}" --resume
+	done
+	for kind in full resumed; do
+		say "$cert $kind: ${#paths[@]} servers in turns, ${seconds} x 1 s each, $conns connections"
+		for _ in $(seq "$seconds"); do
+			for p in "${paths[@]}"; do
+				# shellcheck disable=SC2086 # split on purpose
+				set -- $p
+				case $kind/$1 in
+				resumed/upcall) ;;
+				full/*) slice "$1" "$cert" full "${@:2}" ;;
+				resumed/*) slice "$1" "$cert" resumed "${@:2}" --resume ;;
+				esac
+			done
+		done
+	done
+	for p in "${paths[@]}"; do
+		# shellcheck disable=SC2086 # split on purpose
+		set -- $p
+		row "$1" "$cert" full
+		if [ "$1" = upcall ]; then
+			na upcall "$cert" resumed "the kernel's handshake API has no session resumption: every upcall is a full handshake (tlshd and ktlsd alike)"
+		else
+			row "$1" "$cert" resumed
+		fi
+	done
+	for w in "${why[@]}"; do
+		na "${w%% *}" "$cert" full "${w#* }"
+		na "${w%% *}" "$cert" resumed "${w#* }"
+	done
+	stop_all
+	for f in inproc handoff upcall; do
+		[ -f "$work/$f.log" ] && say "$f server: $(tail -n 1 "$work/$f.log")"
+	done
+	grep -v '^$' "$work/ktlsd.log" | tail -n 3 | sed 's/^/  ktlsd: /' >&2
 done
 say "wrote $tsv"

@@ -15,6 +15,8 @@
  *
  * Prints one line on stdout:
  *   handshakes=N seconds=S rate=R p50_ms=X p99_ms=Y resumed=N errors=N
+ * and with --latencies FILE appends every latency (ms, one a line) to FILE,
+ * so that runs taken in turns can be summed up together.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -43,11 +45,12 @@ static const char usage_text[] =
 	"  --seconds S     how long to run (5)\n"
 	"  --resume        resume with TLS 1.3 tickets after one full handshake\n"
 	"  --ports N       thread i uses PORT + i %% N; retry refused connects\n"
+	"  --latencies F   append each latency in ms to F, one a line\n"
 	"Prints: handshakes=N seconds=S rate=R p50_ms=X p99_ms=Y resumed=N errors=N\n";
 
 struct options {
 	struct sockaddr_in addr;
-	const char *ca, *name;
+	const char *ca, *name, *latencies;
 	int conns, ports;
 	double seconds;
 	bool resume;
@@ -187,6 +190,7 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "resume", no_argument, NULL, 'r' },
 		{ "ports", required_argument, NULL, 'p' },
+		{ "latencies", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -223,6 +227,9 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		case 'p':
 			opts->ports = atoi(optarg);
 			break;
+		case 'L':
+			opts->latencies = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -241,11 +248,27 @@ static int parse_options(int argc, char **argv, struct options *opts)
 	return 0;
 }
 
-static void report(struct worker *workers, int count, double seconds)
+static int append_latencies(const char *path, const struct hs_samples *all)
+{
+	FILE *f = fopen(path, "ae");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	for (size_t i = 0; i < all->len; i++)
+		fprintf(f, "%.3f\n", all->us[i] / 1000.0);
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
+static void report(struct worker *workers, int count, double seconds,
+		   const char *latencies)
 {
 	struct hs_samples all = {};
 	unsigned long done = 0, resumed = 0, errors = 0;
 	const char *first_error = NULL;
+	int ret;
 
 	for (int i = 0; i < count; i++) {
 		done += workers[i].done;
@@ -255,6 +278,10 @@ static void report(struct worker *workers, int count, double seconds)
 			first_error = workers[i].first_error;
 		hs_samples_merge(&all, &workers[i].latency);
 	}
+	ret = latencies ? append_latencies(latencies, &all) : 0;
+	if (ret)
+		fprintf(stderr, "ktls-hs-load: writing %s: %s\n", latencies,
+			strerror(-ret));
 	printf("handshakes=%lu seconds=%.2f rate=%.1f p50_ms=%.2f p99_ms=%.2f resumed=%lu errors=%lu\n",
 	       done, seconds, done / seconds, hs_samples_pct_ms(&all, 50),
 	       hs_samples_pct_ms(&all, 99), resumed, errors);
@@ -314,7 +341,8 @@ int main(int argc, char **argv)
 	deadline_us = start_us + (int64_t)(opts.seconds * 1e6);
 	for (i = 0; i < started; i++)
 		pthread_join(workers[i].thread, NULL);
-	report(workers, opts.conns, (hs_now_us() - start_us) / 1e6);
+	report(workers, opts.conns, (hs_now_us() - start_us) / 1e6,
+	       opts.latencies);
 	for (i = 0; i < opts.conns; i++) {
 		ktls_ctx_free(workers[i].ctx);
 		hs_samples_free(&workers[i].latency);

@@ -169,7 +169,7 @@ static void *accept_loop(void *arg)
 /* One consumer job: listen, one connection, upcall, 18 bytes each way. */
 static void consumer_job(const char *cmd)
 {
-	char line[256];
+	char line[256], stage[16];
 	int fd, status;
 	ssize_t n;
 
@@ -191,6 +191,10 @@ static void consumer_job(const char *cmd)
 		goto out_close;
 	}
 	line[n] = '\0';
+	/* Nobody came within the job's accept timeout: idle, not failed. */
+	if (sscanf(line, "status=%d stage=%15s", &status, stage) == 2 &&
+	    status == -EAGAIN && !strcmp(stage, "accept"))
+		goto out_close;
 	if (sscanf(line, "status=%d", &status) != 1 || status) {
 		line[strcspn(line, "\n")] = '\0';
 		note_failure("consumer job: %s", line);
