@@ -46,8 +46,10 @@ bytes_of() {
 	64m) echo 67108864 ;;
 	esac
 }
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
 tls_tx_sw() { awk '$1 == "TlsTxSw" {print $2}' /proc/net/tls_stat 2>/dev/null; }
 
+section_start=$(uptime_s)
 mkdir -p "$www"
 for s in $sizes; do
 	head -c "$(bytes_of "$s")" /dev/urandom > "$www/f$s"
@@ -155,6 +157,7 @@ stop_server() {
 cell() {
 	server=$1 size=$2 conns=$3
 	bytes=$(bytes_of "$size")
+	cell_start=$(uptime_s)
 	tx0=$(tls_tx_sw)
 	result=$("$tests/bench_get" --connect "127.0.0.1:$port" \
 		--path "/f$size" --size "$bytes" --conns "$conns" \
@@ -193,8 +196,9 @@ cell() {
 		printf "%s\t%s\t%d\t%.2f\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%s\n",
 			sv, sz, c, s, b, n, mbs, cpu, gb, bpc, k, st
 	}' >> "$tsv"
-	tail -n 1 "$tsv" | awk -F'\t' '{printf "  %-21s %-4s x%-2s %8s MB/s %8s CPU-s/GB  %s\n",
-		$1, $2, $3, $7, $9, $12}' >&2
+	tail -n 1 "$tsv" | awk -F'\t' -v a="$cell_start" -v z="$(uptime_s)" '{
+		printf "  %-21s %-4s x%-2s %8s MB/s %8s CPU-s/GB  %s (%.1f s)\n",
+			$1, $2, $3, $7, $9, $12, z - a}' >&2
 }
 
 printf 'server\tsize\tconns\tseconds\tbytes\tresponses\tmb_per_s\tserver_cpu_s\tcpu_s_per_gb\tmb_per_cpu_s\tktls_tx\tstatus\n' > "$tsv"
@@ -222,6 +226,7 @@ for server in $servers; do
 	done
 	stop_server
 done
+log "$(($(wc -l < "$tsv") - 1)) cells in $(awk -v a="$section_start" -v z="$(uptime_s)" 'BEGIN {printf "%.0f", z - a}') s"
 grep -q '	error' "$tsv" && failed=1
 rm -rf "$work"
 exit $failed
