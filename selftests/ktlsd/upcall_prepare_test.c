@@ -78,13 +78,16 @@ TEST_F(prepare, unauthenticated_server_eopnotsupp)
 	EXPECT_STREQ("a server cannot be unauthenticated", upcall_reason());
 }
 
+/* A PSK server looks the client's identity up (psk_keyring_test); a
+ * client must be given its key.
+ */
 TEST_F(prepare, psk_without_key_enokey)
 {
-	self->req.msg_type = HANDSHAKE_MSG_TYPE_SERVERHELLO;
+	self->req.msg_type = HANDSHAKE_MSG_TYPE_CLIENTHELLO;
 	self->req.auth_mode = HANDSHAKE_AUTH_PSK;
 	EXPECT_EQ(-ENOKEY, prepare(&self->req, &self->cfg));
-	EXPECT_STREQ("a PSK server request needs a keyring or key serials "
-		     "to find the client's key in, and this one has neither",
+	EXPECT_STREQ("a PSK client handshake needs the PSK's key serial in "
+		     "the request (peer identity), and the request has none",
 		     upcall_reason());
 	EXPECT_EQ(ENOKEY, upcall_status_of(-ENOKEY));
 }

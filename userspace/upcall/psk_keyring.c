@@ -2,10 +2,14 @@
 /*
  * A PSK server finds the client's key by the identity in its ClientHello:
  * first among the key serials the request lists (PEER_IDENTITY), then in
- * the keyring it names (KEYRING: NVMe's .nvme). A key matches when its type
- * is "psk" (NVMe's key type) or "user" and its description is the identity,
- * byte for byte: the kernel's own "psk" search also matches prefixes, so
- * what it finds is checked again.
+ * the keyring it names (KEYRING), else in the kernel's .nvme keyring.
+ * Linux 6.12's nvmet-tcp names neither keys nor a keyring (its request has
+ * one peer identity, 0), so .nvme is where its hosts' keys are, as tlshd
+ * assumes too. Never in our process keyring: other requests' keyrings are
+ * linked there while they run (a host's own keys would let its handshake
+ * with the target succeed). A key matches when its type is "psk" (NVMe's key type) or "user"
+ * and its description is the identity, byte for byte: the kernel's own
+ * "psk" search also matches prefixes, so what it finds is checked again.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,10 +31,6 @@ int upcall_psk_lookup_new(const struct upcall_req *req, int32_t *used,
 {
 	struct upcall_psk_lookup *lookup;
 
-	if (!req->num_peerids && req->keyring <= 0)
-		return upcall_fail(-ENOKEY, "a PSK server request needs a "
-				   "keyring or key serials to find the "
-				   "client's key in, and this one has neither");
 	lookup = calloc(1, sizeof(*lookup));
 	if (!lookup)
 		return upcall_fail(-ENOMEM, "out of memory");
@@ -102,6 +102,21 @@ static int32_t search_keyring(int32_t keyring, const char *identity)
 	return scan_keyring(keyring, identity);
 }
 
+/*
+ * Without a keyring in the request: .nvme, linked into our process keyring
+ * for good (as tlshd links it into its session keyring) so that its keys
+ * are possessed and readable.
+ */
+static int32_t search_nvme(const char *identity)
+{
+	long nvme = find_key_by_type_and_desc("keyring", ".nvme", 0);
+
+	if (nvme <= 0)
+		return 0;
+	keyctl_link((key_serial_t)nvme, KEY_SPEC_PROCESS_KEYRING);
+	return search_keyring((int32_t)nvme, identity);
+}
+
 int upcall_psk_find(void *arg, const char *identity, uint8_t *key,
 		    size_t key_max, size_t *key_len, const char **cipher)
 {
@@ -116,6 +131,8 @@ int upcall_psk_find(void *arg, const char *identity, uint8_t *key,
 			serial = lookup->peerids[i];
 	if (!serial && lookup->keyring > 0)
 		serial = search_keyring(lookup->keyring, identity);
+	else if (!serial)
+		serial = search_nvme(identity);
 	if (!serial)
 		return -ENOKEY;
 	err = upcall_key_read(serial, &data, &len);

@@ -16,7 +16,8 @@
 struct upcall_psk_lookup;
 
 /*
- * A lookup for @req's peer identities and keyring; the serial of the key
+ * A lookup for @req's peer identities and keyring (without one: .nvme);
+ * the serial of the key
  * a handshake used goes to *@used. Give upcall_psk_find() and the lookup
  * to libktls as psk_find and psk_find_arg.
  */
