@@ -693,6 +693,29 @@ TEST_F(psk, plain_psk_ke_completes)
 	EXPECT_EQ(0, server.err);
 }
 
+/*
+ * Plaintext where a ClientHello should be: an NVMe/TCP host without TLS
+ * sends its ICReq (PDU type 0). Said as such, not as "no PSK offered".
+ */
+TEST_F(psk, plaintext_client)
+{
+	static const uint8_t icreq[8] = { 0x00, 0x00, 128, 0, 128, 0, 0, 0 };
+	struct ktls_session *session = NULL;
+	struct ktls_ctx *ctx;
+
+	ASSERT_EQ(0, tcp_pair(&self->ends.client_fd, &self->ends.server_fd));
+	ASSERT_EQ(0, ktls_ctx_new(&self->ends.server, &ctx));
+	ASSERT_EQ((ssize_t)sizeof(icreq),
+		  send(self->ends.client_fd, icreq, sizeof(icreq), 0));
+	shutdown(self->ends.client_fd, SHUT_WR);
+	EXPECT_EQ(-ECONNABORTED,
+		  ktls_handshake(ctx, self->ends.server_fd, &session));
+	EXPECT_STREQ("the client does not speak TLS: its first byte is 0x00, not a TLS handshake record",
+		     ktls_reason());
+	ktls_session_free(session);
+	ktls_ctx_free(ctx);
+}
+
 /* psk_find: a server's keys by identity, as ktlsd finds them in a keyring. */
 struct psk_table {
 	const char *identity[2];

@@ -93,6 +93,7 @@ struct ktls_psk_check {
 	/* plaintext handshake messages, until each is whole */
 	uint8_t msg[HELLO_MAX + HS_HEADER_LEN];
 	size_t msg_len;
+	bool hello_seen;	/* server: a whole ClientHello was read */
 	bool psk_offered;	/* server: a ClientHello had pre_shared_key */
 	bool psk_accepted;	/* client: the ServerHello took our PSK */
 	int refuse_err;		/* we refused the peer's hello: why */
@@ -267,12 +268,14 @@ static void check_message(struct ktls_session *session)
 		if (check->msg_len < HS_HEADER_LEN + body_len)
 			return;
 		if (session->role == KTLS_ROLE_SERVER &&
-		    msg[0] == HS_CLIENT_HELLO)
+		    msg[0] == HS_CLIENT_HELLO) {
+			check->hello_seen = true;
 			check_client_hello(check, msg + HS_HEADER_LEN, body_len);
-		else if (session->role == KTLS_ROLE_CLIENT &&
-			 msg[0] == HS_SERVER_HELLO)
+		} else if (session->role == KTLS_ROLE_CLIENT &&
+			   msg[0] == HS_SERVER_HELLO) {
 			check_server_hello(check, session->ctx->psk,
 					   msg + HS_HEADER_LEN, body_len);
+		}
 		check->msg_len -= HS_HEADER_LEN + body_len;
 		memmove(check->msg, msg + HS_HEADER_LEN + body_len,
 			check->msg_len);
@@ -678,6 +681,12 @@ int ktls_psk_failure(struct ktls_session *session, int err)
 				 check->identity[0] ? check->identity :
 						      psk->identity);
 	}
+	/* Not TLS at all (NVMe/TCP's plaintext ICReq on a TLS port). */
+	if (!check->hello_seen && session->rio.first_len &&
+	    session->rio.first[0] != RECORD_HANDSHAKE)
+		return ktls_fail(-ECONNABORTED,
+				 "the client does not speak TLS: its first byte is 0x%02x, not a TLS handshake record",
+				 session->rio.first[0]);
 	if (check->find_err)
 		return ktls_fail(check->find_err,
 				 "finding the key for PSK identity \"%s\" failed: %s",
