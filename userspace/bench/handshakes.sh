@@ -17,7 +17,7 @@
 # four servers alternately, BENCH_QUICK=1 (1 s, 2 connections),
 # BENCH_HS_CONNS (4) concurrent connections, BENCH_BIN (the programs),
 # BENCH_CERTS (test PKI), KTLSD_KMOD_DIR (the consumer module),
-# BENCH_NGINX (the nginx binary).
+# BENCH_NGINX (the nginx binary), BENCH_NGINX_LIBS (its libraries, natively).
 # run.sh starts every section with sh (busybox ash in the guest).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -uo pipefail
@@ -296,7 +296,9 @@ for cert in ecdsa rsa; do
 	# (4) nginx with OpenSSL
 	if [ -z "$nginx_why" ]; then
 		nginx_conf "$crt" "$key" > "$work/nginx.conf"
-		start "$work/nginx.log" "$nginx" -p "$work" -c "$work/nginx.conf" \
+		# Natively, nginx's libssl3 comes from the cache tree.
+		start "$work/nginx.log" env ${BENCH_NGINX_LIBS:+LD_LIBRARY_PATH="$BENCH_NGINX_LIBS"} \
+			"$nginx" -p "$work" -c "$work/nginx.conf" \
 			-e "$work/nginx-error.log" -g 'daemon off;'
 		if wait_for nginx listening "$port_nginx"; then
 			paths+=("nginx 127.0.0.1:$port_nginx")
