@@ -21,6 +21,7 @@
 #   throughput.sh OUTDIR    writes OUTDIR/throughput.tsv; progress on stderr
 set -u
 out=${1:?usage: throughput.sh OUTDIR}
+mkdir -p "$out"
 seconds=${BENCH_SECONDS:?}
 quick=${BENCH_QUICK:-0}
 bin=${BENCH_BIN:?} tests=${BENCH_TESTS:?} certs=${BENCH_CERTS:?}
@@ -177,8 +178,9 @@ cell() {
 	elif [ "${r_bytes:-0}" = 0 ]; then
 		status="error: no bytes in the window"
 	fi
-	# The client's own connections count too: one kTLS TX each.
-	case $server in
+	# The client's own connections count too: one kTLS TX each. The
+	# first failure found is the one reported.
+	[ "$status" = ok ] && case $server in
 	*-userspace)
 		[ "$ktls_tx" = "$conns" ] ||
 			status="error: userspace row, but TlsTxSw rose by $ktls_tx for $conns client connections" ;;
