@@ -210,7 +210,7 @@ static void *upcall_loop(void *arg)
 	int index = (int)(long)arg;
 	char cmd[256], addr[32];
 
-	snprintf(addr, sizeof(addr), "%s", inet_ntoa(opts.addr.sin_addr));
+	inet_ntop(AF_INET, &opts.addr.sin_addr, addr, sizeof(addr));
 	snprintf(cmd, sizeof(cmd), "server %s %d auth=x509 bytes=%d timeout=20000",
 		 addr, ntohs(opts.addr.sin_port) + index, REQUEST_LEN);
 	for (;;)
