@@ -97,7 +97,7 @@ struct ktls_psk_check {
 	bool psk_offered;	/* server: a ClientHello had pre_shared_key */
 	bool psk_accepted;	/* client: the ServerHello took our PSK */
 	int refuse_err;		/* we refused the peer's hello: why */
-	char refusal[256];
+	char refusal[512];
 	char unknown_identity[512];	/* server: the last identity not ours */
 	char identity[512];	/* server: the identity whose key we used */
 	int find_err;		/* server: psk_find failed otherwise */
@@ -238,7 +238,7 @@ static void check_server_hello(struct ktls_psk_check *check,
 		return;
 	if (!find_ext(r, EXT_PRE_SHARED_KEY, &unused)) {
 		refuse(check, -EKEYREJECTED,
-		       "the server did not accept our PSK identity \"%.64s\" (it answered with a certificate instead)",
+		       "the server did not accept our PSK identity \"%.300s\" (it answered with a certificate instead)",
 		       psk->identity);
 		return;
 	}
@@ -662,12 +662,12 @@ int ktls_psk_failure(struct ktls_session *session, int err)
 			    WOLFSSL_SUCCESS &&
 		    alerts.last_rx.level == ALERT_LEVEL_FATAL)
 			return ktls_fail(-EKEYREJECTED,
-					 "the server refused our PSK identity \"%.64s\" (alert %s): are identity and key the same on both ends?",
+					 "the server refused our PSK identity \"%.300s\" (alert %s): are identity and key the same on both ends?",
 					 psk->identity,
 					 ktls_alert_name(alerts.last_rx.code));
 		if (session->rio.peer_closed)
 			return ktls_fail(-EKEYREJECTED,
-					 "the server refused our PSK identity \"%.64s\" (it closed the connection): are identity and key the same on both ends?",
+					 "the server refused our PSK identity \"%.300s\" (it closed the connection): are identity and key the same on both ends?",
 					 psk->identity);
 		return 0;
 	}
@@ -677,7 +677,7 @@ int ktls_psk_failure(struct ktls_session *session, int err)
 		 */
 		send_alert(session->fd, ALERT_DECRYPT_ERROR);
 		return ktls_fail(-EKEYREJECTED,
-				 "PSK mismatch: the client's key for identity \"%.64s\" is not ours (binder does not verify)",
+				 "PSK mismatch: the client's key for identity \"%.300s\" is not ours (binder does not verify)",
 				 check->identity[0] ? check->identity :
 						      psk->identity);
 	}
