@@ -517,6 +517,8 @@ struct plain_job {
 	bool empty_key_share;
 	/* client: a type-23 record goes out before the ClientHello */
 	bool record_before_hello;
+	/* client: both PSK modes, X25519 the only group it knows */
+	bool x25519_only;
 };
 
 static int plain_run(struct peer *peer)
@@ -537,8 +539,13 @@ static int plain_run(struct peer *peer)
 	else
 		wolfSSL_CTX_set_psk_server_tls13_callback(ctx,
 							  plain_server_psk);
-	if (!job->empty_key_share)
+	if (job->x25519_only) {
+		int groups[] = { WOLFSSL_ECC_X25519 };
+
+		wolfSSL_CTX_set_groups(ctx, groups, 1);
+	} else if (!job->empty_key_share) {
 		wolfSSL_CTX_no_dhe_psk(ctx);
+	}
 	ssl = wolfSSL_new(ctx);
 	if (!ssl) {
 		wolfSSL_CTX_free(ctx);
@@ -651,6 +658,30 @@ TEST_F(psk, empty_key_share_gets_retry)
 	       job.err);
 	EXPECT_EQ(0, ret);
 	EXPECT_EQ(0, job.err);
+}
+
+/*
+ * A client offering psk_dhe_ke with an X25519 key share, and psk_ke, to a
+ * server with P-384 only: no group in common, so (EC)DHE is impossible.
+ * The ClientHello alone passes the early check; psk_ke would be the only
+ * way on. WolfSSL 5.5.4 fails the handshake itself (BAD_FUNC_ARG); if a
+ * later one chose psk_ke instead, the check on our own ServerHello would
+ * refuse it. Either way: no handshake.
+ */
+TEST_F(psk, no_common_group_refused)
+{
+	struct plain_job job = { .x25519_only = true };
+	char reason[512];
+	int ret;
+
+	self->ends.server.groups = "P-384";
+	ASSERT_EQ(0, tcp_pair(&self->ends.client_fd, &self->ends.server_fd));
+	ret = against_psk_ke(&self->ends, KTLS_ROLE_SERVER, &job, reason,
+			     sizeof(reason));
+	TH_LOG("server: %d %s; plain client: WolfSSL error %d", ret, reason,
+	       job.err);
+	EXPECT_NE(0, ret);
+	EXPECT_NE(0, job.err);
 }
 
 /*
