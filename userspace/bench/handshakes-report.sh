@@ -187,13 +187,19 @@ cat <<EOF
 TLS 1.3 handshakes per second (X25519 key share) with latency percentiles,
 through each way of running the server's handshake, for an ECDSA P-256 and
 an RSA-2048 certificate (the test PKI). One load client for all of them,
-\`ktls-hs-load\` ($conns concurrent connections, ${seconds} s per row after
-half a second of warm-up): each connection runs the handshake, sends an
+\`ktls-hs-load\` ($conns concurrent connections; ${seconds} s per row, in
+1 s turns the four servers take alternately, all of them running, after
+half a second of warm-up each): each connection runs the handshake, sends an
 18-byte request through kernel TLS, reads the first bytes of the answer
 (so the server side finished too), then resets. Latency is from
 \`connect()\` to the client's handshake complete. "Resumed" offers the
 TLS 1.3 ticket of the previous connection. The load client shares the
 CPUs with the server: under qemu TCG the figures are ratios, not speeds.
+Ratios between paths that run the same library (handoff, upcall and
+in-process all run libktls on WolfSSL) hold best; across libraries (WolfSSL
+against OpenSSL) emulation distorts more, as each library's assembly runs
+at its own fraction of native speed under TCG: the nginx ratios want a
+native kTLS host (\`make bench\` runs natively there) to be confirmed.
 
 - **ktlsd, application handoff**: \`ktls-hs-server --handoff\` accepts and
   passes each socket to the real \`ktlsd\` (session tickets on), which
