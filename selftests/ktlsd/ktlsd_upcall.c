@@ -8,6 +8,7 @@
  * TLS. On 6.1 the family comes from ktlsd_handshake.ko, on 6.12 from the
  * kernel; there is no kmod for the newest kernel (skipped, said why).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -749,6 +750,70 @@ static void start_stuck_client(struct __test_metadata *_metadata,
 	/* ktlsd took it and sent its ClientHello. */
 	ASSERT_EQ(0, daemon_wait_log(&self->d, "upcall: client unauth handshake requested",
 				     LOG_WAIT_MS));
+}
+
+/* How many of @pid's open files are a memfd named @name. */
+static int count_memfds(pid_t pid, const char *name)
+{
+	char dir[64], path[PATH_MAX], link[PATH_MAX], want[128];
+	struct dirent *de;
+	ssize_t n;
+	int found = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
+	snprintf(want, sizeof(want), "/memfd:%s", name);
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (!strncmp(link, want, strlen(want)))
+			found++;
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * The private key a request names by serial reaches WolfSSL through a
+ * memfd: wiped and closed once loaded, never open while the handshake
+ * waits for its peer.
+ */
+TEST_F_TIMEOUT(upcall, key_serial_memfd_closed_at_once, 120)
+{
+	char cert[PATH_MAX], key[PATH_MAX];
+	int32_t cert_key, priv_key;
+	struct job j = {};
+
+	start_daemon(_metadata, self, true, false);
+	test_pki_file("client.pem", cert, sizeof(cert));
+	test_pki_file("client.key", key, sizeof(key));
+	cert_key = add_file_key("ktlsd-upcall-memfd-cert", cert);
+	priv_key = add_file_key("ktlsd-upcall-memfd-key", key);
+	ASSERT_LT(0, cert_key);
+	ASSERT_LT(0, priv_key);
+	/* A server that never answers: the handshake waits 3 s. */
+	self->lfd = listener(&self->port, 8);
+	ASSERT_LE(0, self->lfd);
+	snprintf(j.cmd, sizeof(j.cmd),
+		 "client 127.0.0.1 %d auth=x509 peername=localhost cert=%d key=%d timeout=3000",
+		 self->port, cert_key, priv_key);
+	ASSERT_EQ(0, pthread_create(&j.thread, NULL, job_main, &j));
+	ASSERT_EQ(0, daemon_wait_log(&self->d, "upcall: client x509 handshake requested",
+				     LOG_WAIT_MS));
+	/* Long enough for the ClientHello to go out; well inside 3 s. */
+	usleep(500 * 1000);
+	EXPECT_EQ(0, count_memfds(self->d.pid, "upcall-key"));
+	pthread_join(j.thread, NULL);
+	ASSERT_EQ(0, j.ret);
+	EXPECT_EQ(-ETIMEDOUT, j.res.status);
+	keyctl_invalidate(cert_key);
+	keyctl_invalidate(priv_key);
 }
 
 /* ktlsd stopped (SIGSTOP): the consumer's own timeout, then ktlsd goes on. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <keyutils.h>
@@ -52,6 +53,26 @@ static int key_to_memfd(int32_t serial, int *fd, char *path, size_t len)
 	upcall_key_free(data, size);
 	snprintf(path, len, "/proc/self/fd/%d", *fd);
 	return 0;
+}
+
+/*
+ * Once the context holds the key material, the memfd has done its job:
+ * overwrite its pages and close it, so no PEM outlives the load.
+ */
+static void key_memfd_wipe(int *fd)
+{
+	static const uint8_t zeros[4096];
+	struct stat st;
+	off_t off;
+
+	if (*fd < 0)
+		return;
+	if (!fstat(*fd, &st))
+		for (off = 0; off < st.st_size; off += sizeof(zeros))
+			if (pwrite(*fd, zeros, sizeof(zeros), off) < 0)
+				break;
+	close(*fd);	/* its last reference: the pages go too */
+	*fd = -1;
 }
 
 /* DONE's status is a positive errno, as the kernel's attribute wants. */
@@ -255,6 +276,9 @@ int upcall_prepare(const struct upcall_req *req,
 		err = ktls_ctx_new(&k, &hs->ctx);
 		hs->own_ctx = !err;
 	}
+	/* Loaded (or refused): the private key leaves its memfd now. */
+	key_memfd_wipe(&hs->cert_fd);
+	key_memfd_wipe(&hs->key_fd);
 	if (err) {
 		/* Key material given by the request is the request's fault. */
 		err = upcall_fail(req->cert || hs->psk_key || hs->psk_lookup ?

@@ -125,7 +125,11 @@ struct upcall_handshake {
 	struct ktls_session *session;
 	int timeout_ms;			/* the request's TIMEOUT, or the config's */
 	int sock_flags;			/* restored before DONE */
-	int cert_fd, key_fd;		/* key material from key serials */
+	/*
+	 * Key material from key serials as memfds, only while the context
+	 * loads them: wiped and closed before the handshake starts.
+	 */
+	int cert_fd, key_fd;
 	char *psk_identity;		/* psk: from the key's description */
 	uint8_t *psk_key;
 	size_t psk_key_len;
