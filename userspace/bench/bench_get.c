@@ -6,10 +6,11 @@
  *
  * Decryption is the kernel's (kTLS RX installed after the handshake): no
  * userspace record layer, one copy into a buffer that is never looked at
- * beyond the response head. The handshakes happen before the window; the
- * window starts when every connection is up. Around the window it reads
- * the CPU time of the server's processes (/proc/PID/stat utime + stime,
- * threads included), so CPU-seconds and bytes cover the same interval.
+ * beyond the response head. The handshakes happen before the window,
+ * which opens when every connection is up and has had one HEAD answered.
+ * Around the window it reads the CPU time of the server's processes
+ * (/proc/PID/stat utime + stime, threads included), so CPU-seconds and
+ * bytes cover the same interval.
  *
  *   bench_get --connect IP:PORT --path /FILE --size BYTES --conns N
  *             --seconds S --ca CA.pem [--ciphers LIST] [--pids PID,...]
@@ -155,6 +156,31 @@ static int read_head(struct bench *b, int fd, char *head, long long *extra)
 	return 0;
 }
 
+/*
+ * One HEAD before the window: once its answer is here the server is done
+ * with the handshake (tickets sent, kTLS installed), so none of that CPU
+ * falls into the window.
+ */
+static int warm_up(struct bench *b, int fd)
+{
+	char request[512], head[HEAD_MAX];
+	long long extra;
+	int len, ret;
+
+	len = snprintf(request, sizeof(request),
+		       "HEAD %s HTTP/1.1\r\nHost: localhost\r\n\r\n", b->path);
+	if (send(fd, request, (size_t)len, MSG_NOSIGNAL) != len) {
+		fprintf(stderr, "bench_get: send: %s\n", strerror(errno));
+		return -EPROTO;
+	}
+	ret = read_head(b, fd, head, &extra);
+	if (!ret && extra) {
+		fprintf(stderr, "bench_get: a body after the head of a HEAD response\n");
+		ret = -EPROTO;
+	}
+	return ret;
+}
+
 static void *connection(void *arg)
 {
 	struct bench *b = arg;
@@ -165,6 +191,10 @@ static void *connection(void *arg)
 	ssize_t n;
 
 	fd = body ? connect_tls(b) : -ENOMEM;
+	if (fd >= 0 && warm_up(b, fd)) {
+		close(fd);
+		fd = -EPROTO;
+	}
 	if (fd < 0)
 		atomic_fetch_add(&b->errors, 1);
 	pthread_barrier_wait(&b->ready);
