@@ -135,6 +135,9 @@ EXPORT_SYMBOL(tls_handshake_close);
 /*
  * Give the daemon the consumer's keyring: link it into the accepting
  * process's keyring so that the key serials in the reply can be read.
+ * As upstream's, the link outlives the request: only the daemon knows
+ * when it is done with the keys (a daemon that forks per request, like
+ * tlshd, drops it with its process; ktlsd unlinks it after its DONE).
  */
 static int hs_tls_link_keyring(key_serial_t keyring)
 {

@@ -234,6 +234,67 @@ static int32_t add_file_key(const char *desc, const char *path)
 	return add_key("user", desc, buf, n, KEY_SPEC_SESSION_KEYRING);
 }
 
+/* As add_file_key(), into @keyring. */
+static int32_t add_file_key_to(const char *desc, const char *path,
+			       int32_t keyring)
+{
+	static char buf[16384];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0)
+		return -1;
+	return add_key("user", desc, buf, n, keyring);
+}
+
+/*
+ * Field @field (0: serial, 3: timeout, 8: description to the line's end)
+ * of @serial's line in /proc/keys, as a user would read it there.
+ */
+static int proc_keys_field(int32_t serial, int field, char *out, size_t len)
+{
+	char line[1024], hex[16], *tok, *save = NULL;
+	FILE *f = fopen("/proc/keys", "re");
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	snprintf(hex, sizeof(hex), "%08x ", (unsigned int)serial);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, hex, strlen(hex)))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		tok = strtok_r(line, " ", &save);
+		for (int i = 0; tok && i < field && i < 8; i++)
+			tok = strtok_r(NULL, field == 8 && i == 7 ? "" : " ",
+				       &save);
+		if (tok) {
+			snprintf(out, len, "%s", tok);
+			ret = 0;
+		}
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* How many keys keyring @serial holds, from its /proc/keys line. */
+static int keyring_size(int32_t serial)
+{
+	char desc[256], *colon;
+
+	if (proc_keys_field(serial, 8, desc, sizeof(desc)))
+		return -1;
+	colon = strrchr(desc, ':');
+	if (!colon)
+		return -1;
+	return strcmp(colon, ": empty") ? atoi(colon + 1) : 0;
+}
+
 /* [upcall] with the test PKI: the server identity and the trust store. */
 static int start_ktlsd(struct daemon *d, bool with_identity, bool mtls,
 		       bool client_identity)
@@ -564,6 +625,65 @@ TEST_F_TIMEOUT(upcall, psk_both_roles, 180)
 	keyctl_invalidate(psk);
 }
 
+/* ktlsd's process keyring serial, from its start-up line. */
+static int32_t daemon_process_keyring(struct upcall_fixture *self)
+{
+	const char *at;
+	int32_t serial = -1;
+
+	read_log(&self->d, self->log, sizeof(self->log));
+	at = strstr(self->log, "upcall: process keyring ");
+	if (at)
+		sscanf(at, "upcall: process keyring %d", &serial);
+	return serial;
+}
+
+/*
+ * A request's keyring is linked into ktlsd's process keyring for its
+ * handshake only: after three requests, each with its own keyring, the
+ * process keyring holds what it held before.
+ */
+TEST_F_TIMEOUT(upcall, request_keyrings_unlinked_after_done, 240)
+{
+	struct consumer_result res;
+	struct test_pki pki;
+	int32_t process, ring, cert, key;
+	int before;
+	char name[64], opts[96];
+
+	start_daemon(_metadata, self, false, false);
+	process = daemon_process_keyring(self);
+	ASSERT_LT(0, process) TH_LOG("no process keyring line:\n%s", self->log);
+	before = keyring_size(process);
+	ASSERT_LE(0, before);
+	test_pki(&pki);
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "ktlsd-upcall-test-ring-%d", i);
+		ring = add_key("keyring", name, NULL, 0,
+			       KEY_SPEC_SESSION_KEYRING);
+		ASSERT_LT(0, ring);
+		cert = add_file_key_to("ktlsd-upcall-ring-cert", pki.cert,
+				       ring);
+		key = add_file_key_to("ktlsd-upcall-ring-key", pki.key, ring);
+		ASSERT_LT(0, cert);
+		ASSERT_LT(0, key);
+		snprintf(opts, sizeof(opts), " keyring=%d cert=%d key=%d", ring,
+			 cert, key);
+		run_data(_metadata, self, true, "x509", opts, NULL, &res);
+		EXPECT_EQ(before, keyring_size(process)) {
+			FILE *f = fopen("/proc/keys", "re");
+			char line[512];
+
+			TH_LOG("after request %d, /proc/keys:", i + 1);
+			while (f && fgets(line, sizeof(line), f))
+				TH_LOG("%s", line);
+			if (f)
+				fclose(f);
+		}
+		keyctl_invalidate(ring);
+	}
+}
+
 /* Connects to the consumer's listening port and holds the socket. */
 struct connector {
 	pthread_t thread;
@@ -814,6 +934,49 @@ TEST_F_TIMEOUT(upcall, key_serial_memfd_closed_at_once, 120)
 	EXPECT_EQ(-ETIMEDOUT, j.res.status);
 	keyctl_invalidate(cert_key);
 	keyctl_invalidate(priv_key);
+}
+
+static void *sigcont_later(void *arg)
+{
+	pid_t pid = *(pid_t *)arg;
+
+	sleep(3);
+	kill(pid, SIGCONT);
+	return NULL;
+}
+
+/*
+ * One request fails its ACCEPT (it names a keyring that does not exist:
+ * the kernel gives it up with EIO); the request queued behind it, woken
+ * by the same READY, is still taken and served.
+ */
+TEST_F_TIMEOUT(upcall, accept_error_next_request_served, 120)
+{
+	struct consumer_result res;
+	struct job bad = {};
+	pthread_t cont;
+	int bad_lfd, bad_port;
+
+	start_daemon(_metadata, self, true, false);
+	bad_lfd = listener(&bad_port, 8);
+	ASSERT_LE(0, bad_lfd);
+	/* Both queue while ktlsd is stopped: one wake-up for the two. */
+	ASSERT_EQ(0, kill(self->d.pid, SIGSTOP));
+	snprintf(bad.cmd, sizeof(bad.cmd),
+		 "client 127.0.0.1 %d auth=anon peername=localhost keyring=2147480000 timeout=20000",
+		 bad_port);
+	ASSERT_EQ(0, pthread_create(&bad.thread, NULL, job_main, &bad));
+	sleep(1);
+	ASSERT_EQ(0, pthread_create(&cont, NULL, sigcont_later,
+				    &self->d.pid));
+	run_data(_metadata, self, false, "anon", " peername=localhost", NULL,
+		 &res);
+	pthread_join(cont, NULL);
+	pthread_join(bad.thread, NULL);
+	close(bad_lfd);
+	ASSERT_EQ(0, bad.ret);
+	EXPECT_EQ(-EIO, bad.res.status);
+	EXPECT_LOG("request not accepted; the last: ACCEPT: Required key not available");
 }
 
 /* ktlsd stopped (SIGSTOP): the consumer's own timeout, then ktlsd goes on. */

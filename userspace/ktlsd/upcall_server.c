@@ -53,6 +53,7 @@ static int link_keyrings(const char *names, char *err, size_t err_len)
 {
 	char list[sizeof(((struct ktlsd_upcall_config *)0)->keyrings)];
 	char *save = NULL, *name;
+	int ret;
 
 	snprintf(list, sizeof(list), "%s", names);
 	for (name = strtok_r(list, ";", &save); name;
@@ -64,11 +65,12 @@ static int link_keyrings(const char *names, char *err, size_t err_len)
 		if (!*name)
 			continue;
 		ring = find_key_by_type_and_desc("keyring", name, 0);
-		if (ring < 0 || keyctl_link(ring, KEY_SPEC_PROCESS_KEYRING)) {
+		ret = ring < 0 ? -errno : upcall_keyring_link(upcall, ring);
+		if (ret) {
 			snprintf(err, err_len,
 				 "keyring \"%s\" (keyrings =): %s: create it (keyctl newring %s @u) or take it out of the list",
-				 name, strerror(errno), name);
-			return -errno;
+				 name, strerror(-ret), name);
+			return ret;
 		}
 		log_info("keyring \"%s\" (%d) linked: its keys are ours to use",
 			 name, ring);
@@ -79,14 +81,20 @@ static int link_keyrings(const char *names, char *err, size_t err_len)
 int ktlsd_upcall_prepare(const struct ktlsd_config *config, struct upcall *up,
 			 char *err, size_t err_len)
 {
+	key_serial_t keyring;
+
 	upcall = up;
 	if (!up)
 		return 0;
-	if (keyctl_get_keyring_ID(KEY_SPEC_PROCESS_KEYRING, 1) < 0) {
+	keyring = keyctl_get_keyring_ID(KEY_SPEC_PROCESS_KEYRING, 1);
+	if (keyring < 0) {
 		snprintf(err, err_len, "cannot create a process keyring: %s",
 			 strerror(errno));
 		return -errno;
 	}
+	/* Where to look (/proc/keys) to see what ktlsd holds. */
+	log_info("upcall: process keyring %d (%08x in /proc/keys): a request's keyring is linked here only until its DONE",
+		 keyring, keyring);
 	return link_keyrings(config->upcall.keyrings, err, err_len);
 }
 
@@ -279,14 +287,17 @@ static void job_start(struct ktlsd_loop *loop, struct upcall_req *req)
 void upcall_jobs_accept(struct ktlsd_loop *loop)
 {
 	static __thread struct upcall_req reqs[UPCALLS_PER_WAKE];
-	int n;
+	int n, failed;
 
 	do {
 		n = upcall_accept(upcall, reqs, UPCALLS_PER_WAKE);
-		if (n < 0) {
-			log_error("upcall: %s", upcall_reason());
+		failed = upcall_accept_failures();
+		if (failed)
+			log_error("upcall: %d request%s not accepted; the last: %s",
+				  failed, failed > 1 ? "s" : "",
+				  upcall_reason());
+		if (n < 0)
 			return;
-		}
 		for (int i = 0; i < n; i++)
 			job_start(loop, &reqs[i]);
 	} while (n == UPCALLS_PER_WAKE);

@@ -3,7 +3,9 @@
  * READY, ACCEPT and DONE: take the kernel's requests and report back.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -135,6 +137,8 @@ static int accept_one(struct upcall *up, struct upcall_req *req)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct accept_reply rep = { .req = req, .caps = &up->caps };
 	struct nlmsghdr *nlh;
+	unsigned int n_links;
+	int32_t *links;
 	int err;
 
 	memset(req, 0, sizeof(*req));
@@ -143,15 +147,27 @@ static int accept_one(struct upcall *up, struct upcall_req *req)
 			 HANDSHAKE_FAMILY_VERSION);
 	mnl_attr_put_u32(nlh, HANDSHAKE_A_ACCEPT_HANDLER_CLASS,
 			 HANDSHAKE_HANDLER_CLASS_TLSHD);
-	err = upcall_transact(up, nlh, accept_cb, &rep);
+	/*
+	 * The kernel links the request's keyring into ours during ACCEPT:
+	 * see what appeared before any DONE can unlink a thing.
+	 */
+	pthread_mutex_lock(&up->cmd_lock);
+	links = upcall_process_links(&n_links);
+	err = upcall_transact_locked(up, nlh, accept_cb, &rep);
 	req->accepted_ms = now_ms();
+	if (!err && req->sockfd >= 0)
+		upcall_rings_hold(up, req, links, n_links);
+	pthread_mutex_unlock(&up->cmd_lock);
+	free(links);
 	if (err == -EAGAIN)
 		return err;
 	if (err == -EPERM)
 		return upcall_fail(err, "ACCEPT refused: answering kernel "
 				   "handshake requests needs CAP_NET_ADMIN");
 	if (err)
-		return upcall_fail(err, "ACCEPT: %s", strerror(-err));
+		return upcall_fail(err, "ACCEPT: %s (the kernel gave up this "
+				   "request: its consumer gets EIO)",
+				   strerror(-err));
 	if (req->sockfd < 0)
 		return upcall_fail(-EPROTO, "the kernel's ACCEPT reply carries no socket");
 	if (rep.bad || !req->msg_type || !req->auth_mode) {
@@ -177,20 +193,42 @@ static void drain_notifications(struct upcall *up)
 		;
 }
 
+static __thread int accept_failures;
+
+int upcall_accept_failures(void)
+{
+	return accept_failures;
+}
+
+/* Failed ACCEPTs in a row that mean something is wrong with us, not them. */
+#define ACCEPT_MAX_FAILURES 8
+
 int upcall_accept(struct upcall *up, struct upcall_req *reqs, int max)
 {
-	int n = 0, err;
+	int n = 0, in_row = 0, err, last_err = 0;
 
+	accept_failures = 0;
 	drain_notifications(up);
 	while (n < max) {
 		err = accept_one(up, &reqs[n]);
 		if (err == -EAGAIN)
 			break;
-		if (err)
-			return n ? n : err;
-		n++;
+		if (!err) {
+			n++;
+			in_row = 0;
+			continue;
+		}
+		/*
+		 * That request is over (the kernel failed it, or it got DONE
+		 * EIO), but the ones queued behind it had their READY
+		 * drained above: go on, or nobody takes them.
+		 */
+		accept_failures++;
+		last_err = err;
+		if (err == -EPERM || ++in_row == ACCEPT_MAX_FAILURES)
+			break;
 	}
-	return n;
+	return n ? n : last_err;
 }
 
 int upcall_done(struct upcall *up, struct upcall_req *req, int status,
@@ -220,7 +258,11 @@ int upcall_done(struct upcall *up, struct upcall_req *req, int status,
 	for (i = 0; !status && i < num_remote_auth; i++)
 		mnl_attr_put_u32(nlh, HANDSHAKE_A_DONE_REMOTE_AUTH,
 				 (uint32_t)remote_auth[i]);
-	err = upcall_transact(up, nlh, NULL, NULL);
+	pthread_mutex_lock(&up->cmd_lock);
+	err = upcall_transact_locked(up, nlh, NULL, NULL);
+	/* The request is over: its keyring need not stay linked. */
+	upcall_rings_release(up, req);
+	pthread_mutex_unlock(&up->cmd_lock);
 	close(req->sockfd);
 	req->sockfd = -1;
 	if (err == -EBUSY)

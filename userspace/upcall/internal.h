@@ -9,18 +9,57 @@
 #include "ktls/ktls.h"
 #include "upcall.h"
 
+/*
+ * A keyring an ACCEPT linked into our process keyring. Linux 6.12 links
+ * the request's keyring without telling us which (no KEYRING attribute
+ * in its reply): every request in flight since it appeared holds it, so
+ * whichever request it was for can still read it.
+ */
+struct upcall_ring {
+	int32_t serial;
+	unsigned int users;		/* requests in flight that hold it */
+	uint64_t added_seq;		/* the ACCEPT that linked it */
+	bool pinned;			/* linked for good (upcall_keyring_link) */
+};
+
 struct upcall {
 	struct mnl_socket *mcast;	/* READY notifications: the fd to poll */
 	struct mnl_socket *cmd;		/* ACCEPT and DONE, one at a time */
-	pthread_mutex_t cmd_lock;	/* guards cmd and seq: loops share it */
+	/*
+	 * Guards cmd and seq (the loops share them) and rings: an ACCEPT
+	 * (where the kernel links the request's keyring) and the unlink at
+	 * the last DONE naming that keyring never interleave.
+	 */
+	pthread_mutex_t cmd_lock;
 	uint32_t cmd_portid;
 	uint32_t seq;
 	struct upcall_caps caps;
+	struct upcall_ring *rings;
+	unsigned int nr_rings;
+	uint64_t accept_seq;		/* ACCEPTs so far */
 };
 
-/* Send @nlh on the command socket and run @cb on the answers until the ack. */
+/*
+ * Send @nlh on the command socket and run @cb on the answers until the
+ * ack; the _locked flavour with cmd_lock held.
+ */
 int upcall_transact(struct upcall *up, struct nlmsghdr *nlh, mnl_cb_t cb,
 		    void *data);
+int upcall_transact_locked(struct upcall *up, struct nlmsghdr *nlh,
+			   mnl_cb_t cb, void *data);
+
+/*
+ * Request keyrings (keys.c), with cmd_lock held. Before an ACCEPT, what
+ * our process keyring links (malloc'd; NULL and 0 if nothing); after it,
+ * upcall_rings_hold() makes @req hold every keyring linked since, and
+ * every other one an earlier request in flight holds; at its DONE,
+ * upcall_rings_release() lets go, unlinking what nobody holds any more.
+ */
+int32_t *upcall_process_links(unsigned int *n);
+void upcall_rings_hold(struct upcall *up, struct upcall_req *req,
+		       const int32_t *before, unsigned int n_before);
+void upcall_rings_release(struct upcall *up, struct upcall_req *req);
+void upcall_rings_free(struct upcall *up);
 struct nlmsghdr *upcall_msg(void *buf, uint16_t type,
 			    uint8_t cmd, uint8_t version);
 

@@ -4,11 +4,145 @@
  * and PSKs in the kernel's keyrings, read with libkeyutils.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <keyutils.h>
 
 #include "internal.h"
+
+static struct upcall_ring *ring_find(struct upcall *up, int32_t serial)
+{
+	for (unsigned int i = 0; i < up->nr_rings; i++)
+		if (up->rings[i].serial == serial)
+			return &up->rings[i];
+	return NULL;
+}
+
+static struct upcall_ring *ring_add(struct upcall *up, int32_t serial)
+{
+	struct upcall_ring *ring = ring_find(up, serial), *rings;
+
+	if (ring)
+		return ring;
+	rings = realloc(up->rings, (up->nr_rings + 1) * sizeof(*rings));
+	if (!rings)
+		return NULL;	/* untracked: it stays linked */
+	up->rings = rings;
+	ring = &rings[up->nr_rings++];
+	*ring = (struct upcall_ring){ .serial = serial };
+	return ring;
+}
+
+int32_t *upcall_process_links(unsigned int *n)
+{
+	void *links;
+	long len;
+
+	*n = 0;
+	len = keyctl_read_alloc(KEY_SPEC_PROCESS_KEYRING, &links);
+	if (len < 0)
+		return NULL;	/* none yet: the first ACCEPT makes it */
+	*n = (unsigned int)((size_t)len / sizeof(int32_t));
+	return links;
+}
+
+static bool is_keyring(int32_t serial)
+{
+	char *desc;
+	bool ring;
+
+	/* "keyring;uid;gid;perm;description"; only whole ones are copied. */
+	if (keyctl_describe_alloc(serial, &desc) < 0)
+		return false;
+	ring = !strncmp(desc, "keyring;", 8);
+	free(desc);
+	return ring;
+}
+
+void upcall_rings_hold(struct upcall *up, struct upcall_req *req,
+		       const int32_t *before, unsigned int n_before)
+{
+	struct upcall_ring *ring;
+	unsigned int n_after, i, j;
+	int32_t *after;
+
+	/*
+	 * The kernel (Linux and ktlsd_handshake.ko) has linked the request's
+	 * keyring, so its keys are possessed and readable; linking again is
+	 * harmless where it names it. A failure shows as the key read's own
+	 * error.
+	 */
+	if (req->keyring > 0)
+		keyctl_link(req->keyring, KEY_SPEC_PROCESS_KEYRING);
+	req->ring_seq = ++up->accept_seq;
+	after = upcall_process_links(&n_after);
+	for (i = 0; i < n_after; i++) {
+		for (j = 0; j < n_before && before[j] != after[i]; j++)
+			;
+		if (j < n_before || ring_find(up, after[i]) ||
+		    !is_keyring(after[i]))
+			continue;
+		ring = ring_add(up, after[i]);
+		if (ring)
+			ring->added_seq = req->ring_seq;
+	}
+	free(after);
+	for (i = 0; i < up->nr_rings; i++)
+		if (!up->rings[i].pinned)
+			up->rings[i].users++;
+}
+
+void upcall_rings_release(struct upcall *up, struct upcall_req *req)
+{
+	unsigned int i = 0;
+
+	if (!req->ring_seq)
+		return;
+	while (i < up->nr_rings) {
+		struct upcall_ring *ring = &up->rings[i];
+
+		/* Linked after this request's ACCEPT: not held by it. */
+		if (ring->pinned || ring->added_seq > req->ring_seq ||
+		    --ring->users) {
+			i++;
+			continue;
+		}
+		/* A daemon that lives on must not collect consumers' keyrings. */
+		keyctl_unlink(ring->serial, KEY_SPEC_PROCESS_KEYRING);
+		*ring = up->rings[--up->nr_rings];
+	}
+	req->ring_seq = 0;
+}
+
+void upcall_rings_free(struct upcall *up)
+{
+	free(up->rings);
+	up->rings = NULL;
+	up->nr_rings = 0;
+}
+
+int upcall_keyring_link(struct upcall *up, int32_t serial)
+{
+	struct upcall_ring *ring;
+	int err = 0;
+
+	pthread_mutex_lock(&up->cmd_lock);
+	if (keyctl_link(serial, KEY_SPEC_PROCESS_KEYRING)) {
+		err = upcall_fail(-errno, "linking keyring %d into ktlsd's process keyring: %s",
+				  serial, strerror(errno));
+		goto unlock;
+	}
+	ring = ring_add(up, serial);
+	if (!ring)
+		err = upcall_fail(-ENOMEM, "out of memory");
+	else
+		ring->pinned = true;
+unlock:
+	pthread_mutex_unlock(&up->cmd_lock);
+	return err;
+}
 
 void upcall_key_free(uint8_t *data, size_t len)
 {

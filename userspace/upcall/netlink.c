@@ -49,37 +49,36 @@ struct nlmsghdr *upcall_msg(void *buf, uint16_t type,
  * One request and its answers at a time on the command socket: ktlsd's
  * event loops share it, and an answer must reach the thread that asked.
  */
-int upcall_transact(struct upcall *up, struct nlmsghdr *nlh, mnl_cb_t cb,
-		    void *data)
+int upcall_transact_locked(struct upcall *up, struct nlmsghdr *nlh,
+			   mnl_cb_t cb, void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	ssize_t n;
 	int ret;
 
-	pthread_mutex_lock(&up->cmd_lock);
 	nlh->nlmsg_seq = ++up->seq;
-	if (mnl_socket_sendto(up->cmd, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto unlock;
-	}
+	if (mnl_socket_sendto(up->cmd, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
 	for (;;) {
 		n = mnl_socket_recvfrom(up->cmd, buf, sizeof(buf));
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
+		if (n < 0)
+			return -errno;
 		ret = mnl_cb_run(buf, n, nlh->nlmsg_seq, up->cmd_portid, cb,
 				 data);
-		if (ret < 0) {
-			ret = -errno;
-			break;
-		}
-		if (ret == MNL_CB_STOP) {
-			ret = 0;
-			break;
-		}
+		if (ret < 0)
+			return -errno;
+		if (ret == MNL_CB_STOP)
+			return 0;
 	}
-unlock:
+}
+
+int upcall_transact(struct upcall *up, struct nlmsghdr *nlh, mnl_cb_t cb,
+		    void *data)
+{
+	int ret;
+
+	pthread_mutex_lock(&up->cmd_lock);
+	ret = upcall_transact_locked(up, nlh, cb, data);
 	pthread_mutex_unlock(&up->cmd_lock);
 	return ret;
 }
@@ -255,6 +254,7 @@ void upcall_close(struct upcall *up)
 		return;
 	mnl_socket_close(up->mcast);
 	mnl_socket_close(up->cmd);
+	upcall_rings_free(up);
 	pthread_mutex_destroy(&up->cmd_lock);
 	free(up);
 }

@@ -254,13 +254,7 @@ int upcall_prepare(const struct upcall_req *req,
 			k.ca_file = cfg->client_ca_file;
 		}
 	}
-	/*
-	 * The keyring the request names (NVMe's .nvme): linked into ours,
-	 * its keys are possessed and readable. A failure shows as the key
-	 * read's own error below.
-	 */
-	if (req->keyring > 0)
-		keyctl_link(req->keyring, KEY_SPEC_PROCESS_KEYRING);
+	/* The request's keyring is linked from ACCEPT to DONE (keys.c). */
 	if (req->auth_mode == HANDSHAKE_AUTH_PSK)
 		err = pick_psk(req, hs, &k);
 	else

@@ -51,6 +51,7 @@ struct upcall_req {
 	int32_t keyring;
 	char peername[256];		/* "" if none */
 	int64_t accepted_ms;		/* CLOCK_MONOTONIC, at ACCEPT */
+	uint64_t ring_seq;		/* libupcall's: keyrings it holds */
 };
 
 struct upcall;
@@ -68,10 +69,26 @@ const struct upcall_caps *upcall_caps(const struct upcall *up);
 
 /*
  * Read the READY notifications and ACCEPT what is waiting, up to @max
- * requests into @reqs. Returns how many (0 if another daemon took them),
- * or -errno. If it returns @max, call it again: more may be waiting.
+ * requests into @reqs. A request that fails to ACCEPT (the kernel gave it
+ * up, or its reply was malformed and got DONE EIO) does not hold up the
+ * ones behind it. Returns how many were accepted (0 if another daemon
+ * took them); -errno if none was and some failed. If it returns @max,
+ * call it again: more may be waiting.
  */
 int upcall_accept(struct upcall *up, struct upcall_req *reqs, int max);
+/*
+ * How many requests the calling thread's last upcall_accept() could not
+ * take; upcall_reason() says why the last of them failed.
+ */
+int upcall_accept_failures(void);
+
+/*
+ * Link @keyring into our process keyring for good (keyrings the
+ * configuration names). A request's keyring is linked only while a
+ * request naming it is in flight: DONE unlinks it unless it is one of
+ * these.
+ */
+int upcall_keyring_link(struct upcall *up, int32_t keyring);
 
 /*
  * Report the outcome: @status 0 or a positive errno (EACCES, ETIMEDOUT,
