@@ -625,6 +625,37 @@ TEST_F_TIMEOUT(upcall, psk_both_roles, 180)
 	keyctl_invalidate(psk);
 }
 
+/*
+ * Two servers with one subject (CN=localhost, different keys): each
+ * handshake gets its own REMOTE_AUTH key, and every such key expires.
+ */
+TEST_F_TIMEOUT(upcall, peer_keys_per_handshake_expire, 180)
+{
+	char rsa_cert[PATH_MAX], rsa_key[PATH_MAX], timeout[16];
+	struct consumer_result first, second;
+	struct ktls_config peer = { .role = KTLS_ROLE_SERVER };
+
+	start_daemon(_metadata, self, true, false);
+	run_data(_metadata, self, false, "anon", " peername=localhost", NULL,
+		 &first);
+	expect_peer_key(_metadata, first.peerid, "localhost");
+	test_pki_file("server-rsa.pem", rsa_cert, sizeof(rsa_cert));
+	test_pki_file("server-rsa.key", rsa_key, sizeof(rsa_key));
+	peer.cert_file = rsa_cert;
+	peer.key_file = rsa_key;
+	run_data(_metadata, self, false, "anon", " peername=localhost", &peer,
+		 &second);
+	expect_peer_key(_metadata, second.peerid, "localhost");
+	EXPECT_NE(first.peerid, second.peerid);
+	/* "perm" in /proc/keys would mean it never expires. */
+	ASSERT_EQ(0, proc_keys_field(first.peerid, 3, timeout,
+				     sizeof(timeout)));
+	EXPECT_STRNE("perm", timeout);
+	ASSERT_EQ(0, proc_keys_field(second.peerid, 3, timeout,
+				     sizeof(timeout)));
+	EXPECT_STRNE("perm", timeout);
+}
+
 /* ktlsd's process keyring serial, from its start-up line. */
 static int32_t daemon_process_keyring(struct upcall_fixture *self)
 {

@@ -202,11 +202,13 @@ int upcall_psk_read(int32_t serial, char **identity, uint8_t **key,
 
 /*
  * REMOTE_AUTH: the kernel learns who the peer is as a key serial. A
- * verified certificate becomes a "user" key described "ktlsd:x509:SUBJECT"
- * holding its subject, issuer, SAN and expiry as text, in the request's
- * keyring or else our process keyring. The same peer gets the same key
- * (add_key updates a key of the same description), so the keyring grows
- * with distinct peers, not with handshakes.
+ * verified certificate becomes a "user" key described
+ * "ktlsd:x509:SUBJECT:ID" holding its subject, issuer, SAN and expiry as
+ * text, in the request's keyring or else our process keyring. ID is
+ * random per handshake: two peers with one subject (or one peer twice)
+ * never share a key, and no later handshake rewrites the key a consumer
+ * was given. Each key expires after UPCALL_PEER_KEY_TIMEOUT_S, so the
+ * keyring does not grow with handshakes.
  */
 int upcall_peer_key_add(const struct upcall_req *req,
 			struct ktls_session *session, int32_t *serial)
@@ -214,14 +216,18 @@ int upcall_peer_key_add(const struct upcall_req *req,
 	struct ktls_cert_info info;
 	char desc[600], text[1400];
 	key_serial_t key;
+	uint64_t id;
 	int len;
 
 	*serial = 0;
 	if (ktls_session_peer_certs(session) <= 0 ||
 	    ktls_session_peer_cert(session, 0, &info))
 		return 0;	/* no certificate: nothing to report */
-	snprintf(desc, sizeof(desc), "ktlsd:x509:%s",
-		 info.subject[0] ? info.subject : info.san);
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		return upcall_fail(-EIO, "getrandom for the peer key's name: %s",
+				   strerror(errno));
+	snprintf(desc, sizeof(desc), "ktlsd:x509:%s:%016" PRIx64,
+		 info.subject[0] ? info.subject : info.san, id);
 	len = snprintf(text, sizeof(text),
 		       "subject=%s\nissuer=%s\nsan=%s\nnot_before=%s\nnot_after=%s\n",
 		       info.subject, info.issuer, info.san, info.not_before,
@@ -235,6 +241,13 @@ int upcall_peer_key_add(const struct upcall_req *req,
 				   req->keyring > 0 ? "in the request's keyring" :
 				   "in ktlsd's process keyring",
 				   strerror(errno));
+	if (keyctl_set_timeout(key, UPCALL_PEER_KEY_TIMEOUT_S)) {
+		int err = -errno;
+
+		keyctl_invalidate(key);
+		return upcall_fail(-EIO, "setting the peer key's expiry: %s",
+				   strerror(-err));
+	}
 	*serial = key;
 	return 0;
 }

@@ -178,6 +178,12 @@ int upcall_prepare(const struct upcall_req *req,
 int upcall_finish(struct upcall *up, struct upcall_req *req,
 		  struct upcall_handshake *hs, int err);
 
+/*
+ * How long a REMOTE_AUTH key for a peer certificate lives: the consumer
+ * reads it when DONE arrives; it must not pile up in a long-lived daemon.
+ */
+#define UPCALL_PEER_KEY_TIMEOUT_S 600
+
 /* The status upcall_finish() reports for @err. */
 int upcall_status_of(int err);
 
