@@ -19,7 +19,9 @@
 # plaintext: any host with no handshake daemon running (ESRCH), a host
 # without tls (the port requires it: ktlsd gets the target's request and
 # refuses the plaintext), a host whose PSK the target does not know (ktlsd
-# logs the unknown identity, DONE EKEYREJECTED; the host gets it too).
+# logs the unknown identity, DONE EKEYREJECTED; the host gets it too). A
+# SHA-384 PSK ("NVMe0R02"), which the host prefers, connects with
+# TLS_AES_256_GCM_SHA384.
 #
 # Linux 6.1 has no net/handshake and no NVMe TLS (both from 6.4/6.7): the
 # test is skipped there, saying so.
@@ -310,6 +312,25 @@ done
 check "ktlsd refused the target's handshake: DONE EKEYREJECTED, naming the identity" \
 	grep -q "server psk handshake .* failed, DONE EKEYREJECTED: .*unknown PSK identity \"NVMe0R01 $stranger $subnqn\"" \
 	"$work/daemon.log"
+
+# 5. A SHA-384 PSK ("NVMe0R02", 48 bytes): the host prefers it to the
+# SHA-256 one, and both ends must then use TLS_AES_256_GCM_SHA384.
+hex48=$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')
+psk384=$("$tests/nvme_key" add "$nvme_ring" "NVMe0R02 $hostnqn $subnqn" "$hex48")
+keys="$keys $psk384"
+t0=$(now)
+connect "hostnqn=$hostnqn,hostid=$hostid,tls"
+rc=$?
+check "the host connects with the SHA-384 PSK (exit $rc, $(elapsed "$t0")s)" [ $rc -eq 0 ]
+ctrl=$(controllers | head -n 1)
+used=$(cat "/sys/class/nvme/$ctrl/tls_key" 2>/dev/null)
+check "... the controller uses it (tls_key $used, the key is $(printf %08x "$psk384"))" \
+	[ "$used" = "$(printf %08x "$psk384")" ]
+dev=$(wait_namespace)
+[ -n "$dev" ] && dd if="$dev" of="$work/back384.bin" bs=1M count=$mib 2>> "$work/dd.log"
+check "... and reads the data back intact (SHA-256)" [ "$(sha "$work/back384.bin")" = "$want" ]
+[ -n "$ctrl" ] && echo 1 > "/sys/class/nvme/$ctrl/delete_controller"
+check "... disconnected" [ -n "$ctrl" -a -z "$(controllers)" ]
 
 stop_daemon
 say "dmesg (nvme):"
