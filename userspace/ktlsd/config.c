@@ -515,7 +515,10 @@ static int check_whole(struct parser *p)
 			return fail(p, "[upcall] needs client_certificate and %s",
 				    "client_private_key together");
 		if (c->upcall.verify_client && !*c->upcall.client_trust_store)
-			return fail(p, "[upcall] verify_client = yes needs client_trust_store = FILE, the CA certificates client certificates must chain to (never the system bundle)");
+			return fail(p, "[upcall] verify_client = yes needs "
+				    "client_trust_store = FILE, the CA "
+				    "certificates client certificates must "
+				    "chain to (never the system bundle)");
 	}
 	if (!c->server.enabled && !c->client.enabled &&
 	    c->upcall.enable == KTLSD_UPCALL_NO) {
