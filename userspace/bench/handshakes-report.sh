@@ -47,13 +47,18 @@ short() {	# short PATH: the plot's label
 # table CERT: one line per path, full and resumed side by side.
 table() {
 	local cert=$1 path
-	echo "| path | full /s | p50 ms | p99 ms | resumed /s | p50 ms | p99 ms |"
+	echo "| path | full /s (turns) | p50 ms | p99 ms | resumed /s (turns) | p50 ms | p99 ms |"
 	echo "|---|---:|---:|---:|---:|---:|---:|"
 	for path in handoff upcall inproc nginx; do
 		awk -F'\t' -v p="$path" -v c="$cert" -v name="$(label "$path")" '
 			NR > 1 && $1 == p && $2 == c {
 				if ($4 == "-") { r[$3] = "n/a"; a[$3] = b[$3] = "" }
-				else { r[$3] = sprintf("%.1f", $6); a[$3] = $7; b[$3] = $8 }
+				else {
+					r[$3] = sprintf("%.1f", $6)
+					if ($11 != "" && $12 != "" && $11 != $12)
+						r[$3] = r[$3] sprintf(" (%s–%s)", $11, $12)
+					a[$3] = $7; b[$3] = $8
+				}
 			}
 			END {
 				if (!("full" in r)) exit
@@ -99,8 +104,8 @@ ratios() {
 }
 
 notes() {
-	awk -F'\t' 'NR > 1 && $11 != "" {
-		printf "- %s, %s, %s: %s\n", $1, $2, $3, $11
+	awk -F'\t' 'NR > 1 && $13 != "" {
+		printf "- %s, %s, %s: %s\n", $1, $2, $3, $13
 	}' "$tsv"
 }
 
@@ -193,7 +198,8 @@ half a second of warm-up each): each connection runs the handshake, sends an
 18-byte request through kernel TLS, reads the first bytes of the answer
 (so the server side finished too), then resets. Latency is from
 \`connect()\` to the client's handshake complete. "Resumed" offers the
-TLS 1.3 ticket of the previous connection. The load client shares the
+TLS 1.3 ticket of the previous connection. In brackets: the slowest and
+the fastest turn, handshakes per second. The load client shares the
 CPUs with the server: under qemu TCG the figures are ratios, not speeds.
 Ratios between paths that run the same library (handoff, upcall and
 in-process all run libktls on WolfSSL) hold best; across libraries (WolfSSL

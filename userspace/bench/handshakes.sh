@@ -120,11 +120,16 @@ slice() {
 
 # row PATH CERT KIND: the sum of the turns as one TSV row.
 row() {
-	local id=$1-$2-$3 n s rate p50 p99 resumed errors note
+	local id=$1-$2-$3 n s rate lo hi p50 p99 resumed errors note
 	read -r n s resumed errors <<<"$(awk '{
 		n += $1; s += $2; r += $3; e += $4
 	} END {print n + 0, s + 0, r + 0, e + 0}' "$work/sum-$id" 2>/dev/null)"
 	rate=$(awk -v n="$n" -v s="$s" 'BEGIN {printf "%.1f", (s > 0 ? n / s : 0)}')
+	read -r lo hi <<<"$(awk '$2 > 0 {
+		r = $1 / $2
+		if (lo == "" || r < lo) lo = r
+		if (r > hi) hi = r
+	} END {printf "%.1f %.1f", lo, hi}' "$work/sum-$id" 2>/dev/null)"
 	read -r p50 p99 <<<"$(sort -n "$work/lat-$id" 2>/dev/null | awk '
 		{v[NR] = $1}
 		function pct(p,  r) {
@@ -136,9 +141,10 @@ row() {
 	if [ "$3" = resumed ] && [ "$n" != 0 ] && [ "$resumed" != "$n" ]; then
 		note="only $resumed of $n resumed${note:+; $note}"
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" \
-		"$n" "$s" "$rate" "$p50" "$p99" "$resumed" "$errors" "$note" >> "$tsv"
-	say "$1 $2 $3: $n handshakes, $rate/s, p50 $p50 ms, p99 $p99 ms, errors $errors"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" \
+		"$3" "$n" "$s" "$rate" "$p50" "$p99" "$resumed" "$errors" "$lo" \
+		"$hi" "$note" >> "$tsv"
+	say "$1 $2 $3: $n handshakes, $rate/s (turns $lo to $hi), p50 $p50 ms, p99 $p99 ms, errors $errors"
 }
 
 # warm_up TARGET [load options]: half a second unmeasured, so that first
@@ -150,7 +156,7 @@ warm_up() {
 
 # na PATH CERT KIND WHY: a row that cannot be measured, saying why.
 na() {
-	printf '%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t%s\n' "$@" >> "$tsv"
+	printf '%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t%s\n' "$@" >> "$tsv"
 	say "$1 $2 $3: n/a: $4"
 }
 
@@ -239,7 +245,9 @@ nginx_users() {
 		echo 'root:x:0:' >> /etc/group
 }
 
-printf 'path\tcert\tkind\thandshakes\tseconds\trate\tp50_ms\tp99_ms\tresumed\terrors\tnote\n' > "$tsv"
+# turn_min, turn_max: the slowest and fastest 1 s turn, handshakes/s (the
+# noise of a shared, emulated CPU, shown rather than hidden).
+printf 'path\tcert\tkind\thandshakes\tseconds\trate\tp50_ms\tp99_ms\tresumed\terrors\tturn_min\tturn_max\tnote\n' > "$tsv"
 load_consumer
 [ -x "$nginx" ] || nginx_why="no nginx binary at $nginx (make bench unpacks Debian's; set NGINX)"
 [ -z "$nginx_why" ] && nginx_users
