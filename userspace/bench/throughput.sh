@@ -27,7 +27,7 @@ quick=${BENCH_QUICK:-0}
 bin=${BENCH_BIN:?} tests=${BENCH_TESTS:?} certs=${BENCH_CERTS:?}
 nginx=${BENCH_NGINX:?}
 suite=TLS_AES_128_GCM_SHA256
-port=18443
+base_port=18443
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-tp.XXXXXX")
 www=$work/www
 tsv=$out/throughput.tsv
@@ -56,21 +56,22 @@ for s in $sizes; do
 	head -c "$(bytes_of "$s")" /dev/urandom > "$www/f$s"
 done
 
-# --- servers: start_NAME sets pids (comma-separated) and spid (to stop) ---
+# --- servers: start_NAME listens on $port, logs to $slog, and sets pids
+# (comma-separated, every process of the server) and spid (to stop) ---
 
 start_ktls_serve() {	# ARGS...
 	"$bin/ktls-serve" --root "$www" --listen "127.0.0.1:$port" --workers 2 \
 		--quiet --cert "$certs/server.pem" --key "$certs/server.key" \
-		--ciphers "$suite" "$@" > "$work/server.log" 2>&1 &
+		--ciphers "$suite" "$@" > "$slog" 2>&1 &
 	spid=$!
 	pids=$spid
 	i=0
-	while ! grep -q '^ktls-serve: serving' "$work/server.log"; do
+	while ! grep -q '^ktls-serve: serving' "$slog"; do
 		kill -0 "$spid" 2>/dev/null && [ $i -lt 300 ] || return 1
 		sleep 0.1
 		i=$((i + 1))
 	done
-	grep '^ktls-serve: mode' "$work/server.log" | sed 's/^/  /' >&2
+	grep '^ktls-serve: mode' "$slog" | sed "s/^/  $server: /" >&2
 }
 
 # nginx needs its users in /etc/passwd and /etc/group (the VM has none).
@@ -86,12 +87,13 @@ start_nginx() {		# ktls|userspace
 	ktls_line=
 	[ "$1" = ktls ] && ktls_line="ssl_conf_command Options KTLS;"
 	nginx_users
-	mkdir -p "$work/nginx"
-	cat > "$work/nginx/nginx.conf" <<CONF
+	dir=$work/$server
+	mkdir -p "$dir"
+	cat > "$dir/nginx.conf" <<CONF
 user root;
 daemon off;
 worker_processes 2;
-pid $work/nginx/nginx.pid;
+pid $dir/nginx.pid;
 events { worker_connections 1024; }
 http {
 	access_log off;
@@ -99,11 +101,11 @@ http {
 	sendfile on;
 	keepalive_timeout 300s;
 	keepalive_requests 1000000000;
-	client_body_temp_path $work/nginx/body;
-	proxy_temp_path $work/nginx/proxy;
-	fastcgi_temp_path $work/nginx/fastcgi;
-	uwsgi_temp_path $work/nginx/uwsgi;
-	scgi_temp_path $work/nginx/scgi;
+	client_body_temp_path $dir/body;
+	proxy_temp_path $dir/proxy;
+	fastcgi_temp_path $dir/fastcgi;
+	uwsgi_temp_path $dir/uwsgi;
+	scgi_temp_path $dir/scgi;
 	server {
 		listen 127.0.0.1:$port ssl;
 		ssl_certificate $certs/server.pem;
@@ -116,8 +118,8 @@ http {
 }
 CONF
 	${BENCH_NGINX_LIBS:+env LD_LIBRARY_PATH=$BENCH_NGINX_LIBS} "$nginx" \
-		-p "$work/nginx" -c "$work/nginx/nginx.conf" \
-		-e "$work/nginx/error.log" > "$work/server.log" 2>&1 &
+		-p "$dir" -c "$dir/nginx.conf" \
+		-e "$dir/error.log" > "$slog" 2>&1 &
 	spid=$!
 	# Ready when both workers are up; they are the master's children.
 	i=0
@@ -128,7 +130,7 @@ CONF
 		}' /proc/[0-9]*/stat 2>/dev/null | cut -d/ -f3 | paste -sd, -)
 		[ "$(echo "$workers" | tr ',' '\n' | grep -c .)" -ge 2 ] && break
 		kill -0 "$spid" 2>/dev/null && [ $i -lt 300 ] || {
-			cat "$work/server.log" "$work/nginx/error.log" >&2 2>/dev/null
+			cat "$dir/error.log" >> "$slog" 2>/dev/null
 			return 1
 		}
 		sleep 0.1
@@ -137,7 +139,11 @@ CONF
 	pids=$spid,$workers
 }
 
-start_server() {
+# The servers' state, by name: NAME_port, NAME_pids, NAME_spid, NAME_up.
+var() { echo "$1" | tr - _; }
+
+start_server() {	# NAME INDEX
+	server=$1 port=$((base_port + $2)) slog=$work/$1.log
 	case $1 in
 	ktls-serve-sendfile) start_ktls_serve --tls kernel --body sendfile ;;
 	ktls-serve-splice) start_ktls_serve --tls kernel --body splice ;;
@@ -145,11 +151,10 @@ start_server() {
 	nginx-userspace) start_nginx userspace ;;
 	nginx-ktls) start_nginx ktls ;;
 	esac
-}
-
-stop_server() {
-	kill "$spid" 2>/dev/null
-	wait "$spid" 2>/dev/null
+	up=$?
+	eval "$(var "$1")_port=$port $(var "$1")_pids=$pids $(var "$1")_spid=$spid"
+	eval "$(var "$1")_up=$((up == 0))"
+	return $up
 }
 
 # --- one cell ---
@@ -157,6 +162,7 @@ stop_server() {
 # cell SERVER SIZE CONNS: one line of the table
 cell() {
 	server=$1 size=$2 conns=$3
+	eval "port=\$$(var "$server")_port pids=\$$(var "$server")_pids"
 	bytes=$(bytes_of "$size")
 	cell_start=$(uptime_s)
 	tx0=$(tls_tx_sw)
@@ -207,26 +213,35 @@ printf 'server\tsize\tconns\tseconds\tbytes\tresponses\tmb_per_s\tserver_cpu_s\t
 [ -r /proc/net/tls_stat ] ||
 	log "no /proc/net/tls_stat: this kernel has no kTLS (modprobe tls); the kTLS rows will fail"
 failed=0
+# Every server runs for the whole section, idle but for its own cells; the
+# cells go size by size, connections by connections, server by server, so
+# a change in the host's load falls on all servers alike.
+idx=0
 for server in $servers; do
-	log "$server"
-	if ! start_server "$server"; then
+	if ! start_server "$server" $idx; then
 		log "$server did not start:"
-		sed 's/^/  /' "$work/server.log" >&2
-		for size in $sizes; do
-			for conns in $conns_list; do
-				printf '%s\t%s\t%d\t0\t0\t0\t0\t0\t0\t0\t0\terror: the server did not start\n' \
-					"$server" "$size" "$conns" >> "$tsv"
-			done
-		done
+		sed 's/^/  /' "$work/$server.log" >&2
 		failed=1
-		continue
 	fi
-	for size in $sizes; do
-		for conns in $conns_list; do
-			cell "$server" "$size" "$conns"
+	idx=$((idx + 1))
+done
+for size in $sizes; do
+	for conns in $conns_list; do
+		for server in $servers; do
+			eval "up=\$$(var "$server")_up"
+			if [ "$up" = 1 ]; then
+				cell "$server" "$size" "$conns"
+				continue
+			fi
+			printf '%s\t%s\t%d\t0\t0\t0\t0\t0\t0\t0\t0\terror: the server did not start\n' \
+				"$server" "$size" "$conns" >> "$tsv"
 		done
 	done
-	stop_server
+done
+for server in $servers; do
+	eval "spid=\$$(var "$server")_spid"
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
 done
 log "$(($(wc -l < "$tsv") - 1)) cells in $(awk -v a="$section_start" -v z="$(uptime_s)" 'BEGIN {printf "%.0f", z - a}') s"
 grep -q '	error' "$tsv" && failed=1
