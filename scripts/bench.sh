@@ -40,6 +40,8 @@ host_has_ktls() {
 rm -rf "$out"
 mkdir -p "$out"
 start=$(date +%s)
+# Other work on the host slows qemu's vCPUs unevenly: say how busy it was.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 if host_has_ktls; then
 	say bench "this kernel has kTLS: running natively ($(uname -r))"
 	nginx_root=$KTLSD_CACHE/nginx/root
@@ -71,4 +73,7 @@ else
 		f != "" { print >> f }' "$log"
 fi
 say bench "measured in $(($(date +%s) - start)) s; results in $out"
+[ -f "$out/meta.tsv" ] &&
+	printf 'host_load\t%s before, %s after (1, 5, 15 min; %s host CPUs)\n' \
+		"$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" >> "$out/meta.tsv"
 bash "$top/userspace/bench/report.sh" "$out" "$command"

@@ -164,6 +164,7 @@ client, the same kernel for every server.
 | kernel | $(meta kernel) |
 | CPU | $(meta cpu), $(meta cpus) CPUs |
 | where | $where |
+| host load average | $(meta host_load) |
 | one measurement | $(meta seconds) s$( [ "$(meta quick)" = 1 ] && echo ' (BENCH_QUICK=1: a smoke run, fewer cells)') |
 | command | \`$command\` |
 
@@ -173,7 +174,10 @@ EOF
 **These figures were measured under qemu TCG, which emulates every
 instruction: they are ratios between servers measured side by side, not
 absolute speeds.** Real hardware is one to two orders of magnitude
-faster, and not by the same factor for every code path.
+faster, and not by the same factor for every code path. Other work on the
+host (its load average above: near or over its CPU count, the VM shared
+them) slows the emulated CPUs unevenly and makes the figures noisy: run
+it on an otherwise idle host.
 
 EOF
 	fi
