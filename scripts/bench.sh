@@ -76,4 +76,7 @@ say bench "measured in $(($(date +%s) - start)) s; results in $out"
 [ -f "$out/meta.tsv" ] &&
 	printf 'host_load\t%s before, %s after (1, 5, 15 min; %s host CPUs)\n' \
 		"$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" >> "$out/meta.tsv"
+[ -f "$out/meta.tsv" ] &&
+	printf 'host_cpu\t%s\n' "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
+		>> "$out/meta.tsv"
 bash "$top/userspace/bench/report.sh" "$out" "$command"

@@ -162,7 +162,7 @@ client, the same kernel for every server.
 | | |
 |---|---|
 | kernel | $(meta kernel) |
-| CPU | $(meta cpu), $(meta cpus) CPUs |
+| CPU | $(meta cpu), $(meta cpus) CPUs$( [ "$where" = "qemu TCG" ] && echo "; the host's: $(meta host_cpu)") |
 | where | $where |
 | host load average | $(meta host_load) |
 | one measurement | $(meta seconds) s$( [ "$(meta quick)" = 1 ] && echo ' (BENCH_QUICK=1: a smoke run, fewer cells)') |
