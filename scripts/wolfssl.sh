@@ -2,6 +2,10 @@
 # Build WolfSSL from Debian's (security-patched) source package, with Debian's
 # own configure flags plus what ktlsd needs and Debian leaves off:
 #   --enable-aesni --enable-intelasm   a fair AES-NI userspace baseline
+#   --enable-sp --enable-sp-asm        single-precision x86-64 math for P-256,
+#                                      RSA-2048/3072: measured 2.7-3.6x faster
+#                                      P-256 sign/verify and 3x RSA-2048 signs
+#                                      than Debian's generic math
 #   -DHAVE_SECRET_CALLBACK             TLS 1.3 traffic secrets for our key schedule
 #   -DWOLFSSL_EARLY_DATA               0-RTT (Debian's --enable-distro forces
 #                                      --enable-earlydata off, so we define it)
@@ -13,7 +17,7 @@
 dest=$KTLSD_CACHE/wolfssl
 prefix=$dest/prefix
 our_cppflags="-DHAVE_SECRET_CALLBACK -DWOLFSSL_EARLY_DATA"
-our_configure="--enable-distro --enable-pkcs11 --disable-examples --enable-aesni --enable-intelasm --enable-static --disable-shared --disable-crypttests"
+our_configure="--enable-distro --enable-pkcs11 --disable-examples --enable-aesni --enable-intelasm --enable-static --disable-shared --disable-crypttests --enable-sp --enable-sp-asm"
 stamp="$our_cppflags $our_configure"
 
 if [ -f "$dest/version" ] && [ -f "$prefix/include/wolfssl/options.h" ] &&
@@ -57,6 +61,8 @@ grep -q 'HAVE_SECRET_CALLBACK' "$prefix/include/wolfssl/options.h" ||
 	die "wolfssl $version was built without HAVE_SECRET_CALLBACK"
 grep -q 'WOLFSSL_AESNI' "$prefix/include/wolfssl/options.h" ||
 	die "wolfssl $version was built without AES-NI"
+grep -q 'WOLFSSL_SP_X86_64_ASM' "$prefix/include/wolfssl/options.h" ||
+	die "wolfssl $version was built without the x86-64 SP math"
 grep -q 'WOLFSSL_EARLY_DATA' "$prefix/include/wolfssl/options.h" ||
 	die "wolfssl $version was built without early data (0-RTT)"
 echo "$version" > "$dest/version"

@@ -78,6 +78,23 @@ static int link_keyrings(const char *names, char *err, size_t err_len)
 	return 0;
 }
 
+/*
+ * A PSK server whose request names no keyring looks in .nvme
+ * (psk_keyring.c). Pinned here, once, it is never mistaken for a request's
+ * keyring and unlinked at that request's DONE.
+ */
+static void pin_nvme_keyring(void)
+{
+	key_serial_t nvme = find_key_by_type_and_desc("keyring", ".nvme", 0);
+
+	if (nvme <= 0)
+		return;
+	if (upcall_keyring_link(upcall, nvme))
+		log_warning("keyring .nvme (%d): %s", nvme, upcall_reason());
+	else
+		log_info("keyring .nvme (%d) linked: NVMe/TCP PSKs", nvme);
+}
+
 int ktlsd_upcall_prepare(const struct ktlsd_config *config, struct upcall *up,
 			 char *err, size_t err_len)
 {
@@ -95,6 +112,7 @@ int ktlsd_upcall_prepare(const struct ktlsd_config *config, struct upcall *up,
 	/* Where to look (/proc/keys) to see what ktlsd holds. */
 	log_info("upcall: process keyring %d (%08x in /proc/keys): a request's keyring is linked here only until its DONE",
 		 keyring, keyring);
+	pin_nvme_keyring();
 	return link_keyrings(config->upcall.keyrings, err, err_len);
 }
 
