@@ -19,16 +19,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: run.sh OUTDIR}
 mkdir -p "$out"
 
-export BENCH_BIN=${BENCH_BIN:-${KTLSD_BIN:-/ktlsd/bin}}
-export BENCH_TESTS=${BENCH_TESTS:-/ktlsd/tests}
-export BENCH_CERTS=${BENCH_CERTS:-${KTLSD_TEST_CERTS:-/ktlsd/test-certs}}
-export BENCH_NGINX=${BENCH_NGINX:-/usr/sbin/nginx}
-export BENCH_WHERE=${BENCH_WHERE:-qemu TCG}
-export BENCH_QUICK=${BENCH_QUICK:-0}
+export BENCH_BIN="${BENCH_BIN:-${KTLSD_BIN:-/ktlsd/bin}}"
+export BENCH_TESTS="${BENCH_TESTS:-/ktlsd/tests}"
+export BENCH_CERTS="${BENCH_CERTS:-${KTLSD_TEST_CERTS:-/ktlsd/test-certs}}"
+export BENCH_NGINX="${BENCH_NGINX:-/usr/sbin/nginx}"
+export BENCH_WHERE="${BENCH_WHERE:-qemu TCG}"
+export BENCH_QUICK="${BENCH_QUICK:-0}"
 if [ "$BENCH_QUICK" = 1 ]; then
-	export BENCH_SECONDS=${BENCH_SECONDS:-1}
+	export BENCH_SECONDS="${BENCH_SECONDS:-1}"
 else
-	export BENCH_SECONDS=${BENCH_SECONDS:-5}
+	export BENCH_SECONDS="${BENCH_SECONDS:-5}"
 fi
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)

@@ -174,7 +174,7 @@ cell() {
 	tx1=$(tls_tx_sw)
 	ktls_tx=$(( ${tx1:-0} - ${tx0:-0} ))
 	# bytes=N responses=N errors=N seconds=F server_cpu=F
-	r_bytes= r_responses= r_errors= r_seconds= r_server_cpu=
+	r_bytes='' r_responses='' r_errors='' r_seconds='' r_server_cpu=''
 	eval "$(echo "$result" | tr ' ' '\n' | sed -n 's/^\([a-z_]*\)=\([0-9.]*\)$/r_\1=\2/p')"
 	status=ok
 	if [ -z "$result" ]; then
