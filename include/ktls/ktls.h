@@ -88,9 +88,14 @@ struct ktls_config {
 	 * asked. A server with verify_client requires a client certificate
 	 * that chains to ca_file, which it requires (never the system
 	 * bundle); no name is checked. ktls_session_peer_cert() on the
-	 * server then gives the client's certificate.
+	 * server then gives the client's certificate. With
+	 * client_cert_optional as well, the server asks for a certificate,
+	 * verifies one if it comes (an untrusted one still fails) and
+	 * accepts a client that sends none (ktls_session_peer_certs() 0),
+	 * as an NFS server with both xprtsec=tls and mtls exports needs.
 	 */
 	bool verify_client;
+	bool client_cert_optional;
 	/*
 	 * TLS 1.3 external PSK (RFC 8446 §4.2.11), always with (EC)DHE for
 	 * forward secrecy: both ends name the same identity and key. A server

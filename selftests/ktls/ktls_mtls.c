@@ -4,6 +4,8 @@
  * certificate (client.pem from selftests/pki), the server requires one that
  * chains to its trust store and sees who the client is. Failures name their
  * cause on the server: no certificate, or one from a CA it does not trust.
+ * With client_cert_optional the server asks, verifies what comes and lets
+ * a client without a certificate in.
  * The handshakes run natively; the data test moves 1 MiB each way through
  * kernel TLS after an mTLS handshake and skips where there is none.
  */
@@ -282,6 +284,59 @@ TEST_F(mtls, not_required)
 	EXPECT_STREQ("not verified (server)", job.verify);
 }
 
+/* Optional: asked for, verified when sent, a client without one let in. */
+TEST_F(mtls, optional_with_certificate)
+{
+	struct server_job job = { 0 };
+	struct peer server;
+	char reason[512];
+
+	self->ends.server.client_cert_optional = true;
+	ASSERT_EQ(0, tcp_pair(&self->ends.client_fd, &self->ends.server_fd));
+	EXPECT_EQ(0, client_run(_metadata, &self->ends, &job, &server, reason,
+				sizeof(reason)));
+	ASSERT_EQ(0, server.ret);
+	EXPECT_EQ(1, job.peer_certs);
+	EXPECT_STREQ(CLIENT_SUBJECT, job.subject);
+	EXPECT_STREQ("ok", job.verify);
+}
+
+TEST_F(mtls, optional_without_certificate)
+{
+	struct server_job job = { 0 };
+	struct peer server;
+	char reason[512];
+
+	self->ends.server.client_cert_optional = true;
+	self->ends.client.cert_file = NULL;
+	self->ends.client.key_file = NULL;
+	ASSERT_EQ(0, tcp_pair(&self->ends.client_fd, &self->ends.server_fd));
+	EXPECT_EQ(0, client_run(_metadata, &self->ends, &job, &server, reason,
+				sizeof(reason)));
+	ASSERT_EQ(0, server.ret);
+	EXPECT_EQ(0, job.peer_certs);
+	EXPECT_STREQ("no client certificate", job.verify);
+}
+
+TEST_F(mtls, optional_unknown_ca_still_refused)
+{
+	char cert[PATH_MAX], key[PATH_MAX];
+	struct server_job job = { 0 };
+	struct peer server;
+	char reason[512];
+
+	test_pki_file("client-unknownca.pem", cert, sizeof(cert));
+	test_pki_file("client-unknownca.key", key, sizeof(key));
+	self->ends.server.client_cert_optional = true;
+	self->ends.client.cert_file = cert;
+	self->ends.client.key_file = key;
+	ASSERT_EQ(0, tcp_pair(&self->ends.client_fd, &self->ends.server_fd));
+	EXPECT_NE(0, client_run(_metadata, &self->ends, &job, &server, reason,
+				sizeof(reason)));
+	EXPECT_EQ(-EKEYREJECTED, server.ret);
+	EXPECT_STREQ("certificate signed by unknown authority", server.reason);
+}
+
 /* 1 MiB each way through kernel TLS after the mTLS handshake. */
 TEST_F_TIMEOUT(mtls, ktls_duplex_1mib, 300)
 {
@@ -344,6 +399,28 @@ TEST(config_errors)
 	config.verify_client = true;
 	EXPECT_EQ(-EINVAL, ktls_ctx_new(&config, &ctx));
 	EXPECT_STREQ("verify_client is for a server (a client always verifies the server)",
+		     ktls_reason());
+	ktls_ctx_free(ctx);
+}
+
+TEST(client_cert_optional_needs_verify_client)
+{
+	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+	struct ktls_config config = {
+		.role = KTLS_ROLE_SERVER,
+		.client_cert_optional = true,
+	};
+	struct ktls_ctx *ctx = NULL;
+
+	test_pki_file("server.pem", cert, sizeof(cert));
+	test_pki_file("server.key", key, sizeof(key));
+	test_pki_file("ca.pem", ca, sizeof(ca));
+	config.cert_file = cert;
+	config.key_file = key;
+	config.ca_file = ca;
+	EXPECT_EQ(-EINVAL, ktls_ctx_new(&config, &ctx));
+	EXPECT_STREQ("client_cert_optional goes with verify_client "
+		     "(it makes the client certificate optional)",
 		     ktls_reason());
 	ktls_ctx_free(ctx);
 }

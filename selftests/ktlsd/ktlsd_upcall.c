@@ -296,8 +296,8 @@ static int keyring_size(int32_t serial)
 }
 
 /* [upcall] with the test PKI: the server identity and the trust store. */
-static int start_ktlsd(struct daemon *d, bool with_identity, bool mtls,
-		       bool client_identity)
+static int start_ktlsd(struct daemon *d, bool with_identity,
+		       const char *verify_client, bool client_identity)
 {
 	char client_cert[PATH_MAX], client_key[PATH_MAX];
 	char ca[PATH_MAX];
@@ -315,9 +315,10 @@ static int start_ktlsd(struct daemon *d, bool with_identity, bool mtls,
 			 "certificate = %s\nprivate_key = %s\n", pki.cert,
 			 pki.key);
 	test_pki_file("ca.pem", ca, sizeof(ca));
-	if (mtls)
+	if (verify_client)
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-			 "verify_client = yes\nclient_trust_store = %s\n", ca);
+			 "verify_client = %s\nclient_trust_store = %s\n",
+			 verify_client, ca);
 	test_pki_file("client.pem", client_cert, sizeof(client_cert));
 	test_pki_file("client.key", client_key, sizeof(client_key));
 	if (client_identity)
@@ -347,12 +348,13 @@ FIXTURE(upcall)
 
 /*
  * Start ktlsd for this test: [upcall] with the server identity from files
- * if @identity, requiring client certificates if @mtls.
+ * if @identity, with verify_client = @verify_client (NULL: not set).
  */
 static void start_daemon(struct __test_metadata *_metadata,
-			 struct upcall_fixture *self, bool identity, bool mtls)
+			 struct upcall_fixture *self, bool identity,
+			 const char *verify_client)
 {
-	ASSERT_EQ(0, start_ktlsd(&self->d, identity, mtls, true)) {
+	ASSERT_EQ(0, start_ktlsd(&self->d, identity, verify_client, true)) {
 		TH_LOG("ktlsd did not start serving upcalls; see %s",
 		       self->d.log);
 	}
@@ -479,7 +481,7 @@ TEST_F_TIMEOUT(upcall, client_anon_data, 120)
 {
 	struct consumer_result res;
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	run_data(_metadata, self, false, "anon", " peername=localhost", NULL,
 		 &res);
 	expect_peer_key(_metadata, res.peerid, "localhost");
@@ -490,7 +492,7 @@ TEST_F_TIMEOUT(upcall, server_x509_data, 120)
 {
 	struct consumer_result res;
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	run_data(_metadata, self, true, "x509", "", NULL, &res);
 	/* No client certificate asked for: nobody to report. */
 	EXPECT_EQ(0, res.peerid);
@@ -505,7 +507,7 @@ TEST_F_TIMEOUT(upcall, server_x509_key_serials, 120)
 	char opts[64];
 
 	/* No identity in files: the keys must be what ktlsd uses. */
-	start_daemon(_metadata, self, false, false);
+	start_daemon(_metadata, self, false, NULL);
 	test_pki(&pki);
 	cert = add_file_key("ktlsd-upcall-test-cert", pki.cert);
 	key = add_file_key("ktlsd-upcall-test-key", pki.key);
@@ -527,7 +529,7 @@ TEST_F_TIMEOUT(upcall, client_x509_mtls_data, 120)
 	struct test_pki pki;
 	int32_t cert_key, priv_key;
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	test_pki(&pki);
 	test_pki_file("client.pem", cert, sizeof(cert));
 	test_pki_file("client.key", key, sizeof(key));
@@ -556,7 +558,7 @@ TEST_F_TIMEOUT(upcall, server_x509_verify_client, 120)
 	struct ktls_config peer = { .role = KTLS_ROLE_CLIENT,
 				    .server_name = "localhost" };
 
-	start_daemon(_metadata, self, true, true);
+	start_daemon(_metadata, self, true, "yes");
 	test_pki_file("client.pem", cert, sizeof(cert));
 	test_pki_file("client.key", key, sizeof(key));
 	test_pki_file("ca.pem", ca, sizeof(ca));
@@ -567,6 +569,31 @@ TEST_F_TIMEOUT(upcall, server_x509_verify_client, 120)
 	/* The client's certificate, as a key (its subject names a client). */
 	expect_peer_key(_metadata, res.peerid, "CN=");
 	EXPECT_NE(0, strcmp("", res.tx));
+}
+
+/*
+ * verify_client = optional, as tlshd serves: one daemon lets in a client
+ * without a certificate (no REMOTE_AUTH) and reports one with (xprtsec=tls
+ * and xprtsec=mtls exports on one NFS server).
+ */
+TEST_F_TIMEOUT(upcall, server_x509_client_cert_optional, 180)
+{
+	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+	struct consumer_result res;
+	struct ktls_config peer = { .role = KTLS_ROLE_CLIENT,
+				    .server_name = "localhost" };
+
+	start_daemon(_metadata, self, true, "optional");
+	test_pki_file("ca.pem", ca, sizeof(ca));
+	peer.ca_file = ca;
+	run_data(_metadata, self, true, "x509", "", &peer, &res);
+	EXPECT_EQ(0, res.peerid);
+	test_pki_file("client.pem", cert, sizeof(cert));
+	test_pki_file("client.key", key, sizeof(key));
+	peer.cert_file = cert;
+	peer.key_file = key;
+	run_data(_metadata, self, true, "x509", "", &peer, &res);
+	expect_peer_key(_metadata, res.peerid, "CN=");
 }
 
 /*
@@ -582,7 +609,7 @@ TEST_F_TIMEOUT(upcall, client_anon_then_x509_from_files, 180)
 				    .verify_client = true };
 	struct test_pki pki;
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	run_data(_metadata, self, false, "anon", " peername=localhost", NULL,
 		 &res);
 	test_pki(&pki);
@@ -607,7 +634,7 @@ TEST_F_TIMEOUT(upcall, psk_both_roles, 180)
 	int32_t psk;
 	char opts[64];
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	/* The key's description is the PSK identity. */
 	psk = add_key("user", peer.psk_identity, secret, sizeof(secret),
 		      KEY_SPEC_SESSION_KEYRING);
@@ -635,7 +662,7 @@ TEST_F_TIMEOUT(upcall, peer_keys_per_handshake_expire, 180)
 	struct consumer_result first, second;
 	struct ktls_config peer = { .role = KTLS_ROLE_SERVER };
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	run_data(_metadata, self, false, "anon", " peername=localhost", NULL,
 		 &first);
 	expect_peer_key(_metadata, first.peerid, "localhost");
@@ -682,7 +709,7 @@ TEST_F_TIMEOUT(upcall, request_keyrings_unlinked_after_done, 240)
 	int before;
 	char name[64], opts[96];
 
-	start_daemon(_metadata, self, false, false);
+	start_daemon(_metadata, self, false, NULL);
 	process = daemon_process_keyring(self);
 	ASSERT_LT(0, process) TH_LOG("no process keyring line:\n%s", self->log);
 	before = keyring_size(process);
@@ -780,7 +807,7 @@ TEST_F_TIMEOUT(upcall, server_without_identity_enokey, 60)
 {
 	struct consumer_result res;
 
-	start_daemon(_metadata, self, false, false);
+	start_daemon(_metadata, self, false, NULL);
 	run_refused(_metadata, self, true, "auth=x509", &res);
 	EXPECT_EQ(-ENOKEY, res.status);
 	EXPECT_LOG("failed, DONE ENOKEY: an x509 server handshake without key "
@@ -796,7 +823,7 @@ TEST_F_TIMEOUT(upcall, missing_key_serial_enokey, 60)
 	int32_t none = 2147480000;
 	char opts[64];
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	ASSERT_GT(0, keyctl_describe_alloc(none, &(char *){ NULL }));
 	ASSERT_EQ(ENOKEY, errno);
 	snprintf(opts, sizeof(opts), "auth=x509 cert=%d key=%d", none, none);
@@ -812,7 +839,7 @@ TEST_F_TIMEOUT(upcall, unusable_key_ekeyrejected, 60)
 	int32_t junk;
 	char opts[64];
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	junk = add_key("user", "ktlsd-upcall-junk", "not a certificate", 17,
 		       KEY_SPEC_SESSION_KEYRING);
 	ASSERT_LT(0, junk);
@@ -830,7 +857,7 @@ TEST_F_TIMEOUT(upcall, psk_too_short_ekeyrejected, 60)
 	int32_t psk;
 	char opts[96];
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	psk = add_key("user", "ktlsd-upcall-short-psk", "8 bytes!", 8,
 		      KEY_SPEC_SESSION_KEYRING);
 	ASSERT_LT(0, psk);
@@ -846,7 +873,7 @@ TEST_F_TIMEOUT(upcall, client_without_peername_einval, 60)
 {
 	struct consumer_result res;
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	run_refused(_metadata, self, false, "auth=anon", &res);
 	EXPECT_EQ(-EINVAL, res.status);
 	EXPECT_LOG("DONE EINVAL: a client handshake needs the server's name to verify");
@@ -941,7 +968,7 @@ TEST_F_TIMEOUT(upcall, key_serial_memfd_closed_at_once, 120)
 	int32_t cert_key, priv_key;
 	struct job j = {};
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	test_pki_file("client.pem", cert, sizeof(cert));
 	test_pki_file("client.key", key, sizeof(key));
 	cert_key = add_file_key("ktlsd-upcall-memfd-cert", cert);
@@ -988,7 +1015,7 @@ TEST_F_TIMEOUT(upcall, accept_error_next_request_served, 120)
 	pthread_t cont;
 	int bad_lfd, bad_port;
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	bad_lfd = listener(&bad_port, 8);
 	ASSERT_LE(0, bad_lfd);
 	/* Both queue while ktlsd is stopped: one wake-up for the two. */
@@ -1016,7 +1043,7 @@ TEST_F_TIMEOUT(upcall, stalled_daemon_etimedout, 120)
 	struct consumer_result res;
 	struct job j = {};
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	ASSERT_EQ(0, kill(self->d.pid, SIGSTOP));
 	self->lfd = listener(&self->port, 8);
 	ASSERT_LE(0, self->lfd);
@@ -1041,7 +1068,7 @@ TEST_F_TIMEOUT(upcall, killed_mid_handshake_no_leak, 120)
 	int inuse_before = tcp_inuse(), inuse_after, status;
 	struct job j = {};
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	ASSERT_LE(0, inuse_before);
 	start_stuck_client(_metadata, self, &j, 3000);
 	ASSERT_EQ(0, kill(self->d.pid, SIGKILL));
@@ -1064,7 +1091,7 @@ TEST_F_TIMEOUT(upcall, sigterm_done_eio, 120)
 {
 	struct job j = {};
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	start_stuck_client(_metadata, self, &j, 20000);
 	EXPECT_EQ(0, daemon_stop(&self->d));
 	pthread_join(j.thread, NULL);
@@ -1116,7 +1143,7 @@ TEST_F_TIMEOUT(upcall, concurrent_100, 600)
 	char want[65];
 	int ok = 0, retries = 0;
 
-	start_daemon(_metadata, self, true, false);
+	start_daemon(_metadata, self, true, NULL);
 	memset(&a, 0, sizeof(a));
 	memset(jobs, 0, sizeof(jobs));
 	/* 200 handshakes on two emulated CPUs: more than 10 s each, at worst. */

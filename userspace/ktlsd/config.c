@@ -387,8 +387,15 @@ static int set_upcall(struct parser *p, const char *key, const char *value)
 	if (!strcmp(key, "keyrings"))
 		return copy_value(p, key, value, u->keyrings,
 				  sizeof(u->keyrings));
-	if (!strcmp(key, "verify_client"))
+	if (!strcmp(key, "verify_client")) {
+		/* optional: ask, verify what comes, let in a client without */
+		u->client_cert_optional = !strcmp(value, "optional");
+		if (u->client_cert_optional) {
+			u->verify_client = true;
+			return 0;
+		}
 		return parse_bool(p, key, value, &u->verify_client);
+	}
 	return parse_duration(p, key, value, &u->handshake_timeout_ms);
 }
 
@@ -515,10 +522,12 @@ static int check_whole(struct parser *p)
 			return fail(p, "[upcall] needs client_certificate and %s",
 				    "client_private_key together");
 		if (c->upcall.verify_client && !*c->upcall.client_trust_store)
-			return fail(p, "[upcall] verify_client = yes needs "
+			return fail(p, "[upcall] verify_client = %s needs "
 				    "client_trust_store = FILE, the CA "
 				    "certificates client certificates must "
-				    "chain to (never the system bundle)");
+				    "chain to (never the system bundle)",
+				    c->upcall.client_cert_optional ?
+				    "optional" : "yes");
 	}
 	if (!c->server.enabled && !c->client.enabled &&
 	    c->upcall.enable == KTLSD_UPCALL_NO) {

@@ -47,7 +47,8 @@ struct ktlsd_upcall_config {
 	char client_certificate[PATH_MAX];	/* x509 client (mutual TLS) */
 	char client_private_key[PATH_MAX];
 	char client_trust_store[PATH_MAX];	/* a server verifies clients */
-	bool verify_client;	/* x509 server: require a client certificate */
+	bool verify_client;	/* x509 server: verify client certificates */
+	bool client_cert_optional;	/* verify_client = optional */
 	char keyrings[1024];	/* ';'-separated keyring names to link */
 	int handshake_timeout_ms;	/* without TIMEOUT; 0: [global]'s */
 	bool from_tlshd;	/* read from tlshd's configuration file */

@@ -111,7 +111,8 @@ static int upcall_get_ctx(void *arg, const struct ktls_config *k,
 		slot = &profile->upcall_ctxs[i];
 		if (slot->role == k->role && !strcmp(slot->server_name, name) &&
 		    slot->own_cert == !!k->cert_file &&
-		    slot->verify_client == k->verify_client) {
+		    slot->verify_client == k->verify_client &&
+		    slot->client_cert_optional == k->client_cert_optional) {
 			*ctx = slot->ctx;
 			goto unlock;
 		}
@@ -130,6 +131,7 @@ static int upcall_get_ctx(void *arg, const struct ktls_config *k,
 	slot->role = k->role;
 	slot->own_cert = k->cert_file;
 	slot->verify_client = k->verify_client;
+	slot->client_cert_optional = k->client_cert_optional;
 	slot->ctx = *ctx;
 	profile->nr_upcall_ctxs++;
 unlock:
@@ -158,6 +160,7 @@ static int upcall_setup(struct ktlsd_profile *profile, char *err,
 	cfg->client_cert_file = or_null(u->client_certificate);
 	cfg->client_key_file = or_null(u->client_private_key);
 	cfg->verify_client = u->verify_client;
+	cfg->client_cert_optional = u->client_cert_optional;
 	cfg->client_ca_file = or_null(u->client_trust_store);
 	cfg->timeout_ms = u->handshake_timeout_ms ? u->handshake_timeout_ms :
 			  profile->config.handshake_timeout_ms;

@@ -72,11 +72,18 @@ static int set_x509(struct tlshd_parser *p, bool server, const char *key,
 {
 	struct ktlsd_upcall_config *u = &p->config->upcall;
 
+	if (!strcmp(key, "x509.truststore") && server) {
+		/*
+		 * As tlshd does: ask every client for a certificate, verify
+		 * one that comes against this store, let in one without.
+		 */
+		u->verify_client = true;
+		u->client_cert_optional = true;
+		return take_file(p, key, value, u->client_trust_store,
+				 sizeof(u->client_trust_store), NULL);
+	}
 	if (!strcmp(key, "x509.truststore"))
-		return server ?
-		       take_file(p, key, value, u->client_trust_store,
-				 sizeof(u->client_trust_store), NULL) :
-		       take_file(p, key, value, u->trust_store,
+		return take_file(p, key, value, u->trust_store,
 				 sizeof(u->trust_store), &u->trust_store_line);
 	if (!strcmp(key, "x509.certificate"))
 		return server ?

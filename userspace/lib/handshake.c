@@ -72,6 +72,9 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 		if (ret)
 			return ret;
 		ctx->verify_client = true;
+	} else if (config->client_cert_optional) {
+		return ktls_fail(-EINVAL,
+				 "client_cert_optional goes with verify_client (it makes the client certificate optional)");
 	}
 	/*
 	 * A TLS 1.3 ticket goes out under the application key at the end of
@@ -89,7 +92,7 @@ static int setup_client(struct ktls_ctx *ctx, const struct ktls_config *config)
 {
 	int ret;
 
-	if (config->verify_client)
+	if (config->verify_client || config->client_cert_optional)
 		return ktls_fail(-EINVAL,
 				 "verify_client is for a server (a client always verifies the server)");
 	if (config->cert_file || config->key_file) {

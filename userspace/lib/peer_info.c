@@ -103,12 +103,17 @@ int ktls_session_peer_cert(const struct ktls_session *session, int index,
 
 const char *ktls_session_verify_result(const struct ktls_session *session)
 {
-	/* A server that requires a client certificate only gets this far
-	 * with one that verified.
+	/*
+	 * A server that verifies client certificates only gets this far
+	 * with one that verified, or (optional) with none.
 	 */
-	if (session->role == KTLS_ROLE_SERVER)
-		return session->ctx->verify_client ? "ok" :
-						     "not verified (server)";
+	if (session->role == KTLS_ROLE_SERVER) {
+		if (!session->ctx->verify_client)
+			return "not verified (server)";
+		/* Optional and not sent: nothing was verified. */
+		return ktls_session_peer_certs(session) > 0 ?
+			       "ok" : "no client certificate";
+	}
 	return session->verify_error ?
 		       ktls_cert_error_phrase(session->verify_error) : "ok";
 }

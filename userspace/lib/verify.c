@@ -147,10 +147,15 @@ int ktls_verify_client_setup(WOLFSSL_CTX *wctx,
 		return ktls_fail(-EINVAL,
 				 "trust store %s holds no PEM certificate",
 				 ca_file);
-	/* A client without a certificate fails the handshake (NO_PEER_CERT). */
+	/*
+	 * A client without a certificate fails the handshake (NO_PEER_CERT),
+	 * unless it is optional: then only one that does not verify fails.
+	 */
 	wolfSSL_CTX_set_verify(wctx,
-			       WOLFSSL_VERIFY_PEER |
-				       WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+			       config->client_cert_optional ?
+				       WOLFSSL_VERIFY_PEER :
+				       WOLFSSL_VERIFY_PEER |
+					       WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT,
 			       NULL);
 	return 0;
 }

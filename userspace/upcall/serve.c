@@ -251,6 +251,7 @@ int upcall_prepare(const struct upcall_req *req,
 		if (req->auth_mode == HANDSHAKE_AUTH_X509 &&
 		    cfg->verify_client) {
 			k.verify_client = true;
+			k.client_cert_optional = cfg->client_cert_optional;
 			k.ca_file = cfg->client_ca_file;
 		}
 	}

@@ -115,8 +115,11 @@ struct upcall_serve_config {
 	 * x509 server: require a client certificate chaining to
 	 * client_ca_file (required: never the system bundle) and report it
 	 * as REMOTE_AUTH. Without it no client certificate is asked for.
+	 * client_cert_optional: ask, verify one if sent, and accept a
+	 * client without one (then no REMOTE_AUTH), as tlshd does.
 	 */
 	bool verify_client;
+	bool client_cert_optional;
 	const char *client_ca_file;
 	/*
 	 * Optional: a context for @k when the request names no key serials,
