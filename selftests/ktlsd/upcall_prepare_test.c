@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * What libupcall decides about a request before any handshake, without a
- * kernel: requests the kernel could send but ktlsd cannot serve, and the
- * DONE status each failure becomes. (ktlsd_upcall runs the rest in the VM
+ * kernel: requests the kernel could send but ktlsd cannot serve, the DONE
+ * status each failure becomes, and key serials holding DER (what tlshd
+ * takes) as well as PEM. (ktlsd_upcall runs the rest in the VM
  * through a real kernel consumer, which cannot send an unknown mode.)
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <keyutils.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
 
 #include "kselftest_harness.h"
 #include "test_util.h"
@@ -102,6 +109,112 @@ TEST_F(prepare, x509_client_without_identity_enokey)
 		     "configured client certificate and private key, and "
 		     "there is none",
 		     upcall_reason());
+}
+
+/* A test PKI PEM file as DER: a certificate, or a PKCS#8 private key. */
+static int pem_file_to_der(const char *name, bool key, uint8_t *der,
+			   int der_max)
+{
+	char path[PATH_MAX];
+	uint8_t pem[8192];
+	size_t n;
+	FILE *f;
+
+	test_pki_file(name, path, sizeof(path));
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	n = fread(pem, 1, sizeof(pem), f);
+	fclose(f);
+	return key ? wc_KeyPemToDer(pem, (int)n, der, der_max, NULL) :
+		     wc_CertPemToDer(pem, (int)n, der, der_max, CERT_TYPE);
+}
+
+/*
+ * The request names a certificate and a key by serial, each DER: @pkcs8
+ * keeps the key as PKCS#8, else it goes as the traditional key inside it
+ * (SEC 1 for EC, PKCS#1 for RSA). 0 if the handshake started.
+ */
+static int prepare_der(struct upcall_req *req, struct upcall_serve_config *cfg,
+		       const char *cert, const char *key, bool pkcs8)
+{
+	uint8_t cert_der[4096], key_der[4096];
+	int cert_len, key_len, ret;
+	word32 offset = 0;
+
+	cert_len = pem_file_to_der(cert, false, cert_der, sizeof(cert_der));
+	key_len = pem_file_to_der(key, true, key_der, sizeof(key_der));
+	if (cert_len <= 0 || key_len <= 0)
+		return -EINVAL;
+	if (!pkcs8) {
+		ret = wc_GetPkcs8TraditionalOffset(key_der, &offset,
+						   (word32)key_len);
+		if (ret < 0)
+			return -EINVAL;
+	}
+	req->msg_type = HANDSHAKE_MSG_TYPE_SERVERHELLO;
+	req->auth_mode = HANDSHAKE_AUTH_X509;
+	req->cert = add_key("user", "upcall_prepare_test cert", cert_der,
+			    (size_t)cert_len, KEY_SPEC_PROCESS_KEYRING);
+	req->privkey = add_key("user", "upcall_prepare_test key",
+			       key_der + offset, (size_t)key_len - offset,
+			       KEY_SPEC_PROCESS_KEYRING);
+	if (req->cert < 0 || req->privkey < 0)
+		return -errno;
+	ret = prepare(req, cfg);
+	keyctl_invalidate(req->cert);
+	keyctl_invalidate(req->privkey);
+	return ret == 1 ? 0 : ret;
+}
+
+TEST_F(prepare, der_ecdsa_pkcs8)
+{
+	EXPECT_EQ(0, prepare_der(&self->req, &self->cfg, "server.pem",
+				 "server.key", true)) TH_LOG("%s", upcall_reason());
+}
+
+TEST_F(prepare, der_ecdsa_sec1)
+{
+	EXPECT_EQ(0, prepare_der(&self->req, &self->cfg, "server.pem",
+				 "server.key", false)) TH_LOG("%s", upcall_reason());
+}
+
+TEST_F(prepare, der_rsa_pkcs8)
+{
+	EXPECT_EQ(0, prepare_der(&self->req, &self->cfg, "server-rsa.pem",
+				 "server-rsa.key", true)) TH_LOG("%s", upcall_reason());
+}
+
+TEST_F(prepare, der_rsa_pkcs1)
+{
+	EXPECT_EQ(0, prepare_der(&self->req, &self->cfg, "server-rsa.pem",
+				 "server-rsa.key", false)) TH_LOG("%s", upcall_reason());
+}
+
+/* DER of the wrong key still fails on the key matching the certificate. */
+TEST_F(prepare, der_key_of_another_certificate_rejected)
+{
+	EXPECT_EQ(-EKEYREJECTED, prepare_der(&self->req, &self->cfg,
+					     "server.pem", "client.key", true));
+}
+
+TEST_F(prepare, neither_pem_nor_der_ekeyrejected)
+{
+	static const char junk[] = "not a key at all";
+	char want[128];
+
+	self->req.msg_type = HANDSHAKE_MSG_TYPE_SERVERHELLO;
+	self->req.auth_mode = HANDSHAKE_AUTH_X509;
+	self->req.cert = add_key("user", "upcall_prepare_test junk", junk,
+				 sizeof(junk), KEY_SPEC_PROCESS_KEYRING);
+	self->req.privkey = self->req.cert;
+	ASSERT_LT(0, self->req.cert);
+	EXPECT_EQ(-EKEYREJECTED, prepare(&self->req, &self->cfg));
+	snprintf(want, sizeof(want), "key %d is neither PEM nor DER certificate",
+		 self->req.cert);
+	EXPECT_STREQ(want, upcall_reason());
+	EXPECT_EQ(EKEYREJECTED, upcall_status_of(-EKEYREJECTED));
+	keyctl_invalidate(self->req.cert);
 }
 
 /* The statuses DONE carries for what a handshake can end with. */

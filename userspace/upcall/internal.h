@@ -63,6 +63,14 @@ void upcall_rings_free(struct upcall *up);
 struct nlmsghdr *upcall_msg(void *buf, uint16_t type,
 			    uint8_t cmd, uint8_t version);
 
+/*
+ * Key material (der.c): is it PEM; DER turned into PEM (malloc'd), a
+ * certificate or a private key. -EKEYREJECTED with a reason if it is not.
+ */
+bool upcall_is_pem(const uint8_t *data, size_t len);
+int upcall_der_to_pem(int32_t serial, const uint8_t *der, size_t len,
+		      bool private_key, uint8_t **pem, size_t *pem_len);
+
 /* Store a verified peer's identity as a key; its serial in *@serial. */
 int upcall_peer_key_add(const struct upcall_req *req,
 			struct ktls_session *session, int32_t *serial);

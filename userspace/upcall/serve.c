@@ -22,23 +22,27 @@
 
 /*
  * libktls reads PEM files: hand it key material from a key serial as a
- * memfd, named through /proc/self/fd. Nothing touches the disk.
+ * memfd, named through /proc/self/fd. Nothing touches the disk. DER (what
+ * tlshd takes) becomes PEM first.
  */
-static int key_to_memfd(int32_t serial, int *fd, char *path, size_t len)
+static int key_to_memfd(int32_t serial, bool private_key, int *fd,
+			char *path, size_t len)
 {
-	static const char pem[] = "-----BEGIN ";
-	uint8_t *data;
-	size_t size;
+	uint8_t *data, *pem;
+	size_t size, pem_len;
 	int err;
 
 	err = upcall_key_read(serial, &data, &size);
 	if (err)
 		return err == -ENOKEY ? err : -EKEYREJECTED;
-	if (size < sizeof(pem) - 1 || memcmp(data, pem, sizeof(pem) - 1)) {
+	if (!upcall_is_pem(data, size)) {
+		err = upcall_der_to_pem(serial, data, size, private_key, &pem,
+					&pem_len);
 		upcall_key_free(data, size);
-		return upcall_fail(-EKEYREJECTED, "key %d is not PEM; DER key "
-				   "material is not supported yet",
-				   serial);
+		if (err)
+			return err;
+		data = pem;
+		size = pem_len;
 	}
 	*fd = memfd_create("upcall-key", MFD_CLOEXEC);
 	if (*fd < 0 || write(*fd, data, size) != (ssize_t)size) {
@@ -173,11 +177,11 @@ static int pick_identity(const struct upcall_req *req,
 		if (!req->privkey)
 			return upcall_fail(-ENOKEY, "the request names certificate "
 					   "key %d but no private key", req->cert);
-		err = key_to_memfd(req->cert, &hs->cert_fd, cert_path,
+		err = key_to_memfd(req->cert, false, &hs->cert_fd, cert_path,
 				   path_len);
 		if (!err)
-			err = key_to_memfd(req->privkey, &hs->key_fd, key_path,
-					   path_len);
+			err = key_to_memfd(req->privkey, true, &hs->key_fd,
+					   key_path, path_len);
 		if (err)
 			return err;
 		k->cert_file = cert_path;
