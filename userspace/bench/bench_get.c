@@ -220,8 +220,9 @@ static void *connection(void *arg)
 		for (left = b->size - extra; left > 0; left -= n) {
 			n = recv_some(b, fd, body,
 				      left < BODY_BUF ? (size_t)left : BODY_BUF);
-			if (n == -EAGAIN)
-				goto close_fd;	/* time is up mid-body */
+			/* Time is up mid-body: this connection is done. */
+			if (n == -EAGAIN || atomic_load(&b->stop))
+				goto close_fd;
 			if (n <= 0) {
 				fprintf(stderr, "bench_get: connection lost %lld bytes before the end of a body: %s\n",
 					left, n ? strerror((int)-n) : "EOF");
@@ -377,6 +378,7 @@ int main(int argc, char **argv)
 	};
 	pthread_t threads[MAX_CONNS];
 	double t0, t1, cpu0, cpu1;
+	long long bytes, responses;
 	int i, ret;
 
 	parse_args(argc, argv, &b, &config);
@@ -397,6 +399,9 @@ int main(int argc, char **argv)
 	cpu0 = server_cpu(&b);
 	t0 = now_s();
 	usleep((useconds_t)(b.seconds * 1e6));
+	/* What came in the window; the threads may still count a little. */
+	bytes = atomic_load(&b.bytes);
+	responses = atomic_load(&b.responses);
 	cpu1 = server_cpu(&b);
 	t1 = now_s();
 	atomic_store(&b.stop, true);
@@ -409,8 +414,7 @@ int main(int argc, char **argv)
 	if (atomic_load(&b.cipher_mismatch))
 		atomic_fetch_add(&b.errors, 1);
 	printf("bytes=%lld responses=%lld errors=%lld seconds=%.3f server_cpu=%.2f\n",
-	       atomic_load(&b.bytes), atomic_load(&b.responses),
-	       atomic_load(&b.errors), t1 - t0,
+	       bytes, responses, atomic_load(&b.errors), t1 - t0,
 	       b.npids ? cpu1 - cpu0 : 0.0);
 	ktls_ctx_free(b.ctx);
 	return atomic_load(&b.errors) ? 1 : 0;
