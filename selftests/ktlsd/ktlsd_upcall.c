@@ -847,7 +847,7 @@ TEST_F_TIMEOUT(upcall, unusable_key_ekeyrejected, 60)
 	run_refused(_metadata, self, true, opts, &res);
 	keyctl_invalidate(junk);
 	EXPECT_EQ(-EKEYREJECTED, res.status);
-	EXPECT_LOG("is not PEM");
+	EXPECT_LOG("is neither PEM nor DER certificate");
 }
 
 /* A PSK libktls cannot use (shorter than 16 bytes): the key's fault. */
