@@ -82,7 +82,7 @@ ratios() {
 	function ratio(a, z) {
 		if (bad[a] || bad[z] || per(a) == 0 || per(z) == 0)
 			return "n/a (a row has errors)"
-		return sprintf("%.2f×", per(a) / per(z))
+		return sprintf("%.3f×", per(a) / per(z))
 	}
 	function verdict(a, z, goal) {
 		if (bad[a] || bad[z] || per(a) == 0 || per(z) == 0)
