@@ -56,13 +56,16 @@ int ktls_handoff(const char *path, int fd,
 /*
  * The same for event loops: submit returns, in @handoff_fd, a non-blocking
  * socket that becomes readable when ktlsd answers; finish reads that answer
- * (waiting for it if called early) and closes @handoff_fd. The application
- * must not touch @fd in between. Submit never blocks: a daemon whose
- * backlog is full gives -EAGAIN at once.
+ * (waiting for it if called early), closes @handoff_fd and, on success,
+ * checks that @fd (the socket given to submit) carries kernel TLS, failing
+ * closed with -EPROTO if not. The application must not touch @fd in
+ * between. Submit never blocks: a daemon whose backlog is full gives
+ * -EAGAIN at once.
  */
 int ktls_handoff_submit(const char *path, int fd,
 			const struct ktls_handoff_request *request,
 			int *handoff_fd);
-int ktls_handoff_finish(int handoff_fd, struct ktls_handoff_result *result);
+int ktls_handoff_finish(int handoff_fd, int fd,
+			struct ktls_handoff_result *result);
 
 #endif /* KTLS_HANDOFF_H */

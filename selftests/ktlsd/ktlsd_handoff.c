@@ -162,7 +162,7 @@ static int raw_handoff(const char *path, const void *req, size_t len,
 
 	if (sock < 0)
 		return sock;
-	return ktls_handoff_finish(sock, result);
+	return ktls_handoff_finish(sock, nr_fds ? fds[0] : -1, result);
 }
 
 TEST_F(handoff, malformed_requests)
@@ -319,7 +319,8 @@ TEST_F(handoff, sigterm_answers_in_flight_and_exits_0)
 	ASSERT_EQ(0, daemon_wait_log(&self->d, "server handshake started",
 				     2000));
 	ASSERT_EQ(0, kill(self->d.pid, SIGTERM));
-	EXPECT_EQ(-ESHUTDOWN, ktls_handoff_finish(sock, &result));
+	EXPECT_EQ(-ESHUTDOWN, ktls_handoff_finish(sock, self->server_fd,
+						  &result));
 	EXPECT_STREQ("ktlsd is shutting down", result.reason);
 	EXPECT_EQ(0, daemon_stop(&self->d));
 	EXPECT_EQ(-1, stat(self->d.sock, &st));
@@ -406,7 +407,8 @@ TEST_F_TIMEOUT(handoff, no_fd_leak_after_1000_bad_requests, 120)
 			sock = raw_submit(self->d.sock, &req, sizeof(req),
 					  (int[]){ pipefd[0], pipefd[1] }, 2);
 			ASSERT_LE(0, sock);
-			ASSERT_EQ(-EBADMSG, ktls_handoff_finish(sock, &result));
+			ASSERT_EQ(-EBADMSG,
+				  ktls_handoff_finish(sock, pipefd[0], &result));
 			break;
 		case 2:	/* abandoned during the handshake */
 			ASSERT_EQ(0, tcp_pair(&client, &server));
@@ -538,14 +540,27 @@ TEST_F(handoff, success_without_kernel_tls_fails_closed)
 	snprintf(path, sizeof(path), "%s.liar", self->d.sock);
 	listener = stuck_listener(path);
 	ASSERT_LE(0, listener);
-	ASSERT_EQ(0, peer_start(&peer, lying_daemon, &listener));
-	EXPECT_EQ(-EPROTO, ktls_handoff(path, self->server_fd, &server_role,
-					&result));
-	EXPECT_EQ(-EPROTO, result.status);
-	EXPECT_STREQ("handoff: the daemon reported success but the socket "
-		     "has no kernel TLS (TCP_ULP \"\"); close it",
-		     result.reason);
-	EXPECT_EQ(0, peer_join(&peer));
+	/* The blocking call, then submit + finish as an event loop does. */
+	for (int i = 0; i < 2; i++) {
+		int sock, ret;
+
+		ASSERT_EQ(0, peer_start(&peer, lying_daemon, &listener));
+		if (i == 0) {
+			ret = ktls_handoff(path, self->server_fd, &server_role,
+					   &result);
+		} else {
+			ASSERT_EQ(0, ktls_handoff_submit(path, self->server_fd,
+							 &server_role, &sock));
+			ret = ktls_handoff_finish(sock, self->server_fd,
+						  &result);
+		}
+		EXPECT_EQ(-EPROTO, ret);
+		EXPECT_EQ(-EPROTO, result.status);
+		EXPECT_STREQ("handoff: the daemon reported success but the "
+			     "socket has no kernel TLS (TCP_ULP \"\"); close it",
+			     result.reason);
+		EXPECT_EQ(0, peer_join(&peer));
+	}
 	close(listener);
 	unlink(path);
 }

@@ -347,7 +347,7 @@ TEST_F_TIMEOUT(tls, reload_keeps_handshake_in_flight, 300)
 
 	/* Now the stalled peer speaks. */
 	ASSERT_EQ(0, peer_start(&peer, run_peer, &job));
-	EXPECT_EQ(0, ktls_handoff_finish(sock, &result))
+	EXPECT_EQ(0, ktls_handoff_finish(sock, self->server_fd, &result))
 		TH_LOG("in flight: %s", result.reason);
 	EXPECT_STREQ("TLSv1.3", result.version);
 	EXPECT_EQ(0, peer_join(&peer)) TH_LOG("peer: %s", peer.reason);

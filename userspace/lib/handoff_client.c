@@ -213,7 +213,29 @@ static int wait_answer(int handoff_fd)
 	return 0;
 }
 
-int ktls_handoff_finish(int handoff_fd, struct ktls_handoff_result *result)
+/*
+ * Fail closed: before the application writes a byte it believes is
+ * encrypted, the socket must really carry the tls ULP, whatever the daemon
+ * said.
+ */
+static int check_kernel_tls(int fd)
+{
+	char ulp[16] = "";
+	socklen_t len = sizeof(ulp) - 1;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_ULP, ulp, &len))
+		return ktls_fail(-errno,
+				 "handoff: cannot read the socket's TCP_ULP: %s (close it: its TLS state is unknown)",
+				 strerror(errno));
+	if (strcmp(ulp, "tls"))
+		return ktls_fail(-EPROTO,
+				 "handoff: the daemon reported success but the socket has no kernel TLS (TCP_ULP \"%s\"); close it",
+				 ulp);
+	return 0;
+}
+
+int ktls_handoff_finish(int handoff_fd, int fd,
+			struct ktls_handoff_result *result)
 {
 	struct ktls_handoff_wire_res res;
 	ssize_t n;
@@ -242,27 +264,9 @@ int ktls_handoff_finish(int handoff_fd, struct ktls_handoff_result *result)
 	fill_result(result, &res);
 	if (res.status)
 		return ktls_fail(res.status, "%s", res.reason);
-	return 0;
-}
-
-/*
- * Fail closed: before the application writes a byte it believes is
- * encrypted, the socket must really carry the tls ULP, whatever the daemon
- * said.
- */
-static int check_kernel_tls(int fd)
-{
-	char ulp[16] = "";
-	socklen_t len = sizeof(ulp) - 1;
-
-	if (getsockopt(fd, IPPROTO_TCP, TCP_ULP, ulp, &len))
-		return ktls_fail(-errno,
-				 "handoff: cannot read the socket's TCP_ULP: %s (close it: its TLS state is unknown)",
-				 strerror(errno));
-	if (strcmp(ulp, "tls"))
-		return ktls_fail(-EPROTO,
-				 "handoff: the daemon reported success but the socket has no kernel TLS (TCP_ULP \"%s\"); close it",
-				 ulp);
+	ret = check_kernel_tls(fd);
+	if (ret)
+		return fail_result(result, ret);
 	return 0;
 }
 
@@ -275,11 +279,5 @@ int ktls_handoff(const char *path, int fd,
 	ret = ktls_handoff_submit(path, fd, request, &handoff_fd);
 	if (ret)
 		return fail_result(result, ret);
-	ret = ktls_handoff_finish(handoff_fd, result);
-	if (ret)
-		return ret;
-	ret = check_kernel_tls(fd);
-	if (ret)
-		return fail_result(result, ret);
-	return 0;
+	return ktls_handoff_finish(handoff_fd, fd, result);
 }

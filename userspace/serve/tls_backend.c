@@ -140,7 +140,7 @@ static int handoff_step(struct conn *c)
 		worker_arm(c, sqe, OP_POLL);
 		return STEP_WAIT;
 	}
-	ret = ktls_handoff_finish(c->handoff_fd, &result);
+	ret = ktls_handoff_finish(c->handoff_fd, c->fd, &result);
 	c->handoff_fd = -1;
 	if (ret)
 		return ret;
