@@ -13,6 +13,9 @@ userspace_ignore=PREFER_KERNEL_TYPES,CAMELCASE,PREFER_DEFINED_ATTRIBUTE_MACRO,AR
 userspace_ignore+=,EMBEDDED_FUNCTION_NAME,SPDX_LICENSE_TAG,MACRO_ARG_REUSE,BIT_MACRO
 # Test vectors are long hex strings split across lines on purpose.
 userspace_ignore+=,SPLIT_STRING,MISSING_SPACE
+# Messages a user greps for stay whole (coding-style.rst: never break
+# user-visible strings); kmod/ still gets the check.
+userspace_ignore+=,LONG_LINE_STRING
 
 status=0
 run() {
