@@ -41,3 +41,10 @@ $(BENCH_VM).guest: $(BENCH_GUESTS) userspace/bench/build.mk
 	$(quiet) GEN $@
 	$(Q)(cat $(BENCH_GUESTS); \
 	 printf 'tests/bench/%s\n' $(notdir $(BENCH_SCRIPTS)) env) > $@
+
+# Until scripts/bench.sh writes it: no settings, the defaults apply.
+EXTRA_TARGETS += $(BUILD)/tests/bench/env
+$(BUILD)/tests/bench/env:
+	@mkdir -p $(@D)
+	$(Q)echo '# BENCH_SECONDS, BENCH_QUICK for the VM: scripts/bench.sh writes them' > $@
+	$(Q)chmod 755 $@
