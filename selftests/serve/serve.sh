@@ -11,7 +11,8 @@
 # are fetched and SHA-256 compared with the file; 200 concurrent clients
 # fetch 1 MiB each; a malformed request gets 400 and the server carries on;
 # a client trickling its request is cut off while another is served; a
-# client leaving mid-body leaves no descriptor behind. Prints KTAP.
+# client leaving mid-body leaves no descriptor behind. --tls userspace
+# (with kTLS) and --tls kernel (without) do what they say. Prints KTAP.
 #
 # Environment: KTLSD_TEST_CERTS (test PKI), KTLSD_BIN (where ktls-serve is).
 set -u
@@ -60,7 +61,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..31"
+if [ $expect = ktls ]; then echo "1..33"; else echo "1..32"; fi
 
 mkdir -p "$root"
 : > "$root/empty"
@@ -260,5 +261,44 @@ spid=
 check "server stops cleanly on SIGTERM" $rc "exit $rc" "$(tail -n 3 "$log")"
 
 grep -E 'status|mode' "$log" | sed 's/^/# /'
+
+# --tls: with kTLS, "userspace" forces WolfSSL records (the bench's
+# baseline) and says so; without it, "kernel" refuses to start.
+flog=$work/forced.log
+if [ $expect = ktls ]; then
+	"$serve" --root "$root" --listen 127.0.0.1:0 --workers 1 --tls userspace \
+		--cert "$certs/server.pem" --key "$certs/server.key" > "$flog" 2>&1 &
+	spid=$!
+	i=0
+	while ! grep -q '^ktls-serve: serving' "$flog" && [ $i -lt 100 ]; do
+		kill -0 "$spid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fport=$(sed -n 's|^ktls-serve: serving .* on https://127.0.0.1:\([0-9]*\)/.*|\1|p' "$flog")
+	mode=$(sed -n 's/^ktls-serve: mode: //p' "$flog")
+	case $mode in
+	"userspace TLS (WolfSSL, "*"): --tls userspace") true ;;
+	*) false ;;
+	esac
+	check "--tls userspace says so at start-up" $? "mode line: $mode"
+	tx0=$(tls_stat TlsTxSw)
+	curl -sS --cacert "$certs/ca.pem" -o "$work/forced.body" \
+		"https://127.0.0.1:${fport:-0}/f1048576" 2> "$work/forced.err"
+	[ "$(sha "$work/forced.body" 2>/dev/null)" = "$(sha "$root/f1048576")" ] &&
+		[ "$(tls_stat TlsTxSw)" = "$tx0" ]
+	check "--tls userspace serves 1 MiB intact, TlsTxSw unchanged" $? \
+		"$(cat "$work/forced.err")" "TlsTxSw $tx0 -> $(tls_stat TlsTxSw)"
+	kill -TERM "$spid"
+	wait "$spid"
+	spid=
+else
+	"$serve" --root "$root" --listen 127.0.0.1:0 --tls kernel \
+		--cert "$certs/server.pem" --key "$certs/server.key" > "$flog" 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && grep -q '^ktls-serve: --tls kernel: this kernel has no kernel TLS (modprobe tls); load it, or use --tls auto' "$flog"
+	check "--tls kernel refuses to start without kTLS (exit $rc)" $? "$(cat "$flog")"
+fi
+
 echo "# Totals: pass:$pass fail:$fails xfail:0 xpass:0 skip:0 error:0"
 [ $fails = 0 ]
