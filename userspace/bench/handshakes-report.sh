@@ -83,7 +83,7 @@ ratio() {
 	fi
 	awk -v a="$1" -v b="$2" -v g="$3" 'BEGIN {
 		r = a / b
-		printf "%.2fx (goal ≥ %.1fx: %s)", r, g, (r >= g ? "met" : "missed")
+		printf "%.3fx (goal ≥ %.1fx: %s)", r, g, (r >= g ? "met" : "missed")
 	}'
 }
 
@@ -109,9 +109,9 @@ notes() {
 	}' "$tsv"
 }
 
-# ratio_of A B: A / B with two decimals, or nothing.
+# ratio_of A B: A / B with three decimals (0.897 is not 0.90), or nothing.
 ratio_of() {
-	[ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'
+	[ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'
 }
 
 # Where a goal is missed, what the figures themselves say about why.
