@@ -138,51 +138,12 @@ static bool wait_accepted(struct driver *d)
 	return atomic_load(&d->accepted);
 }
 
-/* A TCP listener on 127.0.0.1, any port; @port gets it. */
-static int listener(int *port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&a, len) || listen(fd, 8) ||
-	    getsockname(fd, (struct sockaddr *)&a, &len)) {
-		close(fd);
-		return -errno;
-	}
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
 /* The libktls peer: receive DATA_LEN, send DATA_LEN, wait for the close. */
 struct peer_job {
 	enum ktls_role role;
 	int fd;			/* listener (server) */
 	int port;		/* to connect to (client) */
 };
-
-static int peer_connect(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-
-	/* The consumer listens once its command is written: retry. */
-	for (int i = 0; i < 500; i++) {
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-		if (fd < 0)
-			return -errno;
-		if (!connect(fd, (struct sockaddr *)&a, sizeof(a)))
-			return fd;
-		close(fd);
-		usleep(10000);
-	}
-	return -ECONNREFUSED;
-}
 
 static int peer_exchange(struct peer *peer)
 {
@@ -193,7 +154,7 @@ static int peer_exchange(struct peer *peer)
 	int fd, ret;
 
 	fd = job->role == KTLS_ROLE_SERVER ? accept(job->fd, NULL, NULL) :
-					     peer_connect(job->port);
+					     consumer_peer_connect(job->port);
 	if (fd < 0)
 		return fd == -1 ? -errno : fd;
 	ret = test_handshake(job->role, fd, KTLS_TX | KTLS_RX, &session);
@@ -311,7 +272,7 @@ TEST_F_TIMEOUT(data, intact_through_ktls, 120)
 			 self->job.port, variant->auth, DATA_LEN, extra);
 	} else {
 		self->job.role = KTLS_ROLE_SERVER;
-		self->job.fd = listener(&self->job.port);
+		self->job.fd = consumer_peer_listen(&self->job.port, 8);
 		ASSERT_LE(0, self->job.fd);
 		snprintf(cmd, sizeof(cmd), "client 127.0.0.1 %d auth=%s peername=localhost "
 			 "bytes=%u timeout=20000%s",
@@ -368,7 +329,7 @@ FIXTURE_SETUP(upcall)
 		SKIP(return, NO_KMOD);
 	ASSERT_EQ(0, ret);
 	/* A peer that never answers the ClientHello. */
-	self->lfd = listener(&self->port);
+	self->lfd = consumer_peer_listen(&self->port, 8);
 	ASSERT_LE(0, self->lfd);
 }
 

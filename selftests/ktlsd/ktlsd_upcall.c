@@ -56,45 +56,6 @@ static void consumer_digest(size_t len, char out[65])
 		sprintf(out + 2 * i, "%02x", digest[i]);
 }
 
-/* A TCP listener on 127.0.0.1, any port; @port gets it. */
-static int listener(int *port, int backlog)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&a, len) || listen(fd, backlog) ||
-	    getsockname(fd, (struct sockaddr *)&a, &len)) {
-		close(fd);
-		return -errno;
-	}
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-static int peer_connect(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-
-	/* The consumer listens once its command is written: retry. */
-	for (int i = 0; i < 1000; i++) {
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-		if (fd < 0)
-			return -errno;
-		if (!connect(fd, (struct sockaddr *)&a, sizeof(a)))
-			return fd;
-		close(fd);
-		usleep(10000);
-	}
-	return -ECONNREFUSED;
-}
-
 /*
  * The libktls peer of one connection: handshake, kernel TLS, then echo
  * DATA_LEN bytes back and wait for the consumer's close.
@@ -144,7 +105,7 @@ static void *echo_main(void *arg)
 			e->ret = e->fd < 0 ? -errno : 0;
 		}
 	} else {
-		e->fd = peer_connect(e->port);
+		e->fd = consumer_peer_connect(e->port);
 		e->ret = e->fd < 0 ? e->fd : 0;
 	}
 	if (!e->ret && !buf)
@@ -425,7 +386,7 @@ static void run_data(struct __test_metadata *_metadata,
 	} else {
 		self->echo.role = KTLS_ROLE_SERVER;
 		if (self->lfd < 0)
-			self->lfd = listener(&self->port, 8);
+			self->lfd = consumer_peer_listen(&self->port, 8);
 		ASSERT_LE(0, self->lfd);
 		snprintf(cmd, sizeof(cmd),
 			 "client 127.0.0.1 %d auth=%s bytes=%u timeout=20000%s",
@@ -753,7 +714,7 @@ static void *connector_main(void *arg)
 {
 	struct connector *c = arg;
 
-	c->fd = peer_connect(c->port);
+	c->fd = consumer_peer_connect(c->port);
 	return NULL;
 }
 
@@ -777,7 +738,7 @@ static void run_refused(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, pthread_create(&c.thread, NULL, connector_main,
 					    &c));
 	} else {
-		self->lfd = listener(&self->port, 8);
+		self->lfd = consumer_peer_listen(&self->port, 8);
 		ASSERT_LE(0, self->lfd);
 		snprintf(cmd, sizeof(cmd), "client 127.0.0.1 %d timeout=20000 %s",
 			 self->port, opts);
@@ -919,7 +880,7 @@ static void start_stuck_client(struct __test_metadata *_metadata,
 			       struct upcall_fixture *self, struct job *j,
 			       int timeout_ms)
 {
-	self->lfd = listener(&self->port, 8);
+	self->lfd = consumer_peer_listen(&self->port, 8);
 	ASSERT_LE(0, self->lfd);
 	snprintf(j->cmd, sizeof(j->cmd),
 		 "client 127.0.0.1 %d auth=anon peername=localhost timeout=%d",
@@ -976,7 +937,7 @@ TEST_F_TIMEOUT(upcall, key_serial_memfd_closed_at_once, 120)
 	ASSERT_LT(0, cert_key);
 	ASSERT_LT(0, priv_key);
 	/* A server that never answers: the handshake waits 3 s. */
-	self->lfd = listener(&self->port, 8);
+	self->lfd = consumer_peer_listen(&self->port, 8);
 	ASSERT_LE(0, self->lfd);
 	snprintf(j.cmd, sizeof(j.cmd),
 		 "client 127.0.0.1 %d auth=x509 peername=localhost cert=%d key=%d timeout=3000",
@@ -1016,7 +977,7 @@ TEST_F_TIMEOUT(upcall, accept_error_next_request_served, 120)
 	int bad_lfd, bad_port;
 
 	start_daemon(_metadata, self, true, NULL);
-	bad_lfd = listener(&bad_port, 8);
+	bad_lfd = consumer_peer_listen(&bad_port, 8);
 	ASSERT_LE(0, bad_lfd);
 	/* Both queue while ktlsd is stopped: one wake-up for the two. */
 	ASSERT_EQ(0, kill(self->d.pid, SIGSTOP));
@@ -1045,7 +1006,7 @@ TEST_F_TIMEOUT(upcall, stalled_daemon_etimedout, 120)
 
 	start_daemon(_metadata, self, true, NULL);
 	ASSERT_EQ(0, kill(self->d.pid, SIGSTOP));
-	self->lfd = listener(&self->port, 8);
+	self->lfd = consumer_peer_listen(&self->port, 8);
 	ASSERT_LE(0, self->lfd);
 	snprintf(j.cmd, sizeof(j.cmd),
 		 "client 127.0.0.1 %d auth=anon peername=localhost timeout=1500",
@@ -1151,7 +1112,7 @@ TEST_F_TIMEOUT(upcall, concurrent_100, 600)
 	peer.cert_file = pki.cert;
 	peer.key_file = pki.key;
 	a.cfg = &peer;
-	self->lfd = listener(&self->port, NR_CONCURRENT + 28);
+	self->lfd = consumer_peer_listen(&self->port, NR_CONCURRENT + 28);
 	ASSERT_LE(0, self->lfd);
 	a.lfd = self->lfd;
 	ASSERT_EQ(0, pthread_create(&a.thread, NULL, acceptor_main, &a));

@@ -30,4 +30,12 @@ int load_modules(void);
 /* Run one consumer command; -errno if the command itself was refused. */
 int consumer_run(const char *cmd, struct consumer_result *res);
 
+/*
+ * The userspace peer's sockets: a listener on 127.0.0.1 (any port, in
+ * *@port), or a connection to the consumer's, retried for 10 s while the
+ * consumer has yet to listen. An fd or -errno.
+ */
+int consumer_peer_listen(int *port, int backlog);
+int consumer_peer_connect(int port);
+
 #endif /* KTLSD_TEST_CONSUMER_H */
