@@ -38,20 +38,7 @@ export_dir=$work/export
 mnt=$work/mnt
 n=0 failed=0 skipped=0 daemon_pid='' mountd_pid='' nfsdcld_pid='' rpcbind_pid=''
 
-say() { echo "# $*"; }
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; }
-skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n $1 # SKIP $2"; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
-not() { ! "$@"; }
-totals() {
-	echo "1..$n"
-	echo "# Totals: pass:$((n - failed - skipped)) fail:$failed xfail:0 xpass:0 skip:$skipped error:0"
-}
-now() { cut -d' ' -f1 /proc/uptime; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}'; }
-tls_stat() { awk -v k="$1" '$1 == k {print $2}' /proc/net/tls_stat 2>/dev/null; }
-sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
+. "$(dirname "$0")/guest-ktap.sh"
 
 cleanup() {
 	umount "$mnt" 2>/dev/null

@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# selftests/lib: the KTAP helpers the guest's shell tests source (the C
+# helpers are built by the Makefile with each test program).
+EXTRA_TARGETS += $(BUILD)/tests/guest-ktap.sh
+
+$(BUILD)/tests/guest-ktap.sh: selftests/lib/guest-ktap.sh
+	@mkdir -p $(@D)
+	$(quiet) INSTALL $@
+	$(Q)install -m 755 $< $@
