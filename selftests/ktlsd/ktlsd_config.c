@@ -242,49 +242,6 @@ TEST_F(config, usage)
 	EXPECT_EQ(0, strncmp(self->out, "ktlsd ", 6));
 }
 
-/*
- * Run "ktlsd -f" with @args for at most @secs: its exit status, or -1 if
- * the alarm ended it (it was serving), with stdout and stderr in @out.
- */
-static int run_serving(const char *const args[], int secs, char *out,
-		       size_t len)
-{
-	const char *argv[8];
-	char bin[PATH_MAX];
-	int pipefd[2], status, n = 0;
-	size_t used = 0;
-	ssize_t r;
-	pid_t pid;
-
-	ktlsd_binary(bin, sizeof(bin));
-	argv[n++] = bin;
-	while (*args && n < 7)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	if (pipe2(pipefd, O_CLOEXEC))
-		return -2;
-	pid = fork();
-	if (pid == 0) {
-		dup2(pipefd[1], STDOUT_FILENO);
-		dup2(pipefd[1], STDERR_FILENO);
-		/* Kept across exec: SIGALRM ends a ktlsd that serves. */
-		alarm(secs);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	while (used < len - 1 &&
-	       (r = read(pipefd[0], out + used, len - 1 - used)) > 0)
-		used += (size_t)r;
-	out[used] = '\0';
-	close(pipefd[0]);
-	if (waitpid(pid, &status, 0) < 0)
-		return -2;
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
-}
-
 #define FAMILY_PRESENT "this kernel has the \"handshake\" netlink family (net/handshake, or ktlsd_handshake.ko): ktlsd serves upcalls here"
 #define NEEDS_FAMILY "but this kernel has no \"handshake\" netlink family: it needs Linux >= 6.4 with CONFIG_NET_HANDSHAKE, or on Linux 6.1 the ktlsd_handshake.ko module from kmod/ (insmod ktlsd_handshake.ko)\n"
 
@@ -295,7 +252,7 @@ TEST_F(config, upcall_required_without_family)
 	int ret;
 
 	ASSERT_EQ(0, daemon_write_raw(&self->d, "[upcall]\nenable = yes\n"));
-	ret = run_serving(args, 5, self->out, sizeof(self->out));
+	ret = ktlsd_run_for(args, 5, self->out, sizeof(self->out));
 	if (ret == -1)
 		SKIP(return, FAMILY_PRESENT);
 	EXPECT_EQ(1, ret);
@@ -312,7 +269,7 @@ TEST_F(config, upcall_auto_nothing_to_serve)
 	int ret;
 
 	ASSERT_EQ(0, daemon_write_raw(&self->d, "[upcall]\nenable = auto\n"));
-	ret = run_serving(args, 5, self->out, sizeof(self->out));
+	ret = ktlsd_run_for(args, 5, self->out, sizeof(self->out));
 	if (ret == -1)
 		SKIP(return, FAMILY_PRESENT);
 	EXPECT_EQ(1, ret);
@@ -400,7 +357,7 @@ TEST_F(config, tlshd_drop_in_requires_family)
 
 	tlshd_conf(text, sizeof(text), self->cert, self->key, "");
 	ASSERT_EQ(0, daemon_write_raw(&self->d, text));
-	ret = run_serving(args, 5, self->out, sizeof(self->out));
+	ret = ktlsd_run_for(args, 5, self->out, sizeof(self->out));
 	if (ret == -1)
 		SKIP(return, FAMILY_PRESENT);
 	EXPECT_EQ(1, ret);

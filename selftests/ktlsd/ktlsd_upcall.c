@@ -179,23 +179,7 @@ static int wait_tcp_inuse(int want, int ms)
 	return n;
 }
 
-static int32_t add_file_key(const char *desc, const char *path)
-{
-	static char buf[16384];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n <= 0)
-		return -1;
-	/* The session keyring: ktlsd, our child, shares it. */
-	return add_key("user", desc, buf, n, KEY_SPEC_SESSION_KEYRING);
-}
-
-/* As add_file_key(), into @keyring. */
+/* A "user" key in @keyring holding the file at @path; its serial or -1. */
 static int32_t add_file_key_to(const char *desc, const char *path,
 			       int32_t keyring)
 {
@@ -210,6 +194,12 @@ static int32_t add_file_key_to(const char *desc, const char *path,
 	if (n <= 0)
 		return -1;
 	return add_key("user", desc, buf, n, keyring);
+}
+
+/* The session keyring: ktlsd, our child, shares it. */
+static int32_t add_file_key(const char *desc, const char *path)
+{
+	return add_file_key_to(desc, path, KEY_SPEC_SESSION_KEYRING);
 }
 
 /*

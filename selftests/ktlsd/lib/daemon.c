@@ -251,11 +251,16 @@ void daemon_cleanup(struct daemon *d)
 	rmdir(d->dir);
 }
 
-int ktlsd_run(const char *const args[], uid_t uid, char *out, size_t len)
+/*
+ * ktlsd with @args as @uid (-1: ours), ended by SIGALRM after @secs (0:
+ * never); its output in @out. 0 and its wait status, or -1.
+ */
+static int run_child(const char *const args[], uid_t uid, int secs,
+		     char *out, size_t len, int *status)
 {
 	const char *argv[16];
 	char bin[PATH_MAX];
-	int pipefd[2], status, n = 0;
+	int pipefd[2], n = 0;
 	size_t used = 0;
 	ssize_t r;
 	pid_t pid;
@@ -273,6 +278,9 @@ int ktlsd_run(const char *const args[], uid_t uid, char *out, size_t len)
 		dup2(pipefd[1], STDERR_FILENO);
 		if (uid != (uid_t)-1 && (setgid(uid) || setuid(uid)))
 			_exit(126);
+		/* Kept across exec: SIGALRM ends a ktlsd that serves. */
+		if (secs)
+			alarm(secs);
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
@@ -282,7 +290,25 @@ int ktlsd_run(const char *const args[], uid_t uid, char *out, size_t len)
 		used += (size_t)r;
 	out[used] = '\0';
 	close(pipefd[0]);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+	return waitpid(pid, status, 0) < 0 ? -1 : 0;
+}
+
+int ktlsd_run(const char *const args[], uid_t uid, char *out, size_t len)
+{
+	int status;
+
+	if (run_child(args, uid, 0, out, len, &status) || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+int ktlsd_run_for(const char *const args[], int secs, char *out, size_t len)
+{
+	int status;
+
+	if (run_child(args, (uid_t)-1, secs, out, len, &status))
+		return -2;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
 }

@@ -46,5 +46,10 @@ void daemon_cleanup(struct daemon *d);
  * stdout in @out. Returns its exit status, or -1.
  */
 int ktlsd_run(const char *const args[], uid_t uid, char *out, size_t len);
+/*
+ * The same as our user, ended by SIGALRM after @secs: -1 if it was still
+ * running then (it serves), -2 if it could not be run, else its exit status.
+ */
+int ktlsd_run_for(const char *const args[], int secs, char *out, size_t len);
 
 #endif /* KTLSD_TEST_DAEMON_H */
