@@ -5,6 +5,7 @@
  * answers with ACCEPT (and gets the socket as a new fd) and later DONE.
  */
 
+#include <linux/err.h>
 #include <linux/file.h>
 #include <linux/module.h>
 #include <linux/net.h>
@@ -29,7 +30,8 @@ static const struct nla_policy hs_nl_accept_policy[HANDSHAKE_A_ACCEPT_HANDLER_CL
 };
 
 static const struct nla_policy hs_nl_done_policy[HANDSHAKE_A_DONE_MAX + 1] = {
-	[HANDSHAKE_A_DONE_STATUS] = { .type = NLA_U32, },
+	/* A positive errno: anything larger is refused (-ERANGE), as Linux does. */
+	[HANDSHAKE_A_DONE_STATUS] = NLA_POLICY_MAX(NLA_U32, MAX_ERRNO),
 	[HANDSHAKE_A_DONE_SOCKFD] = { .type = NLA_S32, },
 	[HANDSHAKE_A_DONE_REMOTE_AUTH] = { .type = NLA_U32, },
 };
@@ -106,8 +108,7 @@ static int hs_nl_done_doit(struct sk_buff *skb, struct genl_info *info)
 	const struct nlattr *nla;
 	struct socket *sock;
 	struct hs_req *req;
-	u32 status = 0;
-	int err, rem;
+	int status, err, rem;
 
 	if (GENL_REQ_ATTR_CHECK(info, HANDSHAKE_A_DONE_SOCKFD))
 		return -EINVAL;
@@ -122,8 +123,10 @@ static int hs_nl_done_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EBUSY;	/* not ours, already done, or cancelled */
 	}
 
+	/* A DONE that says nothing is no success. */
+	status = -EIO;
 	if (info->attrs[HANDSHAKE_A_DONE_STATUS])
-		status = nla_get_u32(info->attrs[HANDSHAKE_A_DONE_STATUS]);
+		status = -(int)nla_get_u32(info->attrs[HANDSHAKE_A_DONE_STATUS]);
 	/* The consumer's callback takes one peer identity: the first. */
 	nlmsg_for_each_attr(nla, info->nlhdr, GENL_HDRLEN, rem) {
 		if (nla_type(nla) == HANDSHAKE_A_DONE_REMOTE_AUTH) {
@@ -131,7 +134,7 @@ static int hs_nl_done_doit(struct sk_buff *skb, struct genl_info *info)
 			break;
 		}
 	}
-	hs_req_complete(req, -(int)status, peerid);
+	hs_req_complete(req, status, peerid);
 	sockfd_put(sock);
 	return 0;
 }
