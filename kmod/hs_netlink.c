@@ -117,10 +117,14 @@ static int hs_nl_done_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!sock)
 		return err;
 
-	req = hs_req_claim(sock->sk);
-	if (!req) {
+	/*
+	 * -EBUSY: not ours, already done, or cancelled. -EINVAL: queued but
+	 * never ACCEPTed: only the daemon that took it may end it.
+	 */
+	err = hs_req_claim_accepted(sock->sk, &req);
+	if (err) {
 		sockfd_put(sock);
-		return -EBUSY;	/* not ours, already done, or cancelled */
+		return err;
 	}
 
 	/* A DONE that says nothing is no success. */

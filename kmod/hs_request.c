@@ -128,6 +128,29 @@ struct hs_req *hs_req_claim(struct sock *sk)
 	return req;
 }
 
+/*
+ * For DONE: as hs_req_claim(), but only a request a daemon accepted.
+ * -EBUSY if @sk has none; -EINVAL if nobody accepted it yet, which
+ * leaves it queued for the daemon that will.
+ */
+int hs_req_claim_accepted(struct sock *sk, struct hs_req **reqp)
+{
+	struct hs_req *req;
+	int err = 0;
+
+	spin_lock(&hs_lock);
+	req = hs_req_find_locked(sk);
+	if (!req)
+		err = -EBUSY;
+	else if (!req->accepted)
+		err = -EINVAL;
+	else
+		hs_req_del_locked(req);
+	spin_unlock(&hs_lock);
+	*reqp = err ? NULL : req;
+	return err;
+}
+
 /* Take @req out if it is still listed; true if the caller now owns it. */
 bool hs_req_unlink(struct hs_req *req)
 {

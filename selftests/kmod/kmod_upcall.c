@@ -609,4 +609,36 @@ TEST_F_TIMEOUT(done, status_above_max_errno_refused, 60)
 	EXPECT_STREQ("handshake", self->c.res.stage);
 }
 
+/*
+ * Only the daemon that ACCEPTed a request may end it: a DONE for one still
+ * queued is refused with -EINVAL and the request stays for the daemon
+ * that takes it. Linux has no such check (it would complete it), so this
+ * runs where ktlsd_handshake.ko provides the family.
+ */
+TEST_F_TIMEOUT(done, before_accept_refused, 60)
+{
+	const uint32_t ok = 0, eacces = EACCES;
+	char cmd[128];
+	int fd;
+
+	if (!have_our_family_module())
+		SKIP(return, "Linux's net/handshake completes a DONE for a request never accepted");
+	fd = consumer_peer_connect(self->port);
+	ASSERT_LE(0, fd);
+	snprintf(cmd, sizeof(cmd), "attach %d auth=anon timeout=20000", fd);
+	ASSERT_EQ(0, start_consumer(&self->c, cmd));
+	self->consumer = true;
+	ASSERT_TRUE(wait_ready(self->up));
+
+	/* We hold the socket, but never accepted its request. */
+	EXPECT_EQ(-EINVAL, raw_done(self->up, fd, &ok));
+	/* Still queued: the daemon takes it and answers. */
+	ASSERT_EQ(1, accept_within(self->up, &self->req));
+	EXPECT_EQ(0, raw_done(self->up, self->req.sockfd, &eacces));
+	JOIN_CONSUMER();
+	close(fd);
+	EXPECT_EQ(-EACCES, self->c.res.status);
+	EXPECT_STREQ("handshake", self->c.res.stage);
+}
+
 TEST_HARNESS_MAIN
