@@ -43,6 +43,8 @@ bool hs_req_unlink(struct hs_req *req);
 void hs_req_put(struct hs_req *req);
 void hs_req_complete(struct hs_req *req, int status, key_serial_t peerid);
 void hs_req_drain(void);
+int hs_req_init(void);
+void hs_req_exit(void);
 
 /* hs_netlink.c */
 extern struct genl_family hs_nl_family;

@@ -173,9 +173,22 @@ struct genl_family hs_nl_family __ro_after_init = {
 	.n_mcgrps	= ARRAY_SIZE(hs_nl_mcgrps),
 };
 
+/* Namespaces first: a daemon may ACCEPT as soon as the family is there. */
 static int __init hs_init(void)
 {
-	return genl_register_family(&hs_nl_family);
+	int err;
+
+	err = hs_req_init();
+	if (err)
+		return err;
+	err = genl_register_family(&hs_nl_family);
+	if (err)
+		goto out_req_exit;
+	return 0;
+
+out_req_exit:
+	hs_req_exit();
+	return err;
 }
 
 /*
@@ -186,6 +199,7 @@ static void __exit hs_exit(void)
 {
 	genl_unregister_family(&hs_nl_family);
 	hs_req_drain();
+	hs_req_exit();
 }
 
 module_init(hs_init);

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <keyutils.h>
@@ -639,6 +641,55 @@ TEST_F_TIMEOUT(done, before_accept_refused, 60)
 	close(fd);
 	EXPECT_EQ(-EACCES, self->c.res.status);
 	EXPECT_STREQ("handshake", self->c.res.stage);
+}
+
+/*
+ * A network namespace dies with a request nobody accepted: it ends at
+ * once with -ETIMEDOUT (as Linux's handshake_net_exit), not after the
+ * consumer's own 30 s timeout with the request listed meanwhile.
+ */
+TEST_F_TIMEOUT(done, netns_exit_ends_pending, 90)
+{
+	struct timespec t0, t1;
+	char cmd[128], path[64], ch;
+	int sync[2], nsfd, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(sync));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct upcall *up;
+
+		/* A daemon of the new namespace: READY needs a listener. */
+		close(sync[0]);
+		if (unshare(CLONE_NEWNET) || upcall_open(&up))
+			_exit(1);
+		if (write(sync[1], "1", 1) != 1 || !wait_ready(up))
+			_exit(2);
+		/* Seen, not taken: then the namespace's last process goes. */
+		_exit(write(sync[1], "2", 1) == 1 ? 0 : 3);
+	}
+	close(sync[1]);
+	ASSERT_EQ(1, read(sync[0], &ch, 1));
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, nsfd);
+	snprintf(cmd, sizeof(cmd), "park auth=anon netns=%d timeout=30000", nsfd);
+	ASSERT_EQ(0, start_consumer(&self->c, cmd));
+	self->consumer = true;
+
+	ASSERT_EQ(1, read(sync[0], &ch, 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	close(sync[0]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	close(nsfd);		/* the namespace's last reference */
+	JOIN_CONSUMER();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_EQ(-ETIMEDOUT, self->c.res.status);
+	EXPECT_STREQ("handshake", self->c.res.stage);
+	EXPECT_GT(15, t1.tv_sec - t0.tv_sec);
 }
 
 TEST_HARNESS_MAIN
