@@ -38,3 +38,12 @@ $(BUILD)/tests/ktls_serve_measure.guest: selftests/serve/ktls_serve.guest
 	@mkdir -p $(@D)
 	$(quiet) INSTALL $@
 	$(Q)(cat $<; echo tests/idle_clients) > $@
+
+# Limits and log escaping, natively over userspace TLS (a C harness test).
+EXTRA_TARGETS += $(BUILD)/tests/serve_limits
+EXTRA_DEPS += $(BUILD)/selftests/serve/serve_limits.d
+
+$(BUILD)/tests/serve_limits: $(BUILD)/selftests/serve/serve_limits.o $(LIBKTLS) $(TEST_UTIL_OBJS)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBKTLS) $(LDLIBS) -o $@

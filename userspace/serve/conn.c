@@ -126,6 +126,7 @@ void conn_close(struct conn *c, int err, const char *why)
 		log_conn(c, line);
 	}
 	c->state = CONN_CLOSING;
+	limits_release(c);
 	list_del(w, c);
 	STAT_SUB(w, open, 1);
 	if (!c->inflight) {
@@ -162,6 +163,7 @@ static int handshake_step(struct conn *c)
 		return STEP_CLOSED;
 	}
 	STAT_ADD(c->w, handshakes, 1);
+	limits_release(c);
 	c->state = CONN_READ;
 	c->deadline_ms = serve_now_ms() + cfg->request_timeout_ms;
 	return STEP_AGAIN;
@@ -456,6 +458,13 @@ void conn_open(struct worker *w, int fd)
 	c->w = w;
 	c->fd = fd;
 	c->handoff_fd = -1;
+	c->source_bucket = -1;
+	/* Over a cap: gone at once, before any TLS state (and quietly). */
+	if (limits_take(c)) {
+		close(fd);
+		free(c);
+		return;
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
 	list_add(w, c);

@@ -21,6 +21,12 @@
 
 #define DEFAULT_LISTEN "0.0.0.0:8443"
 #define MAX_WORKERS 1024
+/*
+ * ~60 KiB of WolfSSL state each: 120 MiB at most by default. Per source:
+ * room for a busy NAT, or 200 parallel curls (selftests/serve/serve.sh).
+ */
+#define DEFAULT_MAX_HANDSHAKES 2048
+#define DEFAULT_MAX_PER_SOURCE 256
 
 static void usage(FILE *out)
 {
@@ -51,6 +57,10 @@ static void usage(FILE *out)
 		"  --idle-timeout S       close a keep-alive connection idle this long (60)\n"
 		"  --request-timeout S    a request head must arrive within S seconds (10)\n"
 		"  --handshake-timeout S  a TLS handshake must end within S seconds (10)\n"
+		"  --max-handshakes N     handshakes in progress at once, in all (2048);\n"
+		"                         a connection over it is closed at once\n"
+		"  --max-per-source N     handshakes in progress from one address (an\n"
+		"                         IPv6 /64) at once (256); over it: closed at once\n"
 		"  --quiet                no log line per response\n"
 		"  --help                 this text\n"
 		"\n"
@@ -98,6 +108,20 @@ static int parse_listen(const char *text, struct serve_config *cfg)
 	return 0;
 }
 
+static int parse_count(const char *opt, const char *text, unsigned int *n)
+{
+	char *end;
+	long v = strtol(text, &end, 10);
+
+	if (*end || end == text || v < 1 || v > 1000000) {
+		fprintf(stderr, "ktls-serve: %s %s: want 1 to 1000000\n", opt,
+			text);
+		return -EINVAL;
+	}
+	*n = (unsigned int)v;
+	return 0;
+}
+
 static int parse_seconds(const char *opt, const char *text, int *ms)
 {
 	char *end;
@@ -115,6 +139,7 @@ static int parse_seconds(const char *opt, const char *text, int *ms)
 enum {
 	OPT_ROOT = 256, OPT_LISTEN, OPT_CERT, OPT_KEY, OPT_KTLSD, OPT_WORKERS,
 	OPT_BODY, OPT_TLS, OPT_CIPHERS, OPT_IDLE, OPT_REQUEST, OPT_HANDSHAKE, OPT_QUIET, OPT_HELP,
+	OPT_MAX_HANDSHAKES, OPT_MAX_PER_SOURCE,
 };
 
 static const struct option options[] = {
@@ -130,6 +155,8 @@ static const struct option options[] = {
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "request-timeout", required_argument, NULL, OPT_REQUEST },
 	{ "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE },
+	{ "max-handshakes", required_argument, NULL, OPT_MAX_HANDSHAKES },
+	{ "max-per-source", required_argument, NULL, OPT_MAX_PER_SOURCE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ 0 }
@@ -207,6 +234,16 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 		case OPT_HANDSHAKE:
 			if (parse_seconds("--handshake-timeout", optarg,
 					  &cfg->handshake_timeout_ms))
+				return -EINVAL;
+			break;
+		case OPT_MAX_HANDSHAKES:
+			if (parse_count("--max-handshakes", optarg,
+					&cfg->max_handshakes))
+				return -EINVAL;
+			break;
+		case OPT_MAX_PER_SOURCE:
+			if (parse_count("--max-per-source", optarg,
+					&cfg->max_per_source))
 				return -EINVAL;
 			break;
 		case OPT_QUIET:
@@ -303,16 +340,26 @@ static void print_status(const struct serve_config *cfg,
 		sum.body_bytes += __atomic_load_n(&s->body_bytes,
 						  __ATOMIC_RELAXED);
 		sum.timeouts += __atomic_load_n(&s->timeouts, __ATOMIC_RELAXED);
+		sum.refused_busy += __atomic_load_n(&s->refused_busy,
+						    __ATOMIC_RELAXED);
+		sum.refused_per_source +=
+			__atomic_load_n(&s->refused_per_source, __ATOMIC_RELAXED);
+		sum.refused_no_fd += __atomic_load_n(&s->refused_no_fd,
+						     __ATOMIC_RELAXED);
 	}
 	fprintf(stderr, "ktls-serve: status: %s; workers %d; open %llu; accepted %llu; "
-		"handshakes %llu (failed %llu); responses %llu; body bytes %llu; timeouts %llu\n",
+		"handshakes %llu (failed %llu); responses %llu; body bytes %llu; timeouts %llu; "
+		"refused: handshake cap %llu, per source %llu, no descriptor %llu\n",
 		tls_mode_text(cfg), cfg->workers,
 		(unsigned long long)sum.open, (unsigned long long)sum.accepted,
 		(unsigned long long)sum.handshakes,
 		(unsigned long long)sum.handshake_failures,
 		(unsigned long long)sum.responses,
 		(unsigned long long)sum.body_bytes,
-		(unsigned long long)sum.timeouts);
+		(unsigned long long)sum.timeouts,
+		(unsigned long long)sum.refused_busy,
+		(unsigned long long)sum.refused_per_source,
+		(unsigned long long)sum.refused_no_fd);
 }
 
 /* The port the first listener got, for the others and for the log. */
@@ -412,6 +459,8 @@ int main(int argc, char **argv)
 		.idle_timeout_ms = 60000,
 		.request_timeout_ms = 10000,
 		.handshake_timeout_ms = KTLS_DEFAULT_TIMEOUT_MS,
+		.max_handshakes = DEFAULT_MAX_HANDSHAKES,
+		.max_per_source = DEFAULT_MAX_PER_SOURCE,
 		.key_update_records = KTLS_KEY_UPDATE_RECORDS,
 	};
 	long cpus;
@@ -433,7 +482,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
-	if (tls_detect(&cfg))
+	if (tls_detect(&cfg) || limits_init(&cfg))
 		return 1;
 	if (default_identity(&cfg) || tls_setup(&cfg))
 		return 1;

@@ -41,6 +41,8 @@ struct serve_config {
 	int idle_timeout_ms;	/* keep-alive between requests */
 	int request_timeout_ms;	/* a whole request head, from its first byte */
 	int handshake_timeout_ms;
+	unsigned int max_handshakes;	/* in progress, all workers */
+	unsigned int max_per_source;	/* in progress, per source address */
 	bool quiet;		/* no line per response */
 	enum tls_choice tls_choice;	/* --tls */
 	const char *ciphers;	/* --ciphers; NULL: every kTLS suite */
@@ -59,6 +61,9 @@ struct serve_stats {
 	uint64_t responses;
 	uint64_t body_bytes;
 	uint64_t timeouts;
+	uint64_t refused_busy;		/* over --max-handshakes */
+	uint64_t refused_per_source;	/* over --max-per-source */
+	uint64_t refused_no_fd;		/* accepted and closed at EMFILE */
 };
 
 #define STAT_ADD(w, field, n) \
@@ -78,6 +83,8 @@ struct worker {
 	struct io_uring ring;
 	int listen_fd;
 	bool accept_armed;
+	int reserve_fd;		/* given up at EMFILE to accept and close */
+	int64_t no_fd_logged_ms;	/* the last "out of descriptors" line */
 	struct conn *conns;	/* every open connection, for the sweep */
 	int free_pipes[8][2];	/* empty pipes kept for the splice path */
 	int nfree_pipes;
@@ -128,6 +135,7 @@ struct conn {
 	bool head_started;	/* some bytes of the next request arrived */
 	bool need_more;		/* req holds an incomplete head */
 	uint16_t inflight;	/* ring operations not completed yet */
+	int32_t source_bucket;	/* limits.c slot while handshaking, or -1 */
 	int handoff_fd;		/* CONN_HANDOFF: ktlsd's answer comes here */
 	int64_t deadline_ms;
 	uint64_t tx_records;	/* records sent (upper bound) */
@@ -170,6 +178,11 @@ void conn_close(struct conn *c, int err, const char *why);
 void conn_sweep(struct worker *w, int64_t now);
 void conn_close_all(struct worker *w);
 int conn_poll(struct conn *c, short events);
+
+/* limits.c: handshakes in progress, in all and per source */
+int limits_init(const struct serve_config *cfg);
+int limits_take(struct conn *c);
+void limits_release(struct conn *c);
 
 /* tls_backend.c: the TLS side of a connection */
 int tls_detect(struct serve_config *cfg);

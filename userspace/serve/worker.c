@@ -5,6 +5,7 @@
  * kernel spreads new connections over the listeners.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #define RING_ENTRIES 1024
 #define LISTEN_BACKLOG 4096
 #define SWEEP_INTERVAL_MS 250
+#define NO_FD_LOG_INTERVAL_MS 10000
 
 /* Set by the main thread, read by the workers at each sweep. */
 static int stopping;
@@ -88,6 +90,40 @@ static void arm_timer(struct worker *w, struct __kernel_timespec *ts)
 	io_uring_sqe_set_data64(sqe, OP_TIMER);
 }
 
+/*
+ * Out of descriptors: the client waits in the backlog and the accept
+ * (multishot ends on an error) would fail again at once. Give up the
+ * reserve descriptor to accept that client and close it, so it learns
+ * now rather than at its timeout; take the reserve back; accept again at
+ * the next sweep. One line per NO_FD_LOG_INTERVAL_MS says so.
+ */
+static void out_of_fds(struct worker *w, int err)
+{
+	int64_t now = serve_now_ms();
+	int fd, flags;
+
+	if (w->reserve_fd >= 0) {
+		close(w->reserve_fd);
+		/* No ring accept is pending on it now: a plain one is safe. */
+		flags = fcntl(w->listen_fd, F_GETFL);
+		fcntl(w->listen_fd, F_SETFL, flags | O_NONBLOCK);
+		fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		fcntl(w->listen_fd, F_SETFL, flags);
+		if (fd >= 0) {
+			close(fd);
+			STAT_ADD(w, refused_no_fd, 1);
+		}
+		w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (w->no_fd_logged_ms &&
+	    now - w->no_fd_logged_ms < NO_FD_LOG_INTERVAL_MS)
+		return;
+	w->no_fd_logged_ms = now;
+	fprintf(stderr,
+		"ktls-serve: worker %d: accept: %s: closing new connections (raise the open files limit, ulimit -n; lower --max-handshakes); said again in %d s at most\n",
+		w->id, strerror(-err), NO_FD_LOG_INTERVAL_MS / 1000);
+}
+
 static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 {
 	if (!(cqe->flags & IORING_CQE_F_MORE))
@@ -96,11 +132,9 @@ static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 		conn_open(w, cqe->res);
 		return;
 	}
-	/* Out of descriptors: retry at the next sweep rather than spin. */
+	/* Retried at the next sweep rather than spun on. */
 	if (cqe->res == -EMFILE || cqe->res == -ENFILE) {
-		fprintf(stderr,
-			"ktls-serve: worker %d: accept: %s (raise the open files limit, ulimit -n)\n",
-			w->id, strerror(-cqe->res));
+		out_of_fds(w, cqe->res);
 		return;
 	}
 	if (!w->accept_armed)
@@ -162,6 +196,8 @@ static void *worker_main(void *arg)
 	}
 	conn_close_all(w);
 	close(w->listen_fd);
+	if (w->reserve_fd >= 0)
+		close(w->reserve_fd);
 	return NULL;
 }
 
@@ -173,12 +209,18 @@ int worker_start(struct worker *w)
 	/* The CQ must hold a completion for every connection at once. */
 	params.flags = IORING_SETUP_CQSIZE;
 	params.cq_entries = 65536;
+	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (w->reserve_fd < 0)
+		return -errno;
 	ret = io_uring_queue_init_params(RING_ENTRIES, &w->ring, &params);
-	if (ret)
+	if (ret) {
+		close(w->reserve_fd);
 		return ret;
+	}
 	ret = pthread_create(&w->thread, NULL, worker_main, w);
 	if (ret) {
 		io_uring_queue_exit(&w->ring);
+		close(w->reserve_fd);
 		return -ret;
 	}
 	return 0;
