@@ -61,9 +61,13 @@ static void usage(FILE *out)
 		"                         a connection over it is closed at once\n"
 		"  --max-per-source N     handshakes in progress from one address (an\n"
 		"                         IPv6 /64) at once (256); over it: closed at once\n"
+		"  --user NAME            serve as this user: dropped to once the listeners\n"
+		"                         are bound and the key is loaded (needs root)\n"
 		"  --quiet                no log line per response\n"
 		"  --help                 this text\n"
 		"\n"
+		"Once started the process is not dumpable and runs under a seccomp filter:\n"
+		"a system call serving does not need kills it (SIGSYS).\n"
 		"SIGUSR1 prints a status line (mode and counters) to stderr; SIGINT or\n"
 		"SIGTERM stop the server.\n");
 }
@@ -139,7 +143,7 @@ static int parse_seconds(const char *opt, const char *text, int *ms)
 enum {
 	OPT_ROOT = 256, OPT_LISTEN, OPT_CERT, OPT_KEY, OPT_KTLSD, OPT_WORKERS,
 	OPT_BODY, OPT_TLS, OPT_CIPHERS, OPT_IDLE, OPT_REQUEST, OPT_HANDSHAKE, OPT_QUIET, OPT_HELP,
-	OPT_MAX_HANDSHAKES, OPT_MAX_PER_SOURCE,
+	OPT_MAX_HANDSHAKES, OPT_MAX_PER_SOURCE, OPT_USER, OPT_DEBUG_FORBIDDEN,
 };
 
 static const struct option options[] = {
@@ -157,6 +161,9 @@ static const struct option options[] = {
 	{ "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE },
 	{ "max-handshakes", required_argument, NULL, OPT_MAX_HANDSHAKES },
 	{ "max-per-source", required_argument, NULL, OPT_MAX_PER_SOURCE },
+	{ "user", required_argument, NULL, OPT_USER },
+	/* Test only: shows the sandbox kills a worker that calls execve. */
+	{ "debug-forbidden-syscall", no_argument, NULL, OPT_DEBUG_FORBIDDEN },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ 0 }
@@ -245,6 +252,14 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 			if (parse_count("--max-per-source", optarg,
 					&cfg->max_per_source))
 				return -EINVAL;
+			break;
+		case OPT_USER:
+			cfg->user = optarg;
+			if (sandbox_lookup_user(optarg, &cfg->uid, &cfg->gid))
+				return -EINVAL;
+			break;
+		case OPT_DEBUG_FORBIDDEN:
+			cfg->debug_forbidden = true;
 			break;
 		case OPT_QUIET:
 			cfg->quiet = true;
@@ -416,12 +431,17 @@ static int serve(struct serve_config *cfg)
 	ret = open_listeners(cfg, workers);
 	if (ret)
 		goto free_workers;
+	/* Bound, key loaded (or none, with --ktlsd): root is not needed. */
+	ret = sandbox_drop_user(cfg);
+	if (ret)
+		exit(1);
 	/* Signals come to this thread only, through sigwait. */
 	sigemptyset(&signals);
 	sigaddset(&signals, SIGINT);
 	sigaddset(&signals, SIGTERM);
 	sigaddset(&signals, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	worker_hold_all();
 	for (i = 0; i < cfg->workers; i++) {
 		workers[i].id = i;
 		workers[i].cfg = cfg;
@@ -432,6 +452,9 @@ static int serve(struct serve_config *cfg)
 			exit(1);
 		}
 	}
+	if (sandbox_seccomp())
+		exit(1);
+	worker_release_all();
 	fprintf(stderr, "ktls-serve: mode: %s\n", tls_mode_text(cfg));
 	fprintf(stderr,
 		"ktls-serve: serving %s on https://%s/ with %d workers\n",

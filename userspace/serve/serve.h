@@ -50,6 +50,10 @@ struct serve_config {
 	bool aesni;		/* this CPU has AES-NI (userspace TLS speed) */
 	uint64_t key_update_records;	/* close keep-alive at this many */
 	struct ktls_ctx *tls;	/* in-process handshakes; NULL with ktlsd */
+	const char *user;	/* --user: serve as this user */
+	uid_t uid;
+	gid_t gid;
+	bool debug_forbidden;	/* test only: a worker tries execve() */
 };
 
 /* What a worker counts; written by it, read by the status line. */
@@ -168,6 +172,8 @@ int64_t serve_now_ms(void);
 int worker_listen(const struct serve_config *cfg, int *fd);
 int worker_start(struct worker *w);
 void worker_stop_all(void);
+void worker_hold_all(void);
+void worker_release_all(void);
 struct io_uring_sqe *worker_sqe(struct worker *w);
 void worker_arm(struct conn *c, struct io_uring_sqe *sqe, enum op_kind kind);
 
@@ -183,6 +189,11 @@ int conn_poll(struct conn *c, short events);
 int limits_init(const struct serve_config *cfg);
 int limits_take(struct conn *c);
 void limits_release(struct conn *c);
+
+/* sandbox.c: --user, not dumpable, seccomp */
+int sandbox_lookup_user(const char *name, uid_t *uid, gid_t *gid);
+int sandbox_drop_user(const struct serve_config *cfg);
+int sandbox_seccomp(void);
 
 /* tls_backend.c: the TLS side of a connection */
 int tls_detect(struct serve_config *cfg);

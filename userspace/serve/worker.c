@@ -21,6 +21,18 @@
 
 /* Set by the main thread, read by the workers at each sweep. */
 static int stopping;
+/* Held by the main thread until the sandbox is in place. */
+static pthread_mutex_t start_gate = PTHREAD_MUTEX_INITIALIZER;
+
+void worker_hold_all(void)
+{
+	pthread_mutex_lock(&start_gate);
+}
+
+void worker_release_all(void)
+{
+	pthread_mutex_unlock(&start_gate);
+}
 
 static bool stop_requested(void)
 {
@@ -177,6 +189,17 @@ static void *worker_main(void *arg)
 	unsigned int head, seen;
 	int ret;
 
+	/* No connection is taken before the seccomp filter covers us. */
+	pthread_mutex_lock(&start_gate);
+	pthread_mutex_unlock(&start_gate);
+	if (w->cfg->debug_forbidden && !w->id) {
+		static char *const argv[] = { "/bin/true", NULL };
+
+		/* Test only (--debug-forbidden-syscall): SIGSYS ends us here. */
+		execv(argv[0], argv);
+		fprintf(stderr, "ktls-serve: worker %d: execve was not stopped: %s\n",
+			w->id, strerror(errno));
+	}
 	arm_accept(w);
 	arm_timer(w, &tick);
 	while (!stop_requested()) {

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * ktls-serve under clients that never speak (issue 11, finding 2), run
- * natively over userspace TLS: 1,000 silent connections from 127.0.0.1
- * must not delay a real client from 127.0.0.2 (handshake, GET, body hash
- * within 3 s) even when they would exhaust the server's descriptors; the
- * caps close the excess at once and the status line counts them; a
- * silent connection is closed at the handshake timeout. Also the log:
- * a request line with control bytes shows up escaped (finding 6).
+ * ktls-serve's defences (issue 11), run natively over userspace TLS:
+ *  - clients that never speak (finding 2): 1,000 silent connections from
+ *    127.0.0.1 must not delay a real client from 127.0.0.2 (handshake,
+ *    GET, body hash within 3 s) even when they would exhaust the server's
+ *    descriptors; the caps close the excess at once and the status line
+ *    counts them; a silent connection is closed at the handshake timeout;
+ *  - the log (finding 6): a request line's control bytes show escaped;
+ *  - the sandbox (finding 3): --user drops root for good (a root-only
+ *    file is refused, the process has no capability left), and a system
+ *    call outside the seccomp allow-list kills the process with SIGSYS.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,6 +39,7 @@
 
 struct server {
 	pid_t pid;
+	int status;		/* once it has exited (pid then 0) */
 	int port;
 	char dir[64];
 	char log[128];
@@ -79,10 +83,12 @@ static int server_start(struct server *s, rlim_t fd_limit,
 	size_t off;
 
 	test_pki(&pki);
-	snprintf(s->dir, sizeof(s->dir), "%s/serve_limits.XXXXXX",
+	snprintf(s->dir, sizeof(s->dir), "%s/serve_hardening.XXXXXX",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(s->dir))
 		return -errno;
+	/* Traversable after --user. */
+	chmod(s->dir, 0755);
 	snprintf(root, sizeof(root), "%s/root", s->dir);
 	snprintf(s->log, sizeof(s->log), "%s/serve.log", s->dir);
 	snprintf(s->file, sizeof(s->file), "%s/root/body.bin", s->dir);
@@ -125,6 +131,8 @@ static int server_start(struct server *s, rlim_t fd_limit,
 		fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(fd, 2);
 		dup2(fd, 1);
+		/* Gone with the test, even one ended by a failed assert. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		prctl(PR_CAPBSET_DROP, CAP_SYS_RESOURCE, 0, 0, 0);
 		if (fd_limit)
 			setrlimit(RLIMIT_NOFILE, &rl);
@@ -137,11 +145,26 @@ static int server_start(struct server *s, rlim_t fd_limit,
 			s->port = atoi(line + strlen("on https://127.0.0.1:"));
 			return 0;
 		}
-		if (waitpid(s->pid, NULL, WNOHANG) == s->pid)
-			break;
+		if (waitpid(s->pid, &s->status, WNOHANG) == s->pid) {
+			s->pid = 0;
+			return -ECHILD;
+		}
 		usleep(50000);
 	}
 	return -ETIMEDOUT;
+}
+
+/* Wait up to @ms for the server to exit; its wait status, or -1. */
+static int server_exit_status(struct server *s, int ms)
+{
+	for (; s->pid && ms > 0; ms -= 50) {
+		if (waitpid(s->pid, &s->status, WNOHANG) == s->pid) {
+			s->pid = 0;
+			break;
+		}
+		usleep(50000);
+	}
+	return s->pid ? -1 : s->status;
 }
 
 static void server_stop(struct server *s)
@@ -202,11 +225,13 @@ static int tcp_from(const struct server *s, const char *source)
 }
 
 /*
- * A real client from @source: TLS handshake, GET /body.bin, the body's
- * SHA-256 against the file's. 0, or -errno with *@why set.
+ * A real client from @source: TLS handshake, GET @path, the whole response
+ * (Connection: close) into @buf, its length in *@len. 0, or -errno with
+ * *@why set.
  */
-static int fetch(struct server *s, const char *source, int timeout_ms,
-		 const char **why)
+static int get(struct server *s, const char *source, const char *path,
+	       int timeout_ms, char *buf, size_t size, size_t *len,
+	       const char **why)
 {
 	struct test_pki pki;
 	struct ktls_config config = {
@@ -214,24 +239,23 @@ static int fetch(struct server *s, const char *source, int timeout_ms,
 		.server_name = "127.0.0.1",
 		.handshake_timeout_ms = timeout_ms,
 	};
-	static const char request[] =
-		"GET /body.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-	static char buf[BODY_LEN + 4096];
 	struct timeval tv = {
 		.tv_sec = timeout_ms / 1000,
 		.tv_usec = timeout_ms % 1000 * 1000,
 	};
 	struct ktls_session *session = NULL;
 	struct ktls_ctx *ctx = NULL;
-	uint8_t digest[DIGEST_LEN];
-	size_t len = 0;
-	const char *body;
-	ssize_t n;
-	int fd, ret;
+	char request[256];
+	int fd, ret, n;
+	ssize_t got;
 
 	test_pki(&pki);
 	config.ca_file = pki.ca;
+	*len = 0;
 	*why = "";
+	n = snprintf(request, sizeof(request),
+		     "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+		     path);
 	fd = tcp_from(s, source);
 	if (fd < 0) {
 		*why = "connect";
@@ -246,37 +270,66 @@ static int fetch(struct server *s, const char *source, int timeout_ms,
 		*why = ktls_reason();
 		goto out;
 	}
-	n = ktls_tls_send(session, request, sizeof(request) - 1);
-	if (n != sizeof(request) - 1) {
+	if (ktls_tls_send(session, request, n) != n) {
 		*why = "send";
 		ret = -EIO;
 		goto out;
 	}
-	while (len < sizeof(buf)) {
-		n = ktls_tls_recv(session, buf + len, sizeof(buf) - len);
-		if (n <= 0)
+	while (*len < size) {
+		got = ktls_tls_recv(session, buf + *len, size - *len);
+		if (got <= 0)
 			break;
-		len += (size_t)n;
+		*len += (size_t)got;
 	}
-	body = memmem(buf, len, "\r\n\r\n", 4);
-	ret = -EPROTO;
-	*why = "no complete response";
-	if (!body || strncmp(buf, "HTTP/1.1 200 ", 13))
-		goto out;
-	body += 4;
-	if (buf + len - body != BODY_LEN)
-		goto out;
-	sha256(body, BODY_LEN, digest);
-	*why = "body digest differs";
-	if (memcmp(digest, s->digest, DIGEST_LEN))
-		goto out;
-	ret = 0;
-	*why = "";
 out:
 	ktls_session_free(session);
 	ktls_ctx_free(ctx);
 	close(fd);
 	return ret;
+}
+
+/* GET /body.bin from @source: 200 and the file's SHA-256, or -errno. */
+static int fetch(struct server *s, const char *source, int timeout_ms,
+		 const char **why)
+{
+	static char buf[BODY_LEN + 4096];
+	uint8_t digest[DIGEST_LEN];
+	const char *body;
+	size_t len;
+	int ret;
+
+	ret = get(s, source, "/body.bin", timeout_ms, buf, sizeof(buf), &len,
+		  why);
+	if (ret)
+		return ret;
+	body = memmem(buf, len, "\r\n\r\n", 4);
+	*why = "no complete response";
+	if (!body || strncmp(buf, "HTTP/1.1 200 ", 13))
+		return -EPROTO;
+	body += 4;
+	if (buf + len - body != BODY_LEN)
+		return -EPROTO;
+	sha256(body, BODY_LEN, digest);
+	*why = "body digest differs";
+	if (memcmp(digest, s->digest, DIGEST_LEN))
+		return -EPROTO;
+	*why = "";
+	return 0;
+}
+
+/* The status line of GET @path, e.g. "HTTP/1.1 403 Forbidden". */
+static const char *status_of(struct server *s, const char *path)
+{
+	static char buf[4096], line[128];
+	const char *why;
+	size_t len;
+
+	if (get(s, "127.0.0.1", path, CLIENT_TIMEOUT_MS, buf, sizeof(buf) - 1,
+		&len, &why))
+		return why;
+	buf[len] = '\0';
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(buf, "\r"), buf);
+	return line;
 }
 
 /* 0 once @fd is closed by the server (EOF or reset), within @ms. */
@@ -469,6 +522,99 @@ TEST_F(serve, log_escapes_the_request_line)
 		TH_LOG("%s", log);
 	ASSERT_EQ(NULL, strchr(log, '\x1b'));
 	ASSERT_EQ(NULL, strchr(log, '\a'));
+}
+
+/* One field of /proc/PID/status, e.g. "Uid", as its text. */
+static const char *proc_status(pid_t pid, const char *field)
+{
+	static char line[256];
+	char path[64];
+	size_t n = strlen(field);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return "";
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			fclose(f);
+			line[strcspn(line, "\n")] = '\0';
+			return line + n + 2;
+		}
+	}
+	fclose(f);
+	return "";
+}
+
+/*
+ * As root with --user nobody: the key was read as root (the handshake
+ * works), then a root-only file under the served root is refused, and
+ * the process holds no identity or capability to get it back.
+ */
+TEST_F(serve, user_drops_root_for_good)
+{
+	static const char *const opts[] = { "--user", "nobody", NULL };
+	char path[192];
+	int fd;
+
+	if (geteuid())
+		SKIP(return, "needs root (--user changes the user)");
+	ASSERT_EQ(0, server_start(&self->s, 0, opts)) TH_LOG("%s",
+							      read_log(&self->s));
+	snprintf(path, sizeof(path), "%s/root/secret.txt", self->s.dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(7, write(fd, "secret\n", 7));
+	close(fd);
+	snprintf(path, sizeof(path), "%s/root/public.txt", self->s.dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ASSERT_LE(0, fd);
+	close(fd);
+
+	ASSERT_STREQ("HTTP/1.1 403 Forbidden", status_of(&self->s, "/secret.txt"));
+	ASSERT_STREQ("HTTP/1.1 200 OK", status_of(&self->s, "/public.txt"));
+	ASSERT_STREQ("65534\t65534\t65534\t65534",
+		     proc_status(self->s.pid, "Uid"));
+	ASSERT_STREQ("65534\t65534\t65534\t65534",
+		     proc_status(self->s.pid, "Gid"));
+	ASSERT_STREQ("65534 ", proc_status(self->s.pid, "Groups"));
+	ASSERT_STREQ("0000000000000000", proc_status(self->s.pid, "CapPrm"));
+	ASSERT_STREQ("2", proc_status(self->s.pid, "Seccomp"));
+}
+
+TEST_F(serve, user_refused_when_root_or_unknown)
+{
+	static const char *const as_root[] = { "--user", "root", NULL };
+	static const char *const unknown[] = {
+		"--user", "no-such-user-ktls", NULL,
+	};
+
+	ASSERT_EQ(-ECHILD, server_start(&self->s, 0, as_root));
+	ASSERT_TRUE(WIFEXITED(self->s.status));
+	ASSERT_EQ(2, WEXITSTATUS(self->s.status));
+	ASSERT_NE(NULL, strstr(read_log(&self->s),
+			       "ktls-serve: --user root: that is root"));
+	server_stop(&self->s);
+	ASSERT_EQ(-ECHILD, server_start(&self->s, 0, unknown));
+	ASSERT_NE(NULL, strstr(read_log(&self->s),
+			       "ktls-serve: --user no-such-user-ktls: no such user"));
+}
+
+/* After start-up a worker's execve() is outside the allow-list: SIGSYS. */
+TEST_F(serve, forbidden_syscall_kills_with_sigsys)
+{
+	static const char *const opts[] = { "--debug-forbidden-syscall", NULL };
+	int status, ret;
+
+	ret = server_start(&self->s, 0, opts);
+	ASSERT_TRUE(ret == 0 || ret == -ECHILD) TH_LOG("%s", read_log(&self->s));
+	status = server_exit_status(&self->s, 5000);
+	ASSERT_NE(-1, status) TH_LOG("still running: %s", read_log(&self->s));
+	ASSERT_TRUE(WIFSIGNALED(status)) TH_LOG("exit %d: %s",
+						WEXITSTATUS(status),
+						read_log(&self->s));
+	ASSERT_EQ(SIGSYS, WTERMSIG(status));
 }
 
 TEST_HARNESS_MAIN
