@@ -560,8 +560,8 @@ TEST_F(serve, user_drops_root_for_good)
 
 	if (geteuid())
 		SKIP(return, "needs root (--user changes the user)");
-	ASSERT_EQ(0, server_start(&self->s, 0, opts)) TH_LOG("%s",
-							      read_log(&self->s));
+	ASSERT_EQ(0, server_start(&self->s, 0, opts))
+		TH_LOG("%s", read_log(&self->s));
 	snprintf(path, sizeof(path), "%s/root/secret.txt", self->s.dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	ASSERT_LE(0, fd);
