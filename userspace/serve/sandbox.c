@@ -33,9 +33,18 @@ int sandbox_lookup_user(const char *name, uid_t *uid, gid_t *gid)
 	errno = 0;
 	pw = getpwnam(name);
 	if (!pw) {
+		int err = errno;
+
+		/* getpwnam(3): these mean the name was not found. */
+		if (!err || err == ENOENT || err == ESRCH || err == EBADF ||
+		    err == EPERM) {
+			fprintf(stderr, "ktls-serve: --user %s: no such user\n",
+				name);
+			return -ENOENT;
+		}
 		fprintf(stderr, "ktls-serve: --user %s: %s\n", name,
-			errno ? strerror(errno) : "no such user");
-		return errno ? -errno : -ENOENT;
+			strerror(err));
+		return -err;
 	}
 	if (!pw->pw_uid) {
 		fprintf(stderr, "ktls-serve: --user %s: that is root\n", name);
