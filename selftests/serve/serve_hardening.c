@@ -462,6 +462,40 @@ TEST_F(serve, caps_close_at_once_and_are_counted)
 		TH_LOG("%s", why);
 }
 
+/*
+ * Out of descriptors with the caps out of the way: the clients the
+ * server cannot take are closed at once (not left in the backlog until
+ * their own timeout), counted, and the log says so once, not per accept.
+ */
+TEST_F_TIMEOUT(serve, out_of_descriptors_sheds_and_logs_once, 60)
+{
+	static const char *const opts[] = {
+		"--max-per-source", "1000", "--workers", "1", NULL,
+	};
+	const char *log, *p, *status;
+	int i, fd, closed = 0, lines = 0;
+
+	ASSERT_EQ(0, server_start(&self->s, 64, opts))
+		TH_LOG("%s", read_log(&self->s));
+	for (i = 0; i < 200; i++) {
+		fd = tcp_from(&self->s, "127.0.0.1");
+		ASSERT_LE(0, fd);
+		self->silent[self->nsilent++] = fd;
+	}
+	/* A few sweeps (250 ms each). */
+	usleep(1500000);
+	for (i = 0; i < self->nsilent; i++)
+		closed += !closed_within(self->silent[i], 0);
+	log = read_log(&self->s);
+	for (p = log; (p = strstr(p, "accept: Too many open files")); p++)
+		lines++;
+	status = server_status(&self->s);
+	/* ~50 fit in 64 descriptors; the rest were shed. */
+	ASSERT_LE(100, closed) TH_LOG("%d of 200 closed; %s", closed, status);
+	ASSERT_EQ(1, lines) TH_LOG("%s", log);
+	ASSERT_EQ(NULL, strstr(status, "no descriptor 0")) TH_LOG("%s", status);
+}
+
 TEST_F(serve, silent_connection_closed_at_handshake_timeout)
 {
 	static const char *const opts[] = { "--handshake-timeout", "1", NULL };

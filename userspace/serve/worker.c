@@ -18,6 +18,7 @@
 #define LISTEN_BACKLOG 4096
 #define SWEEP_INTERVAL_MS 250
 #define NO_FD_LOG_INTERVAL_MS 10000
+#define SHED_MAX 64		/* backlog closed per EMFILE, at most */
 
 /* Set by the main thread, read by the workers at each sweep. */
 static int stopping;
@@ -103,28 +104,31 @@ static void arm_timer(struct worker *w, struct __kernel_timespec *ts)
 }
 
 /*
- * Out of descriptors: the client waits in the backlog and the accept
+ * Out of descriptors: clients wait in the backlog and the accept
  * (multishot ends on an error) would fail again at once. Give up the
- * reserve descriptor to accept that client and close it, so it learns
- * now rather than at its timeout; take the reserve back; accept again at
- * the next sweep. One line per NO_FD_LOG_INTERVAL_MS says so.
+ * reserve descriptor to accept those clients and close them (up to
+ * SHED_MAX a time), so they learn now rather than at their timeout; take
+ * the reserve back; accept again at the next sweep. One line per
+ * NO_FD_LOG_INTERVAL_MS says so.
  */
 static void out_of_fds(struct worker *w, int err)
 {
 	int64_t now = serve_now_ms();
-	int fd, flags;
+	int fd, flags, shed;
 
 	if (w->reserve_fd >= 0) {
 		close(w->reserve_fd);
-		/* No ring accept is pending on it now: a plain one is safe. */
+		/* No ring accept is pending on it now: plain ones are safe. */
 		flags = fcntl(w->listen_fd, F_GETFL);
 		fcntl(w->listen_fd, F_SETFL, flags | O_NONBLOCK);
-		fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		fcntl(w->listen_fd, F_SETFL, flags);
-		if (fd >= 0) {
+		for (shed = 0; shed < SHED_MAX; shed++) {
+			fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd < 0)
+				break;
 			close(fd);
 			STAT_ADD(w, refused_no_fd, 1);
 		}
+		fcntl(w->listen_fd, F_SETFL, flags);
 		w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	}
 	if (w->no_fd_logged_ms &&
