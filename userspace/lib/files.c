@@ -17,7 +17,7 @@
 /* PEM files are small; a larger one is a mistake (or /dev/zero). */
 #define KTLS_MAX_FILE_SIZE (16 << 20)
 
-int ktls_read_path(const char *what, const char *path, uint8_t **data,
+int ktls_read_file(const char *what, const char *path, uint8_t **data,
 		   size_t *len)
 {
 	struct stat st;
@@ -67,10 +67,15 @@ int ktls_read_path(const char *what, const char *path, uint8_t **data,
 int ktls_read_config_file(const struct ktls_config *config, const char *what,
 			  const char *path, uint8_t **data, size_t *len)
 {
-	if (config->read_file)
-		return config->read_file(config->read_file_arg, path, data,
-					 len);
-	return ktls_read_path(what, path, data, len);
+	int ret;
+
+	if (!config->read_file)
+		return ktls_read_file(what, path, data, len);
+	ret = config->read_file(config->read_file_arg, path, data, len);
+	if (ret)
+		return ktls_fail(ret, "cannot read %s %s: %s", what, path,
+				 strerror(-ret));
+	return 0;
 }
 
 void ktls_file_free(uint8_t *data, size_t len)

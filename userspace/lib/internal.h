@@ -156,15 +156,9 @@ int ktls_psk_failure(struct ktls_session *session, int err);
 /* handshake_done: 0 if the PSK was used as required */
 int ktls_psk_check_done(struct ktls_session *session);
 
-/*
- * files.c: a certificate, key or trust store (@what, for errors) in a
- * malloc'd buffer, NUL-terminated past *@len; ktls_file_free() wipes it.
- */
-int ktls_read_path(const char *what, const char *path, uint8_t **data,
-		   size_t *len);
+/* files.c: ktls_read_file(), or through config->read_file */
 int ktls_read_config_file(const struct ktls_config *config, const char *what,
 			  const char *path, uint8_t **data, size_t *len);
-void ktls_file_free(uint8_t *data, size_t len);
 
 /* signer.c: sign through config->signer (the key lives elsewhere) */
 int ktls_signer_setup(struct ktls_ctx *ctx, const struct ktls_config *config);

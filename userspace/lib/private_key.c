@@ -160,10 +160,10 @@ int ktls_private_key_load(const char *key_file, const char *cert_file,
 	size_t key_len, cert_len;
 	int ret;
 
-	ret = ktls_read_path("private key file", key_file, &key_pem, &key_len);
+	ret = ktls_read_file("private key file", key_file, &key_pem, &key_len);
 	if (ret)
 		return ret;
-	ret = ktls_read_path("certificate file", cert_file, &cert_pem,
+	ret = ktls_read_file("certificate file", cert_file, &cert_pem,
 			     &cert_len);
 	if (!ret) {
 		ret = load_mem(key_pem, key_len, cert_pem, cert_len, key_file,
