@@ -122,8 +122,8 @@ static void warn_restart_keys(const struct ktlsd_config *old,
 	    old->handoff_mode != new->handoff_mode ||
 	    old->handoff_group_set != new->handoff_group_set ||
 	    old->handoff_group != new->handoff_group ||
-	    old->threads != new->threads)
-		log_warning("[handoff] and threads take effect at the next start, not on reload");
+	    old->threads != new->threads || strcmp(old->user, new->user))
+		log_warning("[handoff], threads and user take effect at the next start, not on reload");
 	if (old->upcall.enable != new->upcall.enable ||
 	    strcmp(old->upcall.keyrings, new->upcall.keyrings))
 		log_warning("[upcall] enable and keyrings take effect at the next start, not on reload");
