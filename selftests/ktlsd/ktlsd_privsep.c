@@ -261,7 +261,16 @@ TEST_F(privsep, dead_worker_stops_ktlsd)
 	ASSERT_EQ(0, kill(worker, SIGKILL));
 	snprintf(expect, sizeof(expect), "the worker (pid %d) killed by",
 		 (int)worker);
-	EXPECT_EQ(0, daemon_wait_log(&self->d, expect, 5000));
+	EXPECT_EQ(0, daemon_wait_log(&self->d, expect, 10000)) {
+		char log[8192] = "";
+		FILE *f = fopen(self->d.log, "r");
+
+		if (f) {
+			log[fread(log, 1, sizeof(log) - 1, f)] = '\0';
+			fclose(f);
+		}
+		TH_LOG("ktlsd's log:\n%s", log);
+	}
 	/* The monitor exits 1 by itself: daemon_stop finds it gone. */
 	EXPECT_EQ(0, daemon_wait_log(&self->d, "stopping ktlsd", 100));
 	EXPECT_EQ(1, daemon_stop(&self->d));

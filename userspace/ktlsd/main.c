@@ -438,10 +438,12 @@ static int serve(const char *path, struct ktlsd_config *config,
 	log_info("ready: %d event loop%s, handoff socket %s, kernel upcalls %s",
 		 spawn.threads, spawn.threads == 1 ? "" : "s",
 		 bound[0] ? bound : "off", spawn.upcalls ? "on" : "off");
-	log_info("worker pid %d and key process pid %d run as %s%s",
-		 (int)gen->worker, (int)gen->keys, spawn.id.name,
-		 spawn.upcalls ? " (the worker keeps CAP_NET_ADMIN for upcalls)" :
-		 ", without capabilities");
+	if (spawn.upcalls)
+		log_info("key process pid %d runs as %s; worker pid %d as root with CAP_NET_ADMIN only (upcalls), under Landlock and seccomp",
+			 (int)gen->keys, spawn.id.name, (int)gen->worker);
+	else
+		log_info("worker pid %d and key process pid %d run as %s, without capabilities",
+			 (int)gen->worker, (int)gen->keys, spawn.id.name);
 	detached(&ready_fd, 0);
 	sd_notify(0, "READY=1");
 	ret = control(sig_fd, path, &spawn) ? 1 : 0;

@@ -4,7 +4,9 @@
  * the worker and the key process; see sandbox.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <linux/landlock.h>
 #include <linux/sched.h>
 #include <pwd.h>
 #include <seccomp.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <cap-ng.h>
 
@@ -121,7 +124,7 @@ static const int common_syscalls[] = {
 	SCMP_SYS(getrandom), SCMP_SYS(clock_gettime),
 	SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
 	SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
-	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(tgkill),
+	SCMP_SYS(getpid), SCMP_SYS(gettid),
 	SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(poll),
 	SCMP_SYS(ppoll), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(fcntl),
@@ -163,8 +166,15 @@ static int seccomp_install(enum ktlsd_sandbox_kind kind, char *err,
 		snprintf(err, err_len, "seccomp_init failed");
 		return -ENOMEM;
 	}
-	ret = allow(f, common_syscalls,
+	/* A binary tree: a syscall costs log(n) comparisons, not n. */
+	ret = seccomp_attr_set(f, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (!ret)
+		ret = allow(f, common_syscalls,
 		    sizeof(common_syscalls) / sizeof(common_syscalls[0]));
+	/* Signals only to itself (abort(), raise()): never to the monitor. */
+	if (!ret)
+		ret = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+				       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
 	if (!ret && kind == KTLSD_SANDBOX_WORKER) {
 		ret = allow(f, worker_syscalls,
 			    sizeof(worker_syscalls) / sizeof(worker_syscalls[0]));
@@ -190,6 +200,80 @@ static int seccomp_install(enum ktlsd_sandbox_kind kind, char *err,
 	return 0;
 }
 
+/* Every file access Landlock's first ABI knows: all handled, so denied. */
+#define LANDLOCK_FS_ALL							\
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |	\
+	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |	\
+	 LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |	\
+	 LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |	\
+	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |	\
+	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |	\
+	 LANDLOCK_ACCESS_FS_MAKE_SYM)
+
+/* What may still be read: WolfSSL's seed, the system trust store. */
+static const struct {
+	const char *path;
+	uint64_t access;
+} readable[] = {
+	{ "/dev/urandom", LANDLOCK_ACCESS_FS_READ_FILE },
+	{ "/etc/ssl", LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR },
+	{ "/usr/share/ca-certificates",
+	  LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR },
+};
+
+/*
+ * No file but those above can be opened from now on, whatever the uid:
+ * the key files give EACCES. -EOPNOTSUPP if the kernel has no Landlock.
+ */
+static int landlock_files(char *err, size_t err_len)
+{
+	struct landlock_ruleset_attr attr = {
+		.handled_access_fs = LANDLOCK_FS_ALL,
+	};
+	int ruleset, ret = 0;
+
+	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
+			       sizeof(attr), 0);
+	if (ruleset < 0)
+		return errno == ENOSYS || errno == EOPNOTSUPP ? -EOPNOTSUPP :
+							       -errno;
+	for (size_t i = 0; i < sizeof(readable) / sizeof(readable[0]); i++) {
+		struct landlock_path_beneath_attr rule = {
+			.allowed_access = readable[i].access,
+		};
+
+		rule.parent_fd = open(readable[i].path, O_PATH | O_CLOEXEC);
+		if (rule.parent_fd < 0)
+			continue;	/* absent here: nothing to allow */
+		if (syscall(SYS_landlock_add_rule, ruleset,
+			    LANDLOCK_RULE_PATH_BENEATH, &rule, 0))
+			ret = -errno;
+		close(rule.parent_fd);
+		if (ret)
+			break;
+	}
+	if (!ret && syscall(SYS_landlock_restrict_self, ruleset, 0))
+		ret = -errno;
+	close(ruleset);
+	if (ret)
+		snprintf(err, err_len, "Landlock: %s", strerror(-ret));
+	return ret;
+}
+
+/* Root, but with no capability beyond CAP_NET_ADMIN (upcall workers). */
+static int drop_caps(bool keep_net_admin, char *err, size_t err_len)
+{
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (keep_net_admin)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+			     CAP_NET_ADMIN);
+	if (capng_apply(CAPNG_SELECT_BOTH)) {
+		snprintf(err, err_len, "cannot drop capabilities");
+		return -EPERM;
+	}
+	return 0;
+}
+
 int ktlsd_sandbox_enter(const struct ktlsd_identity *id,
 			enum ktlsd_sandbox_kind kind, bool keep_net_admin,
 			char *err, size_t err_len)
@@ -210,11 +294,24 @@ int ktlsd_sandbox_enter(const struct ktlsd_identity *id,
 			return ret;
 		/* A change of uid resets it to fs.suid_dumpable: again. */
 		prctl(PR_SET_DUMPABLE, 0);
+	} else if (geteuid() == 0) {
+		ret = drop_caps(keep_net_admin, err, err_len);
+		if (ret)
+			return ret;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
 		ret = -errno;
 		snprintf(err, err_len, "PR_SET_NO_NEW_PRIVS: %s", strerror(-ret));
 		return ret;
 	}
+	ret = landlock_files(err, err_len);
+	/* Without Landlock only the uid keeps the key files out of reach. */
+	if (ret == -EOPNOTSUPP && id->change)
+		ret = 0;
+	else if (ret == -EOPNOTSUPP)
+		snprintf(err, err_len,
+			 "this kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, lsm=landlock): a worker that stays root could read the key files; refusing to run it so");
+	if (ret)
+		return ret;
 	return seccomp_install(kind, err, err_len);
 }

@@ -108,6 +108,7 @@ void ktlsd_worker_main(const struct ktlsd_worker_args *a)
 {
 	const struct ktlsd_config *config = a->config;
 	struct ktlsd_profile *profile;
+	struct ktlsd_identity wid;
 	struct upcall *up = NULL;
 	char err[1024] = "";
 	int sig_fd, ret;
@@ -129,7 +130,16 @@ void ktlsd_worker_main(const struct ktlsd_worker_args *a)
 		if (ret)
 			fail(a->ctl_fd, err, 1);
 	}
-	ret = ktlsd_sandbox_enter(a->id, KTLSD_SANDBOX_WORKER, up != NULL, err,
+	/*
+	 * An upcall worker stays root, as tlshd does: the kernel's key
+	 * serials are root's keys and its REMOTE_AUTH keys go to root's
+	 * consumers. It keeps no capability but CAP_NET_ADMIN, and Landlock
+	 * keeps the key files out of its reach (sandbox.c).
+	 */
+	wid = *a->id;
+	if (up)
+		wid.change = false;
+	ret = ktlsd_sandbox_enter(&wid, KTLSD_SANDBOX_WORKER, up != NULL, err,
 				  sizeof(err));
 	if (ret)
 		fail(a->ctl_fd, err, 1);

@@ -155,7 +155,7 @@ int daemon_start(struct daemon *d)
 		return -errno;
 	while (now_ms() < deadline) {
 		/* The monitor listens first; the worker answers once ready. */
-		if (socket_answers(d->sock) && worker_ready(d))
+		if (worker_ready(d) && socket_answers(d->sock))
 			return 0;
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			d->pid = -1;
