@@ -8,3 +8,4 @@ FUZZ_SRCS_http_range := userspace/serve/http_range.c userspace/serve/http_parse.
 FUZZ_CPPFLAGS_http_range := -Iuserspace/serve
 FUZZ_SRCS_http_path := userspace/serve/http_path.c userspace/serve/http_parse.c
 FUZZ_CPPFLAGS_http_path := -Iuserspace/serve
+FUZZ_SRCS_keyproc := userspace/ktlsd/keyproc_wire.c
