@@ -77,6 +77,17 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 				 "client_cert_optional goes with verify_client (it makes the client certificate optional)");
 	}
 	/*
+	 * WolfSSL's session cache is one for the whole process, and its
+	 * server-side lookup ignores the session-ID context: a session made
+	 * on one context would resume on any other (past verify_client, or
+	 * with a client certificate from a CA a reload dropped). So no
+	 * session-ID resumption: a server resumes from tickets only, whose
+	 * key WolfSSL draws at random for each context (DefTicketEncCb).
+	 */
+	if (wolfSSL_CTX_set_session_cache_mode(wctx, WOLFSSL_SESS_CACHE_OFF) !=
+	    WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "cannot turn the session cache off");
+	/*
 	 * A TLS 1.3 ticket goes out under the application key at the end of
 	 * the handshake; the client meets it inside kernel TLS (ktls_recv
 	 * reads past it). Off unless asked for.
