@@ -23,6 +23,25 @@ static void wolfssl_init(void)
 	wolfssl_init_ret = wolfSSL_Init();
 }
 
+/* The key PEM only ever in our wiped pages, not in WolfSSL's file buffer. */
+static int load_private_key(WOLFSSL_CTX *wctx, const char *key_file)
+{
+	uint8_t *pem;
+	size_t len;
+	int ret;
+
+	ret = ktls_read_secret_file("private key file", key_file, &pem, &len);
+	if (ret)
+		return ret;
+	if (wolfSSL_CTX_use_PrivateKey_buffer(wctx, pem, (long)len,
+					      WOLFSSL_FILETYPE_PEM) !=
+	    WOLFSSL_SUCCESS)
+		ret = ktls_fail(-EINVAL, "%s is not a PEM private key",
+				key_file);
+	ktls_secret_free(pem, len);
+	return ret;
+}
+
 /* Our certificate chain and key: a server's, or a client's for mutual TLS. */
 static int load_identity(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 {
@@ -38,11 +57,9 @@ static int load_identity(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 	    WOLFSSL_SUCCESS)
 		return ktls_fail(-EINVAL, "%s is not a PEM certificate chain",
 				 config->cert_file);
-	if (wolfSSL_CTX_use_PrivateKey_file(wctx, config->key_file,
-					    WOLFSSL_FILETYPE_PEM) !=
-	    WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "%s is not a PEM private key",
-				 config->key_file);
+	ret = load_private_key(wctx, config->key_file);
+	if (ret)
+		return ret;
 	return ktls_check_key_pair(wctx, config->key_file, config->cert_file);
 }
 

@@ -154,6 +154,15 @@ int ktls_psk_failure(struct ktls_session *session, int err);
 /* handshake_done: 0 if the PSK was used as required */
 int ktls_psk_check_done(struct ktls_session *session);
 
+/*
+ * secret_file.c: @path read into pages of their own (never in a core dump,
+ * locked in memory where the limit allows); ktls_secret_free() wipes and
+ * unmaps them. -errno with the reason if it cannot be read.
+ */
+int ktls_read_secret_file(const char *what, const char *path, uint8_t **buf,
+			  size_t *len);
+void ktls_secret_free(uint8_t *buf, size_t len);
+
 /* identity.c: 0 if the context's private key signs for its certificate */
 int ktls_check_key_pair(WOLFSSL_CTX *wctx, const char *key_file,
 			const char *cert_file);
