@@ -514,10 +514,13 @@ static int pick_suite(const char *ciphers, const struct ktls_suite **out)
 
 	ret = ktls_suites_to_wolfssl(ciphers, KTLS_TLS_1_3, KTLS_TLS_1_3, list,
 				     sizeof(list));
-	if (ret)
-		return ktls_fail(ret,
-				 "a PSK needs a TLS 1.3 cipher suite: %s",
-				 ktls_reason());
+	if (ret) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", ktls_reason());
+		return ktls_fail(ret, "a PSK needs a TLS 1.3 cipher suite: %s",
+				 why);
+	}
 	first_len = strcspn(list, ":");
 	for (uint16_t iana = 0x1301; iana <= 0x1304; iana++) {
 		const struct ktls_suite *suite = ktls_suite_find(iana);
