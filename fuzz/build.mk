@@ -1,0 +1,1 @@
+FUZZ_SRCS_hello := userspace/lib/hello.c
