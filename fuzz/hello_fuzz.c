@@ -40,6 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (hello.hello_retry && (ret || data[0] != 2 || hello.key_share))
 		abort();
+	if (hello.nr_groups > KTLS_HELLO_MAX_GROUPS ||
+	    (hello.supported_groups && data[0] != 1))
+		abort();
 	/* A reader with no state: the same bytes, the same answer. */
 	if (ktls_hello_parse(data[0], body, size - 1, &again) != ret ||
 	    memcmp(&hello, &again, sizeof(hello)))

@@ -662,11 +662,10 @@ TEST_F(psk, empty_key_share_gets_retry)
 
 /*
  * A client offering psk_dhe_ke with an X25519 key share, and psk_ke, to a
- * server with P-384 only: no group in common, so (EC)DHE is impossible.
- * The ClientHello alone passes the early check; psk_ke would be the only
- * way on. WolfSSL 5.5.4 fails the handshake itself (BAD_FUNC_ARG); if a
- * later one chose psk_ke instead, the check on our own ServerHello would
- * refuse it. Either way: no handshake.
+ * server with P-384 only: no group in common, so (EC)DHE is impossible and
+ * psk_ke would be the only way on. The early check reads the client's
+ * supported_groups and refuses, saying why (WolfSSL 5.5.4 alone would
+ * fail with BAD_FUNC_ARG, a reason nobody can act on).
  */
 TEST_F(psk, no_common_group_refused)
 {
@@ -680,7 +679,10 @@ TEST_F(psk, no_common_group_refused)
 			     sizeof(reason));
 	TH_LOG("server: %d %s; plain client: WolfSSL error %d", ret, reason,
 	       job.err);
-	EXPECT_NE(0, ret);
+	EXPECT_EQ(-EPROTO, ret);
+	EXPECT_STREQ("the client has none of our (EC)DHE groups (P-384), "
+		     "so only PSK without (EC)DHE (psk_ke) is left: " NO_FS,
+		     reason);
 	EXPECT_NE(0, job.err);
 }
 

@@ -2,7 +2,8 @@
 /*
  * ClientHello and ServerHello, read only as far as psk.c needs: which of
  * pre_shared_key, key_share, supported_versions and psk_key_exchange_modes
- * they carry (RFC 8446 §4.1.2, §4.1.3, §4.2). Every read is bounds-checked
+ * they carry, and a ClientHello's supported_groups (RFC 8446 §4.1.2,
+ * §4.1.3, §4.2). Every read is bounds-checked
  * against the message; nothing here trusts a length it has not checked.
  */
 #include <errno.h>
@@ -10,6 +11,7 @@
 
 #include "hello.h"
 
+#define EXT_SUPPORTED_GROUPS 10
 #define EXT_PRE_SHARED_KEY 41
 #define EXT_SUPPORTED_VERSIONS 43
 #define EXT_PSK_KEY_EXCHANGE_MODES 45
@@ -84,6 +86,29 @@ static bool has_psk_dhe_ke(const uint8_t *modes, size_t len)
 	return false;
 }
 
+/* supported_groups: NamedGroup named_group_list<2..2^16-1>. */
+static void read_groups(const uint8_t *ext, size_t len,
+			struct ktls_hello *hello)
+{
+	struct reader r = { .p = ext, .left = len };
+	const uint8_t *list_len = take(&r, 2);
+	size_t n;
+
+	hello->supported_groups = true;
+	if (!list_len)
+		return;
+	n = get16(list_len);
+	if (n > r.left)
+		n = r.left;
+	for (size_t i = 0; i + 2 <= n; i += 2) {
+		if (hello->nr_groups == KTLS_HELLO_MAX_GROUPS) {
+			hello->groups_truncated = true;
+			return;
+		}
+		hello->groups[hello->nr_groups++] = get16(r.p + i);
+	}
+}
+
 int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
 		     struct ktls_hello *hello)
 {
@@ -116,6 +141,11 @@ int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
 			break;
 		case EXT_KEY_SHARE:
 			hello->key_share = true;
+			break;
+		case EXT_SUPPORTED_GROUPS:
+			if (type == KTLS_HS_CLIENT_HELLO &&
+			    !hello->supported_groups)
+				read_groups(ext, ext_len, hello);
 			break;
 		case EXT_PSK_KEY_EXCHANGE_MODES:
 			/* The first one counts, as for every type. */

@@ -15,6 +15,9 @@
 #define KTLS_HS_CLIENT_HELLO 1
 #define KTLS_HS_SERVER_HELLO 2
 
+/* supported_groups entries kept; a longer list sets groups_truncated. */
+#define KTLS_HELLO_MAX_GROUPS 32
+
 /* What a hello says about how a PSK would be used. */
 struct ktls_hello {
 	bool hello_retry;	/* a ServerHello that is a HelloRetryRequest */
@@ -22,6 +25,11 @@ struct ktls_hello {
 	bool pre_shared_key;
 	bool key_share;
 	bool psk_dhe_ke;	/* ClientHello: psk_key_exchange_modes has it */
+	/* ClientHello: its supported_groups (NamedGroup values) */
+	bool supported_groups;
+	bool groups_truncated;
+	size_t nr_groups;
+	uint16_t groups[KTLS_HELLO_MAX_GROUPS];
 };
 
 /*

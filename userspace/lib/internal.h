@@ -60,6 +60,8 @@ int ktls_suites_to_wolfssl(const char *names, uint16_t min_version,
 			   uint16_t max_version, char *out, size_t out_len);
 /* 0 if @names ("X25519:P-256", NULL for all) are groups we offer. */
 int ktls_groups_check(const char *names);
+/* Is the NamedGroup @iana one of @names (NULL for all we offer)? */
+bool ktls_group_in(const char *names, uint16_t iana);
 /* Our name for the group WolfSSL reports. */
 const char *ktls_group_name(const char *wolfssl_name);
 

@@ -14,7 +14,8 @@
  * ServerHello, before it leaves: WolfSSL's choice is there, and one that
  * took the PSK without a key_share is never sent. It also reads each
  * plaintext ClientHello until then, to refuse a PSK offered only with
- * psk_ke early and say so. Neither check ends on a record type: records a
+ * psk_ke, or by a client with none of our groups (so psk_ke or nothing),
+ * early and say so. Neither check ends on a record type: records a
  * peer may send before the hellos are settled (0-RTT data, CCS) are
  * skipped, not trusted.
  *
@@ -54,6 +55,7 @@ struct ktls_psk {
 	size_t key_len;
 	const struct ktls_suite *suite;	/* the one suite the PSK is used with */
 	bool server_has_cert;
+	char groups[64];	/* ours, for the (EC)DHE a PSK is used with */
 };
 
 /* Records and handshake messages we look at (RFC 8446 §4, §5.1). */
@@ -111,8 +113,18 @@ static void refuse(struct ktls_psk_check *check, int err, const char *fmt, ...)
 	check->refuse_err = err;
 }
 
+static bool common_group(const struct ktls_hello *hello,
+			 const struct ktls_psk *psk)
+{
+	for (size_t i = 0; i < hello->nr_groups; i++)
+		if (ktls_group_in(psk->groups, hello->groups[i]))
+			return true;
+	return false;
+}
+
 /* Server: a PSK offered must be usable with (EC)DHE. */
 static void check_client_hello(struct ktls_psk_check *check,
+			       const struct ktls_psk *psk,
 			       const uint8_t *body, size_t len)
 {
 	struct ktls_hello hello;
@@ -124,10 +136,17 @@ static void check_client_hello(struct ktls_psk_check *check,
 	if (!hello.pre_shared_key)
 		return;
 	check->psk_offered = true;
-	if (!hello.psk_dhe_ke || !hello.key_share)
+	if (!hello.psk_dhe_ke || !hello.key_share) {
 		refuse(check, -EPROTO,
 		       "the client offered its PSK only without (EC)DHE (psk_ke): "
 		       NO_FORWARD_SECRECY);
+		return;
+	}
+	if (hello.supported_groups && !hello.groups_truncated &&
+	    !common_group(&hello, psk))
+		refuse(check, -EPROTO,
+		       "the client has none of our (EC)DHE groups (%s), so only PSK without (EC)DHE (psk_ke) is left: "
+		       NO_FORWARD_SECRECY, psk->groups);
 }
 
 /* Client: the server must take our PSK, with a key share. */
@@ -181,7 +200,8 @@ static void check_message(struct ktls_session *session)
 		if (session->role == KTLS_ROLE_SERVER &&
 		    msg[0] == HS_CLIENT_HELLO) {
 			check->hello_seen = true;
-			check_client_hello(check, msg + HS_HEADER_LEN, body_len);
+			check_client_hello(check, session->ctx->psk,
+					   msg + HS_HEADER_LEN, body_len);
 		} else if (session->role == KTLS_ROLE_CLIENT &&
 			   msg[0] == HS_SERVER_HELLO) {
 			check_server_hello(check, session->ctx->psk,
@@ -511,6 +531,8 @@ int ktls_psk_ctx_setup(struct ktls_ctx *ctx, const struct ktls_config *config)
 		psk->key_len = config->psk_key_len;
 	}
 	psk->server_has_cert = !!config->cert_file;
+	snprintf(psk->groups, sizeof(psk->groups), "%s",
+		 config->groups ? config->groups : KTLS_DEFAULT_GROUPS);
 	if (ctx->role == KTLS_ROLE_CLIENT)
 		wolfSSL_CTX_set_psk_client_tls13_callback(ctx->wolfssl,
 							  client_psk);
