@@ -571,9 +571,10 @@ int ktlsd_config_load(const char *path, struct ktlsd_config *config,
 	ktlsd_config_defaults(path, config);
 	f = fopen(path, "re");
 	if (!f) {
+		ret = -errno;	/* before snprintf can change it */
 		snprintf(err, err_len, "%s: cannot read the configuration: %s",
-			 path, strerror(errno));
-		return -errno;
+			 path, strerror(-ret));
+		return ret;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {

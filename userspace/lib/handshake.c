@@ -23,20 +23,31 @@ static void wolfssl_init(void)
 	wolfssl_init_ret = wolfSSL_Init();
 }
 
-/* The private key, read into memory that is wiped once WolfSSL has it. */
+/*
+ * The private key, read into memory that is wiped once WolfSSL has it: from
+ * the file into pages of their own (secret_file.c), or from the caller's
+ * read_file hook.
+ */
 static int load_private_key(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 {
 	uint8_t *pem;
 	size_t len;
 	int ret;
 
-	ret = ktls_read_config_file(config, "private key file",
-				    config->key_file, &pem, &len);
+	if (config->read_file)
+		ret = ktls_read_config_file(config, "private key file",
+					    config->key_file, &pem, &len);
+	else
+		ret = ktls_read_secret_file("private key file",
+					    config->key_file, &pem, &len);
 	if (ret)
 		return ret;
 	ret = wolfSSL_CTX_use_PrivateKey_buffer(wctx, pem, (long)len,
 						WOLFSSL_FILETYPE_PEM);
-	ktls_file_free(pem, len);
+	if (config->read_file)
+		ktls_file_free(pem, len);
+	else
+		ktls_secret_free(pem, len);
 	if (ret != WOLFSSL_SUCCESS)
 		return ktls_fail(-EINVAL, "%s is not a PEM private key",
 				 config->key_file);
@@ -104,6 +115,17 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 		return ktls_fail(-EINVAL,
 				 "client_cert_optional goes with verify_client (it makes the client certificate optional)");
 	}
+	/*
+	 * WolfSSL's session cache is one for the whole process, and its
+	 * server-side lookup ignores the session-ID context: a session made
+	 * on one context would resume on any other (past verify_client, or
+	 * with a client certificate from a CA a reload dropped). So no
+	 * session-ID resumption: a server resumes from tickets only, whose
+	 * key WolfSSL draws at random for each context (DefTicketEncCb).
+	 */
+	if (wolfSSL_CTX_set_session_cache_mode(wctx, WOLFSSL_SESS_CACHE_OFF) !=
+	    WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "cannot turn the session cache off");
 	/*
 	 * A TLS 1.3 ticket goes out under the application key at the end of
 	 * the handshake; the client meets it inside kernel TLS (ktls_recv

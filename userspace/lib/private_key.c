@@ -160,7 +160,8 @@ int ktls_private_key_load(const char *key_file, const char *cert_file,
 	size_t key_len, cert_len;
 	int ret;
 
-	ret = ktls_read_file("private key file", key_file, &key_pem, &key_len);
+	ret = ktls_read_secret_file("private key file", key_file, &key_pem,
+				    &key_len);
 	if (ret)
 		return ret;
 	ret = ktls_read_file("certificate file", cert_file, &cert_pem,
@@ -170,7 +171,7 @@ int ktls_private_key_load(const char *key_file, const char *cert_file,
 			       cert_file, key);
 		ktls_file_free(cert_pem, cert_len);
 	}
-	ktls_file_free(key_pem, key_len);
+	ktls_secret_free(key_pem, key_len);
 	return ret;
 }
 
