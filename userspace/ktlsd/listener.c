@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "listener.h"
+#include "log.h"
 
 #define HANDOFF_BACKLOG 1024
 
@@ -94,6 +95,9 @@ int ktlsd_listen(const struct ktlsd_config *config, int *out, char *err,
 			 strerror(errno));
 		goto unlink_path;
 	}
+	if (!config->nr_allow)
+		log_warning("%s has no [allow uid|gid ...] section: every process that can connect to %s may run server handshakes with the private key and read the traffic keys of those connections (ktlsd.conf(5), ACCESS POLICY)",
+			    config->path, path);
 	*out = fd;
 	return 0;
 
