@@ -734,4 +734,41 @@ TEST_F(handoff, policy_server_names_enforced)
 		TH_LOG("%s", result.reason);
 }
 
+/* A server rule's server_names: the peer's SNI, before the key is used. */
+TEST_F(handoff, policy_server_sni_enforced)
+{
+	struct ktls_handoff_result result;
+	char rules[256], expect[256];
+	struct peer peer;
+	int client, server;
+
+	snprintf(rules, sizeof(rules),
+		 "[allow uid %u]\nroles = server\nserver_names = other.example\n",
+		 (unsigned int)geteuid());
+	ASSERT_EQ(0, restart_with(&self->d, rules));
+	ASSERT_EQ(0, peer_start(&peer, tls_client, &self->client_fd));
+	EXPECT_EQ(-EACCES, ktls_handoff(self->d.sock, self->server_fd,
+					&server_role, &result));
+	snprintf(expect, sizeof(expect),
+		 "uid %u may not serve \"localhost\": not in server_names of [allow uid %u] (line 17)",
+		 (unsigned int)geteuid(), (unsigned int)geteuid());
+	EXPECT_STREQ(expect, result.reason);
+	shutdown(self->server_fd, SHUT_RDWR);
+	EXPECT_NE(0, peer_join(&peer));
+
+	/* Its own name: the handshake runs (natively ENOENT at the switch). */
+	snprintf(rules, sizeof(rules),
+		 "[allow uid %u]\nroles = server\nserver_names = *.example, LOCALHOST\n",
+		 (unsigned int)geteuid());
+	ASSERT_EQ(0, restart_with(&self->d, rules));
+	ASSERT_EQ(0, tcp_pair(&client, &server));
+	ASSERT_EQ(0, peer_start(&peer, tls_client, &client));
+	EXPECT_EQ(ktls_probe() == -ENOENT ? -ENOENT : 0,
+		  ktls_handoff(self->d.sock, server, &server_role, &result))
+		TH_LOG("%s", result.reason);
+	EXPECT_EQ(0, peer_join(&peer)) TH_LOG("client: %s", peer.reason);
+	close(client);
+	close(server);
+}
+
 TEST_HARNESS_MAIN

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "policy.h"
 #include "profile.h"
+#include "sni_peek.h"
 
 #define REFUSAL_LOG_MS 10000
 
@@ -390,14 +391,48 @@ static int start_handshake(struct handoff *h, char *why, size_t why_len)
 	return 0;
 }
 
-/* The server's peer spoke (or hung up): now the handshake costs. */
-static void first_byte(struct handoff *h)
+/*
+ * Under a rule with server_names, the whole first record must be there:
+ * its SNI decides whether the key is used at all. 0 to go on, -EAGAIN to
+ * wait for more, else why not.
+ */
+static int check_sni(struct handoff *h, uint32_t events, char *why,
+		     size_t why_len)
 {
-	char why[256];
+	char sni[260];
 	int ret;
 
+	ret = ktlsd_sni_peek(h->tcp_fd, sni, sizeof(sni));
+	if (ret == -EAGAIN && !(events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		return -EAGAIN;
+	if (ret == -EAGAIN || ret == -ECONNRESET) {
+		snprintf(why, why_len,
+			 "the TLS peer left before its ClientHello arrived");
+		return -ECONNRESET;
+	}
+	if (ret) {
+		snprintf(why, why_len,
+			 "the TLS peer's first record is not a ClientHello ktlsd can read its server name from ([%s] has server_names)",
+			 h->rule->label);
+		return ret;
+	}
+	return ktlsd_policy_check_sni(h->rule, h->peer_uid, sni, why,
+				      why_len);
+}
+
+/* The server's peer spoke (or hung up): now the handshake costs. */
+static void first_byte(struct handoff *h, uint32_t events)
+{
+	char why[256];
+	int ret = 0;
+
+	if (ktlsd_policy_wants_sni(h->rule))
+		ret = check_sni(h, events, why, sizeof(why));
+	if (ret == -EAGAIN)
+		return;
 	unhold(h, KTLSD_QUOTA_WAITING);
-	ret = start_handshake(h, why, sizeof(why));
+	if (!ret)
+		ret = start_handshake(h, why, sizeof(why));
 	if (ret)
 		finish(h, ret, why);
 }
@@ -410,18 +445,22 @@ static int wait_first_byte(struct handoff *h, char *why, size_t why_len)
 {
 	int first_ms = h->profile->config.handoff_first_byte_timeout_ms;
 	int64_t deadline = ktlsd_now_ms() + first_ms;
+	uint32_t events;
 	int ret;
 
 	ret = hold(h, KTLSD_QUOTA_WAITING, why, why_len);
 	if (ret)
 		return ret;
-	ret = ktlsd_loop_watch(h->loop, h->tcp_fd, &h->tcp_watch,
-			       EPOLLIN | EPOLLRDHUP);
+	/* Edge-triggered while a partial record is left in the socket. */
+	events = EPOLLIN | EPOLLRDHUP;
+	if (ktlsd_policy_wants_sni(h->rule))
+		events |= EPOLLET;
+	ret = ktlsd_loop_watch(h->loop, h->tcp_fd, &h->tcp_watch, events);
 	if (ret) {
 		snprintf(why, why_len, "epoll_ctl: %s", strerror(-ret));
 		return ret;
 	}
-	h->tcp_events = EPOLLIN | EPOLLRDHUP;
+	h->tcp_events = events;
 	h->first_byte_cut = deadline < h->end;
 	ktlsd_loop_set_deadline(h->loop, &h->task,
 				h->first_byte_cut ? deadline : h->end);
@@ -591,7 +630,7 @@ void handoff_event(struct handoff *h, struct ktlsd_watch *watch,
 		return;
 	}
 	if (h->state == HANDOFF_WAITING) {
-		first_byte(h);
+		first_byte(h, events);
 		return;
 	}
 	step(h);

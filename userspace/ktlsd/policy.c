@@ -95,3 +95,33 @@ int ktlsd_policy_check(const struct ktlsd_config *c,
 	}
 	return 0;
 }
+
+bool ktlsd_policy_wants_sni(const struct ktlsd_allow *rule)
+{
+	return rule && rule->server_names[0];
+}
+
+int ktlsd_policy_check_sni(const struct ktlsd_allow *rule, uid_t uid,
+			   const char *sni, char *why, size_t why_len)
+{
+	char shown[68];
+	size_t i;
+
+	if (!ktlsd_policy_wants_sni(rule) ||
+	    (sni[0] && ktlsd_policy_name_listed(rule->server_names, sni)))
+		return 0;
+	if (!sni[0]) {
+		snprintf(why, why_len,
+			 "uid %u may not serve a peer that sends no server name: [%s] (line %d) has server_names",
+			 (unsigned int)uid, rule->label, rule->line);
+		return -EACCES;
+	}
+	/* The peer chose these bytes: show them harmless. */
+	for (i = 0; sni[i] && i < sizeof(shown) - 1; i++)
+		shown[i] = sni[i] > ' ' && sni[i] < 0x7f ? sni[i] : '?';
+	shown[i] = '\0';
+	snprintf(why, why_len,
+		 "uid %u may not serve \"%s\": not in server_names of [%s] (line %d)",
+		 (unsigned int)uid, shown, rule->label, rule->line);
+	return -EACCES;
+}

@@ -32,6 +32,16 @@ int ktlsd_policy_check(const struct ktlsd_config *c,
 		       const struct ktlsd_allow *rule, uid_t uid, bool server,
 		       const char *server_name, char *why, size_t why_len);
 
+/* Must a server handoff under @rule wait for the peer's SNI? */
+bool ktlsd_policy_wants_sni(const struct ktlsd_allow *rule);
+
+/*
+ * May @uid serve a peer asking for @sni ("" for none) under @rule? 0, or
+ * -EACCES and why.
+ */
+int ktlsd_policy_check_sni(const struct ktlsd_allow *rule, uid_t uid,
+			   const char *sni, char *why, size_t why_len);
+
 /* Is @name in the comma-separated @list ("*.example.com" matches a label)? */
 bool ktlsd_policy_name_listed(const char *list, const char *name);
 
