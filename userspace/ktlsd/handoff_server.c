@@ -229,6 +229,8 @@ static void handoff_expire(struct ktlsd_task *task)
 	}
 	if (h->state == HANDOFF_WAITING && h->first_byte_cut) {
 		snprintf(why, sizeof(why),
+			 ktlsd_policy_wants_sni(h->rule) ?
+			 "the TLS peer's first record did not arrive within %d ms ([handoff] first_byte_timeout)" :
 			 "the TLS peer sent nothing within %d ms ([handoff] first_byte_timeout)",
 			 h->profile->config.handoff_first_byte_timeout_ms);
 		finish(h, -ETIMEDOUT, why);
