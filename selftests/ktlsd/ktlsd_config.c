@@ -416,7 +416,7 @@ TEST_F(config, allow_rule_errors)
 		  "(a leading \"*.\" is the only wildcard)" },
 		{ "[allow uid 0]\nmax_waiting = 0\n", 5,
 		  "max_waiting = \"0\": expected a number from 1 to 1000000" },
-		{ "[allow uid 0]\nroles = client\n[allow uid root]\n", 6,
+		{ "[allow uid 0]\nroles = client\n[allow uid 00]\n", 6,
 		  "[allow uid 0] appears twice (first at line 4)" },
 		{ "[allow uid 0]\nrole = client\n", 5,
 		  "unknown key \"role\" in [allow uid 0] (did you mean roles?)" },
@@ -444,7 +444,7 @@ TEST_F(config, allow_rules_check)
 	char text[2 * PATH_MAX + 256];
 
 	server_conf(text, sizeof(text), self->cert, self->key,
-		    "[allow uid root]\nroles = server, client\n"
+		    "[allow uid 0]\nroles = server, client\n"
 		    "server_names = *.example.com,db.internal\n"
 		    "max_in_flight = 10\nmax_waiting = 20\n"
 		    "[allow gid 0]\nroles = client\n"
