@@ -314,6 +314,29 @@ TEST_F_TIMEOUT(limits, stalled_flood_is_held_to_its_uid_share, 120)
 	EXPECT_HANDOFF_WORKS(self->d.sock);
 }
 
+/* An [allow] rule's max_waiting bounds its uid's silent handoffs. */
+TEST_F_TIMEOUT(limits, rule_bounds_waiting_per_uid, 120)
+{
+	char rules[256], expect[256];
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to run the flooder as another uid");
+	snprintf(rules, sizeof(rules),
+		 "[allow uid %d]\nroles = server\nmax_waiting = 10\n"
+		 "[allow uid 0]\n", NOBODY);
+	ASSERT_EQ(0, daemon_write_config(&self->d, "10s", rules));
+	ASSERT_EQ(0, daemon_start(&self->d));
+	ASSERT_EQ(0, flood_start(&self->flood, self->d.sock, FLOOD_SILENT,
+				 100));
+	EXPECT_EQ(100, self->flood.report.made);
+	EXPECT_EQ(90, self->flood.report.busy);
+	snprintf(expect, sizeof(expect),
+		 "uid %d is at its limit of 10 handoffs waiting for the TLS peer's first byte ([allow uid %d] max_waiting); try again later",
+		 NOBODY, NOBODY);
+	EXPECT_STREQ(expect, self->flood.report.reason);
+	EXPECT_HANDOFF_WORKS(self->d.sock);
+}
+
 /* How often @text is in the daemon's log. */
 static int log_count(const struct daemon *d, const char *text)
 {
@@ -380,6 +403,35 @@ TEST_F_TIMEOUT(limits, emfile_logs_once_and_recovers, 120)
 		close(socks[--n]);
 	usleep(500 * 1000);
 	EXPECT_HANDOFF_WORKS(self->d.sock);
+}
+
+/* Limits that do not fit in the fd limit are a warning at start. */
+TEST_F(limits, fd_limit_below_bound_warns)
+{
+	const char *const args[] = { "-f", "-c", self->d.conf, NULL };
+	struct rlimit low = { 256, 256 };
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, daemon_write_config(&self->d, "10s", NULL));
+	/* A child with the low limit runs ktlsd for a second. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		static char out[16384];
+
+		if (setrlimit(RLIMIT_NOFILE, &low))
+			_exit(2);
+		if (ktlsd_run_for(args, 1, out, sizeof(out)) != -1)
+			_exit(3);
+		/* 256 + 2 x (4096 + 1024) + 64 by default */
+		_exit(strstr(out, "RLIMIT_NOFILE is 256 but the [handoff] "
+			      "limits allow about 10560 fds") ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("2: setrlimit, 3: ktlsd did not serve, 1: no warning");
 }
 
 TEST_HARNESS_MAIN

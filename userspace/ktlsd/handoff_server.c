@@ -229,9 +229,9 @@ static void handoff_expire(struct ktlsd_task *task)
 	}
 	if (h->state == HANDOFF_WAITING && h->first_byte_cut) {
 		snprintf(why, sizeof(why),
+			 "the TLS peer %s within %d ms ([handoff] first_byte_timeout)",
 			 ktlsd_policy_wants_sni(h->rule) ?
-			 "the TLS peer's first record did not arrive within %d ms ([handoff] first_byte_timeout)" :
-			 "the TLS peer sent nothing within %d ms ([handoff] first_byte_timeout)",
+			 "did not send its first record" : "sent nothing",
 			 h->profile->config.handoff_first_byte_timeout_ms);
 		finish(h, -ETIMEDOUT, why);
 		return;
