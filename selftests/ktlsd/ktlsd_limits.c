@@ -124,7 +124,10 @@ struct flood_report {
 	char reason[256];	/* the first EBUSY reason */
 };
 
-/* Answers already there: count the EBUSY ones. */
+/*
+ * Count the EBUSY answers: until none has come for a second (ktlsd under
+ * emulation may take a while to get through them), at most 10 s.
+ */
 static void collect_busy(const int *socks, int n, struct flood_report *r)
 {
 	struct ktls_handoff_wire_res {
@@ -134,18 +137,26 @@ static void collect_busy(const int *socks, int n, struct flood_report *r)
 		char reason[256];
 		char rest[400];
 	} res;
+	static struct pollfd p[FLOOD];
+	int64_t end = now_ms() + 10000;
 
 	for (int i = 0; i < n; i++) {
-		struct pollfd p = { .fd = socks[i], .events = POLLIN };
-
-		if (socks[i] < 0 || poll(&p, 1, 0) != 1 ||
-		    recv(socks[i], &res, sizeof(res), MSG_DONTWAIT) < 12)
-			continue;
-		if (res.status != -EBUSY)
-			continue;
-		if (!r->busy++)
-			snprintf(r->reason, sizeof(r->reason), "%s",
-				 res.reason);
+		p[i].fd = socks[i];
+		p[i].events = POLLIN;
+	}
+	while (now_ms() < end && poll(p, (nfds_t)n, 1000) > 0) {
+		for (int i = 0; i < n; i++) {
+			if (!(p[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			/* Answered (or gone): not polled again. */
+			p[i].fd = -1;
+			if (recv(socks[i], &res, sizeof(res), MSG_DONTWAIT) < 12 ||
+			    res.status != -EBUSY)
+				continue;
+			if (!r->busy++)
+				snprintf(r->reason, sizeof(r->reason), "%s",
+					 res.reason);
+		}
 	}
 }
 
@@ -176,7 +187,6 @@ static void flood_child(const char *sock, enum flood_kind kind, int n,
 					 &socks[i]))
 			r.made++;
 	}
-	usleep(300 * 1000);
 	collect_busy(socks, n, &r);
 	if (write(report_fd, &r, sizeof(r)) != sizeof(r))
 		_exit(1);
