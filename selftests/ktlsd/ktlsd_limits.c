@@ -30,6 +30,8 @@
 
 #define NOBODY 65534
 #define FLOOD 1000
+#define EMFILE_LIMIT 40		/* fds, for ktlsd and this test */
+#define EMFILE_CONNS 30
 
 static const struct ktls_handoff_request server_role = {
 	.role = KTLS_ROLE_SERVER,
@@ -388,25 +390,29 @@ TEST_F_TIMEOUT(limits, idle_connections_do_not_exhaust_fds, 120)
 	EXPECT_HANDOFF_WORKS(self->d.sock);
 }
 
-/* A full fd table: one log line, no spinning, and it recovers. */
+/*
+ * A full fd table: one log line, no spinning, and it recovers. The limit
+ * is this test process's hard limit, inherited by ktlsd's worker (which
+ * holds the connections): low enough that fewer connections than
+ * [handoff] max_unrequested_per_uid (32) fill it.
+ */
 TEST_F_TIMEOUT(limits, emfile_logs_once_and_recovers, 120)
 {
-	struct rlimit lim;
-	int socks[64], fds, n = 0, lines;
+	struct rlimit lim = { EMFILE_LIMIT, EMFILE_LIMIT };
+	int socks[EMFILE_CONNS], n = 0, lines;
 
 	ASSERT_EQ(0, daemon_write_config(&self->d, "10s", NULL));
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &lim));
 	ASSERT_EQ(0, daemon_start(&self->d));
-	fds = stable_fds(&self->d);
-	/* Fewer than [handoff] max_unrequested_per_uid (32) idle ones fit. */
-	lim.rlim_cur = (rlim_t)fds + 8;
-	lim.rlim_max = lim.rlim_cur;
-	ASSERT_EQ(0, prlimit(self->d.pid, RLIMIT_NOFILE, &lim, NULL));
-	for (n = 0; n < 64; n++) {
+	TH_LOG("the worker starts with %d fds of %d", stable_fds(&self->d),
+	       EMFILE_LIMIT);
+	for (n = 0; n < EMFILE_CONNS; n++) {
 		socks[n] = connect_handoff(self->d.sock);
 		if (socks[n] < 0)
 			break;
 	}
 	usleep(1500 * 1000);
+	TH_LOG("with %d connections: %d fds", n, stable_fds(&self->d));
 	lines = log_count(&self->d, "accept: Too many open files");
 	EXPECT_EQ(1, lines);
 	while (n > 0)

@@ -19,7 +19,6 @@
  * insertion from the tail is almost always one step.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -28,7 +27,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +46,8 @@ struct ktlsd_loop {
 	int index;
 	struct ktlsd_task *first, *last;	/* by deadline */
 	struct ktlsd_task *retired;	/* ended this batch, freed after it */
+	bool draining;		/* no new work: end once idle */
+	bool joined;
 	int64_t listener_paused_until;	/* 0: the listener is watched */
 };
 
@@ -56,11 +56,16 @@ static int nr_loops;
 static int listen_fd = -1;
 static int notify_fd = -1;	/* the upcall's READY notifications */
 static int stop_fd = -1;	/* eventfd: readable once we are stopping */
+static int drain_fd = -1;	/* eventfd: written once to drain */
 static struct ktlsd_watch listener_watch = { KTLSD_WATCH_LISTENER };
 static struct ktlsd_watch stop_watch = { KTLSD_WATCH_STOP };
 static struct ktlsd_watch upcall_watch = { KTLSD_WATCH_UPCALL };
+static struct ktlsd_watch drain_watch = { KTLSD_WATCH_DRAIN };
 
-/* Spent to accept (and refuse) one connection when the fd table is full. */
+/*
+ * Spent to accept (and refuse) one connection when the fd table is full:
+ * an eventfd, which neither the worker's seccomp filter nor Landlock stop.
+ */
 static pthread_mutex_t reserve_lock = PTHREAD_MUTEX_INITIALIZER;
 static int reserve_fd = -1;
 static atomic_llong emfile_logged_at;	/* ms; 0: never */
@@ -163,16 +168,14 @@ static void log_emfile(int err)
 {
 	long long now = ktlsd_now_ms(), last = atomic_load(&emfile_logged_at);
 	long refused = atomic_fetch_add(&emfile_refused, 1) + 1;
-	struct rlimit lim = { 0 };
 
 	if (last && now - last < EMFILE_LOG_MS)
 		return;
 	if (!atomic_compare_exchange_strong(&emfile_logged_at, &last, now))
 		return;
 	atomic_fetch_sub(&emfile_refused, refused);
-	getrlimit(RLIMIT_NOFILE, &lim);
-	log_error("accept: %s (RLIMIT_NOFILE %llu): refusing new handoffs (%ld since the last report); raise LimitNOFILE or lower [handoff] max_unrequested, max_waiting, max_in_flight",
-		  strerror(err), (unsigned long long)lim.rlim_cur, refused);
+	log_error("accept: %s: refusing new handoffs (%ld since the last report); raise LimitNOFILE or lower [handoff] max_unrequested, max_waiting, max_in_flight",
+		  strerror(err), refused);
 }
 
 /*
@@ -194,7 +197,7 @@ static void out_of_fds(struct ktlsd_loop *loop, int err)
 				       "ktlsd is out of file descriptors; try again later");
 			close(fd);
 		}
-		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		reserve_fd = eventfd(0, EFD_CLOEXEC);
 	}
 	pthread_mutex_unlock(&reserve_lock);
 	if (!listener_events(loop, EPOLL_CTL_DEL))
@@ -207,10 +210,15 @@ static void resume_listener(struct ktlsd_loop *loop)
 	if (!loop->listener_paused_until ||
 	    ktlsd_now_ms() < loop->listener_paused_until)
 		return;
+	/* A draining loop takes no new connections: leave it unwatched. */
+	if (loop->draining) {
+		loop->listener_paused_until = 0;
+		return;
+	}
 	/* Another loop may have taken the slot the reserve left. */
 	pthread_mutex_lock(&reserve_lock);
 	if (reserve_fd < 0)
-		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		reserve_fd = eventfd(0, EFD_CLOEXEC);
 	pthread_mutex_unlock(&reserve_lock);
 	if (!listener_events(loop, EPOLL_CTL_ADD))
 		loop->listener_paused_until = 0;
@@ -297,6 +305,13 @@ static void *loop_run(void *arg)
 			case KTLSD_WATCH_STOP:
 				fail_all(loop);
 				return NULL;
+			case KTLSD_WATCH_DRAIN:
+				if (listen_fd >= 0)
+					ktlsd_loop_unwatch(loop, listen_fd);
+				if (notify_fd >= 0)
+					ktlsd_loop_unwatch(loop, notify_fd);
+				loop->draining = true;
+				break;
 			case KTLSD_WATCH_LISTENER:
 				accept_some(loop);
 				break;
@@ -323,6 +338,8 @@ static void *loop_run(void *arg)
 		expire(loop);
 		free_retired(loop);
 		resume_listener(loop);
+		if (loop->draining && !loop->first)
+			return NULL;
 	}
 	fail_all(loop);
 	return NULL;
@@ -352,6 +369,11 @@ static int loop_init(struct ktlsd_loop *loop, int index)
 	ev.data.ptr = &stop_watch;
 	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, stop_fd, &ev))
 		goto close_epoll;
+	/* Edge-triggered: one wake-up in each loop, never a spin. */
+	ev.events = EPOLLIN | EPOLLET;
+	ev.data.ptr = &drain_watch;
+	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, drain_fd, &ev))
+		goto close_epoll;
 	return 0;
 
 close_epoll:
@@ -369,12 +391,17 @@ int ktlsd_loops_start(int fd, int up_fd, int threads)
 	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (stop_fd < 0)
 		return -errno;
+	drain_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (drain_fd < 0) {
+		ret = -errno;
+		goto close_stop;
+	}
 	loops = calloc((size_t)threads, sizeof(*loops));
 	if (!loops) {
 		ret = -ENOMEM;
 		goto close_stop;
 	}
-	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	reserve_fd = eventfd(0, EFD_CLOEXEC);
 	for (i = 0; i < threads; i++) {
 		ret = loop_init(&loops[i], i);
 		if (ret)
@@ -394,25 +421,53 @@ int ktlsd_loops_start(int fd, int up_fd, int threads)
 	return 0;
 
 close_stop:
+	if (drain_fd >= 0)
+		close(drain_fd);
 	close(stop_fd);
 	return ret;
 }
 
-void ktlsd_loops_stop(void)
+static void kick(int fd, const char *what)
 {
 	uint64_t one = 1;
 
-	if (write(stop_fd, &one, sizeof(one)) != sizeof(one))
-		log_error("cannot stop the loops: %s", strerror(errno));
+	if (write(fd, &one, sizeof(one)) != sizeof(one))
+		log_error("cannot %s the loops: %s", what, strerror(errno));
+}
+
+void ktlsd_loops_stop(void)
+{
+	kick(stop_fd, "stop");
 	for (int i = 0; i < nr_loops; i++) {
-		pthread_join(loops[i].thread, NULL);
+		if (!loops[i].joined)
+			pthread_join(loops[i].thread, NULL);
 		close(loops[i].epoll_fd);
 	}
 	free(loops);
 	loops = NULL;
 	nr_loops = 0;
 	close(stop_fd);
+	close(drain_fd);
 	if (reserve_fd >= 0)
 		close(reserve_fd);
 	reserve_fd = -1;
+}
+
+void ktlsd_loops_drain(int timeout_ms)
+{
+	struct timespec until;
+
+	kick(drain_fd, "drain");
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	for (int i = 0; i < nr_loops; i++)
+		loops[i].joined = !pthread_timedjoin_np(loops[i].thread, NULL,
+							&until);
+	/* The rest end their tasks now, as at a stop. */
+	ktlsd_loops_stop();
 }
