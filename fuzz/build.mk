@@ -10,3 +10,4 @@ FUZZ_SRCS_http_path := userspace/serve/http_path.c userspace/serve/http_parse.c
 FUZZ_CPPFLAGS_http_path := -Iuserspace/serve
 FUZZ_SRCS_keyproc := userspace/ktlsd/keyproc_wire.c
 FUZZ_SRCS_hello := userspace/lib/hello.c
+FUZZ_SRCS_handoff_request := userspace/ktlsd/handoff_request.c
