@@ -7,6 +7,7 @@
 #                   natively (userspace TLS) and in the 6.12 VM (kernel TLS)
 #   make deps       install/fetch everything the build and tests need (cached)
 #   make check      deps, build, native unit tests, then the VM suite on every kernel
+#   make fuzz       libFuzzer targets (fuzz/), each FUZZ_SECONDS (60) from its seeds
 #   make bench      the benchmark: rewrites docs/benchmarks.md and docs/bench/*.png
 #   make vm-test KERNEL=6.12 TEST=ktls_loopback   one test on one kernel
 #   make style      checkpatch.pl over our C
@@ -80,13 +81,15 @@ EXTRA_TARGETS :=
 EXTRA_DEPS :=
 include $(sort $(wildcard userspace/*/build.mk))
 include $(sort $(wildcard selftests/*/build.mk))
+# Fuzz targets (make fuzz): built only on demand, not by all.
+include fuzz/build.mk
 
 .PHONY: all deps demo check style vm-test clean help bench
 all: $(LIBKTLS) $(TOOLS) $(TEST_BINS) $(INTEROP_BINS) $(INTEROP_TEST) $(GUEST_LISTS) \
 	$(TEST_CERTS) $(EXTRA_TARGETS)
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 # Fail early and say how to fix it, rather than with a missing header.
 $(WOLFSSL_PREFIX)/include/wolfssl/options.h $(KSELFTEST_DIR)/kselftest_harness.h:
