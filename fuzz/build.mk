@@ -21,19 +21,25 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer $(FUZZ_SANITIZE)
 FUZZ_CPPFLAGS := $(CPPFLAGS) -Iinclude/uapi -Iuserspace -Iuserspace/lib \
 	-Iuserspace/upcall
 FUZZ_LDLIBS := $(LIBWOLFSSL) -lmnl -lkeyutils -lm -lpthread
+# libupcall and libktls, built the same way: a target links what it uses.
+FUZZ_LIB_SRCS := $(UPCALL_SRCS) $(LIB_SRCS)
+FUZZ_LIBS := $(BUILD)/fuzz/libupcall.a $(BUILD)/fuzz/libktls.a
 
 FUZZ_ALL := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 
-# What each target links besides fuzz/NAME_fuzz.c: one line per target,
-# FUZZ_SRCS_NAME := sources (and, if needed, FUZZ_LDLIBS_NAME := -lfoo,
-# FUZZ_CPPFLAGS_NAME := -Idir).
+# What each target links besides fuzz/NAME_fuzz.c and the two libraries
+# (naming a library's source too is harmless and says what is tested):
+# one line per target, FUZZ_SRCS_NAME := sources (and, if needed,
+# FUZZ_LDLIBS_NAME := -lfoo, FUZZ_CPPFLAGS_NAME := -Idir).
 
+FUZZ_SRCS_der := userspace/upcall/der.c
 # --- end of the per-target lines ---
 
 fuzz_objs = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
 FUZZ_BINS := $(FUZZ_ALL:%=$(BUILD)/fuzz/bin/%_fuzz)
-FUZZ_OBJS := $(sort $(foreach t,$(FUZZ_ALL),\
+FUZZ_OBJS := $(sort $(call fuzz_objs,$(FUZZ_LIB_SRCS)) \
+	$(foreach t,$(FUZZ_ALL),\
 	$(call fuzz_objs,fuzz/$(t)_fuzz.c $(FUZZ_SRCS_$(t)))))
 EXTRA_DEPS += $(FUZZ_OBJS:.o=.d)
 
@@ -45,14 +51,21 @@ $(BUILD)/fuzz/obj/%.o: %.c $(WOLFSSL_PREFIX)/include/wolfssl/options.h
 	$(Q)$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) \
 		$(filter-out -Werror,$(WARN)) -MMD -MP -c $< -o $@
 
+$(BUILD)/fuzz/libupcall.a: $(call fuzz_objs,$(UPCALL_SRCS))
+$(BUILD)/fuzz/libktls.a: $(call fuzz_objs,$(LIB_SRCS))
+$(FUZZ_LIBS):
+	$(quiet) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 define fuzz_target
 $(call fuzz_objs,fuzz/$(1)_fuzz.c $(FUZZ_SRCS_$(1))): \
 	FUZZ_CPPFLAGS += $(FUZZ_CPPFLAGS_$(1))
-$(BUILD)/fuzz/bin/$(1)_fuzz: $(call fuzz_objs,fuzz/$(1)_fuzz.c $(FUZZ_SRCS_$(1)))
+$(BUILD)/fuzz/bin/$(1)_fuzz: \
+		$(call fuzz_objs,fuzz/$(1)_fuzz.c $(FUZZ_SRCS_$(1))) $(FUZZ_LIBS)
 	@mkdir -p $$(@D)
 	$$(quiet) FUZZLD $$@
-	$$(Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$^ $$(FUZZ_LDLIBS_$(1)) \
-		$$(FUZZ_LDLIBS) -o $$@
+	$$(Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(filter %.o,$$^) $$(FUZZ_LIBS) \
+		$$(FUZZ_LDLIBS_$(1)) $$(FUZZ_LDLIBS) -o $$@
 endef
 $(foreach t,$(FUZZ_ALL),$(eval $(call fuzz_target,$(t))))
 
