@@ -34,6 +34,7 @@ FUZZ_TARGETS ?= $(FUZZ_ALL)
 # FUZZ_LDLIBS_NAME := -lfoo, FUZZ_CPPFLAGS_NAME := -Idir).
 
 FUZZ_SRCS_der := userspace/upcall/der.c
+FUZZ_SRCS_upcall_accept := userspace/upcall/accept.c
 # --- end of the per-target lines ---
 
 fuzz_objs = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
