@@ -35,6 +35,10 @@ FUZZ_TARGETS ?= $(FUZZ_ALL)
 
 FUZZ_SRCS_der := userspace/upcall/der.c
 FUZZ_SRCS_upcall_accept := userspace/upcall/accept.c
+FUZZ_SRCS_ktlsd_config := fuzz/input_file.c userspace/ktlsd/config.c userspace/ktlsd/tlshd_config.c userspace/ktlsd/log.c
+FUZZ_SRCS_tlshd_config := fuzz/input_file.c userspace/ktlsd/tlshd_config.c userspace/ktlsd/config.c userspace/ktlsd/log.c
+FUZZ_SRCS_records := userspace/lib/records.c
+FUZZ_LDLIBS_records := -Wl,--wrap=recvmsg
 # --- end of the per-target lines ---
 
 fuzz_objs = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
