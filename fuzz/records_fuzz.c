@@ -15,7 +15,9 @@
  *   buffer: KTLS_RECV_MIN + 64 * this byte
  *   type 0xff: recvmsg fails, errno picked by the payload's first byte;
  *   type 0xfe: a record without the cmsg (the kernel's data records)
- * Seeds: fuzz/seeds/records.py.
+ * Checks: only a data record's bytes come back as data, every failure has
+ * a ktls_reason(), and a clean end means every handshake message read was
+ * acted on. Seeds: fuzz/seeds/records.py.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,7 +33,10 @@
 #define SOL_TLS 282
 #endif
 
+#define RECORD_HANDSHAKE 22
 #define RECORD_DATA 23
+#define HS_NEW_SESSION_TICKET 4
+#define HS_KEY_UPDATE 24
 #define FAKE_ERROR 0xff
 #define FAKE_NO_CMSG 0xfe
 #define MAX_CALLS 64
@@ -43,6 +48,10 @@ static struct {
 	uint8_t type;
 	const uint8_t *last;	/* what the last successful call returned */
 	uint8_t last_type;
+	bool eof;		/* served the end of the input */
+	/* every handshake record byte served, in order */
+	uint8_t hs[1 << 14];
+	size_t hs_len;
 } in;
 
 static const int errnos[] = { EAGAIN, EBADMSG, EINTR, ECONNRESET,
@@ -70,6 +79,7 @@ ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
 	(void)flags;
 	if (!in.left && !next_record()) {
 		msg->msg_controllen = 0;
+		in.eof = true;
 		return 0;	/* the peer closed */
 	}
 	if (in.type == FAKE_ERROR) {
@@ -85,6 +95,12 @@ ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
 	memcpy(msg->msg_iov[0].iov_base, in.data + in.off, n);
 	in.last = in.data + in.off;
 	in.last_type = in.type == FAKE_NO_CMSG ? RECORD_DATA : in.type;
+	if (in.type == RECORD_HANDSHAKE && n < sizeof(in.hs) - in.hs_len) {
+		memcpy(in.hs + in.hs_len, in.data + in.off, n);
+		in.hs_len += n;
+	} else if (in.type == RECORD_HANDSHAKE) {
+		in.hs_len = sizeof(in.hs);	/* too much to check */
+	}
 	in.off += n;
 	in.left -= n;
 	if (in.type == FAKE_NO_CMSG ||
@@ -99,6 +115,32 @@ ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
 	*CMSG_DATA(cmsg) = in.type;
 	msg->msg_controllen = CMSG_SPACE(sizeof(uint8_t));
 	return (ssize_t)n;
+}
+
+/*
+ * A connection that ended cleanly (close_notify, or the peer's EOF) has
+ * acted on every handshake message it read (RFC 8446 5.1: a record may
+ * carry several): all of them whole, each NewSessionTicket counted, and
+ * no KeyUpdate among them (the rekey fails on this socket, so one acted on
+ * ends the connection with an error).
+ */
+static void check_messages(const struct ktls_session *s, bool session)
+{
+	unsigned int tickets = 0;
+	size_t off = 0, len;
+
+	while (off < in.hs_len) {
+		if (in.hs_len - off < 4)
+			abort();
+		len = 4 + ((size_t)in.hs[off + 1] << 16 |
+			   (size_t)in.hs[off + 2] << 8 | in.hs[off + 3]);
+		if (len > in.hs_len - off || in.hs[off] == HS_KEY_UPDATE)
+			abort();
+		tickets += in.hs[off] == HS_NEW_SESSION_TICKET;
+		off += len;
+	}
+	if (session && tickets != s->tickets_after_switch)
+		abort();
 }
 
 static void session_init(struct ktls_session *s, int fd, uint8_t flags)
@@ -146,6 +188,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* On failure ktls_reason() says why. */
 			if (n < 0 && !ktls_reason()[0])
 				abort();
+			if (in.hs_len < sizeof(in.hs) &&
+			    (!n || (n == -ECONNRESET && in.eof)))
+				check_messages(&session, flags & 1);
 			break;
 		}
 		/* Never anything but a data record's bytes as data. */
