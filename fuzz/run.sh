@@ -2,8 +2,9 @@
 # Run fuzz targets: fuzz/run.sh -b BUILD -s SECONDS NAME...
 # Each NAME runs $BUILD/fuzz/bin/NAME_fuzz for SECONDS from a fresh copy of
 # fuzz/corpus/NAME (libFuzzer writes new inputs into its corpus directory:
-# never into git). A crash ends that target: its input is kept under
-# $BUILD/fuzz/crash/NAME/ and named here. One line per target,
+# never into git). A crash, leak or hang (10 s on one input) ends that
+# target: its input is kept under $BUILD/fuzz/crash/NAME/ and named here.
+# One line per target,
 #   [fuzz] NAME  ok|CRASH|FAIL  ...
 # exits non-zero if any target failed.
 set -uo pipefail
@@ -19,6 +20,10 @@ while getopts b:s: opt; do
 done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || { echo "fuzz/run.sh: no targets" >&2; exit 2; }
+
+# clang-14's runtime symbolizes reports with llvm-symbolizer (llvm-14).
+sym=/usr/lib/llvm-14/bin/llvm-symbolizer
+[ -x "$sym" ] && export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-$sym}
 
 failed=0
 for name in "$@"; do
@@ -40,7 +45,7 @@ for name in "$@"; do
 		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
 		"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix="$crash/" -print_final_stats=1 "$work") \
-		> "$log" 2>&1
+		< /dev/null > "$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	input=$(find "$crash" -type f | head -1)
@@ -56,7 +61,7 @@ for name in "$@"; do
 	else
 		printf '  [fuzz] %-20s FAIL  (exit %s)\n' "$name" "$rc"
 	fi
-	grep -E -A25 '^==[0-9]+==ERROR|runtime error:|^SUMMARY' "$log" | head -40 |
+	grep -E -A25 '^==[0-9]+== ?ERROR|runtime error:|^SUMMARY' "$log" | head -40 |
 		sed 's/^/      /'
 	echo "      full log: $log"
 done
