@@ -39,6 +39,16 @@ FUZZ_SRCS_ktlsd_config := fuzz/input_file.c userspace/ktlsd/config.c userspace/k
 FUZZ_SRCS_tlshd_config := fuzz/input_file.c userspace/ktlsd/tlshd_config.c userspace/ktlsd/config.c userspace/ktlsd/log.c
 FUZZ_SRCS_records := userspace/lib/records.c
 FUZZ_LDLIBS_records := -Wl,--wrap=recvmsg
+# The other branches' targets (hello, handoff_request, http_*, keyproc):
+FUZZ_SRCS_hello := userspace/lib/hello.c
+FUZZ_SRCS_handoff_request := userspace/ktlsd/handoff_request.c
+FUZZ_SRCS_http_request := userspace/serve/http_parse.c
+FUZZ_CPPFLAGS_http_request := -Iuserspace/serve
+FUZZ_SRCS_http_range := userspace/serve/http_range.c userspace/serve/http_parse.c
+FUZZ_CPPFLAGS_http_range := -Iuserspace/serve
+FUZZ_SRCS_http_path := userspace/serve/http_path.c userspace/serve/http_parse.c
+FUZZ_CPPFLAGS_http_path := -Iuserspace/serve
+FUZZ_SRCS_keyproc := userspace/ktlsd/keyproc_wire.c
 # --- end of the per-target lines ---
 
 fuzz_objs = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
