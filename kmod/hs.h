@@ -38,10 +38,13 @@ struct hs_req {
 int hs_req_submit(struct hs_req *req, gfp_t flags);
 struct hs_req *hs_req_next(struct net *net, struct file **file);
 struct hs_req *hs_req_claim(struct sock *sk);
+int hs_req_claim_accepted(struct sock *sk, struct hs_req **reqp);
 bool hs_req_unlink(struct hs_req *req);
 void hs_req_put(struct hs_req *req);
 void hs_req_complete(struct hs_req *req, int status, key_serial_t peerid);
 void hs_req_drain(void);
+int hs_req_init(void);
+void hs_req_exit(void);
 
 /* hs_netlink.c */
 extern struct genl_family hs_nl_family;

@@ -5,6 +5,7 @@
  * answers with ACCEPT (and gets the socket as a new fd) and later DONE.
  */
 
+#include <linux/err.h>
 #include <linux/file.h>
 #include <linux/module.h>
 #include <linux/net.h>
@@ -29,7 +30,8 @@ static const struct nla_policy hs_nl_accept_policy[HANDSHAKE_A_ACCEPT_HANDLER_CL
 };
 
 static const struct nla_policy hs_nl_done_policy[HANDSHAKE_A_DONE_MAX + 1] = {
-	[HANDSHAKE_A_DONE_STATUS] = { .type = NLA_U32, },
+	/* A positive errno: anything larger is refused (-ERANGE), as Linux does. */
+	[HANDSHAKE_A_DONE_STATUS] = NLA_POLICY_MAX(NLA_U32, MAX_ERRNO),
 	[HANDSHAKE_A_DONE_SOCKFD] = { .type = NLA_S32, },
 	[HANDSHAKE_A_DONE_REMOTE_AUTH] = { .type = NLA_U32, },
 };
@@ -106,8 +108,7 @@ static int hs_nl_done_doit(struct sk_buff *skb, struct genl_info *info)
 	const struct nlattr *nla;
 	struct socket *sock;
 	struct hs_req *req;
-	u32 status = 0;
-	int err, rem;
+	int status, err, rem;
 
 	if (GENL_REQ_ATTR_CHECK(info, HANDSHAKE_A_DONE_SOCKFD))
 		return -EINVAL;
@@ -116,14 +117,20 @@ static int hs_nl_done_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!sock)
 		return err;
 
-	req = hs_req_claim(sock->sk);
-	if (!req) {
+	/*
+	 * -EBUSY: not ours, already done, or cancelled. -EINVAL: queued but
+	 * never ACCEPTed: only the daemon that took it may end it.
+	 */
+	err = hs_req_claim_accepted(sock->sk, &req);
+	if (err) {
 		sockfd_put(sock);
-		return -EBUSY;	/* not ours, already done, or cancelled */
+		return err;
 	}
 
+	/* A DONE that says nothing is no success. */
+	status = -EIO;
 	if (info->attrs[HANDSHAKE_A_DONE_STATUS])
-		status = nla_get_u32(info->attrs[HANDSHAKE_A_DONE_STATUS]);
+		status = -(int)nla_get_u32(info->attrs[HANDSHAKE_A_DONE_STATUS]);
 	/* The consumer's callback takes one peer identity: the first. */
 	nlmsg_for_each_attr(nla, info->nlhdr, GENL_HDRLEN, rem) {
 		if (nla_type(nla) == HANDSHAKE_A_DONE_REMOTE_AUTH) {
@@ -131,7 +138,7 @@ static int hs_nl_done_doit(struct sk_buff *skb, struct genl_info *info)
 			break;
 		}
 	}
-	hs_req_complete(req, -(int)status, peerid);
+	hs_req_complete(req, status, peerid);
 	sockfd_put(sock);
 	return 0;
 }
@@ -166,9 +173,22 @@ struct genl_family hs_nl_family __ro_after_init = {
 	.n_mcgrps	= ARRAY_SIZE(hs_nl_mcgrps),
 };
 
+/* Namespaces first: a daemon may ACCEPT as soon as the family is there. */
 static int __init hs_init(void)
 {
-	return genl_register_family(&hs_nl_family);
+	int err;
+
+	err = hs_req_init();
+	if (err)
+		return err;
+	err = genl_register_family(&hs_nl_family);
+	if (err)
+		goto out_req_exit;
+	return 0;
+
+out_req_exit:
+	hs_req_exit();
+	return err;
 }
 
 /*
@@ -179,6 +199,7 @@ static void __exit hs_exit(void)
 {
 	genl_unregister_family(&hs_nl_family);
 	hs_req_drain();
+	hs_req_exit();
 }
 
 module_init(hs_init);

@@ -3,7 +3,7 @@
  * Handshake requests: the list of live ones and who owns each.
  *
  * A request sits in hs_reqs from submission until exactly one of DONE,
- * cancel or a failed ACCEPT takes it out (hs_req_claim, hs_req_unlink):
+ * cancel, a failed ACCEPT or its namespace's exit takes it out:
  * whoever unlinks it owns the list's reference and decides whether the
  * consumer's done callback runs. ACCEPT takes its own reference for the
  * time it builds the reply.
@@ -11,6 +11,8 @@
 
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
 #include <net/sock.h>
 
 #include "hs.h"
@@ -21,6 +23,18 @@
 static LIST_HEAD(hs_reqs);
 static DEFINE_SPINLOCK(hs_lock);
 static unsigned int hs_nr_pending;
+
+/* Per network namespace, under hs_lock. */
+struct hs_net {
+	bool draining;		/* going away: no new requests */
+};
+
+static unsigned int hs_net_id;
+
+static struct hs_net *hs_net(struct net *net)
+{
+	return net_generic(net, hs_net_id);
+}
 
 static void hs_req_release(struct kref *ref)
 {
@@ -66,6 +80,11 @@ int hs_req_submit(struct hs_req *req, gfp_t flags)
 	sock_hold(req->sk);
 
 	spin_lock(&hs_lock);
+	/* As Linux: nobody could ever take it. */
+	if (hs_net(req->net)->draining) {
+		err = -EOPNOTSUPP;
+		goto out_unlock;
+	}
 	if (hs_req_find_locked(req->sk)) {
 		err = -EBUSY;
 		goto out_unlock;
@@ -128,6 +147,29 @@ struct hs_req *hs_req_claim(struct sock *sk)
 	return req;
 }
 
+/*
+ * For DONE: as hs_req_claim(), but only a request a daemon accepted.
+ * -EBUSY if @sk has none; -EINVAL if nobody accepted it yet, which
+ * leaves it queued for the daemon that will.
+ */
+int hs_req_claim_accepted(struct sock *sk, struct hs_req **reqp)
+{
+	struct hs_req *req;
+	int err = 0;
+
+	spin_lock(&hs_lock);
+	req = hs_req_find_locked(sk);
+	if (!req)
+		err = -EBUSY;
+	else if (!req->accepted)
+		err = -EINVAL;
+	else
+		hs_req_del_locked(req);
+	spin_unlock(&hs_lock);
+	*reqp = err ? NULL : req;
+	return err;
+}
+
 /* Take @req out if it is still listed; true if the caller now owns it. */
 bool hs_req_unlink(struct hs_req *req)
 {
@@ -146,6 +188,58 @@ void hs_req_complete(struct hs_req *req, int status, key_serial_t peerid)
 {
 	req->done(req->data, status, peerid);
 	hs_req_put(req);
+}
+
+/* Take out a request of @net no daemon accepted yet, if there is one. */
+static struct hs_req *hs_req_take_pending(struct net *net)
+{
+	struct hs_req *req;
+
+	spin_lock(&hs_lock);
+	list_for_each_entry(req, &hs_reqs, list) {
+		if (req->accepted || !net_eq(req->net, net))
+			continue;
+		hs_req_del_locked(req);
+		spin_unlock(&hs_lock);
+		return req;
+	}
+	spin_unlock(&hs_lock);
+	return NULL;
+}
+
+/*
+ * A dying namespace has no daemon left to take its queued requests:
+ * fail them now, as Linux's handshake_net_exit() does, rather than
+ * leave them listed until each consumer's timeout. Accepted ones end
+ * with the daemon's DONE or the consumer's cancel, as anywhere.
+ */
+static void __net_exit hs_net_exit(struct net *net)
+{
+	struct hs_req *req;
+
+	spin_lock(&hs_lock);
+	hs_net(net)->draining = true;
+	spin_unlock(&hs_lock);
+
+	while ((req = hs_req_take_pending(net)))
+		hs_req_complete(req, -ETIMEDOUT, TLS_NO_PEERID);
+}
+
+static struct pernet_operations hs_net_ops = {
+	.exit	= hs_net_exit,
+	.id	= &hs_net_id,
+	.size	= sizeof(struct hs_net),
+};
+
+int hs_req_init(void)
+{
+	return register_pernet_subsys(&hs_net_ops);
+}
+
+/* After hs_req_drain(): no request is left for the exits to find. */
+void hs_req_exit(void)
+{
+	unregister_pernet_subsys(&hs_net_ops);
 }
 
 /*

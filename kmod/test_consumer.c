@@ -6,9 +6,13 @@
  *
  *   client ADDR PORT [OPTIONS]   connect to ADDR:PORT (IPv4)
  *   server ADDR PORT [OPTIONS]   listen on ADDR:PORT, take one connection
+ *   attach FD [OPTIONS]          a client on the writer's connected socket FD
+ *   park [OPTIONS]               a client on an unconnected UDP socket: a
+ *                                request no daemon can serve, to watch how
+ *                                it ends (netns=FD: in that namespace)
  *
  * OPTIONS: auth=anon|x509|psk timeout=MS peername=NAME bytes=N cert=SERIAL
- * key=SERIAL peerid=SERIAL keyring=SERIAL. The job asks for the handshake,
+ * key=SERIAL peerid=SERIAL keyring=SERIAL netns=FD. The job asks for the handshake,
  * waits for the daemon's DONE (or its own timeout: then -ETIMEDOUT), sends
  * N bytes through kernel TLS and reads N bytes back. Reading the file
  * gives one line:
@@ -20,6 +24,7 @@
  */
 
 #include <crypto/sha2.h>
+#include <linux/file.h>
 #include <linux/inet.h>
 #include <linux/module.h>
 #include <linux/net.h>
@@ -38,13 +43,16 @@
 #define TC_DEFAULT_HS_TIMEOUT_MS	10000
 
 enum tc_auth { TC_AUTH_ANON, TC_AUTH_PSK, TC_AUTH_X509 };
+enum tc_mode { TC_CLIENT, TC_SERVER, TC_ATTACH, TC_PARK };
 
 struct tc_job {
 	struct mutex		lock;		/* one command at a time */
 
 	/* The command. */
-	bool			server;
+	enum tc_mode		mode;
 	struct sockaddr_in	addr;
+	int			fd;		/* attach */
+	int			netns_fd;	/* park; -1: the writer's */
 	enum tc_auth		auth;
 	struct tls_handshake_args args;
 	char			peername[64];
@@ -87,7 +95,7 @@ static bool tc_hs_done(struct tc_job *job)
 
 static int tc_submit(struct tc_job *job)
 {
-	bool client = !job->server;
+	bool client = job->mode != TC_SERVER;
 
 	switch (job->auth) {
 	case TC_AUTH_ANON:
@@ -180,6 +188,26 @@ static int tc_recv(struct tc_job *job, struct socket *sock, u8 *buf)
 	return 0;
 }
 
+/*
+ * park's socket, in the namespace netns= names. A kernel socket does not
+ * hold its namespace: the namespace may die under the request, which is
+ * what park is for. UDP, unbound, touches no namespace state on release.
+ */
+static int tc_park_socket(struct tc_job *job, struct socket **out)
+{
+	struct net *net;
+	int err;
+
+	job->stage = "socket";
+	net = job->netns_fd < 0 ? get_net(current->nsproxy->net_ns) :
+				  get_net_ns_by_fd(job->netns_fd);
+	if (IS_ERR(net))
+		return PTR_ERR(net);
+	err = sock_create_kern(net, AF_INET, SOCK_DGRAM, IPPROTO_UDP, out);
+	put_net(net);
+	return err;
+}
+
 /* A connected socket, from connect() or from accept() on a listener. */
 static int tc_connect(struct tc_job *job, struct socket **out)
 {
@@ -187,13 +215,15 @@ static int tc_connect(struct tc_job *job, struct socket **out)
 	struct socket *lsock, *sock;
 	int err;
 
+	if (job->mode == TC_PARK)
+		return tc_park_socket(job, out);
 	job->stage = "socket";
 	err = sock_create_kern(net, AF_INET, SOCK_STREAM, IPPROTO_TCP, &lsock);
 	if (err)
 		return err;
 	lsock->sk->sk_rcvtimeo = TC_IO_TIMEOUT;
 	lsock->sk->sk_sndtimeo = TC_IO_TIMEOUT;
-	if (!job->server) {
+	if (job->mode == TC_CLIENT) {
 		job->stage = "connect";
 		err = kernel_connect(lsock, (struct sockaddr *)&job->addr,
 				     sizeof(job->addr), 0);
@@ -229,13 +259,21 @@ static int tc_run(struct tc_job *job)
 	u8 *buf;
 	int err;
 
-	err = tc_connect(job, &sock);
-	if (err)
-		return err;
-	/* The daemon receives the socket as a file descriptor. */
-	file = sock_alloc_file(sock, 0, NULL);
-	if (IS_ERR(file))
-		return PTR_ERR(file);	/* sock_alloc_file released sock */
+	if (job->mode == TC_ATTACH) {
+		job->stage = "socket";
+		sock = sockfd_lookup(job->fd, &err);
+		if (!sock)
+			return err;
+		file = sock->file;	/* sockfd_lookup's reference */
+	} else {
+		err = tc_connect(job, &sock);
+		if (err)
+			return err;
+		/* The daemon receives the socket as a file descriptor. */
+		file = sock_alloc_file(sock, 0, NULL);
+		if (IS_ERR(file))
+			return PTR_ERR(file);	/* sock_alloc_file released sock */
+	}
 
 	job->args.ta_sock = sock;
 	job->args.ta_done = tc_done;
@@ -311,6 +349,8 @@ static int tc_parse_option(struct tc_job *job, char *opt)
 		return tc_parse_serial(val, &args->ta_my_privkey);
 	if (!strcmp(opt, "keyring"))
 		return tc_parse_serial(val, &args->ta_keyring);
+	if (!strcmp(opt, "netns"))
+		return kstrtoint(val, 0, &job->netns_fd);
 	if (!strcmp(opt, "peerid")) {
 		if (args->ta_num_peerids >= ARRAY_SIZE(args->ta_my_peerids))
 			return -E2BIG;
@@ -320,42 +360,71 @@ static int tc_parse_option(struct tc_job *job, char *opt)
 	return -EINVAL;
 }
 
+static int tc_parse_mode(struct tc_job *job, const char *word)
+{
+	static const char * const modes[] = {
+		[TC_CLIENT] = "client", [TC_SERVER] = "server",
+		[TC_ATTACH] = "attach", [TC_PARK] = "park",
+	};
+	int i = match_string(modes, ARRAY_SIZE(modes), word);
+
+	if (i < 0)
+		return i;
+	job->mode = i;
+	return 0;
+}
+
+/* How many words follow the mode before the options. */
+static int tc_mode_args(const struct tc_job *job)
+{
+	switch (job->mode) {
+	case TC_CLIENT:
+	case TC_SERVER:
+		return 2;
+	case TC_ATTACH:
+		return 1;
+	case TC_PARK:
+		break;
+	}
+	return 0;
+}
+
 static int tc_parse(struct tc_job *job, char *cmd)
 {
-	char *word, *addr = NULL, *port = NULL;
+	char *word, *args[2] = {};
 	u16 portnum;
 	int err, i;
 
 	memset(&job->args, 0, sizeof(job->args));
 	job->auth = TC_AUTH_X509;
 	job->bytes = 0;
+	job->netns_fd = -1;
 	job->args.ta_timeout_ms = TC_DEFAULT_HS_TIMEOUT_MS;
 	for (i = 0; (word = strsep(&cmd, " \t\n")); ) {
 		if (!*word)
 			continue;
-		switch (i++) {
-		case 0:
-			if (strcmp(word, "client") && strcmp(word, "server"))
-				return -EINVAL;
-			job->server = !strcmp(word, "server");
-			break;
-		case 1:
-			addr = word;
-			break;
-		case 2:
-			port = word;
-			break;
-		default:
+		err = 0;
+		if (i == 0)
+			err = tc_parse_mode(job, word);
+		else if (i <= tc_mode_args(job))
+			args[i - 1] = word;
+		else
 			err = tc_parse_option(job, word);
-			if (err)
-				return err;
-		}
+		if (err)
+			return err;
+		i++;
 	}
-	if (!addr || !port || kstrtou16(port, 10, &portnum))
+	if (!i || (job->mode != TC_PARK && job->netns_fd >= 0))
+		return -EINVAL;
+	if (job->mode == TC_PARK)
+		return 0;
+	if (job->mode == TC_ATTACH)
+		return args[0] ? kstrtoint(args[0], 10, &job->fd) : -EINVAL;
+	if (!args[0] || !args[1] || kstrtou16(args[1], 10, &portnum))
 		return -EINVAL;
 	job->addr.sin_family = AF_INET;
 	job->addr.sin_port = htons(portnum);
-	if (!in4_pton(addr, -1, (u8 *)&job->addr.sin_addr.s_addr, -1, NULL))
+	if (!in4_pton(args[0], -1, (u8 *)&job->addr.sin_addr.s_addr, -1, NULL))
 		return -EINVAL;
 	return 0;
 }

@@ -6,6 +6,8 @@
 packages=(
 	build-essential pkg-config dpkg-dev autoconf automake libtool
 	libmnl-dev liburing-dev
+	# ktls-serve's sandbox (userspace/serve/sandbox.c).
+	libseccomp-dev
 	# The kernel handshake upcall (userspace/upcall): key serials.
 	libkeyutils-dev
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd

@@ -57,8 +57,9 @@ int ktls_handoff(const char *path, int fd,
  * The same for event loops: submit returns, in @handoff_fd, a non-blocking
  * socket that becomes readable when ktlsd answers; finish reads that answer
  * (waiting for it if called early), closes @handoff_fd and, on success,
- * checks that @fd (the socket given to submit) carries kernel TLS, failing
- * closed with -EPROTO if not. The application must not touch @fd in
+ * checks that @fd (the socket given to submit) carries kernel TLS, TX and
+ * RX both installed in the TLS version ktlsd reported, failing closed with
+ * -EPROTO if not. The application must not touch @fd in
  * between. Submit never blocks: a daemon whose backlog is full gives
  * -EAGAIN at once.
  */

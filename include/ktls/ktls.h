@@ -125,7 +125,30 @@ struct ktls_config {
 	int (*psk_find)(void *arg, const char *identity, uint8_t *key,
 			size_t key_max, size_t *key_len, const char **cipher);
 	void *psk_find_arg;
+	/*
+	 * Privilege separation (include/ktls/signer.h). With @signer, the
+	 * private key of cert_file lives in another process: key_file must
+	 * be NULL and every signature of the handshake is asked of @signer.
+	 */
+	const struct ktls_signer *signer;
+	/*
+	 * Where cert_file, key_file and ca_file are read: NULL reads the file
+	 * system. A sandboxed process that can no longer open them serves
+	 * copies it read earlier: return 0 with a malloc'd copy in *@data
+	 * (libktls wipes and frees it), or -errno.
+	 */
+	int (*read_file)(void *arg, const char *path, uint8_t **data,
+			 size_t *len);
+	void *read_file_arg;
 };
+
+/*
+ * How libktls reads a file (@what names it in the reason): into a
+ * malloc'd buffer, NUL-terminated past *@len, that ktls_file_free() wipes.
+ */
+int ktls_read_file(const char *what, const char *path, uint8_t **data,
+		   size_t *len);
+void ktls_file_free(uint8_t *data, size_t len);
 
 #define KTLS_DEFAULT_TIMEOUT_MS 10000
 #define KTLS_KEY_UPDATE_RECORDS (1ULL << 24)

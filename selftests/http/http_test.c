@@ -361,6 +361,54 @@ TEST_F(root, directories)
 	ASSERT_TRUE(rep.r.keep_alive);
 }
 
+/*
+ * A Location of "//site/" is another host to a browser: the redirect must
+ * stay on this server whatever the slashes; a raw backslash ("/\site",
+ * which browsers also read as "//site") never reaches a redirect.
+ */
+TEST_F(root, redirect_stays_on_this_server)
+{
+	static const struct {
+		const char *target, *location;
+	} cases[] = {
+		{ "//site", "/site/" },
+		{ "///site", "/site/" },
+		{ "//site?x=//evil", "/site/?x=//evil" },
+		{ "/%2Fsite", "/%2Fsite/" },
+		{ "/%5Csite", "/%5Csite/" },
+	};
+	static const char * const backslashed[] = {
+		"/\\site", "/\\\\site", "//\\site", "\\\\site",
+	};
+	char request[256], value[128];
+	struct reply rep;
+	size_t i;
+
+	ASSERT_EQ(0, mkdirat(self->root_fd, "\\site", 0755));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(request, sizeof(request),
+			 "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", cases[i].target);
+		ask(&rep, self->root_fd, request);
+		ASSERT_STATUS_FOR(&rep, "301 Moved Permanently",
+				  cases[i].target);
+		ASSERT_NE(NULL, header(&rep, "Location", value, sizeof(value)));
+		ASSERT_STREQ(cases[i].location, value);
+		/* Following it lands on the same directory. */
+		snprintf(request, sizeof(request),
+			 "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", value);
+		ask(&rep, self->root_fd, request);
+		ASSERT_NE(0, strncmp(rep.head, "HTTP/1.1 301", 12));
+		done(&rep);
+	}
+	for (i = 0; i < sizeof(backslashed) / sizeof(backslashed[0]); i++) {
+		snprintf(request, sizeof(request),
+			 "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", backslashed[i]);
+		ask(&rep, self->root_fd, request);
+		ASSERT_STATUS_FOR(&rep, "400 Bad Request", backslashed[i]);
+		ASSERT_EQ(NULL, header(&rep, "Location", value, sizeof(value)));
+	}
+}
+
 TEST_F(root, not_found)
 {
 	struct reply rep;

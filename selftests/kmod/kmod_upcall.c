@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +20,12 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <keyutils.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
 
 #include "kselftest_harness.h"
 #include "test_config.h"
@@ -444,6 +448,248 @@ TEST_F_TIMEOUT(upcall, rmmod_in_flight, 60)
 	 */
 	driver_join(&self->driver);
 	EXPECT_EQ(0, load_modules());
+}
+
+/*
+ * A DONE as any daemon could send it: SOCKFD @sockfd, STATUS @status
+ * unless NULL. The kernel's answer: 0 or -errno.
+ */
+static int raw_done(const struct upcall *up, int sockfd,
+		    const uint32_t *status)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct genlmsghdr *genl;
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	unsigned int portid;
+	ssize_t n;
+	int ret;
+
+	nl = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = upcall_caps(up)->family_id;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = 1;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = HANDSHAKE_CMD_DONE;
+	genl->version = HANDSHAKE_FAMILY_VERSION;
+	mnl_attr_put_u32(nlh, HANDSHAKE_A_DONE_SOCKFD, (uint32_t)sockfd);
+	if (status)
+		mnl_attr_put_u32(nlh, HANDSHAKE_A_DONE_STATUS, *status);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0)
+		ret = -errno;
+	else
+		ret = mnl_cb_run(buf, n, 1, portid, NULL, NULL) < 0 ? -errno : 0;
+out:
+	mnl_socket_close(nl);
+	return ret;
+}
+
+/* Wait for a READY on @up (10 s at most) without taking the request. */
+static bool wait_ready(struct upcall *up)
+{
+	struct pollfd pfd = { .fd = upcall_fd(up), .events = POLLIN };
+
+	return poll(&pfd, 1, 10000) == 1;
+}
+
+/* ACCEPT one request within 10 s: 1, or what upcall_accept() said. */
+static int accept_within(struct upcall *up, struct upcall_req *req)
+{
+	int n = 0;
+
+	for (int i = 0; !n && i < 10 && wait_ready(up); i++)
+		n = upcall_accept(up, req, 1);
+	/* Linux 6.12.117 took its socket reference after READY. */
+	usleep(UPCALL_REFUSE_DELAY_MS * 1000);
+	return n;
+}
+
+/* The daemon's side by hand: a consumer request, raw DONEs for it. */
+FIXTURE(done)
+{
+	struct upcall *up;
+	struct upcall_req req;
+	struct consumer_thread c;
+	bool consumer;
+	int lfd, port;
+};
+
+FIXTURE_SETUP(done)
+{
+	int ret = load_modules();
+
+	self->up = NULL;
+	self->consumer = false;
+	self->lfd = -1;
+	self->req.sockfd = -1;
+	if (ret == 1)
+		SKIP(return, NO_KMOD);
+	ASSERT_EQ(0, ret);
+	self->lfd = consumer_peer_listen(&self->port, 8);
+	ASSERT_LE(0, self->lfd);
+	ASSERT_EQ(0, upcall_open(&self->up)) {
+		TH_LOG("%s", upcall_reason());
+	}
+}
+
+FIXTURE_TEARDOWN(done)
+{
+	if (self->consumer)
+		pthread_join(self->c.thread, NULL);
+	if (self->req.sockfd >= 0)
+		close(self->req.sockfd);
+	if (self->up)
+		upcall_close(self->up);
+	if (self->lfd >= 0)
+		close(self->lfd);
+}
+
+static int start_consumer(struct consumer_thread *c, const char *cmd)
+{
+	snprintf(c->cmd, sizeof(c->cmd), "%s", cmd);
+	return -pthread_create(&c->thread, NULL, consumer_main, c);
+}
+
+/* Wait for the consumer to end; its result in self->c. */
+#define JOIN_CONSUMER() do {					\
+	pthread_join(self->c.thread, NULL);			\
+	self->consumer = false;					\
+	ASSERT_EQ(0, self->c.ret);				\
+} while (0)
+
+/* Linux answers a DONE without STATUS with -EIO; never success. */
+TEST_F_TIMEOUT(done, without_status_is_eio, 60)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "client 127.0.0.1 %d auth=anon timeout=20000",
+		 self->port);
+	ASSERT_EQ(0, start_consumer(&self->c, cmd));
+	self->consumer = true;
+	ASSERT_EQ(1, accept_within(self->up, &self->req));
+
+	EXPECT_EQ(0, raw_done(self->up, self->req.sockfd, NULL));
+	JOIN_CONSUMER();
+	EXPECT_EQ(-EIO, self->c.res.status);
+	EXPECT_STREQ("handshake", self->c.res.stage);
+}
+
+/*
+ * STATUS is a positive errno: above MAX_ERRNO (4095) the DONE is refused
+ * with -ERANGE, as Linux's policy does, and the request waits for a valid
+ * one; the consumer never sees -4096 or INT_MIN as its status.
+ */
+TEST_F_TIMEOUT(done, status_above_max_errno_refused, 60)
+{
+	const uint32_t huge = 0x80000000u, above = 4096, eacces = EACCES;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "client 127.0.0.1 %d auth=anon timeout=20000",
+		 self->port);
+	ASSERT_EQ(0, start_consumer(&self->c, cmd));
+	self->consumer = true;
+	ASSERT_EQ(1, accept_within(self->up, &self->req));
+
+	EXPECT_EQ(-ERANGE, raw_done(self->up, self->req.sockfd, &above));
+	EXPECT_EQ(-ERANGE, raw_done(self->up, self->req.sockfd, &huge));
+	EXPECT_EQ(0, raw_done(self->up, self->req.sockfd, &eacces));
+	JOIN_CONSUMER();
+	EXPECT_EQ(-EACCES, self->c.res.status);
+	EXPECT_STREQ("handshake", self->c.res.stage);
+}
+
+/*
+ * Only the daemon that ACCEPTed a request may end it: a DONE for one still
+ * queued is refused with -EINVAL and the request stays for the daemon
+ * that takes it. Linux has no such check (it would complete it), so this
+ * runs where ktlsd_handshake.ko provides the family.
+ */
+TEST_F_TIMEOUT(done, before_accept_refused, 60)
+{
+	const uint32_t ok = 0, eacces = EACCES;
+	char cmd[128];
+	int fd;
+
+	if (!have_our_family_module())
+		SKIP(return, "Linux's net/handshake completes a DONE for a request never accepted");
+	fd = consumer_peer_connect(self->port);
+	ASSERT_LE(0, fd);
+	snprintf(cmd, sizeof(cmd), "attach %d auth=anon timeout=20000", fd);
+	ASSERT_EQ(0, start_consumer(&self->c, cmd));
+	self->consumer = true;
+	ASSERT_TRUE(wait_ready(self->up));
+
+	/* We hold the socket, but never accepted its request. */
+	EXPECT_EQ(-EINVAL, raw_done(self->up, fd, &ok));
+	/* Still queued: the daemon takes it and answers. */
+	ASSERT_EQ(1, accept_within(self->up, &self->req));
+	EXPECT_EQ(0, raw_done(self->up, self->req.sockfd, &eacces));
+	JOIN_CONSUMER();
+	close(fd);
+	EXPECT_EQ(-EACCES, self->c.res.status);
+	EXPECT_STREQ("handshake", self->c.res.stage);
+}
+
+/*
+ * A network namespace dies with a request nobody accepted: it ends at
+ * once with -ETIMEDOUT (as Linux's handshake_net_exit), not after the
+ * consumer's own 30 s timeout with the request listed meanwhile.
+ */
+TEST_F_TIMEOUT(done, netns_exit_ends_pending, 90)
+{
+	struct timespec t0, t1;
+	char cmd[128], path[64], ch;
+	int sync[2], nsfd, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(sync));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct upcall *up;
+
+		/* A daemon of the new namespace: READY needs a listener. */
+		close(sync[0]);
+		if (unshare(CLONE_NEWNET) || upcall_open(&up))
+			_exit(1);
+		if (write(sync[1], "1", 1) != 1 || !wait_ready(up))
+			_exit(2);
+		/* Seen, not taken: then the namespace's last process goes. */
+		_exit(write(sync[1], "2", 1) == 1 ? 0 : 3);
+	}
+	close(sync[1]);
+	ASSERT_EQ(1, read(sync[0], &ch, 1));
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, nsfd);
+	snprintf(cmd, sizeof(cmd), "park auth=anon netns=%d timeout=30000", nsfd);
+	ASSERT_EQ(0, start_consumer(&self->c, cmd));
+	self->consumer = true;
+
+	ASSERT_EQ(1, read(sync[0], &ch, 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	close(sync[0]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	close(nsfd);		/* the namespace's last reference */
+	JOIN_CONSUMER();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_EQ(-ETIMEDOUT, self->c.res.status);
+	EXPECT_STREQ("handshake", self->c.res.stage);
+	EXPECT_GT(15, t1.tv_sec - t0.tv_sec);
 }
 
 TEST_HARNESS_MAIN

@@ -3,7 +3,8 @@
  * ktls-probe against servers of ours: what it prints (--json) and how it
  * exits, for a good server, an expired certificate, TLS 1.2 with RSA, and
  * a port nobody listens on. Whether kernel TLS was installed must match
- * what this kernel can do.
+ * what this kernel can do. A certificate whose subject holds a newline
+ * and terminal escapes is printed escaped (\xNN) in the text output.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,6 +15,11 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+#include <wolfssl/wolfcrypt/random.h>
 
 #include "kselftest_harness.h"
 #include "test_config.h"
@@ -42,8 +48,13 @@ static int serve_one(struct peer *thread)
 	struct ktls_ctx *ctx;
 	int fd, ret;
 
-	test_pki_file(job->cert, cert, sizeof(cert));
-	test_pki_file(job->key, key, sizeof(key));
+	if (job->cert[0] == '/') {
+		snprintf(cert, sizeof(cert), "%s", job->cert);
+		snprintf(key, sizeof(key), "%s", job->key);
+	} else {
+		test_pki_file(job->cert, cert, sizeof(cert));
+		test_pki_file(job->key, key, sizeof(key));
+	}
 	config.cert_file = cert;
 	config.key_file = key;
 	ret = ktls_ctx_new(&config, &ctx);
@@ -79,8 +90,9 @@ static int listen_any(int *port)
 	return fd;
 }
 
-/* Run ktls-probe ARGS... --json; its stdout in @out; exit status. */
-static int run_probe(char *out, size_t len, const char *const args[])
+/* Run ktls-probe ARGS... (--json if @json); its stdout in @out; exit status. */
+static int run_probe_as(char *out, size_t len, bool json,
+			const char *const args[])
 {
 	const char *bin = getenv("KTLSD_BIN");
 	char path[PATH_MAX], ca[PATH_MAX];
@@ -93,7 +105,8 @@ static int run_probe(char *out, size_t len, const char *const args[])
 	snprintf(path, sizeof(path), "%s/ktls-probe", bin ? bin : "build/bin");
 	test_pki_file("ca.pem", ca, sizeof(ca));
 	argv[n++] = path;
-	argv[n++] = "--json";
+	if (json)
+		argv[n++] = "--json";
 	argv[n++] = "--ca";
 	argv[n++] = ca;
 	argv[n++] = "--timeout";
@@ -118,6 +131,11 @@ static int run_probe(char *out, size_t len, const char *const args[])
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
 		return -ECHILD;
 	return WEXITSTATUS(status);
+}
+
+static int run_probe(char *out, size_t len, const char *const args[])
+{
+	return run_probe_as(out, len, true, args);
 }
 
 FIXTURE(probe)
@@ -216,6 +234,100 @@ TEST_F(probe, json_and_exit_status)
 		EXPECT_NE(NULL, strstr(self->out, "\"ktls_installed\": true"))
 			TH_LOG("%s", self->out);
 	}
+}
+
+static int write_pem(const char *path, const uint8_t *der, int der_len,
+		     int type)
+{
+	uint8_t pem[4096];
+	int n = wc_DerToPem(der, (word32)der_len, pem, sizeof(pem), type);
+	FILE *f;
+
+	if (n <= 0)
+		return -EIO;
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fwrite(pem, 1, (size_t)n, f);
+	return fclose(f) ? -errno : 0;
+}
+
+/* A self-signed ECDSA certificate for @cn (and @org) into @cert, @key. */
+static int hostile_cert(const char *cn, const char *org, const char *cert,
+			const char *key_path)
+{
+	uint8_t der[2048];
+	ecc_key key;
+	WC_RNG rng;
+	Cert tmpl;
+	int len, ret = -EIO;
+
+	if (wc_InitRng(&rng))
+		return -EIO;
+	if (wc_ecc_init(&key))
+		goto free_rng;
+	if (wc_ecc_make_key_ex(&rng, 32, &key, ECC_SECP256R1) ||
+	    wc_InitCert(&tmpl))
+		goto free_key;
+	snprintf(tmpl.subject.commonName, CTC_NAME_SIZE, "%s", cn);
+	tmpl.subject.commonNameEnc = CTC_UTF8;
+	snprintf(tmpl.subject.org, CTC_NAME_SIZE, "%s", org);
+	tmpl.subject.orgEnc = CTC_UTF8;
+	tmpl.sigType = CTC_SHA256wECDSA;
+	/* wc_InitCert() made it self-signed: the issuer is the subject. */
+	len = wc_MakeCert(&tmpl, der, sizeof(der), NULL, &key, &rng);
+	if (len > 0)
+		len = wc_SignCert(tmpl.bodySz, tmpl.sigType, der, sizeof(der),
+				  NULL, &key, &rng);
+	if (len <= 0 || write_pem(cert, der, len, CERT_TYPE))
+		goto free_key;
+	len = wc_EccKeyToDer(&key, der, sizeof(der));
+	if (len <= 0 || write_pem(key_path, der, len, ECC_PRIVATEKEY_TYPE))
+		goto free_key;
+	ret = 0;
+free_key:
+	wc_ecc_free(&key);
+free_rng:
+	wc_FreeRng(&rng);
+	return ret;
+}
+
+/*
+ * The server's subject and issuer hold a newline, a fake output line and
+ * terminal escapes (clear screen, set title): the text output shows them
+ * as \xNN, and no control byte but the line ends reaches the terminal.
+ */
+TEST(hostile_subject_printed_escaped)
+{
+	char cert[64], key[64], target[32], out[8192];
+	const char *args[2] = { target, NULL };
+	struct server_job job = { .cert = cert, .key = key };
+	struct peer server;
+	int port, i;
+
+	snprintf(cert, sizeof(cert), "/tmp/ktls_probe_evil.%d.pem", getpid());
+	snprintf(key, sizeof(key), "/tmp/ktls_probe_evil.%d.key", getpid());
+	ASSERT_EQ(0, hostile_cert("evil\nverification: ok\x1b[2J",
+				  "\x1b]0;owned\x07\x9b", cert, key));
+	job.listen_fd = listen_any(&port);
+	ASSERT_LE(0, job.listen_fd);
+	snprintf(target, sizeof(target), "127.0.0.1:%d", port);
+	ASSERT_EQ(0, peer_start(&server, serve_one, &job));
+	/* Self-signed: not verified (exit 1), but the chain is shown. */
+	EXPECT_EQ(1, run_probe_as(out, sizeof(out), false, args))
+		TH_LOG("%s", out);
+	peer_join(&server);
+	close(job.listen_fd);
+	unlink(cert);
+	unlink(key);
+	EXPECT_NE(NULL, strstr(out, "evil\\x0averification: ok\\x1b[2J"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\\x1b]0;owned\\x07\\x9b"))
+		TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "\nverification: ok\x1b"));
+	for (i = 0; out[i]; i++)
+		EXPECT_TRUE(out[i] == '\n' || (out[i] >= 0x20 && out[i] < 0x7f))
+			TH_LOG("byte 0x%02x at %d", (unsigned char)out[i], i);
 }
 
 /* Nothing listens: exit 2 and the reason. */

@@ -515,7 +515,7 @@ struct plain_job {
 	int err;	/* WolfSSL's error, 0 after a handshake */
 	/* client: offer psk_dhe_ke and psk_ke, with an empty key_share */
 	bool empty_key_share;
-	/* client: a type-23 record goes out before the ClientHello */
+	/* client: a warning alert goes out before the ClientHello */
 	bool record_before_hello;
 	/* client: both PSK modes, X25519 the only group it knows */
 	bool x25519_only;
@@ -554,8 +554,8 @@ static int plain_run(struct peer *peer)
 	if (job->empty_key_share)
 		wolfSSL_NoKeyShares(ssl);
 	if (job->record_before_hello) {
-		/* What 0-RTT data looks like on the wire: opaque type 23. */
-		static const uint8_t record[5 + 16] = { 23, 3, 3, 0, 16 };
+		/* A warning alert, user_canceled: WolfSSL reads past it. */
+		static const uint8_t record[] = { 21, 3, 3, 0, 2, 1, 90 };
 
 		if (send(job->fd, record, sizeof(record), MSG_NOSIGNAL) !=
 		    sizeof(record))
@@ -662,11 +662,10 @@ TEST_F(psk, empty_key_share_gets_retry)
 
 /*
  * A client offering psk_dhe_ke with an X25519 key share, and psk_ke, to a
- * server with P-384 only: no group in common, so (EC)DHE is impossible.
- * The ClientHello alone passes the early check; psk_ke would be the only
- * way on. WolfSSL 5.5.4 fails the handshake itself (BAD_FUNC_ARG); if a
- * later one chose psk_ke instead, the check on our own ServerHello would
- * refuse it. Either way: no handshake.
+ * server with P-384 only: no group in common, so (EC)DHE is impossible and
+ * psk_ke would be the only way on. The early check reads the client's
+ * supported_groups and refuses, saying why (WolfSSL 5.5.4 alone would
+ * fail with BAD_FUNC_ARG, a reason nobody can act on).
  */
 TEST_F(psk, no_common_group_refused)
 {
@@ -680,14 +679,19 @@ TEST_F(psk, no_common_group_refused)
 			     sizeof(reason));
 	TH_LOG("server: %d %s; plain client: WolfSSL error %d", ret, reason,
 	       job.err);
-	EXPECT_NE(0, ret);
+	EXPECT_EQ(-EPROTO, ret);
+	EXPECT_STREQ("the client has none of our (EC)DHE groups (P-384), "
+		     "so only PSK without (EC)DHE (psk_ke) is left: " NO_FS,
+		     reason);
 	EXPECT_NE(0, job.err);
 }
 
 /*
- * A type-23 record ahead of a psk_ke-only ClientHello: it no longer ends
- * the check (it did once). WolfSSL 5.5.4 itself refuses such a record
- * first, so this guards the outcome, not which check refused.
+ * A record ahead of a psk_ke-only ClientHello (a warning alert, which
+ * WolfSSL reads past) does not end the check: the ClientHello after it is
+ * still read, and refused as such. Were the check over at the alert, the
+ * refusal would come from our ServerHello instead (another reason), or,
+ * with no check at all, the handshake would complete with psk_ke.
  */
 TEST_F(psk, record_before_hello_does_not_end_check)
 {
@@ -700,7 +704,9 @@ TEST_F(psk, record_before_hello_does_not_end_check)
 			     sizeof(reason));
 	TH_LOG("server: %d %s; plain client: WolfSSL error %d", ret, reason,
 	       job.err);
-	EXPECT_NE(0, ret);
+	EXPECT_EQ(-EPROTO, ret);
+	EXPECT_STREQ("the client offered its PSK only without (EC)DHE (psk_ke): " NO_FS,
+		     reason);
 	EXPECT_NE(0, job.err);
 }
 

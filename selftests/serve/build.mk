@@ -38,3 +38,12 @@ $(BUILD)/tests/ktls_serve_measure.guest: selftests/serve/ktls_serve.guest
 	@mkdir -p $(@D)
 	$(quiet) INSTALL $@
 	$(Q)(cat $<; echo tests/idle_clients) > $@
+
+# Limits and log escaping, natively over userspace TLS (a C harness test).
+EXTRA_TARGETS += $(BUILD)/tests/serve_hardening
+EXTRA_DEPS += $(BUILD)/selftests/serve/serve_hardening.d
+
+$(BUILD)/tests/serve_hardening: $(BUILD)/selftests/serve/serve_hardening.o $(LIBKTLS) $(TEST_UTIL_OBJS)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBKTLS) $(LDLIBS) -o $@

@@ -12,7 +12,9 @@
 # fetch 1 MiB each; a malformed request gets 400 and the server carries on;
 # a client trickling its request is cut off while another is served; a
 # client leaving mid-body leaves no descriptor behind. --tls userspace
-# (with kTLS) and --tls kernel (without) do what they say. Prints KTAP.
+# (with kTLS) and --tls kernel (without) do what they say. With kTLS:
+# handshakes by ktlsd, --user nobody and --body splice under the seccomp
+# filter, no key in ktls-serve. Prints KTAP.
 #
 # Environment: KTLSD_TEST_CERTS (test PKI), KTLSD_BIN (where ktls-serve is).
 set -u
@@ -61,7 +63,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-if [ $expect = ktls ]; then echo "1..33"; else echo "1..32"; fi
+if [ $expect = ktls ]; then echo "1..36"; else echo "1..32"; fi
 
 mkdir -p "$root"
 : > "$root/empty"
@@ -291,6 +293,65 @@ if [ $expect = ktls ]; then
 		"$(cat "$work/forced.err")" "TlsTxSw $tx0 -> $(tls_stat TlsTxSw)"
 	kill -TERM "$spid"
 	wait "$spid"
+	spid=
+
+	# --ktlsd and --user: the key stays in ktlsd; ktls-serve drops to
+	# nobody (the guest's initramfs has no passwd file: give it one),
+	# serves through splice under its seccomp filter, and holds no key.
+	if ! grep -q '^nobody:' /etc/passwd 2>/dev/null; then
+		mkdir -p /etc
+		echo 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >> /etc/passwd
+	fi
+	chmod 755 "$work"
+	cat > "$work/ktlsd.conf" <<CONF
+[global]
+log = stderr
+
+[handoff]
+path = $work/handoff.sock
+mode = 0666
+
+[server]
+certificate = $certs/server.pem
+private_key = $certs/server.key
+CONF
+	"$bin/ktlsd" -f -c "$work/ktlsd.conf" 2> "$work/ktlsd.log" &
+	dpid=$!
+	i=0
+	while [ ! -S "$work/handoff.sock" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	klog=$work/ktlsd-serve.log
+	"$serve" --root "$root" --listen 127.0.0.1:0 --workers 1 --body splice \
+		--ktlsd "$work/handoff.sock" --user nobody > "$klog" 2>&1 &
+	spid=$!
+	i=0
+	while ! grep -q '^ktls-serve: serving' "$klog" && [ $i -lt 100 ]; do
+		kill -0 "$spid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kport=$(sed -n 's|^ktls-serve: serving .* on https://127.0.0.1:\([0-9]*\)/.*|\1|p' "$klog")
+	curl -sS --cacert "$certs/ca.pem" -o "$work/ktlsd.body" \
+		"https://127.0.0.1:${kport:-0}/f1048576" 2> "$work/ktlsd.err"
+	[ "$(sha "$work/ktlsd.body" 2>/dev/null)" = "$(sha "$root/f1048576")" ]
+	check "--ktlsd --user nobody --body splice serves 1 MiB intact" $? \
+		"$(cat "$work/ktlsd.err")" "$(cat "$klog")" "$(cat "$work/ktlsd.log")"
+	ids=$(awk '/^(Uid|Gid):/ {printf "%s %s %s %s;", $2, $3, $4, $5}' \
+		/proc/$spid/status 2>/dev/null)
+	seccomp=$(awk '/^Seccomp:/ {print $2}' /proc/$spid/status 2>/dev/null)
+	[ "$ids" = "65534 65534 65534 65534;65534 65534 65534 65534;" ] &&
+		[ "$seccomp" = 2 ]
+	check "... as nobody, under its seccomp filter" $? \
+		"Uid/Gid: $ids Seccomp: $seccomp"
+	keys=$(ls -l /proc/$spid/fd 2>/dev/null | grep -c -e '\.key' -e '\.pem')
+	kill -0 "$spid" 2>/dev/null && [ "$keys" = 0 ] &&
+		! grep -q 'self-signed' "$klog"
+	check "... and no certificate or key file open in ktls-serve" $? \
+		"$(ls -l /proc/$spid/fd 2>/dev/null)"
+	kill -TERM "$spid" "$dpid"
+	wait "$spid" "$dpid"
 	spid=
 else
 	"$serve" --root "$root" --listen 127.0.0.1:0 --tls kernel \

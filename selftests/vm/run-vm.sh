@@ -10,8 +10,14 @@
 #             tests from instead (make bench: userspace/bench/vm.list)
 #     -v      print each test's whole output
 #
-# Fails if a test fails, if the guest's dmesg shows BUG:/WARNING:/Oops, or
-# if a VM does not finish in time. Logs: BUILD/vm/KERNEL/.
+# Fails if a test fails, if a module the "tls" tests need did not load
+# (each counts as a failed test, with insmod's error), if the guest's dmesg
+# shows BUG:/WARNING:/Oops, or if a VM does not finish in time. Logs:
+# BUILD/vm/KERNEL/.
+#
+# Debug knob: KTLSD_VM_BREAK_MODULE=NAME (e.g. gcm) puts garbage in place
+# of that module in the guest, to see a run fail when a module does not
+# load. Never set in normal runs; run-vm.sh says so when it is.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -20,14 +26,18 @@ top=$(cd "$here/../.." && pwd)
 KTLSD_CACHE=${KTLSD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktlsd}
 build=$top/build kernels=() tests=() verbose=0 list=
 
-# Loaded in this order in the guest, with their dependencies; the first
-# two are required, the rest are what some cipher may need on some kernel.
+# Loaded in this order in the guest, with their dependencies, before the
+# first "tls" test. The first two must exist as modules; the others are
+# what some cipher may need on some kernel, left out where the kernel has
+# no such module (built in, or none). Every module in the guest's list
+# must load: the tests cover every cipher, and a missing one would turn
+# them into skips ("no kTLS").
 required_modules="tls gcm"
 optional_modules="ctr ghash_generic ghash_clmulni_intel aesni_intel ccm
 	chacha20poly1305 chacha chacha_generic chacha_x86_64 poly1305_generic
 	poly1305_x86_64"
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while getopts "b:k:t:l:vh" opt; do
 	case $opt in
 	b) build=$(cd "$OPTARG" && pwd) ;;
@@ -185,7 +195,21 @@ add_module() {
 	done <<<"$deps"
 }
 
-# modules_of KERNEL: the guest's modules, decompressed, in load order.
+# break_module KERNEL ROOT: the KTLSD_VM_BREAK_MODULE debug knob.
+break_module() {
+	local k=$1 root=$2 want name f
+	want=$(tr - _ <<<"$KTLSD_VM_BREAK_MODULE")
+	while read -r name; do
+		[ "$(tr - _ <<<"${name%.ko}")" = "$want" ] || continue
+		f=$root/ktlsd/modules/$name
+		echo "  [$k] debug: KTLSD_VM_BREAK_MODULE=$KTLSD_VM_BREAK_MODULE: $name replaced with garbage, this run must fail"
+		echo "not a kernel module" > "$f"
+		return 0
+	done < "$root/ktlsd/modules.load"
+	die "KTLSD_VM_BREAK_MODULE=$KTLSD_VM_BREAK_MODULE: no such module in $k's list ($(tr '\n' ' ' < "$root/ktlsd/modules.load"))"
+}
+
+# build_modules KERNEL: the guest's modules, decompressed, in load order.
 build_modules() {
 	local k=$1 kdir=$KTLSD_CACHE/kernels/$1 rel base out root m path user
 	rel=$(cat "$kdir/release")
@@ -201,6 +225,7 @@ build_modules() {
 		*" $m "*) die "$k ($rel) has no module $m" ;;
 		esac
 	done
+	[ -n "${KTLSD_VM_BREAK_MODULE:-}" ] && break_module "$k" "$root"
 	# Modules a test loads itself ("module NAME" in its guest list); one
 	# this kernel lacks is left out of the list (the test must notice).
 	while read -r user m; do
@@ -229,6 +254,13 @@ report() {
 	[ -n "$line" ] && printf '  [%s] booted %s in %ss\n' "$k" "$(cut -d' ' -f3 <<<"$line")" \
 		"$(cut -d' ' -f2 <<<"$line")"
 	grep '^@@MODULES' "$out/results.txt" | sed "s/^@@MODULES/  [$k] modules:/" || true
+	# A module the "tls" tests need that did not load: a failed test each.
+	local needing mod err
+	needing=$(awk '$1 == "tls" {printf "%s%s", sep, $3; sep = ", "}' <<<"$plan")
+	while read -r _ mod err; do
+		fail=$((fail + 1))
+		echo "  [$k] FAIL: module $mod did not load, needed by $needing: $err"
+	done < <(grep '^@@MODFAIL ' "$out/results.txt" || true)
 	while read -r _ _ name; do
 		awk -v n="$name" '$0 == "@@BEGIN " n {on = 1; next}
 			on && index($0, "@@END " n " ") == 1 {exit}

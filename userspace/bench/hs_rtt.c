@@ -70,9 +70,10 @@ static int enter_netns(const char *ns)
 		 ns);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
+		ret = -errno;	/* before fprintf can change it */
 		fprintf(stderr, "ktls-hs-rtt: network namespace %s: %s\n",
-			path, strerror(errno));
-		return -errno;
+			path, strerror(-ret));
+		return ret;
 	}
 	/* A network namespace is per thread: only the caller moves. */
 	if (setns(fd, CLONE_NEWNET)) {

@@ -15,4 +15,4 @@ $(BUILD)/bin/ktlsd: $(KTLSD_OBJS) $(KTLSD_LIBUPCALL) $(LIBKTLS)
 	@mkdir -p $(@D)
 	$(quiet) LD $@
 	$(Q)$(CC) $(CFLAGS) $(KTLSD_OBJS) $(KTLSD_LIBUPCALL) $(LIBKTLS) \
-		-lmnl -lkeyutils $(LDLIBS) -o $@
+		-lmnl -lkeyutils -lseccomp -lcap-ng -lsystemd $(LDLIBS) -o $@

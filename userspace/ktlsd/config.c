@@ -55,7 +55,7 @@ static const char *const sections[] = { "global", "handoff", "server",
 					"client", "upcall" };
 
 static const char *const keys_global[] = { "threads", "log", "loglevel",
-					   "handshake_timeout", NULL };
+					   "handshake_timeout", "user", NULL };
 static const char *const keys_handoff[] = { "path", "mode", "group",
 					    "max_in_flight", NULL };
 static const char *const keys_server[] = {
@@ -277,6 +277,10 @@ static int set_global(struct parser *p, const char *key, const char *value)
 				    "loglevel = \"%s\": expected error, warning, info or debug",
 				    value);
 		return 0;
+	}
+	if (!strcmp(key, "user")) {
+		c->user_line = p->line;
+		return copy_value(p, key, value, c->user, sizeof(c->user));
 	}
 	return parse_duration(p, key, value, &c->handshake_timeout_ms);
 }
@@ -567,9 +571,10 @@ int ktlsd_config_load(const char *path, struct ktlsd_config *config,
 	ktlsd_config_defaults(path, config);
 	f = fopen(path, "re");
 	if (!f) {
+		ret = -errno;	/* before snprintf can change it */
 		snprintf(err, err_len, "%s: cannot read the configuration: %s",
-			 path, strerror(errno));
-		return -errno;
+			 path, strerror(-ret));
+		return ret;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {

@@ -68,6 +68,9 @@ struct ktlsd_config {
 	enum ktlsd_log_target log_target;
 	int log_level;		/* enum ktlsd_log_level */
 	int handshake_timeout_ms;
+	/* the unprivileged user of the worker and key processes; "": default */
+	char user[64];
+	int user_line;
 	char handoff_path[108];	/* sun_path */
 	mode_t handoff_mode;
 	bool handoff_group_set;

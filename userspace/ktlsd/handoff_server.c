@@ -378,9 +378,10 @@ static int start_handshake(struct handoff *h, char *why, size_t why_len)
 	h->tcp_flags = fcntl(h->tcp_fd, F_GETFL);
 	if (h->tcp_flags < 0 ||
 	    fcntl(h->tcp_fd, F_SETFL, h->tcp_flags | O_NONBLOCK)) {
+		ret = -errno;	/* before snprintf can change it */
 		snprintf(why, why_len, "fcntl on the socket: %s",
-			 strerror(errno));
-		return -errno;
+			 strerror(-ret));
+		return ret;
 	}
 	ret = ktls_handshake_start(h->ctx, h->tcp_fd, &h->session);
 	if (!ret && h->req.alpn[0])

@@ -42,9 +42,10 @@ static int remove_stale(const struct sockaddr_un *addr, char *err,
 		return -EADDRINUSE;
 	}
 	if (unlink(addr->sun_path) && errno != ENOENT) {
+		ret = -errno;	/* before snprintf can change it */
 		snprintf(err, err_len, "cannot remove stale socket %s: %s",
-			 addr->sun_path, strerror(errno));
-		return -errno;
+			 addr->sun_path, strerror(-ret));
+		return ret;
 	}
 	return 0;
 }
@@ -66,8 +67,9 @@ int ktlsd_listen(const struct ktlsd_config *config, int *out, char *err,
 	}
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		snprintf(err, err_len, "socket: %s", strerror(errno));
-		return -errno;
+		ret = -errno;	/* before snprintf can change it */
+		snprintf(err, err_len, "socket: %s", strerror(-ret));
+		return ret;
 	}
 	/* Nobody may connect before the mode and group are right. */
 	old_umask = umask(0177);

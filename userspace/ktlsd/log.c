@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* ktlsd's log. Never give it key material: it prints what it is given. */
+/*
+ * ktlsd's log. Never give it key material: it prints what it is given,
+ * escaped: a server name or certificate field from a peer cannot break
+ * the line or reach the terminal as control bytes (ktls_printable()).
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+
+#include "ktls/printable.h"
 
 #include "log.h"
 
@@ -45,7 +51,7 @@ void ktlsd_log_setup(bool to_syslog, int level)
 
 void ktlsd_log(int level, const char *fmt, ...)
 {
-	char line[1024];
+	char line[1024], safe[KTLS_PRINTABLE_SIZE(sizeof(line))];
 	va_list ap;
 
 	if (level > log_level)
@@ -53,9 +59,10 @@ void ktlsd_log(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	ktls_printable(safe, sizeof(safe), line, strlen(line));
 	if (log_to_syslog)
-		syslog(syslog_priority[level], "%s", line);
+		syslog(syslog_priority[level], "%s", safe);
 	else
 		/* One write per line, so threads do not interleave. */
-		fprintf(stderr, "ktlsd: %s: %s\n", level_names[level], line);
+		fprintf(stderr, "ktlsd: %s: %s\n", level_names[level], safe);
 }

@@ -36,6 +36,8 @@ struct ktlsd_loop {
 	int index;
 	struct ktlsd_task *first, *last;	/* by deadline */
 	struct ktlsd_task *retired;	/* ended this batch, freed after it */
+	bool draining;		/* no new work: end once idle */
+	bool joined;
 };
 
 static struct ktlsd_loop *loops;
@@ -43,9 +45,11 @@ static int nr_loops;
 static int listen_fd = -1;
 static int notify_fd = -1;	/* the upcall's READY notifications */
 static int stop_fd = -1;	/* eventfd: readable once we are stopping */
+static int drain_fd = -1;	/* eventfd: written once to drain */
 static struct ktlsd_watch listener_watch = { KTLSD_WATCH_LISTENER };
 static struct ktlsd_watch stop_watch = { KTLSD_WATCH_STOP };
 static struct ktlsd_watch upcall_watch = { KTLSD_WATCH_UPCALL };
+static struct ktlsd_watch drain_watch = { KTLSD_WATCH_DRAIN };
 
 int64_t ktlsd_now_ms(void)
 {
@@ -200,6 +204,13 @@ static void *loop_run(void *arg)
 			case KTLSD_WATCH_STOP:
 				fail_all(loop);
 				return NULL;
+			case KTLSD_WATCH_DRAIN:
+				if (listen_fd >= 0)
+					ktlsd_loop_unwatch(loop, listen_fd);
+				if (notify_fd >= 0)
+					ktlsd_loop_unwatch(loop, notify_fd);
+				loop->draining = true;
+				break;
 			case KTLSD_WATCH_LISTENER:
 				accept_some(loop);
 				break;
@@ -225,6 +236,8 @@ static void *loop_run(void *arg)
 		}
 		expire(loop);
 		free_retired(loop);
+		if (loop->draining && !loop->first)
+			return NULL;
 	}
 	fail_all(loop);
 	return NULL;
@@ -254,6 +267,11 @@ static int loop_init(struct ktlsd_loop *loop, int index)
 	ev.data.ptr = &stop_watch;
 	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, stop_fd, &ev))
 		goto close_epoll;
+	/* Edge-triggered: one wake-up in each loop, never a spin. */
+	ev.events = EPOLLIN | EPOLLET;
+	ev.data.ptr = &drain_watch;
+	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, drain_fd, &ev))
+		goto close_epoll;
 	return 0;
 
 close_epoll:
@@ -271,6 +289,11 @@ int ktlsd_loops_start(int fd, int up_fd, int threads)
 	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (stop_fd < 0)
 		return -errno;
+	drain_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (drain_fd < 0) {
+		ret = -errno;
+		goto close_stop;
+	}
 	loops = calloc((size_t)threads, sizeof(*loops));
 	if (!loops) {
 		ret = -ENOMEM;
@@ -295,22 +318,50 @@ int ktlsd_loops_start(int fd, int up_fd, int threads)
 	return 0;
 
 close_stop:
+	if (drain_fd >= 0)
+		close(drain_fd);
 	close(stop_fd);
 	return ret;
 }
 
-void ktlsd_loops_stop(void)
+static void kick(int fd, const char *what)
 {
 	uint64_t one = 1;
 
-	if (write(stop_fd, &one, sizeof(one)) != sizeof(one))
-		log_error("cannot stop the loops: %s", strerror(errno));
+	if (write(fd, &one, sizeof(one)) != sizeof(one))
+		log_error("cannot %s the loops: %s", what, strerror(errno));
+}
+
+void ktlsd_loops_stop(void)
+{
+	kick(stop_fd, "stop");
 	for (int i = 0; i < nr_loops; i++) {
-		pthread_join(loops[i].thread, NULL);
+		if (!loops[i].joined)
+			pthread_join(loops[i].thread, NULL);
 		close(loops[i].epoll_fd);
 	}
 	free(loops);
 	loops = NULL;
 	nr_loops = 0;
 	close(stop_fd);
+	close(drain_fd);
+}
+
+void ktlsd_loops_drain(int timeout_ms)
+{
+	struct timespec until;
+
+	kick(drain_fd, "drain");
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	for (int i = 0; i < nr_loops; i++)
+		loops[i].joined = !pthread_timedjoin_np(loops[i].thread, NULL,
+							&until);
+	/* The rest end their tasks now, as at a stop. */
+	ktlsd_loops_stop();
 }

@@ -18,6 +18,7 @@ enum ktlsd_watch_kind {
 	KTLSD_WATCH_TCP,	/* the TCP socket being handshaken */
 	KTLSD_WATCH_UPCALL,	/* the kernel's READY notifications */
 	KTLSD_WATCH_UPCALL_TCP,	/* the socket of an upcall's handshake */
+	KTLSD_WATCH_DRAIN,	/* take no new work; end when idle */
 };
 
 struct ktlsd_watch {
@@ -61,5 +62,11 @@ void ktlsd_loop_retire(struct ktlsd_loop *loop, struct ktlsd_task *task);
  */
 int ktlsd_loops_start(int listen_fd, int upcall_fd, int threads);
 void ktlsd_loops_stop(void);
+/*
+ * A reload's old worker: stop accepting handoffs and upcalls, let the
+ * tasks in flight finish, and end each loop once it is idle; what is still
+ * running @timeout_ms from now is stopped as ktlsd_loops_stop() would.
+ */
+void ktlsd_loops_drain(int timeout_ms);
 
 #endif /* KTLSD_LOOP_H */

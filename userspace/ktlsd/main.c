@@ -10,21 +10,26 @@
  * the event loops (loop.c) run the handshakes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <systemd/sd-daemon.h>
 
 #include "config.h"
+#include "generation.h"
 #include "listener.h"
 #include "log.h"
-#include "loop.h"
 #include "profile.h"
 #include "upcall_server.h"
+#include "worker.h"
 
 #define KTLSD_VERSION "0.1"
 #define EXIT_CONFIG 2
@@ -117,48 +122,109 @@ static void warn_restart_keys(const struct ktlsd_config *old,
 	    old->handoff_mode != new->handoff_mode ||
 	    old->handoff_group_set != new->handoff_group_set ||
 	    old->handoff_group != new->handoff_group ||
-	    old->threads != new->threads)
-		log_warning("[handoff] and threads take effect at the next start, not on reload");
+	    old->threads != new->threads || strcmp(old->user, new->user))
+		log_warning("[handoff], threads and user take effect at the next start, not on reload");
 	if (old->upcall.enable != new->upcall.enable ||
 	    strcmp(old->upcall.keyrings, new->upcall.keyrings))
 		log_warning("[upcall] enable and keyrings take effect at the next start, not on reload");
 }
 
-static void reload(const char *path)
+/* Parse @path into a new configuration, or say why not in @err. */
+static struct ktlsd_config *parse(const char *path, char *err, size_t err_len)
 {
-	struct ktlsd_profile *old, *profile;
+	struct ktlsd_config *config = malloc(sizeof(*config));
+
+	if (!config) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	if (config_load(path, config, err, err_len)) {
+		free(config);
+		return NULL;
+	}
+	return config;
+}
+
+/* The current generation, and reloads' old ones still draining. */
+#define MAX_GENERATIONS 8
+static struct ktlsd_generation gens[MAX_GENERATIONS];
+static int nr_gens;		/* gens[nr_gens - 1] is the current one */
+
+static void reload(const char *path, struct ktlsd_spawn *spawn)
+{
+	struct ktlsd_generation *old = &gens[nr_gens - 1], gen;
 	struct ktlsd_config *config;
 	char err[1024] = "";
-	int ret;
 
-	config = malloc(sizeof(*config));
-	if (!config) {
-		log_error("reload: out of memory; keeping the old configuration");
+	if (nr_gens == MAX_GENERATIONS) {
+		log_error("reload refused: %d older configurations are still draining; try again in a few seconds",
+			  nr_gens - 1);
 		return;
 	}
-	ret = config_load(path, config, err, sizeof(err));
-	if (!ret)
-		ret = ktlsd_profile_new(config, &profile, err, sizeof(err));
-	free(config);
-	if (ret) {
+	config = parse(path, err, sizeof(err));
+	if (!config || ktlsd_generation_start(config, spawn, &gen, err,
+					      sizeof(err))) {
+		if (config)
+			free(config);
 		log_error("reload failed, keeping the old configuration: %s",
 			  err);
 		return;
 	}
-	old = ktlsd_profile_current();
-	warn_restart_keys(&old->config, &profile->config);
-	ktlsd_profile_put(old);
-	apply_logging(&profile->config);
-	/* Handshakes in flight keep a reference to the old profile. */
-	ktlsd_profile_install(profile);
-	log_info("configuration %s reloaded", path);
+	warn_restart_keys(old->config, gen.config);
+	apply_logging(gen.config);
+	/* Handshakes in flight finish in the old worker, which then ends. */
+	ktlsd_generation_tell(old, KTLSD_CTL_DRAIN);
+	gens[nr_gens++] = gen;
+	log_info("configuration %s reloaded (worker pid %d, key process pid %d)",
+		 path, (int)gen.worker, (int)gen.keys);
 }
 
-/* Wait for signals until one says stop. */
-static int control(int sig_fd, const char *path)
+/* Reap children; -ECHILD if the current generation lost a process. */
+static int reap(void)
+{
+	char how[128];
+	int status, ret = 0;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (int i = 0; i < nr_gens; i++) {
+			bool current = i == nr_gens - 1;
+			const char *who = pid == gens[i].worker ? "worker" :
+					  "key process";
+
+			if (!ktlsd_generation_reaped(&gens[i], pid))
+				continue;
+			ktlsd_describe_exit(status, how, sizeof(how));
+			if (current) {
+				log_error("the %s (pid %d) %s: stopping ktlsd",
+					  who, (int)pid, how);
+				ret = -ECHILD;
+			} else if (status) {
+				log_warning("an old %s (pid %d) %s", who,
+					    (int)pid, how);
+			}
+			break;
+		}
+	}
+	/* Drained generations go; the current one stays in its slot. */
+	for (int i = 0; i < nr_gens - 1; i++) {
+		if (!ktlsd_generation_gone(&gens[i]))
+			continue;
+		ktlsd_generation_free(&gens[i]);
+		memmove(&gens[i], &gens[i + 1],
+			(size_t)(nr_gens - i - 1) * sizeof(gens[0]));
+		nr_gens--;
+		i--;
+	}
+	return ret;
+}
+
+/* Wait for signals until one says stop, or a process of ours dies. */
+static int control(int sig_fd, const char *path, struct ktlsd_spawn *spawn)
 {
 	struct signalfd_siginfo si;
 	ssize_t n;
+	int ret;
 
 	for (;;) {
 		n = read(sig_fd, &si, sizeof(si));
@@ -168,13 +234,33 @@ static int control(int sig_fd, const char *path)
 			log_error("signalfd: %s", strerror(errno));
 			return -EIO;
 		}
+		if (si.ssi_signo == SIGCHLD) {
+			ret = reap();
+			if (ret)
+				return ret;
+			continue;
+		}
 		if (si.ssi_signo == SIGHUP) {
-			reload(path);
+			sd_notify(0, "RELOADING=1");
+			reload(path, spawn);
+			sd_notify(0, "READY=1");
 			continue;
 		}
 		log_info("%s: stopping", strsignal((int)si.ssi_signo));
 		return 0;
 	}
+}
+
+/* Every handoff answered, every upcall DONE, every child gone. */
+static void stop_all(void)
+{
+	for (int i = 0; i < nr_gens; i++)
+		ktlsd_generation_tell(&gens[i], KTLSD_CTL_STOP);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+	for (int i = 0; i < nr_gens; i++)
+		ktlsd_generation_free(&gens[i]);
+	nr_gens = 0;
 }
 
 static int block_signals(int *sig_fd)
@@ -187,6 +273,7 @@ static int block_signals(int *sig_fd)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
 	/* Before any thread starts, so that every thread inherits it. */
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return -EINVAL;
@@ -223,12 +310,64 @@ static void log_tlshd_notes(const struct ktlsd_config *config)
 			    config->path, u->tlshd_ignored);
 }
 
-static int serve(const char *path, struct ktlsd_profile *profile,
+/*
+ * Without --foreground: fork, and let the parent exit only once the child
+ * is serving (or with its error status), as daemon(3) cannot.
+ */
+static int detach(int *ready_fd)
+{
+	int pipe_fd[2];
+	char status = 1;
+	pid_t pid;
+
+	if (pipe(pipe_fd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(pipe_fd[1]);
+		if (read(pipe_fd[0], &status, 1) != 1)
+			status = 1;
+		_exit(status);
+	}
+	close(pipe_fd[0]);
+	setsid();
+	*ready_fd = pipe_fd[1];
+	return 0;
+}
+
+static void detached(int *ready_fd, char status)
+{
+	int null_fd;
+
+	if (*ready_fd < 0)
+		return;
+	if (!status) {
+		null_fd = open("/dev/null", O_RDWR);
+		if (null_fd >= 0) {
+			dup2(null_fd, 0);
+			dup2(null_fd, 1);
+			dup2(null_fd, 2);
+			if (null_fd > 2)
+				close(null_fd);
+		}
+		if (chdir("/"))
+			log_warning("chdir /: %s", strerror(errno));
+	}
+	if (write(*ready_fd, &status, 1) != 1)
+		log_warning("cannot tell the starting process we are ready");
+	close(*ready_fd);
+	*ready_fd = -1;
+}
+
+static int serve(const char *path, struct ktlsd_config *config,
 		 bool foreground)
 {
-	const struct ktlsd_config *config = &profile->config;
 	char bound[sizeof(config->handoff_path)] = "", err[1024] = "";
-	int listen_fd = -1, sig_fd, threads, ret;
+	struct ktlsd_spawn spawn = { .listen_fd = -1 };
+	int sig_fd, ready_fd = -1, ret;
+	struct ktlsd_generation *gen;
 	struct upcall *up = NULL;
 
 	apply_logging(config);
@@ -238,70 +377,89 @@ static int serve(const char *path, struct ktlsd_profile *profile,
 	ret = block_signals(&sig_fd);
 	if (ret) {
 		log_error("signalfd: %s", strerror(-ret));
-		ktlsd_profile_put(profile);
+		free(config);
 		return 1;
 	}
-	/* Before daemon(): a kernel without upcalls is an exit status. */
+	ret = ktlsd_identity_resolve(config, &spawn.id, err, sizeof(err));
+	if (ret) {
+		log_error("%s", err);
+		close(sig_fd);
+		free(config);
+		return EXIT_CONFIG;
+	}
+	/* A kernel without upcalls is an exit status; the worker opens its own. */
 	ret = ktlsd_upcall_open(config, &up, err, sizeof(err));
 	if (ret) {
 		log_error("%s", err);
 		close(sig_fd);
-		ktlsd_profile_put(profile);
+		free(config);
 		return 1;
 	}
-	if (!up && !serves_handoffs(config)) {
+	spawn.upcalls = up != NULL;
+	upcall_close(up);
+	if (!spawn.upcalls && !serves_handoffs(config)) {
 		log_error("%s: nothing to serve: no [server] or [client] for handoffs, %s",
 			  config->path, "and no kernel upcalls on this kernel");
 		ret = -ENOENT;
-		goto close_upcall;
+		goto close_signals;
 	}
 	if (serves_handoffs(config)) {
-		ret = ktlsd_listen(config, &listen_fd, err, sizeof(err));
+		ret = ktlsd_listen(config, &spawn.listen_fd, err, sizeof(err));
 		if (ret) {
 			log_error("%s", err);
-			goto close_upcall;
+			goto close_signals;
 		}
 		/* A reload may name another path; this one is ours to remove. */
 		snprintf(bound, sizeof(bound), "%s", config->handoff_path);
 	}
-	threads = config->threads ? config->threads : online_cpus();
-	ktlsd_profile_install(profile);
-	profile = NULL;
+	spawn.threads = config->threads ? config->threads : online_cpus();
+	spawn.keep_out[spawn.nr_keep_out++] = sig_fd;
 	check_kernel();
-	if (!foreground && daemon(0, 0)) {
-		ret = -errno;
-		log_error("daemon: %s", strerror(errno));
-		goto close_listener;
+	if (!foreground) {
+		ret = detach(&ready_fd);
+		if (ret) {
+			log_error("fork: %s", strerror(-ret));
+			goto close_listener;
+		}
+		spawn.keep_out[spawn.nr_keep_out++] = ready_fd;
 	}
-	/* After daemon()'s fork: the process keyring is per process. */
-	ret = ktlsd_upcall_prepare(config, up, err, sizeof(err));
+	if (spawn.id.note[0])
+		log_warning("%s", spawn.id.note);
+	ret = ktlsd_generation_start(config, &spawn, &gens[0], err, sizeof(err));
+	config = NULL;	/* the generation's now, or freed */
 	if (ret) {
 		log_error("%s", err);
+		detached(&ready_fd, EXIT_CONFIG);
+		ret = EXIT_CONFIG;
 		goto close_listener;
 	}
-	ret = ktlsd_loops_start(listen_fd, up ? upcall_fd(up) : -1, threads);
-	if (ret) {
-		log_error("cannot start %d event loops: %s", threads,
-			  strerror(-ret));
-		goto close_listener;
-	}
+	nr_gens = 1;
+	gen = &gens[0];
 	log_info("ready: %d event loop%s, handoff socket %s, kernel upcalls %s",
-		 threads, threads == 1 ? "" : "s", bound[0] ? bound : "off",
-		 up ? "on" : "off");
-	ret = control(sig_fd, path);
-	/* Every handoff answered, every upcall DONE, before we go. */
-	ktlsd_loops_stop();
+		 spawn.threads, spawn.threads == 1 ? "" : "s",
+		 bound[0] ? bound : "off", spawn.upcalls ? "on" : "off");
+	if (spawn.upcalls)
+		log_info("key process pid %d runs as %s; worker pid %d as root with CAP_NET_ADMIN only (upcalls), under Landlock and seccomp",
+			 (int)gen->keys, spawn.id.name, (int)gen->worker);
+	else
+		log_info("worker pid %d and key process pid %d run as %s, without capabilities",
+			 (int)gen->worker, (int)gen->keys, spawn.id.name);
+	detached(&ready_fd, 0);
+	sd_notify(0, "READY=1");
+	ret = control(sig_fd, path, &spawn) ? 1 : 0;
+	sd_notify(0, "STOPPING=1");
+	stop_all();
 close_listener:
-	if (listen_fd >= 0) {
+	if (spawn.listen_fd >= 0) {
 		unlink(bound);
-		close(listen_fd);
+		close(spawn.listen_fd);
 	}
-	ktlsd_profile_install(NULL);
-close_upcall:
-	upcall_close(up);
+close_signals:
+	free(config);
 	close(sig_fd);
-	ktlsd_profile_put(profile);
-	return ret ? 1 : 0;
+	if (ret < 0)
+		ret = 1;
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -318,6 +476,8 @@ int main(int argc, char **argv)
 	const char *path = KTLSD_DEFAULT_CONFIG;
 	bool foreground = false, check_only = false;
 	struct ktlsd_profile *profile;
+	struct ktlsd_config *config;
+	char err[1024] = "";
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "c:fh", options, NULL)) != -1) {
@@ -351,13 +511,18 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_CONFIG;
 	}
-	ret = load(path, &profile);
-	if (ret)
-		return ret;
 	if (check_only) {
+		ret = load(path, &profile);
+		if (ret)
+			return ret;
 		printf("ktlsd: %s: configuration is valid\n", path);
 		ktlsd_profile_put(profile);
 		return 0;
 	}
-	return serve(path, profile, foreground);
+	config = parse(path, err, sizeof(err));
+	if (!config) {
+		fprintf(stderr, "ktlsd: %s\n", err);
+		return EXIT_CONFIG;
+	}
+	return serve(path, config, foreground);
 }

@@ -5,10 +5,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_cache.h"
+#include "key_client.h"
+#include "keyproc_wire.h"
 #include "profile.h"
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ktlsd_profile *current;
+/* In the worker: keys are the key process's, files come from the cache. */
+static bool privsep;
+
+void ktlsd_profile_use_key_process(void)
+{
+	privsep = true;
+}
+
+/* With privilege separation, sign with key @id instead of reading a key. */
+static void use_key_process(struct ktls_config *k, uint32_t id)
+{
+	if (!privsep)
+		return;
+	k->read_file = ktlsd_file_cache_read;
+	if (k->key_file) {
+		k->key_file = NULL;
+		k->signer = ktlsd_key_client_signer(id);
+	}
+}
 
 static void role_to_ktls(const struct ktlsd_config *config,
 			 const struct ktlsd_role_config *r, enum ktls_role role,
@@ -30,6 +52,7 @@ static void role_to_ktls(const struct ktlsd_config *config,
 		/* Client handoffs never resume: see ktlsd.conf(5). */
 		k->resumption = false;
 	}
+	use_key_process(k, KEYPROC_KEY_SERVER);
 }
 
 /*
@@ -166,11 +189,18 @@ static int upcall_setup(struct ktlsd_profile *profile, char *err,
 			  profile->config.handshake_timeout_ms;
 	cfg->get_ctx = upcall_get_ctx;
 	cfg->get_ctx_arg = profile;
+	if (privsep) {
+		cfg->read_file = ktlsd_file_cache_read;
+		cfg->signer = ktlsd_key_client_signer(KEYPROC_KEY_UPCALL_SERVER);
+		cfg->client_signer =
+			ktlsd_key_client_signer(KEYPROC_KEY_UPCALL_CLIENT);
+	}
 	if (!cfg->cert_file)
 		return 0;
 	/* Now, not at the first request: a bad key shows at start. */
 	k.cert_file = cfg->cert_file;
 	k.key_file = cfg->key_file;
+	use_key_process(&k, KEYPROC_KEY_UPCALL_SERVER);
 	ret = ktls_ctx_new(&k, &ctx);
 	if (ret) {
 		snprintf(err, err_len, "%s:%d: [%s]: %s", profile->config.path,
@@ -202,6 +232,7 @@ static int upcall_client_check(struct ktlsd_profile *profile, char *err,
 
 	if (!k.cert_file)
 		return 0;
+	use_key_process(&k, KEYPROC_KEY_UPCALL_CLIENT);
 	ret = ktls_ctx_new(&k, &ctx);
 	if (ret) {
 		snprintf(err, err_len, "%s:%d: [%s]: %s", profile->config.path,

@@ -55,6 +55,12 @@ int ktlsd_profile_new(const struct ktlsd_config *config,
 		      size_t err_len);
 void ktlsd_profile_put(struct ktlsd_profile *profile);
 
+/*
+ * From now on (in the worker) contexts sign through the key process
+ * (key_client.h) and read files from the cache (file_cache.h).
+ */
+void ktlsd_profile_use_key_process(void);
+
 /* The current profile, with a reference the caller puts. */
 struct ktlsd_profile *ktlsd_profile_current(void);
 /* Make @profile current (taking over its reference); put the old one. */

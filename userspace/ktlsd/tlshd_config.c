@@ -193,9 +193,10 @@ int ktlsd_config_load_tlshd(const char *path, struct ktlsd_config *config,
 	config->upcall.line = 1;
 	f = fopen(path, "re");
 	if (!f) {
+		ret = -errno;	/* before snprintf can change it */
 		snprintf(err, err_len, "%s: cannot read tlshd's configuration: %s",
-			 path, strerror(errno));
-		return -errno;
+			 path, strerror(-ret));
+		return ret;
 	}
 	while (getline(&line, &cap, f) >= 0) {
 		p.line++;

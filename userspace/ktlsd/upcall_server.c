@@ -105,9 +105,11 @@ int ktlsd_upcall_prepare(const struct ktlsd_config *config, struct upcall *up,
 		return 0;
 	keyring = keyctl_get_keyring_ID(KEY_SPEC_PROCESS_KEYRING, 1);
 	if (keyring < 0) {
+		int ret = -errno;	/* before snprintf can change it */
+
 		snprintf(err, err_len, "cannot create a process keyring: %s",
-			 strerror(errno));
-		return -errno;
+			 strerror(-ret));
+		return ret;
 	}
 	/* Where to look (/proc/keys) to see what ktlsd holds. */
 	log_info("upcall: process keyring %d (%08x in /proc/keys): a request's keyring is linked here only until its DONE",

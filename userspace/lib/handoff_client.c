@@ -8,6 +8,7 @@
  * a daemon whose backlog is full; the blocking ktls_handoff() polls.
  */
 #include <errno.h>
+#include <linux/tls.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -20,6 +21,10 @@
 #include "internal.h"
 #include "handoff_wire.h"
 #include "ktls/handoff.h"
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
 
 static int copy_string(char *dst, size_t len, const char *src,
 		       const char *what)
@@ -214,23 +219,67 @@ static int wait_answer(int handoff_fd)
 }
 
 /*
+ * One direction is in the kernel: getsockopt(SOL_TLS) with room for the
+ * header only gives the version and cipher, never the key; -EBUSY (no
+ * cipher set) means the direction was never installed.
+ */
+static int check_direction(int fd, int optname, const char *name,
+			   uint16_t *version)
+{
+	struct tls_crypto_info info = { 0 };
+	socklen_t len = sizeof(info);
+	int err;
+
+	if (getsockopt(fd, SOL_TLS, optname, &info, &len)) {
+		err = errno;
+		return ktls_fail(-EPROTO,
+				 "handoff: the daemon reported success but kernel TLS %s is not installed (%s); close it",
+				 name, strerror(err));
+	}
+	if (len != sizeof(info) || !info.cipher_type ||
+	    (info.version != TLS_1_2_VERSION &&
+	     info.version != TLS_1_3_VERSION))
+		return ktls_fail(-EPROTO,
+				 "handoff: the daemon reported success but kernel TLS %s is not usable (version %#x, cipher %u); close it",
+				 name, info.version, info.cipher_type);
+	*version = info.version;
+	return 0;
+}
+
+/*
  * Fail closed: before the application writes a byte it believes is
- * encrypted, the socket must really carry the tls ULP, whatever the daemon
+ * encrypted, the socket must really carry the tls ULP with both
+ * directions installed, in the version the daemon named, whatever it
  * said.
  */
-static int check_kernel_tls(int fd)
+static int check_kernel_tls(int fd, const char *reported_version)
 {
+	uint16_t tx_version, rx_version, reported;
 	char ulp[16] = "";
 	socklen_t len = sizeof(ulp) - 1;
+	int err;
 
-	if (getsockopt(fd, IPPROTO_TCP, TCP_ULP, ulp, &len))
-		return ktls_fail(-errno,
+	if (getsockopt(fd, IPPROTO_TCP, TCP_ULP, ulp, &len)) {
+		err = errno;
+		return ktls_fail(-err,
 				 "handoff: cannot read the socket's TCP_ULP: %s (close it: its TLS state is unknown)",
-				 strerror(errno));
+				 strerror(err));
+	}
 	if (strcmp(ulp, "tls"))
 		return ktls_fail(-EPROTO,
 				 "handoff: the daemon reported success but the socket has no kernel TLS (TCP_ULP \"%s\"); close it",
 				 ulp);
+	err = check_direction(fd, TLS_TX, "TX", &tx_version);
+	if (!err)
+		err = check_direction(fd, TLS_RX, "RX", &rx_version);
+	if (err)
+		return err;
+	reported = !strcmp(reported_version, "TLSv1.3") ? TLS_1_3_VERSION :
+		   !strcmp(reported_version, "TLSv1.2") ? TLS_1_2_VERSION : 0;
+	if (tx_version != reported || rx_version != reported)
+		return ktls_fail(-EPROTO,
+				 "handoff: the daemon reported %s but the kernel carries TLS %#x (TX) and %#x (RX); close it",
+				 reported_version, tx_version, rx_version);
 	return 0;
 }
 
@@ -264,7 +313,7 @@ int ktls_handoff_finish(int handoff_fd, int fd,
 	fill_result(result, &res);
 	if (res.status)
 		return ktls_fail(res.status, "%s", res.reason);
-	ret = check_kernel_tls(fd);
+	ret = check_kernel_tls(fd, result->version);
 	if (ret)
 		return fail_result(result, ret);
 	return 0;

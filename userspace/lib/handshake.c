@@ -23,27 +23,66 @@ static void wolfssl_init(void)
 	wolfssl_init_ret = wolfSSL_Init();
 }
 
-/* Our certificate chain and key: a server's, or a client's for mutual TLS. */
-static int load_identity(WOLFSSL_CTX *wctx, const struct ktls_config *config)
+/*
+ * The private key, read into memory that is wiped once WolfSSL has it: from
+ * the file into pages of their own (secret_file.c), or from the caller's
+ * read_file hook.
+ */
+static int load_private_key(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 {
+	uint8_t *pem;
+	size_t len;
 	int ret;
 
-	ret = ktls_check_readable("certificate file", config->cert_file);
+	if (config->read_file)
+		ret = ktls_read_config_file(config, "private key file",
+					    config->key_file, &pem, &len);
+	else
+		ret = ktls_read_secret_file("private key file",
+					    config->key_file, &pem, &len);
 	if (ret)
 		return ret;
-	ret = ktls_check_readable("private key file", config->key_file);
-	if (ret)
-		return ret;
-	if (wolfSSL_CTX_use_certificate_chain_file(wctx, config->cert_file) !=
-	    WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "%s is not a PEM certificate chain",
-				 config->cert_file);
-	if (wolfSSL_CTX_use_PrivateKey_file(wctx, config->key_file,
-					    WOLFSSL_FILETYPE_PEM) !=
-	    WOLFSSL_SUCCESS)
+	ret = wolfSSL_CTX_use_PrivateKey_buffer(wctx, pem, (long)len,
+						WOLFSSL_FILETYPE_PEM);
+	if (config->read_file)
+		ktls_file_free(pem, len);
+	else
+		ktls_secret_free(pem, len);
+	if (ret != WOLFSSL_SUCCESS)
 		return ktls_fail(-EINVAL, "%s is not a PEM private key",
 				 config->key_file);
 	return ktls_check_key_pair(wctx, config->key_file, config->cert_file);
+}
+
+/*
+ * Our certificate chain and key: a server's, or a client's for mutual TLS.
+ * With a signer the key stays in its own process (signer.c).
+ */
+static int load_identity(struct ktls_ctx *ctx, const struct ktls_config *config)
+{
+	WOLFSSL_CTX *wctx = ctx->wolfssl;
+	uint8_t *pem;
+	size_t len;
+	int ret;
+
+	ret = ktls_read_config_file(config, "certificate file",
+				    config->cert_file, &pem, &len);
+	if (ret)
+		return ret;
+	ret = wolfSSL_CTX_use_certificate_chain_buffer(wctx, pem, (long)len);
+	ktls_file_free(pem, len);
+	if (ret != WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "%s is not a PEM certificate chain",
+				 config->cert_file);
+	if (config->signer)
+		return ktls_signer_setup(ctx, config);
+	return load_private_key(wctx, config);
+}
+
+/* A certificate goes with its key, or with a signer that holds it. */
+static bool has_key(const struct ktls_config *config)
+{
+	return config->key_file || config->signer;
 }
 
 static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
@@ -51,16 +90,16 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 	WOLFSSL_CTX *wctx = ctx->wolfssl;
 	int ret;
 
-	if (!config->cert_file && !config->key_file && !ctx->psk)
+	if (!config->cert_file && !has_key(config) && !ctx->psk)
 		return ktls_fail(-EINVAL,
 				 "a TLS server needs a certificate and a private key, or a PSK");
-	if (!config->cert_file || !config->key_file) {
-		if (config->cert_file || config->key_file)
+	if (!config->cert_file || !has_key(config)) {
+		if (config->cert_file || has_key(config))
 			return ktls_fail(-EINVAL,
 					 "cert_file and key_file go together");
 		/* PSK only: no certificate to present. */
 	} else {
-		ret = load_identity(wctx, config);
+		ret = load_identity(ctx, config);
 		if (ret)
 			return ret;
 	}
@@ -76,6 +115,17 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 		return ktls_fail(-EINVAL,
 				 "client_cert_optional goes with verify_client (it makes the client certificate optional)");
 	}
+	/*
+	 * WolfSSL's session cache is one for the whole process, and its
+	 * server-side lookup ignores the session-ID context: a session made
+	 * on one context would resume on any other (past verify_client, or
+	 * with a client certificate from a CA a reload dropped). So no
+	 * session-ID resumption: a server resumes from tickets only, whose
+	 * key WolfSSL draws at random for each context (DefTicketEncCb).
+	 */
+	if (wolfSSL_CTX_set_session_cache_mode(wctx, WOLFSSL_SESS_CACHE_OFF) !=
+	    WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "cannot turn the session cache off");
 	/*
 	 * A TLS 1.3 ticket goes out under the application key at the end of
 	 * the handshake; the client meets it inside kernel TLS (ktls_recv
@@ -95,11 +145,11 @@ static int setup_client(struct ktls_ctx *ctx, const struct ktls_config *config)
 	if (config->verify_client || config->client_cert_optional)
 		return ktls_fail(-EINVAL,
 				 "verify_client is for a server (a client always verifies the server)");
-	if (config->cert_file || config->key_file) {
-		if (!config->cert_file || !config->key_file)
+	if (config->cert_file || has_key(config)) {
+		if (!config->cert_file || !has_key(config))
 			return ktls_fail(-EINVAL,
 					 "cert_file and key_file go together");
-		ret = load_identity(ctx->wolfssl, config);
+		ret = load_identity(ctx, config);
 		if (ret)
 			return ret;
 	}
@@ -211,6 +261,11 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 	wolfSSL_CTX_SetIOSend(ctx->wolfssl, ktls_record_io_send);
 
 	/* First: it narrows the versions and replaces the read callback. */
+	if (config->signer && config->key_file) {
+		ret = ktls_fail(-EINVAL,
+				"key_file and a signer exclude each other: the key is in one place");
+		goto free_wolfssl;
+	}
 	ret = ktls_psk_ctx_setup(ctx, config);
 	if (ret)
 		goto free_wolfssl;
@@ -228,6 +283,7 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 
 free_psk:
 	ktls_psk_ctx_free(ctx);
+	ktls_signer_free(ctx);
 free_wolfssl:
 	wolfSSL_CTX_free(ctx->wolfssl);
 free_name:
@@ -246,6 +302,7 @@ void ktls_ctx_free(struct ktls_ctx *ctx)
 	wolfSSL_CTX_free(ctx->wolfssl);
 	ktls_early_data_ctx_free(ctx);
 	ktls_psk_ctx_free(ctx);
+	ktls_signer_free(ctx);
 	free(ctx->server_name);
 	free(ctx);
 }

@@ -60,6 +60,8 @@ int ktls_suites_to_wolfssl(const char *names, uint16_t min_version,
 			   uint16_t max_version, char *out, size_t out_len);
 /* 0 if @names ("X25519:P-256", NULL for all) are groups we offer. */
 int ktls_groups_check(const char *names);
+/* Is the NamedGroup @iana one of @names (NULL for all we offer)? */
+bool ktls_group_in(const char *names, uint16_t iana);
 /* Our name for the group WolfSSL reports. */
 const char *ktls_group_name(const char *wolfssl_name);
 
@@ -83,6 +85,8 @@ struct ktls_ctx {
 	bool verify_client;
 	/* TLS 1.3 external PSK (psk.c), or NULL */
 	struct ktls_psk *psk;
+	/* the private key is elsewhere (signer.c), or NULL */
+	struct ktls_remote_key *remote_key;
 };
 
 struct ktls_secret {
@@ -154,12 +158,27 @@ int ktls_psk_failure(struct ktls_session *session, int err);
 /* handshake_done: 0 if the PSK was used as required */
 int ktls_psk_check_done(struct ktls_session *session);
 
+/* files.c: ktls_read_file(), or through config->read_file */
+int ktls_read_config_file(const struct ktls_config *config, const char *what,
+			  const char *path, uint8_t **data, size_t *len);
+
+/* signer.c: sign through config->signer (the key lives elsewhere) */
+int ktls_signer_setup(struct ktls_ctx *ctx, const struct ktls_config *config);
+void ktls_signer_free(struct ktls_ctx *ctx);
+/*
+ * secret_file.c: @path read into pages of their own (never in a core dump,
+ * locked in memory where the limit allows); ktls_secret_free() wipes and
+ * unmaps them. -errno with the reason if it cannot be read.
+ */
+int ktls_read_secret_file(const char *what, const char *path, uint8_t **buf,
+			  size_t *len);
+void ktls_secret_free(uint8_t *buf, size_t len);
+
 /* identity.c: 0 if the context's private key signs for its certificate */
 int ktls_check_key_pair(WOLFSSL_CTX *wctx, const char *key_file,
 			const char *cert_file);
 
 /* verify.c: trust, names, and why a handshake failed */
-int ktls_check_readable(const char *what, const char *path);
 int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config);
 /* server: require a client certificate that chains to config->ca_file */
 int ktls_verify_client_setup(WOLFSSL_CTX *wctx,

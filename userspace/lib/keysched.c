@@ -69,6 +69,8 @@ static int hmac3(enum ktls_hash hash, const uint8_t *key, size_t key_len,
 	if (!ret)
 		ret = wc_HmacFinal(&mac, out);
 	wc_HmacFree(&mac);
+	/* wc_HmacFree leaves ipad/opad (key ^ 0x36/0x5c): the key itself. */
+	explicit_bzero(&mac, sizeof(mac));
 	return ret ? -EIO : 0;
 }
 

@@ -8,13 +8,14 @@
  * WolfSSL 5.5.4 offers psk_ke and psk_dhe_ke in every ClientHello and, as a
  * server, picks psk_ke whenever the client left out psk_dhe_ke or a usable
  * key share; it has no switch that refuses psk_ke (wolfSSL_CTX_no_dhe_psk
- * does the opposite). So we read the hellos ourselves: a client refuses a
- * ServerHello that did not take our PSK (a certificate handshake instead)
- * or that has no key_share (psk_ke). A server decides on its own
+ * does the opposite). So we read the hellos ourselves (hello.c): a client
+ * refuses a ServerHello that did not take our PSK (a certificate handshake
+ * instead) or that has no key_share (psk_ke). A server decides on its own
  * ServerHello, before it leaves: WolfSSL's choice is there, and one that
  * took the PSK without a key_share is never sent. It also reads each
  * plaintext ClientHello until then, to refuse a PSK offered only with
- * psk_ke early and say so. Neither check ends on a record type: records a
+ * psk_ke, or by a client with none of our groups (so psk_ke or nothing),
+ * early and say so. Neither check ends on a record type: records a
  * peer may send before the hellos are settled (0-RTT data, CCS) are
  * skipped, not trusted.
  *
@@ -33,6 +34,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "hello.h"
 #include "internal.h"
 
 #include <wolfssl/error-ssl.h>
@@ -53,20 +55,15 @@ struct ktls_psk {
 	size_t key_len;
 	const struct ktls_suite *suite;	/* the one suite the PSK is used with */
 	bool server_has_cert;
+	char groups[64];	/* ours, for the (EC)DHE a PSK is used with */
 };
 
-/* Handshake types and extensions we look at (RFC 8446 §4). */
+/* Records and handshake messages we look at (RFC 8446 §4, §5.1). */
 #define RECORD_HANDSHAKE 22
 #define RECORD_ALERT 21
-#define HS_CLIENT_HELLO 1
-#define HS_SERVER_HELLO 2
+#define HS_CLIENT_HELLO KTLS_HS_CLIENT_HELLO
+#define HS_SERVER_HELLO KTLS_HS_SERVER_HELLO
 #define HS_HEADER_LEN 4
-#define EXT_PRE_SHARED_KEY 41
-#define EXT_SUPPORTED_VERSIONS 43
-#define EXT_PSK_KEY_EXCHANGE_MODES 45
-#define EXT_KEY_SHARE 51
-#define PSK_DHE_KE 1
-#define RANDOM_LEN 32
 
 #define ALERT_HANDSHAKE_FAILURE 40
 #define ALERT_DECRYPT_ERROR 51
@@ -74,13 +71,6 @@ struct ktls_psk {
 
 /* A hello larger than this is refused rather than checked in pieces. */
 #define HELLO_MAX (16 * 1024)
-
-/* SHA-256("HelloRetryRequest"): the random of a HelloRetryRequest. */
-static const uint8_t hrr_random[RANDOM_LEN] = {
-	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
-	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
-	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
-};
 
 #define NO_FORWARD_SECRECY "no forward secrecy, refused"
 
@@ -108,74 +98,6 @@ static uint16_t get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* A bounds-checked reader over one handshake message. */
-struct reader {
-	const uint8_t *p;
-	size_t left;
-	bool bad;
-};
-
-static const uint8_t *take(struct reader *r, size_t n)
-{
-	const uint8_t *p = r->p;
-
-	if (r->bad || n > r->left) {
-		r->bad = true;
-		return NULL;
-	}
-	r->p += n;
-	r->left -= n;
-	return p;
-}
-
-/* Skip a vector with a @width-byte length prefix. */
-static void skip_vector(struct reader *r, size_t width)
-{
-	const uint8_t *len = take(r, width);
-
-	if (len)
-		take(r, width == 1 ? len[0] : get16(len));
-}
-
-/*
- * The extension @type in @r (which holds the extensions block, its length
- * prefix read), or NULL; @len gets its length.
- */
-static const uint8_t *find_ext(struct reader r, uint16_t type, size_t *len)
-{
-	while (r.left >= 4) {
-		const uint8_t *h = take(&r, 4);
-		const uint8_t *body = take(&r, get16(h + 2));
-
-		if (!body)
-			return NULL;
-		if (get16(h) == type) {
-			*len = get16(h + 2);
-			return body;
-		}
-	}
-	return NULL;
-}
-
-/* Position @r at the extensions of a hello; false if it does not parse. */
-static bool hello_extensions(struct reader *r, uint8_t type)
-{
-	const uint8_t *len;
-
-	take(r, 2 + RANDOM_LEN);		/* legacy_version, random */
-	skip_vector(r, 1);			/* legacy_session_id */
-	if (type == HS_CLIENT_HELLO) {
-		skip_vector(r, 2);		/* cipher_suites */
-		skip_vector(r, 1);		/* compression methods */
-	} else {
-		take(r, 3);			/* cipher_suite, compression */
-	}
-	len = take(r, 2);
-	if (!len || r->bad || get16(len) != r->left)
-		return false;
-	return true;
-}
-
 static void refuse(struct ktls_psk_check *check, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -191,30 +113,40 @@ static void refuse(struct ktls_psk_check *check, int err, const char *fmt, ...)
 	check->refuse_err = err;
 }
 
+static bool common_group(const struct ktls_hello *hello,
+			 const struct ktls_psk *psk)
+{
+	for (size_t i = 0; i < hello->nr_groups; i++)
+		if (ktls_group_in(psk->groups, hello->groups[i]))
+			return true;
+	return false;
+}
+
 /* Server: a PSK offered must be usable with (EC)DHE. */
 static void check_client_hello(struct ktls_psk_check *check,
+			       const struct ktls_psk *psk,
 			       const uint8_t *body, size_t len)
 {
-	struct reader r = { .p = body, .left = len };
-	const uint8_t *modes;
-	size_t modes_len = 0, unused;
-	bool dhe = false;
+	struct ktls_hello hello;
 
-	if (!hello_extensions(&r, HS_CLIENT_HELLO)) {
+	if (ktls_hello_parse(HS_CLIENT_HELLO, body, len, &hello)) {
 		refuse(check, -EPROTO, "the ClientHello does not parse");
 		return;
 	}
-	if (!find_ext(r, EXT_PRE_SHARED_KEY, &unused))
+	if (!hello.pre_shared_key)
 		return;
 	check->psk_offered = true;
-	modes = find_ext(r, EXT_PSK_KEY_EXCHANGE_MODES, &modes_len);
-	for (size_t i = 1; modes && i < modes_len && i <= modes[0]; i++)
-		if (modes[i] == PSK_DHE_KE)
-			dhe = true;
-	if (!dhe || !find_ext(r, EXT_KEY_SHARE, &unused))
+	if (!hello.psk_dhe_ke || !hello.key_share) {
 		refuse(check, -EPROTO,
 		       "the client offered its PSK only without (EC)DHE (psk_ke): "
 		       NO_FORWARD_SECRECY);
+		return;
+	}
+	if (hello.supported_groups && !hello.groups_truncated &&
+	    !common_group(&hello, psk))
+		refuse(check, -EPROTO,
+		       "the client has none of our (EC)DHE groups (%s), so only PSK without (EC)DHE (psk_ke) is left: "
+		       NO_FORWARD_SECRECY, psk->groups);
 }
 
 /* Client: the server must take our PSK, with a key share. */
@@ -222,27 +154,25 @@ static void check_server_hello(struct ktls_psk_check *check,
 			       const struct ktls_psk *psk,
 			       const uint8_t *body, size_t len)
 {
-	struct reader r = { .p = body, .left = len };
-	size_t unused;
+	struct ktls_hello hello;
 
-	if (len >= 2 + RANDOM_LEN &&
-	    !memcmp(body + 2, hrr_random, RANDOM_LEN))
-		return;		/* a HelloRetryRequest: the real one follows */
-	if (!hello_extensions(&r, HS_SERVER_HELLO)) {
+	if (ktls_hello_parse(HS_SERVER_HELLO, body, len, &hello)) {
 		refuse(check, -EPROTO, "the ServerHello does not parse");
 		return;
 	}
+	if (hello.hello_retry)
+		return;		/* the real one follows */
 	check->done = true;
 	/* TLS 1.2 or older: WolfSSL refuses it, as we allow only TLS 1.3. */
-	if (!find_ext(r, EXT_SUPPORTED_VERSIONS, &unused))
+	if (!hello.supported_versions)
 		return;
-	if (!find_ext(r, EXT_PRE_SHARED_KEY, &unused)) {
+	if (!hello.pre_shared_key) {
 		refuse(check, -EKEYREJECTED,
 		       "the server did not accept our PSK identity \"%.300s\" (it answered with a certificate instead)",
 		       psk->identity);
 		return;
 	}
-	if (!find_ext(r, EXT_KEY_SHARE, &unused)) {
+	if (!hello.key_share) {
 		refuse(check, -EPROTO,
 		       "the server chose PSK without (EC)DHE (psk_ke): "
 		       NO_FORWARD_SECRECY);
@@ -270,7 +200,8 @@ static void check_message(struct ktls_session *session)
 		if (session->role == KTLS_ROLE_SERVER &&
 		    msg[0] == HS_CLIENT_HELLO) {
 			check->hello_seen = true;
-			check_client_hello(check, msg + HS_HEADER_LEN, body_len);
+			check_client_hello(check, session->ctx->psk,
+					   msg + HS_HEADER_LEN, body_len);
 		} else if (session->role == KTLS_ROLE_CLIENT &&
 			   msg[0] == HS_SERVER_HELLO) {
 			check_server_hello(check, session->ctx->psk,
@@ -363,9 +294,9 @@ static int checked_recv(WOLFSSL *ssl, char *buf, int len, void *ctx)
 static void check_our_server_hello(struct ktls_psk_check *check,
 				   const uint8_t *buf, size_t len)
 {
-	struct reader r;
-	size_t body_len, unused;
+	struct ktls_hello hello;
 	const uint8_t *body;
+	size_t body_len;
 
 	if (len < TLS_RECORD_HEADER_LEN || buf[0] != RECORD_HANDSHAKE)
 		return;		/* an alert: nothing was chosen */
@@ -383,17 +314,14 @@ static void check_our_server_hello(struct ktls_psk_check *check,
 		       "our ServerHello is split: cannot check the PSK mode");
 		return;
 	}
-	if (body_len >= 2 + RANDOM_LEN &&
-	    !memcmp(body + 2, hrr_random, RANDOM_LEN))
-		return;
-	r = (struct reader){ .p = body, .left = body_len };
-	if (!hello_extensions(&r, HS_SERVER_HELLO)) {
+	if (ktls_hello_parse(HS_SERVER_HELLO, body, body_len, &hello)) {
 		refuse(check, -EPROTO, "our ServerHello does not parse");
 		return;
 	}
+	if (hello.hello_retry)
+		return;
 	check->done = true;
-	if (find_ext(r, EXT_PRE_SHARED_KEY, &unused) &&
-	    !find_ext(r, EXT_KEY_SHARE, &unused))
+	if (hello.pre_shared_key && !hello.key_share)
 		refuse(check, -EPROTO,
 		       "the client's hello left PSK without (EC)DHE (psk_ke) as the only choice: "
 		       NO_FORWARD_SECRECY);
@@ -514,10 +442,13 @@ static int pick_suite(const char *ciphers, const struct ktls_suite **out)
 
 	ret = ktls_suites_to_wolfssl(ciphers, KTLS_TLS_1_3, KTLS_TLS_1_3, list,
 				     sizeof(list));
-	if (ret)
-		return ktls_fail(ret,
-				 "a PSK needs a TLS 1.3 cipher suite: %s",
-				 ktls_reason());
+	if (ret) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", ktls_reason());
+		return ktls_fail(ret, "a PSK needs a TLS 1.3 cipher suite: %s",
+				 why);
+	}
 	first_len = strcspn(list, ":");
 	for (uint16_t iana = 0x1301; iana <= 0x1304; iana++) {
 		const struct ktls_suite *suite = ktls_suite_find(iana);
@@ -600,6 +531,8 @@ int ktls_psk_ctx_setup(struct ktls_ctx *ctx, const struct ktls_config *config)
 		psk->key_len = config->psk_key_len;
 	}
 	psk->server_has_cert = !!config->cert_file;
+	snprintf(psk->groups, sizeof(psk->groups), "%s",
+		 config->groups ? config->groups : KTLS_DEFAULT_GROUPS);
 	if (ctx->role == KTLS_ROLE_CLIENT)
 		wolfSSL_CTX_set_psk_client_tls13_callback(ctx->wolfssl,
 							  client_psk);

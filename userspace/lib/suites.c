@@ -74,10 +74,11 @@ static const struct ktls_suite suites[] = {
 static const struct ktls_group {
 	const char *name;
 	const char *wolfssl_name;	/* as wolfSSL_get_curve_name() says it */
+	uint16_t iana;			/* NamedGroup, RFC 8446 §4.2.7 */
 } groups[] = {
-	{ "X25519", "X25519" },
-	{ "P-256", "SECP256R1" },
-	{ "P-384", "SECP384R1" },
+	{ "X25519", "X25519", 0x001d },
+	{ "P-256", "SECP256R1", 0x0017 },
+	{ "P-384", "SECP384R1", 0x0018 },
 };
 
 #define NR_GROUPS (sizeof(groups) / sizeof(groups[0]))
@@ -185,4 +186,23 @@ const char *ktls_group_name(const char *wolfssl_name)
 		if (!strcmp(groups[i].wolfssl_name, wolfssl_name))
 			return groups[i].name;
 	return wolfssl_name;
+}
+
+bool ktls_group_in(const char *names, uint16_t iana)
+{
+	const char *p = names ? names : KTLS_DEFAULT_GROUPS;
+
+	while (*p) {
+		size_t len = strcspn(p, ":");
+
+		for (size_t i = 0; i < NR_GROUPS; i++)
+			if (groups[i].iana == iana &&
+			    strlen(groups[i].name) == len &&
+			    !strncmp(groups[i].name, p, len))
+				return true;
+		p += len;
+		if (*p)
+			p++;
+	}
+	return false;
 }

@@ -31,14 +31,6 @@
 
 #define NO_SHARED "handshake failure: no shared version or cipher suite"
 
-int ktls_check_readable(const char *what, const char *path)
-{
-	if (access(path, R_OK) == 0)
-		return 0;
-	return ktls_fail(-errno, "cannot read %s %s: %s", what, path,
-			 strerror(errno));
-}
-
 /*
  * The verify callback sees X509_V_ERR_* codes (OpenSSL's numbering, > 0),
  * the handshake WolfSSL's own (< 0): one switch takes both.
@@ -103,6 +95,26 @@ static int record_verify_error(int preverify, WOLFSSL_X509_STORE_CTX *store)
 	return 1;
 }
 
+static int load_trust_store(WOLFSSL_CTX *wctx, const struct ktls_config *config,
+			    const char *ca_file)
+{
+	uint8_t *pem;
+	size_t len;
+	int ret;
+
+	ret = ktls_read_config_file(config, "trust store", ca_file, &pem, &len);
+	if (ret)
+		return ret;
+	ret = wolfSSL_CTX_load_verify_buffer(wctx, pem, (long)len,
+					     WOLFSSL_FILETYPE_PEM);
+	ktls_file_free(pem, len);
+	if (ret != WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL,
+				 "trust store %s holds no PEM certificate",
+				 ca_file);
+	return 0;
+}
+
 int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 {
 	const char *ca_file = config->ca_file ? config->ca_file :
@@ -112,14 +124,9 @@ int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 	if (!config->server_name)
 		return ktls_fail(-EINVAL,
 				 "a TLS client needs the server name to verify its certificate");
-	ret = ktls_check_readable("trust store", ca_file);
+	ret = load_trust_store(wctx, config, ca_file);
 	if (ret)
 		return ret;
-	if (wolfSSL_CTX_load_verify_locations(wctx, ca_file, NULL) !=
-	    WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL,
-				 "trust store %s holds no PEM certificate",
-				 ca_file);
 	wolfSSL_CTX_set_verify(wctx, WOLFSSL_VERIFY_PEER,
 			       config->verify_report_only ? record_verify_error :
 							    NULL);
@@ -139,14 +146,9 @@ int ktls_verify_client_setup(WOLFSSL_CTX *wctx,
 	if (!ca_file)
 		return ktls_fail(-EINVAL,
 				 "verify_client needs ca_file, the CA certificates client certificates must chain to (the system bundle would accept any publicly trusted certificate)");
-	ret = ktls_check_readable("trust store", ca_file);
+	ret = load_trust_store(wctx, config, ca_file);
 	if (ret)
 		return ret;
-	if (wolfSSL_CTX_load_verify_locations(wctx, ca_file, NULL) !=
-	    WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL,
-				 "trust store %s holds no PEM certificate",
-				 ca_file);
 	/*
 	 * A client without a certificate fails the handshake (NO_PEER_CERT),
 	 * unless it is optional: then only one that does not verify fails.

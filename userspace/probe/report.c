@@ -1,17 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The report, as text for a terminal or as JSON. Certificate fields and
+ * error texts come from the server: the text form escapes them
+ * (ktls_printable()), so a subject cannot clear the screen or fake a line.
+ */
+#include <string.h>
+
+#include "ktls/printable.h"
 #include "report.h"
+
+/* Big enough for the longest field (error[], san[]) escaped. */
+#define SAFE_LEN KTLS_PRINTABLE_SIZE(512)
+
+/* One field escaped; @n picks one of the buffers a printf line may use. */
+static const char *safe(int n, const char *s)
+{
+	static char buf[4][SAFE_LEN];
+
+	return ktls_printable(buf[n], sizeof(buf[n]), s, strlen(s));
+}
 
 void probe_print_text(FILE *out, const struct probe_report *r)
 {
-	fprintf(out, "target:       %s port %s\n", r->target_host,
-		r->target_port);
+	fprintf(out, "target:       %s port %s\n", safe(0, r->target_host),
+		safe(1, r->target_port));
 	if (!r->handshake_done && !r->connect_ms) {
-		fprintf(out, "connection:   FAILED: %s\n", r->error);
+		fprintf(out, "connection:   FAILED: %s\n", safe(0, r->error));
 		return;
 	}
 	fprintf(out, "tcp connect:  %.1f ms\n", r->connect_ms);
 	if (!r->handshake_done) {
-		fprintf(out, "handshake:    FAILED: %s\n", r->error);
+		fprintf(out, "handshake:    FAILED: %s\n", safe(0, r->error));
 		return;
 	}
 	fprintf(out, "handshake:    %s, %s, group %s\n", r->version, r->cipher,
@@ -23,14 +42,16 @@ void probe_print_text(FILE *out, const struct probe_report *r)
 	for (int i = 0; i < r->cert_count; i++) {
 		const struct ktls_cert_info *c = &r->certs[i];
 
-		fprintf(out, "  [%d] subject: %s\n", i, c->subject);
-		fprintf(out, "      issuer:  %s\n", c->issuer);
-		fprintf(out, "      SAN:     %s\n", *c->san ? c->san : "(none)");
-		fprintf(out, "      valid:   %s to %s\n", c->not_before,
-			c->not_after);
+		fprintf(out, "  [%d] subject: %s\n", i, safe(0, c->subject));
+		fprintf(out, "      issuer:  %s\n", safe(0, c->issuer));
+		fprintf(out, "      SAN:     %s\n",
+			*c->san ? safe(0, c->san) : "(none)");
+		fprintf(out, "      valid:   %s to %s\n", safe(0, c->not_before),
+			safe(1, c->not_after));
 	}
-	fprintf(out, "verification: %s\n", r->verified ? "ok" : r->verify);
-	fprintf(out, "kernel TLS:   %s\n", r->ktls);
+	fprintf(out, "verification: %s\n",
+		r->verified ? "ok" : safe(0, r->verify));
+	fprintf(out, "kernel TLS:   %s\n", safe(0, r->ktls));
 }
 
 static void json_string(FILE *out, const char *s)
@@ -41,7 +62,7 @@ static void json_string(FILE *out, const char *s)
 
 		if (c == '"' || c == '\\')
 			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
+		else if (c < 0x20 || c == 0x7f)
 			fprintf(out, "\\u%04x", c);
 		else
 			fputc(c, out);

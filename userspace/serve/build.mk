@@ -1,5 +1,5 @@
 # ktls-serve: the HTTPS file server (userspace/serve), linked with libktls,
-# WolfSSL and liburing (Debian liburing-dev).
+# WolfSSL, liburing (Debian liburing-dev) and libseccomp (libseccomp-dev).
 SERVE_SRCS := $(wildcard userspace/serve/*.c)
 SERVE_OBJS := $(SERVE_SRCS:%.c=$(BUILD)/%.o)
 TOOLS += $(BUILD)/bin/ktls-serve
@@ -8,4 +8,4 @@ EXTRA_DEPS += $(SERVE_OBJS:.o=.d)
 $(BUILD)/bin/ktls-serve: $(SERVE_OBJS) $(LIBKTLS)
 	@mkdir -p $(@D)
 	$(quiet) LD $@
-	$(Q)$(CC) $(CFLAGS) $(SERVE_OBJS) $(LIBKTLS) $(LDLIBS) -luring -o $@
+	$(Q)$(CC) $(CFLAGS) $(SERVE_OBJS) $(LIBKTLS) $(LDLIBS) -luring -lseccomp -o $@

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ktls/printable.h"
 #include "serve.h"
 
 /* The step closed the connection itself (and said why if it mattered). */
@@ -78,12 +79,15 @@ static void client_name(int fd, char *out, size_t len)
 	snprintf(out, len, "%s:%d", host, port);
 }
 
+/* @what may carry the client's bytes (a path, a reason): escaped. */
 static void log_conn(struct conn *c, const char *what)
 {
 	char client[INET6_ADDRSTRLEN + 8];
+	char safe[KTLS_PRINTABLE_SIZE(600)];
 
 	client_name(c->fd, client, sizeof(client));
-	fprintf(stderr, "ktls-serve: %s: %s\n", client, what);
+	fprintf(stderr, "ktls-serve: %s: %s\n", client,
+		ktls_printable(safe, sizeof(safe), what, strlen(what)));
 }
 
 int conn_poll(struct conn *c, short events)
@@ -122,6 +126,7 @@ void conn_close(struct conn *c, int err, const char *why)
 		log_conn(c, line);
 	}
 	c->state = CONN_CLOSING;
+	limits_release(c);
 	list_del(w, c);
 	STAT_SUB(w, open, 1);
 	if (!c->inflight) {
@@ -158,21 +163,22 @@ static int handshake_step(struct conn *c)
 		return STEP_CLOSED;
 	}
 	STAT_ADD(c->w, handshakes, 1);
+	limits_release(c);
 	c->state = CONN_READ;
 	c->deadline_ms = serve_now_ms() + cfg->request_timeout_ms;
 	return STEP_AGAIN;
 }
 
-/* "GET /path HTTP/1.1" from the request's first line, printable only. */
+/* "GET /path HTTP/1.1" from the request's first line (log_conn escapes). */
 static void request_line(const char *buf, size_t len, char *out,
 			 size_t out_len)
 {
 	size_t i;
 
-	for (i = 0; i < len && i + 1 < out_len; i++) {
+	for (i = 0; i < len && i + 1 < out_len && buf[i]; i++) {
 		if (buf[i] == '\r' || buf[i] == '\n')
 			break;
-		out[i] = buf[i] >= 0x20 && buf[i] < 0x7f ? buf[i] : '?';
+		out[i] = buf[i];
 	}
 	out[i] = '\0';
 }
@@ -452,6 +458,13 @@ void conn_open(struct worker *w, int fd)
 	c->w = w;
 	c->fd = fd;
 	c->handoff_fd = -1;
+	c->source_bucket = -1;
+	/* Over a cap: gone at once, before any TLS state (and quietly). */
+	if (limits_take(c)) {
+		close(fd);
+		free(c);
+		return;
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
 	list_add(w, c);

@@ -130,15 +130,24 @@ static int open_status(int err, const char **why)
 	}
 }
 
-/* The 301 target for a directory named without its trailing slash. */
+/*
+ * The 301 target for a directory named without its trailing slash. It
+ * must stay on this server: a browser reads "//d/" as host d. So the
+ * leading slashes collapse into one (the same directory: the root ignores
+ * them). "/\\d" never gets here: the parser refuses a raw backslash.
+ */
 static int redirect(struct http_span target, size_t path_len, char *location,
 		    size_t location_size, const char **why)
 {
-	int n = snprintf(location, location_size, "%.*s/%.*s",
-			 (int)path_len, target.ptr,
-			 (int)(target.len - path_len),
-			 target.ptr + path_len);
+	size_t skip = 0;
+	int n;
 
+	/* A span, not a string; and never all slashes (that is the root). */
+	while (skip < path_len && target.ptr[skip] == '/')
+		skip++;
+	n = snprintf(location, location_size, "/%.*s/%.*s",
+		     (int)(path_len - skip), target.ptr + skip,
+		     (int)(target.len - path_len), target.ptr + path_len);
 	if (n < 0 || (size_t)n >= location_size) {
 		*why = "directory path too long to redirect";
 		return 414;

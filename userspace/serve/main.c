@@ -21,6 +21,12 @@
 
 #define DEFAULT_LISTEN "0.0.0.0:8443"
 #define MAX_WORKERS 1024
+/*
+ * ~60 KiB of WolfSSL state each: 120 MiB at most by default. Per source:
+ * room for a busy NAT, or 200 parallel curls (selftests/serve/serve.sh).
+ */
+#define DEFAULT_MAX_HANDSHAKES 2048
+#define DEFAULT_MAX_PER_SOURCE 256
 
 static void usage(FILE *out)
 {
@@ -51,9 +57,17 @@ static void usage(FILE *out)
 		"  --idle-timeout S       close a keep-alive connection idle this long (60)\n"
 		"  --request-timeout S    a request head must arrive within S seconds (10)\n"
 		"  --handshake-timeout S  a TLS handshake must end within S seconds (10)\n"
+		"  --max-handshakes N     handshakes in progress at once, in all (2048);\n"
+		"                         a connection over it is closed at once\n"
+		"  --max-per-source N     handshakes in progress from one address (an\n"
+		"                         IPv6 /64) at once (256); over it: closed at once\n"
+		"  --user NAME            serve as this user: dropped to once the listeners\n"
+		"                         are bound and the key is loaded (needs root)\n"
 		"  --quiet                no log line per response\n"
 		"  --help                 this text\n"
 		"\n"
+		"Once started the process is not dumpable and runs under a seccomp filter:\n"
+		"a system call serving does not need kills it (SIGSYS).\n"
 		"SIGUSR1 prints a status line (mode and counters) to stderr; SIGINT or\n"
 		"SIGTERM stop the server.\n");
 }
@@ -98,6 +112,20 @@ static int parse_listen(const char *text, struct serve_config *cfg)
 	return 0;
 }
 
+static int parse_count(const char *opt, const char *text, unsigned int *n)
+{
+	char *end;
+	long v = strtol(text, &end, 10);
+
+	if (*end || end == text || v < 1 || v > 1000000) {
+		fprintf(stderr, "ktls-serve: %s %s: want 1 to 1000000\n", opt,
+			text);
+		return -EINVAL;
+	}
+	*n = (unsigned int)v;
+	return 0;
+}
+
 static int parse_seconds(const char *opt, const char *text, int *ms)
 {
 	char *end;
@@ -115,6 +143,7 @@ static int parse_seconds(const char *opt, const char *text, int *ms)
 enum {
 	OPT_ROOT = 256, OPT_LISTEN, OPT_CERT, OPT_KEY, OPT_KTLSD, OPT_WORKERS,
 	OPT_BODY, OPT_TLS, OPT_CIPHERS, OPT_IDLE, OPT_REQUEST, OPT_HANDSHAKE, OPT_QUIET, OPT_HELP,
+	OPT_MAX_HANDSHAKES, OPT_MAX_PER_SOURCE, OPT_USER, OPT_DEBUG_FORBIDDEN,
 };
 
 static const struct option options[] = {
@@ -130,6 +159,11 @@ static const struct option options[] = {
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "request-timeout", required_argument, NULL, OPT_REQUEST },
 	{ "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE },
+	{ "max-handshakes", required_argument, NULL, OPT_MAX_HANDSHAKES },
+	{ "max-per-source", required_argument, NULL, OPT_MAX_PER_SOURCE },
+	{ "user", required_argument, NULL, OPT_USER },
+	/* Test only: shows the sandbox kills a worker that calls execve. */
+	{ "debug-forbidden-syscall", no_argument, NULL, OPT_DEBUG_FORBIDDEN },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ 0 }
@@ -208,6 +242,24 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 			if (parse_seconds("--handshake-timeout", optarg,
 					  &cfg->handshake_timeout_ms))
 				return -EINVAL;
+			break;
+		case OPT_MAX_HANDSHAKES:
+			if (parse_count("--max-handshakes", optarg,
+					&cfg->max_handshakes))
+				return -EINVAL;
+			break;
+		case OPT_MAX_PER_SOURCE:
+			if (parse_count("--max-per-source", optarg,
+					&cfg->max_per_source))
+				return -EINVAL;
+			break;
+		case OPT_USER:
+			cfg->user = optarg;
+			if (sandbox_lookup_user(optarg, &cfg->uid, &cfg->gid))
+				return -EINVAL;
+			break;
+		case OPT_DEBUG_FORBIDDEN:
+			cfg->debug_forbidden = true;
 			break;
 		case OPT_QUIET:
 			cfg->quiet = true;
@@ -303,16 +355,26 @@ static void print_status(const struct serve_config *cfg,
 		sum.body_bytes += __atomic_load_n(&s->body_bytes,
 						  __ATOMIC_RELAXED);
 		sum.timeouts += __atomic_load_n(&s->timeouts, __ATOMIC_RELAXED);
+		sum.refused_busy += __atomic_load_n(&s->refused_busy,
+						    __ATOMIC_RELAXED);
+		sum.refused_per_source +=
+			__atomic_load_n(&s->refused_per_source, __ATOMIC_RELAXED);
+		sum.refused_no_fd += __atomic_load_n(&s->refused_no_fd,
+						     __ATOMIC_RELAXED);
 	}
 	fprintf(stderr, "ktls-serve: status: %s; workers %d; open %llu; accepted %llu; "
-		"handshakes %llu (failed %llu); responses %llu; body bytes %llu; timeouts %llu\n",
+		"handshakes %llu (failed %llu); responses %llu; body bytes %llu; timeouts %llu; "
+		"refused: handshake cap %llu, per source %llu, no descriptor %llu\n",
 		tls_mode_text(cfg), cfg->workers,
 		(unsigned long long)sum.open, (unsigned long long)sum.accepted,
 		(unsigned long long)sum.handshakes,
 		(unsigned long long)sum.handshake_failures,
 		(unsigned long long)sum.responses,
 		(unsigned long long)sum.body_bytes,
-		(unsigned long long)sum.timeouts);
+		(unsigned long long)sum.timeouts,
+		(unsigned long long)sum.refused_busy,
+		(unsigned long long)sum.refused_per_source,
+		(unsigned long long)sum.refused_no_fd);
 }
 
 /* The port the first listener got, for the others and for the log. */
@@ -369,12 +431,17 @@ static int serve(struct serve_config *cfg)
 	ret = open_listeners(cfg, workers);
 	if (ret)
 		goto free_workers;
+	/* Bound, key loaded (or none, with --ktlsd): root is not needed. */
+	ret = sandbox_drop_user(cfg);
+	if (ret)
+		exit(1);
 	/* Signals come to this thread only, through sigwait. */
 	sigemptyset(&signals);
 	sigaddset(&signals, SIGINT);
 	sigaddset(&signals, SIGTERM);
 	sigaddset(&signals, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	worker_hold_all();
 	for (i = 0; i < cfg->workers; i++) {
 		workers[i].id = i;
 		workers[i].cfg = cfg;
@@ -385,6 +452,9 @@ static int serve(struct serve_config *cfg)
 			exit(1);
 		}
 	}
+	if (sandbox_seccomp())
+		exit(1);
+	worker_release_all();
 	fprintf(stderr, "ktls-serve: mode: %s\n", tls_mode_text(cfg));
 	fprintf(stderr,
 		"ktls-serve: serving %s on https://%s/ with %d workers\n",
@@ -412,6 +482,8 @@ int main(int argc, char **argv)
 		.idle_timeout_ms = 60000,
 		.request_timeout_ms = 10000,
 		.handshake_timeout_ms = KTLS_DEFAULT_TIMEOUT_MS,
+		.max_handshakes = DEFAULT_MAX_HANDSHAKES,
+		.max_per_source = DEFAULT_MAX_PER_SOURCE,
 		.key_update_records = KTLS_KEY_UPDATE_RECORDS,
 	};
 	long cpus;
@@ -433,7 +505,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
-	if (tls_detect(&cfg))
+	if (tls_detect(&cfg) || limits_init(&cfg))
 		return 1;
 	if (default_identity(&cfg) || tls_setup(&cfg))
 		return 1;

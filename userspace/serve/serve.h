@@ -41,6 +41,8 @@ struct serve_config {
 	int idle_timeout_ms;	/* keep-alive between requests */
 	int request_timeout_ms;	/* a whole request head, from its first byte */
 	int handshake_timeout_ms;
+	unsigned int max_handshakes;	/* in progress, all workers */
+	unsigned int max_per_source;	/* in progress, per source address */
 	bool quiet;		/* no line per response */
 	enum tls_choice tls_choice;	/* --tls */
 	const char *ciphers;	/* --ciphers; NULL: every kTLS suite */
@@ -48,6 +50,10 @@ struct serve_config {
 	bool aesni;		/* this CPU has AES-NI (userspace TLS speed) */
 	uint64_t key_update_records;	/* close keep-alive at this many */
 	struct ktls_ctx *tls;	/* in-process handshakes; NULL with ktlsd */
+	const char *user;	/* --user: serve as this user */
+	uid_t uid;
+	gid_t gid;
+	bool debug_forbidden;	/* test only: a worker tries execve() */
 };
 
 /* What a worker counts; written by it, read by the status line. */
@@ -59,6 +65,9 @@ struct serve_stats {
 	uint64_t responses;
 	uint64_t body_bytes;
 	uint64_t timeouts;
+	uint64_t refused_busy;		/* over --max-handshakes */
+	uint64_t refused_per_source;	/* over --max-per-source */
+	uint64_t refused_no_fd;		/* accepted and closed at EMFILE */
 };
 
 #define STAT_ADD(w, field, n) \
@@ -78,6 +87,8 @@ struct worker {
 	struct io_uring ring;
 	int listen_fd;
 	bool accept_armed;
+	int reserve_fd;		/* given up at EMFILE to accept and close */
+	int64_t no_fd_logged_ms;	/* the last "out of descriptors" line */
 	struct conn *conns;	/* every open connection, for the sweep */
 	int free_pipes[8][2];	/* empty pipes kept for the splice path */
 	int nfree_pipes;
@@ -128,6 +139,7 @@ struct conn {
 	bool head_started;	/* some bytes of the next request arrived */
 	bool need_more;		/* req holds an incomplete head */
 	uint16_t inflight;	/* ring operations not completed yet */
+	int32_t source_bucket;	/* limits.c slot while handshaking, or -1 */
 	int handoff_fd;		/* CONN_HANDOFF: ktlsd's answer comes here */
 	int64_t deadline_ms;
 	uint64_t tx_records;	/* records sent (upper bound) */
@@ -160,6 +172,8 @@ int64_t serve_now_ms(void);
 int worker_listen(const struct serve_config *cfg, int *fd);
 int worker_start(struct worker *w);
 void worker_stop_all(void);
+void worker_hold_all(void);
+void worker_release_all(void);
 struct io_uring_sqe *worker_sqe(struct worker *w);
 void worker_arm(struct conn *c, struct io_uring_sqe *sqe, enum op_kind kind);
 
@@ -170,6 +184,16 @@ void conn_close(struct conn *c, int err, const char *why);
 void conn_sweep(struct worker *w, int64_t now);
 void conn_close_all(struct worker *w);
 int conn_poll(struct conn *c, short events);
+
+/* limits.c: handshakes in progress, in all and per source */
+int limits_init(const struct serve_config *cfg);
+int limits_take(struct conn *c);
+void limits_release(struct conn *c);
+
+/* sandbox.c: --user, not dumpable, seccomp */
+int sandbox_lookup_user(const char *name, uid_t *uid, gid_t *gid);
+int sandbox_drop_user(const struct serve_config *cfg);
+int sandbox_seccomp(void);
 
 /* tls_backend.c: the TLS side of a connection */
 int tls_detect(struct serve_config *cfg);

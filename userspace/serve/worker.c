@@ -5,6 +5,7 @@
  * kernel spreads new connections over the listeners.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,9 +17,23 @@
 #define RING_ENTRIES 1024
 #define LISTEN_BACKLOG 4096
 #define SWEEP_INTERVAL_MS 250
+#define NO_FD_LOG_INTERVAL_MS 10000
+#define SHED_MAX 64		/* backlog closed per EMFILE, at most */
 
 /* Set by the main thread, read by the workers at each sweep. */
 static int stopping;
+/* Held by the main thread until the sandbox is in place. */
+static pthread_mutex_t start_gate = PTHREAD_MUTEX_INITIALIZER;
+
+void worker_hold_all(void)
+{
+	pthread_mutex_lock(&start_gate);
+}
+
+void worker_release_all(void)
+{
+	pthread_mutex_unlock(&start_gate);
+}
 
 static bool stop_requested(void)
 {
@@ -88,6 +103,43 @@ static void arm_timer(struct worker *w, struct __kernel_timespec *ts)
 	io_uring_sqe_set_data64(sqe, OP_TIMER);
 }
 
+/*
+ * Out of descriptors: clients wait in the backlog and the accept
+ * (multishot ends on an error) would fail again at once. Give up the
+ * reserve descriptor to accept those clients and close them (up to
+ * SHED_MAX a time), so they learn now rather than at their timeout; take
+ * the reserve back; accept again at the next sweep. One line per
+ * NO_FD_LOG_INTERVAL_MS says so.
+ */
+static void out_of_fds(struct worker *w, int err)
+{
+	int64_t now = serve_now_ms();
+	int fd, flags, shed;
+
+	if (w->reserve_fd >= 0) {
+		close(w->reserve_fd);
+		/* No ring accept is pending on it now: plain ones are safe. */
+		flags = fcntl(w->listen_fd, F_GETFL);
+		fcntl(w->listen_fd, F_SETFL, flags | O_NONBLOCK);
+		for (shed = 0; shed < SHED_MAX; shed++) {
+			fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd < 0)
+				break;
+			close(fd);
+			STAT_ADD(w, refused_no_fd, 1);
+		}
+		fcntl(w->listen_fd, F_SETFL, flags);
+		w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (w->no_fd_logged_ms &&
+	    now - w->no_fd_logged_ms < NO_FD_LOG_INTERVAL_MS)
+		return;
+	w->no_fd_logged_ms = now;
+	fprintf(stderr,
+		"ktls-serve: worker %d: accept: %s: closing new connections (raise the open files limit, ulimit -n; lower --max-handshakes); said again in %d s at most\n",
+		w->id, strerror(-err), NO_FD_LOG_INTERVAL_MS / 1000);
+}
+
 static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 {
 	if (!(cqe->flags & IORING_CQE_F_MORE))
@@ -96,11 +148,9 @@ static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 		conn_open(w, cqe->res);
 		return;
 	}
-	/* Out of descriptors: retry at the next sweep rather than spin. */
+	/* Retried at the next sweep rather than spun on. */
 	if (cqe->res == -EMFILE || cqe->res == -ENFILE) {
-		fprintf(stderr,
-			"ktls-serve: worker %d: accept: %s (raise the open files limit, ulimit -n)\n",
-			w->id, strerror(-cqe->res));
+		out_of_fds(w, cqe->res);
 		return;
 	}
 	if (!w->accept_armed)
@@ -143,6 +193,17 @@ static void *worker_main(void *arg)
 	unsigned int head, seen;
 	int ret;
 
+	/* No connection is taken before the seccomp filter covers us. */
+	pthread_mutex_lock(&start_gate);
+	pthread_mutex_unlock(&start_gate);
+	if (w->cfg->debug_forbidden && !w->id) {
+		static char *const argv[] = { "/bin/true", NULL };
+
+		/* Test only (--debug-forbidden-syscall): SIGSYS ends us here. */
+		execv(argv[0], argv);
+		fprintf(stderr, "ktls-serve: worker %d: execve was not stopped: %s\n",
+			w->id, strerror(errno));
+	}
 	arm_accept(w);
 	arm_timer(w, &tick);
 	while (!stop_requested()) {
@@ -162,6 +223,8 @@ static void *worker_main(void *arg)
 	}
 	conn_close_all(w);
 	close(w->listen_fd);
+	if (w->reserve_fd >= 0)
+		close(w->reserve_fd);
 	return NULL;
 }
 
@@ -173,12 +236,18 @@ int worker_start(struct worker *w)
 	/* The CQ must hold a completion for every connection at once. */
 	params.flags = IORING_SETUP_CQSIZE;
 	params.cq_entries = 65536;
+	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (w->reserve_fd < 0)
+		return -errno;
 	ret = io_uring_queue_init_params(RING_ENTRIES, &w->ring, &params);
-	if (ret)
+	if (ret) {
+		close(w->reserve_fd);
 		return ret;
+	}
 	ret = pthread_create(&w->thread, NULL, worker_main, w);
 	if (ret) {
 		io_uring_queue_exit(&w->ring);
+		close(w->reserve_fd);
 		return -ret;
 	}
 	return 0;

@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <keyutils.h>
@@ -20,63 +18,67 @@
 #include "internal.h"
 #include "psk_keyring.h"
 
-/*
- * libktls reads PEM files: hand it key material from a key serial as a
- * memfd, named through /proc/self/fd. Nothing touches the disk. DER (what
- * tlshd takes) becomes PEM first.
- */
-static int key_to_memfd(int32_t serial, bool private_key, int *fd,
-			char *path, size_t len)
+/* Key material from a key serial, as PEM (tlshd takes DER). */
+static int key_read_pem(int32_t serial, bool private_key, uint8_t **pem,
+			size_t *pem_len)
 {
-	uint8_t *data, *pem;
-	size_t size, pem_len;
+	uint8_t *data;
+	size_t size;
 	int err;
 
 	err = upcall_key_read(serial, &data, &size);
 	if (err)
 		return err == -ENOKEY ? err : -EKEYREJECTED;
-	if (!upcall_is_pem(data, size)) {
-		err = upcall_der_to_pem(serial, data, size, private_key, &pem,
-					&pem_len);
-		upcall_key_free(data, size);
-		if (err)
-			return err;
-		data = pem;
-		size = pem_len;
+	if (upcall_is_pem(data, size)) {
+		*pem = data;
+		*pem_len = size;
+		return 0;
 	}
-	*fd = memfd_create("upcall-key", MFD_CLOEXEC);
-	if (*fd < 0 || write(*fd, data, size) != (ssize_t)size) {
-		err = upcall_fail(-EIO, "copying key %d to a memfd: %s",
-				  serial, strerror(errno));
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
-		upcall_key_free(data, size);
-		return err;
-	}
+	err = upcall_der_to_pem(serial, data, size, private_key, pem, pem_len);
 	upcall_key_free(data, size);
-	snprintf(path, len, "/proc/self/fd/%d", *fd);
-	return 0;
+	return err;
 }
 
 /*
- * Once the context holds the key material, the memfd has done its job:
- * overwrite its pages and close it, so no PEM outlives the load.
+ * ktls_config.read_file: the request's key material by the names
+ * pick_identity() gave it; any other file as the configuration reads it.
  */
-static void key_memfd_wipe(int *fd)
+static int serial_read(void *arg, const char *path, uint8_t **data,
+		       size_t *len)
 {
-	static const uint8_t zeros[4096];
-	struct stat st;
-	off_t off;
+	struct upcall_handshake *hs = arg;
+	const uint8_t *src = NULL;
+	size_t src_len = 0;
 
-	if (*fd < 0)
-		return;
-	if (!fstat(*fd, &st))
-		for (off = 0; off < st.st_size; off += sizeof(zeros))
-			if (pwrite(*fd, zeros, sizeof(zeros), off) < 0)
-				break;
-	close(*fd);	/* its last reference: the pages go too */
-	*fd = -1;
+	if (hs->cert_pem && !strcmp(path, hs->cert_name)) {
+		src = hs->cert_pem;
+		src_len = hs->cert_len;
+	} else if (hs->key_pem && !strcmp(path, hs->key_name)) {
+		src = hs->key_pem;
+		src_len = hs->key_len;
+	}
+	if (!src) {
+		if (hs->cfg->read_file)
+			return hs->cfg->read_file(hs->cfg->read_file_arg, path,
+						  data, len);
+		return ktls_read_file("file", path, data, len);
+	}
+	*data = malloc(src_len + 1);
+	if (!*data)
+		return -ENOMEM;
+	memcpy(*data, src, src_len);
+	(*data)[src_len] = 0;
+	*len = src_len;
+	return 0;
+}
+
+/* Loaded (or refused): the key material goes now. */
+static void key_material_wipe(struct upcall_handshake *hs)
+{
+	upcall_key_free(hs->cert_pem, hs->cert_len);
+	upcall_key_free(hs->key_pem, hs->key_len);
+	hs->cert_pem = NULL;
+	hs->key_pem = NULL;
 }
 
 /* DONE's status is a positive errno, as the kernel's attribute wants. */
@@ -165,8 +167,7 @@ static int pick_psk(const struct upcall_req *req, struct upcall_handshake *hs,
 /* The request's own certificate and key, from key serials or files. */
 static int pick_identity(const struct upcall_req *req,
 			 const struct upcall_serve_config *cfg,
-			 struct upcall_handshake *hs, struct ktls_config *k,
-			 char *cert_path, char *key_path, size_t path_len)
+			 struct upcall_handshake *hs, struct ktls_config *k)
 {
 	bool client = req->msg_type == HANDSHAKE_MSG_TYPE_CLIENTHELLO;
 	int err;
@@ -177,20 +178,28 @@ static int pick_identity(const struct upcall_req *req,
 		if (!req->privkey)
 			return upcall_fail(-ENOKEY, "the request names certificate "
 					   "key %d but no private key", req->cert);
-		err = key_to_memfd(req->cert, false, &hs->cert_fd, cert_path,
-				   path_len);
+		err = key_read_pem(req->cert, false, &hs->cert_pem,
+				   &hs->cert_len);
 		if (!err)
-			err = key_to_memfd(req->privkey, true, &hs->key_fd,
-					   key_path, path_len);
+			err = key_read_pem(req->privkey, true, &hs->key_pem,
+					   &hs->key_len);
 		if (err)
 			return err;
-		k->cert_file = cert_path;
-		k->key_file = key_path;
+		snprintf(hs->cert_name, sizeof(hs->cert_name),
+			 "certificate key %d", req->cert);
+		snprintf(hs->key_name, sizeof(hs->key_name),
+			 "private key %d", req->privkey);
+		k->cert_file = hs->cert_name;
+		k->key_file = hs->key_name;
 		return 0;
 	}
 	k->cert_file = client ? cfg->client_cert_file : cfg->cert_file;
 	k->key_file = client ? cfg->client_key_file : cfg->key_file;
-	if (!k->cert_file || !*k->cert_file || !k->key_file || !*k->key_file)
+	k->signer = client ? cfg->client_signer : cfg->signer;
+	if (k->signer)
+		k->key_file = NULL;
+	if (!k->cert_file || !*k->cert_file ||
+	    (!k->signer && (!k->key_file || !*k->key_file)))
 		return upcall_fail(-ENOKEY, "an x509 %s handshake without key "
 				   "serials needs a configured %scertificate "
 				   "and private key, and there is none",
@@ -209,10 +218,7 @@ static void handshake_free(struct upcall_handshake *hs)
 	free(hs->psk_identity);
 	upcall_key_free(hs->psk_key, hs->psk_key_len);
 	upcall_psk_lookup_free(hs->psk_lookup);
-	if (hs->cert_fd >= 0)
-		close(hs->cert_fd);
-	if (hs->key_fd >= 0)
-		close(hs->key_fd);
+	key_material_wipe(hs);
 	free(hs);
 }
 
@@ -220,11 +226,12 @@ int upcall_prepare(const struct upcall_req *req,
 		   const struct upcall_serve_config *cfg,
 		   struct upcall_handshake **out)
 {
-	char cert_path[64], key_path[64];
 	struct ktls_config k = {
 		.ca_file = cfg->ca_file,
 		.handshake_timeout_ms = req->timeout_ms ? (int)req->timeout_ms :
 					cfg->timeout_ms,
+		.read_file = cfg->read_file,
+		.read_file_arg = cfg->read_file_arg,
 	};
 	struct upcall_handshake *hs;
 	int err;
@@ -236,8 +243,7 @@ int upcall_prepare(const struct upcall_req *req,
 	hs = calloc(1, sizeof(*hs));
 	if (!hs)
 		return upcall_fail(-ENOMEM, "out of memory");
-	hs->cert_fd = -1;
-	hs->key_fd = -1;
+	hs->cfg = cfg;
 	hs->sock_flags = -1;
 	if (req->msg_type == HANDSHAKE_MSG_TYPE_CLIENTHELLO) {
 		k.role = KTLS_ROLE_CLIENT;
@@ -263,8 +269,7 @@ int upcall_prepare(const struct upcall_req *req,
 	if (req->auth_mode == HANDSHAKE_AUTH_PSK)
 		err = pick_psk(req, hs, &k);
 	else
-		err = pick_identity(req, cfg, hs, &k, cert_path, key_path,
-				    sizeof(cert_path));
+		err = pick_identity(req, cfg, hs, &k);
 	if (err)
 		goto free_hs;
 	if (cfg->get_ctx && !req->cert &&
@@ -272,12 +277,14 @@ int upcall_prepare(const struct upcall_req *req,
 		err = cfg->get_ctx(cfg->get_ctx_arg, &k, &hs->ctx,
 				   &hs->own_ctx);
 	} else {
+		if (hs->cert_pem) {
+			k.read_file = serial_read;
+			k.read_file_arg = hs;
+		}
 		err = ktls_ctx_new(&k, &hs->ctx);
 		hs->own_ctx = !err;
 	}
-	/* Loaded (or refused): the private key leaves its memfd now. */
-	key_memfd_wipe(&hs->cert_fd);
-	key_memfd_wipe(&hs->key_fd);
+	key_material_wipe(hs);
 	if (err) {
 		/* Key material given by the request is the request's fault. */
 		err = upcall_fail(req->cert || hs->psk_key || hs->psk_lookup ?

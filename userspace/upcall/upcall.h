@@ -130,6 +130,15 @@ struct upcall_serve_config {
 	int (*get_ctx)(void *arg, const struct ktls_config *k,
 		       struct ktls_ctx **ctx, bool *owned);
 	void *get_ctx_arg;
+	/*
+	 * Privilege separation (ktls/signer.h): the keys of cert_file and
+	 * client_cert_file sign through these instead of key_file and
+	 * client_key_file; files are read through read_file (ktls_config).
+	 */
+	const struct ktls_signer *signer, *client_signer;
+	int (*read_file)(void *arg, const char *path, uint8_t **data,
+			 size_t *len);
+	void *read_file_arg;
 };
 
 /*
@@ -146,10 +155,13 @@ struct upcall_handshake {
 	int timeout_ms;			/* the request's TIMEOUT, or the config's */
 	int sock_flags;			/* restored before DONE */
 	/*
-	 * Key material from key serials as memfds, only while the context
-	 * loads them: wiped and closed before the handshake starts.
+	 * Key material from key serials (PEM), only while the context loads
+	 * it: wiped before the handshake starts.
 	 */
-	int cert_fd, key_fd;
+	uint8_t *cert_pem, *key_pem;
+	size_t cert_len, key_len;
+	char cert_name[48], key_name[48];
+	const struct upcall_serve_config *cfg;
 	char *psk_identity;		/* psk: from the key's description */
 	uint8_t *psk_key;
 	size_t psk_key_len;

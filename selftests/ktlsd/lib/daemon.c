@@ -113,6 +113,26 @@ static bool socket_answers(const char *path)
 	return ok;
 }
 
+/* The worker is up and sandboxed (seccomp is its last step before the loops). */
+static bool worker_ready(const struct daemon *d)
+{
+	pid_t pid = daemon_child(d, "ktlsd-worker");
+	char path[64], line[128];
+	bool ready = false;
+	FILE *f;
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Seccomp:", 8))
+			ready = atoi(line + 8) == 2;
+	if (f)
+		fclose(f);
+	return ready;
+}
+
 int daemon_start(struct daemon *d)
 {
 	char bin[PATH_MAX];
@@ -134,7 +154,8 @@ int daemon_start(struct daemon *d)
 	if (d->pid < 0)
 		return -errno;
 	while (now_ms() < deadline) {
-		if (socket_answers(d->sock))
+		/* The monitor listens first; the worker answers once ready. */
+		if (worker_ready(d) && socket_answers(d->sock))
 			return 0;
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			d->pid = -1;
@@ -165,6 +186,41 @@ int daemon_stop(struct daemon *d)
 	return -1;
 }
 
+pid_t daemon_child(const struct daemon *d, const char *comm)
+{
+	char path[64], line[512], *name;
+	struct dirent *e;
+	pid_t found = -1;
+	DIR *proc;
+	FILE *f;
+
+	proc = opendir("/proc");
+	while (proc && found < 0 && (e = readdir(proc))) {
+		int pid, ppid;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		/* "PID (COMM) STATE PPID ...": COMM has no ')' of ours. */
+		if (fgets(line, sizeof(line), f) &&
+		    (name = strchr(line, '(')) && strchr(name, ')') &&
+		    sscanf(line, "%d", &pid) == 1 &&
+		    sscanf(strchr(name, ')') + 2, "%*c %d", &ppid) == 1 &&
+		    ppid == d->pid) {
+			*strchr(name, ')') = '\0';
+			if (!strcmp(name + 1, comm))
+				found = pid;
+		}
+		fclose(f);
+	}
+	if (proc)
+		closedir(proc);
+	return found;
+}
+
 int daemon_fd_count(const struct daemon *d)
 {
 	char path[64];
@@ -172,7 +228,9 @@ int daemon_fd_count(const struct daemon *d)
 	int n = 0;
 	DIR *dir;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)d->pid);
+	/* The worker holds the connections; the monitor only listens. */
+	snprintf(path, sizeof(path), "/proc/%d/fd",
+		 (int)daemon_child(d, "ktlsd-worker"));
 	dir = opendir(path);
 	if (!dir)
 		return -errno;
@@ -191,7 +249,8 @@ void daemon_fd_list(const struct daemon *d, char *out, size_t len)
 	DIR *dir;
 
 	out[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)d->pid);
+	snprintf(path, sizeof(path), "/proc/%d/fd",
+		 (int)daemon_child(d, "ktlsd-worker"));
 	dir = opendir(path);
 	while (dir && (e = readdir(dir)) && used < len) {
 		ssize_t n;

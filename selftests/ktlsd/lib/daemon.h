@@ -32,9 +32,11 @@ int daemon_write_raw(struct daemon *d, const char *text);
 int daemon_start(struct daemon *d);
 /* SIGTERM and wait: the exit status (0..255) or -1 if it was killed. */
 int daemon_stop(struct daemon *d);
-/* Open fds of the daemon. */
+/* The pid of ktlsd's child named @comm ("ktlsd-worker", "ktlsd-keys"). */
+pid_t daemon_child(const struct daemon *d, const char *comm);
+/* Open fds of the daemon's worker, which holds every connection. */
 int daemon_fd_count(const struct daemon *d);
-/* "fd=target " for each open fd of the daemon, for failure messages. */
+/* "fd=target " for each open fd of the worker, for failure messages. */
 void daemon_fd_list(const struct daemon *d, char *out, size_t len);
 /* Wait up to @ms for @text in the daemon's log. 0 if found. */
 int daemon_wait_log(const struct daemon *d, const char *text, int ms);

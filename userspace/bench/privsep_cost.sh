@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# What ktlsd's privilege separation costs per handshake, natively (no
+# kernel TLS needed: the handshake runs to the install, which fails with
+# ENOENT on a kernel without kTLS, and that failure is the answer counted).
+# Runs the same load against two ktlsd binaries, alternating, and prints
+# ktlsd's CPU per handshake (monitor + worker + key process, from /proc).
+#
+#   privsep_cost.sh OLD_KTLSD NEW_KTLSD BUILD [ROUNDS] [SECONDS] [CONNS]
+set -euo pipefail
+old=$1 new=$2 build=$(cd "$3" && pwd) rounds=${4:-3} secs=${5:-5} conns=${6:-4}
+certs=$build/test-certs
+work=$(mktemp -d /tmp/ktlsd-privsep.XXXXXX)
+trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$work"' EXIT
+hz=$(getconf CLK_TCK)
+
+# utime+stime of PID and its live children, in ticks.
+cpu_ticks() {
+	local total=0 p
+	for p in "$1" $(pgrep -P "$1"); do
+		set -- $(sed 's/^.*) //' "/proc/$p/stat")
+		total=$((total + ${12} + ${13}))
+	done
+	echo "$total"
+}
+
+run() {	# BINARY -> "handshakes ticks"
+	cat > "$work/k.conf" <<CONF
+[global]
+threads = 1
+loglevel = error
+[handoff]
+path = $work/h.sock
+mode = 0666
+[server]
+certificate = $certs/server.pem
+private_key = $certs/server.key
+CONF
+	"$1" -f -c "$work/k.conf" 2> "$work/ktlsd.log" &
+	local kpid=$!
+	for _ in $(seq 100); do [ -S "$work/h.sock" ] && break; sleep 0.05; done
+	sleep 0.5
+	"$build/bin/ktls-hs-server" --listen 127.0.0.1:24433 \
+		--handoff "$work/h.sock" --threads "$conns" > "$work/srv.out" 2> "$work/srv.log" &
+	local spid=$!
+	for _ in $(seq 100); do grep -q ready "$work/srv.out" 2>/dev/null && break; sleep 0.05; done
+	local before after
+	before=$(cpu_ticks "$kpid")
+	"$build/bin/ktls-hs-load" --connect 127.0.0.1:24433 --ca "$certs/ca.pem" \
+		--conns "$conns" --seconds "$secs" > "$work/load.out" 2>&1 || true
+	after=$(cpu_ticks "$kpid")
+	kill "$spid"; wait "$spid" 2>/dev/null || true
+	kill "$kpid"; wait "$kpid" 2>/dev/null || true
+	local answered
+	answered=$(sed -n 's/^served=\([0-9]*\) failed=\([0-9]*\).*/\1 \2/p' "$work/srv.log" |
+		awk '{print $1 + $2}')
+	echo "${answered:-0} $((after - before))"
+}
+
+printf '%-6s %-10s %-12s %s\n' round binary handshakes "ktlsd CPU us/handshake"
+for r in $(seq "$rounds"); do
+	for which in old new; do
+		bin=$old; [ "$which" = new ] && bin=$new
+		read -r n ticks < <(run "$bin")
+		us=$(awk -v t="$ticks" -v n="$n" -v hz="$hz" 'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')
+		printf '%-6s %-10s %-12s %s\n' "$r" "$which" "$n" "$us"
+	done
+done

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The worker process (worker.h). */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "file_cache.h"
+#include "key_client.h"
+#include "log.h"
+#include "loop.h"
+#include "profile.h"
+#include "upcall_server.h"
+#include "worker.h"
+
+static void __attribute__((noreturn)) fail(int ctl_fd, const char *err,
+					   int status)
+{
+	send(ctl_fd, err, strlen(err) ? strlen(err) : 1, MSG_NOSIGNAL);
+	_exit(status);
+}
+
+/* Debugging the sandbox (tests): KTLSD_SANDBOX_PROBE=keys|syscall. */
+static void sandbox_probe(const struct ktlsd_config *config)
+{
+	const char *probe = getenv("KTLSD_SANDBOX_PROBE");
+	const char *keys[] = { config->server.private_key,
+			       config->upcall.private_key,
+			       config->upcall.client_private_key };
+
+	if (!probe)
+		return;
+	if (!strcmp(probe, "keys")) {
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			FILE *f;
+
+			if (!*keys[i])
+				continue;
+			f = fopen(keys[i], "r");
+			if (f) {
+				log_error("sandbox probe: the worker can open %s", keys[i]);
+				fclose(f);
+				continue;
+			}
+			log_info("sandbox probe: the worker cannot open %s: %s",
+				 keys[i], strerror(errno));
+		}
+	} else if (!strcmp(probe, "syscall")) {
+		log_info("sandbox probe: calling ptrace(), which the worker may not");
+		syscall(SYS_ptrace, 0, 0, 0, 0);
+		log_error("sandbox probe: ptrace() returned; the filter is not on");
+	}
+}
+
+/* Wait for the monitor's word (or a signal); drain or stop, then exit. */
+static void __attribute__((noreturn)) control(int ctl_fd, int sig_fd,
+					      int timeout_ms)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = ctl_fd, .events = POLLIN },
+		{ .fd = sig_fd, .events = POLLIN },
+	};
+	char word[16];
+	ssize_t n;
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents)
+			break;		/* SIGTERM, SIGINT: as a stop */
+		if (!pfd[0].revents)
+			continue;
+		n = recv(ctl_fd, word, sizeof(word) - 1, 0);
+		if (n <= 0)
+			break;		/* the monitor is gone: stop */
+		word[n] = '\0';
+		if (!strcmp(word, KTLSD_CTL_DRAIN)) {
+			ktlsd_loops_drain(timeout_ms);
+			_exit(0);
+		}
+		break;
+	}
+	ktlsd_loops_stop();
+	_exit(0);
+}
+
+static int signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+void ktlsd_worker_main(const struct ktlsd_worker_args *a)
+{
+	const struct ktlsd_config *config = a->config;
+	struct ktlsd_profile *profile;
+	struct ktlsd_identity wid;
+	struct upcall *up = NULL;
+	char err[1024] = "";
+	int sig_fd, ret;
+
+	prctl(PR_SET_NAME, "ktlsd-worker");
+	prctl(PR_SET_DUMPABLE, 0);
+	sig_fd = signals();
+	if (sig_fd < 0 || ktlsd_key_client_init(a->key_fds, a->nr_key_fds) ||
+	    ktlsd_file_cache_fill(config))
+		fail(a->ctl_fd, "the worker could not start: out of memory or fds", 1);
+	ktlsd_profile_use_key_process();
+	ret = ktlsd_profile_new(config, &profile, err, sizeof(err));
+	if (ret)
+		fail(a->ctl_fd, err, 2);
+	if (a->upcalls) {
+		ret = ktlsd_upcall_open(config, &up, err, sizeof(err));
+		if (!ret)
+			ret = ktlsd_upcall_prepare(config, up, err, sizeof(err));
+		if (ret)
+			fail(a->ctl_fd, err, 1);
+	}
+	/*
+	 * An upcall worker stays root, as tlshd does: the kernel's key
+	 * serials are root's keys and its REMOTE_AUTH keys go to root's
+	 * consumers. It keeps no capability but CAP_NET_ADMIN, and Landlock
+	 * keeps the key files out of its reach (sandbox.c).
+	 */
+	wid = *a->id;
+	if (up)
+		wid.change = false;
+	ret = ktlsd_sandbox_enter(&wid, KTLSD_SANDBOX_WORKER, up != NULL, err,
+				  sizeof(err));
+	if (ret)
+		fail(a->ctl_fd, err, 1);
+	sandbox_probe(config);
+	ktlsd_profile_install(profile);
+	ret = ktlsd_loops_start(a->listen_fd, up ? upcall_fd(up) : -1,
+				a->threads);
+	if (ret) {
+		snprintf(err, sizeof(err), "cannot start %d event loops: %s",
+			 a->threads, strerror(-ret));
+		fail(a->ctl_fd, err, 1);
+	}
+	send(a->ctl_fd, "", 1, MSG_NOSIGNAL);
+	control(a->ctl_fd, sig_fd, config->handshake_timeout_ms + 1000);
+}

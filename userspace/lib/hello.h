@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The ClientHello/ServerHello reader behind psk.c's checks: a pure
+ * function over the bytes of one handshake message body (no socket, no
+ * WolfSSL), so it can be fuzzed on its own (fuzz/hello_fuzz.c).
+ */
+#ifndef KTLS_HELLO_H
+#define KTLS_HELLO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Handshake message types (RFC 8446 §4). */
+#define KTLS_HS_CLIENT_HELLO 1
+#define KTLS_HS_SERVER_HELLO 2
+
+/* supported_groups entries kept; a longer list sets groups_truncated. */
+#define KTLS_HELLO_MAX_GROUPS 32
+
+/* What a hello says about how a PSK would be used. */
+struct ktls_hello {
+	bool hello_retry;	/* a ServerHello that is a HelloRetryRequest */
+	bool supported_versions;	/* TLS 1.3 (else 1.2 or older) */
+	bool pre_shared_key;
+	bool key_share;
+	bool psk_dhe_ke;	/* ClientHello: psk_key_exchange_modes has it */
+	/* ClientHello: its supported_groups (NamedGroup values) */
+	bool supported_groups;
+	bool groups_truncated;
+	size_t nr_groups;
+	uint16_t groups[KTLS_HELLO_MAX_GROUPS];
+};
+
+/*
+ * Read the body (after the 4-byte handshake header) of a hello of @type.
+ * A HelloRetryRequest is reported as such and not read further. An
+ * extension counts if it comes before any malformed one. 0, or -EPROTO
+ * if the hello does not parse (-EINVAL for another @type).
+ */
+int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
+		     struct ktls_hello *hello);
+
+#endif /* KTLS_HELLO_H */
