@@ -177,12 +177,14 @@ check: deps
 	$(Q)bash selftests/run.sh $(BUILD)
 
 # Everything again with ASan and UBSan (gcc's; the WolfSSL library links as
-# it is), for make check's sanitizer pass over the native tests.
+# it is), for make check's sanitizer pass over the native tests. Without
+# -Werror: at -O1 gcc's flow-dependent warnings (format-truncation...)
+# differ, and the -O2 build is the gate for those.
 ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
-		CFLAGS="$(ASAN_CFLAGS)" all
+		CFLAGS="$(ASAN_CFLAGS)" WARN="$(filter-out -Werror,$(WARN))" all
 
 # checkpatch.pl over kmod/ (kernel rules) and the userspace C (same spirit).
 style:

