@@ -82,7 +82,7 @@ TEST_F(config, unknown_section)
 	EXPECT_EQ(2, check(&self->d, "[serve]\n", -1, self->out,
 			   sizeof(self->out)));
 	snprintf(self->expect, sizeof(self->expect),
-		 "ktlsd: %s:1: unknown section [serve] (sections: global, handoff, server, client, upcall)\n",
+		 "ktlsd: %s:1: unknown section [serve] (sections: global, handoff, server, client, upcall, allow uid|gid NAME)\n",
 		 self->d.conf);
 	EXPECT_STREQ(self->expect, self->out);
 }
@@ -393,6 +393,67 @@ TEST_F(config, tlshd_and_ktlsd_sections_mixed)
 		 "ktlsd: %s:4: [authenticate.server] is a section of tlshd's configuration, and this file also has ktlsd's: keep them in separate files (ktlsd --tlshd-config FILE reads tlshd's)\n",
 		 self->d.conf);
 	EXPECT_STREQ(self->expect, self->out);
+}
+
+/* [allow uid|gid ...]: each mistake names its line. */
+TEST_F(config, allow_rule_errors)
+{
+	static const struct {
+		const char *rule;
+		int line;
+		const char *reason;
+	} cases[] = {
+		{ "[allow root]\n", 4,
+		  "expected [allow uid NAME|NUMBER] or "
+		  "[allow gid NAME|NUMBER], got [allow root]" },
+		{ "[allow uid no-such-user-k7]\n", 4,
+		  "[allow uid no-such-user-k7]: no such user" },
+		{ "[allow gid 0]\nroles = admin\n", 5,
+		  "roles = \"admin\": unknown role \"admin\" "
+		  "(expected server, client or server,client)" },
+		{ "[allow uid 0]\nserver_names = a.example, b c\n", 5,
+		  "server_names: \"b c\" is not a host name "
+		  "(a leading \"*.\" is the only wildcard)" },
+		{ "[allow uid 0]\nmax_waiting = 0\n", 5,
+		  "max_waiting = \"0\": expected a number from 1 to 1000000" },
+		{ "[allow uid 0]\nroles = client\n[allow uid 00]\n", 6,
+		  "[allow uid 0] appears twice (first at line 4)" },
+		{ "[allow uid 0]\nrole = client\n", 5,
+		  "unknown key \"role\" in [allow uid 0] (did you mean roles?)" },
+		{ "[handoff]\nfirst_byte_timeout = 0\n", 5,
+		  "first_byte_timeout = \"0\": expected a duration "
+		  "such as 10s or 1500ms (at most an hour)" },
+		{ "[handoff]\nmax_unrequested_per_uid = x\n", 5,
+		  "max_unrequested_per_uid = \"x\": expected a number from 1 to 1000000" },
+	};
+	char text[2 * PATH_MAX + 256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		server_conf(text, sizeof(text), self->cert, self->key,
+			    cases[i].rule);
+		EXPECT_EQ(2, check(&self->d, text, -1, self->out,
+				   sizeof(self->out)));
+		snprintf(self->expect, sizeof(self->expect), "ktlsd: %s:%d: %s\n",
+			 self->d.conf, cases[i].line, cases[i].reason);
+		EXPECT_STREQ(self->expect, self->out);
+	}
+}
+
+TEST_F(config, allow_rules_check)
+{
+	char text[2 * PATH_MAX + 256];
+
+	server_conf(text, sizeof(text), self->cert, self->key,
+		    "[allow uid 0]\nroles = server, client\n"
+		    "server_names = *.example.com,db.internal\n"
+		    "max_in_flight = 10\nmax_waiting = 20\n"
+		    "[allow gid 0]\nroles = client\n"
+		    "[handoff]\nfirst_byte_timeout = 500ms\n"
+		    "request_timeout = 1s\nmax_in_flight_per_uid = 4\n"
+		    "max_waiting = 8\nmax_waiting_per_uid = 2\n"
+		    "max_unrequested = 8\nmax_unrequested_per_uid = 2\n");
+	EXPECT_EQ(0, check(&self->d, text, -1, self->out, sizeof(self->out)))
+		TH_LOG("%s", self->out);
 }
 
 TEST_HARNESS_MAIN

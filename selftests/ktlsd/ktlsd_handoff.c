@@ -316,7 +316,8 @@ TEST_F(handoff, sigterm_answers_in_flight_and_exits_0)
 
 	ASSERT_EQ(0, ktls_handoff_submit(self->d.sock, self->server_fd,
 					 &server_role, &sock));
-	ASSERT_EQ(0, daemon_wait_log(&self->d, "server handshake started",
+	ASSERT_EQ(0, daemon_wait_log(&self->d,
+				     "server handoff waiting for the peer's first byte",
 				     2000));
 	ASSERT_EQ(0, kill(self->d.pid, SIGTERM));
 	EXPECT_EQ(-ESHUTDOWN, ktls_handoff_finish(sock, self->server_fd,
@@ -565,7 +566,10 @@ TEST_F(handoff, success_without_kernel_tls_fails_closed)
 	unlink(path);
 }
 
-/* Over [handoff] max_in_flight: -EBUSY at once; a freed slot is reused. */
+/*
+ * Over [handoff] max_in_flight: -EBUSY at once; a freed slot is reused. A
+ * server handoff takes its slot when the peer's first byte arrives.
+ */
 TEST_F(handoff, max_in_flight_is_ebusy_at_once)
 {
 	struct ktls_handoff_request short_request = {
@@ -582,10 +586,12 @@ TEST_F(handoff, max_in_flight_is_ebusy_at_once)
 	ASSERT_EQ(0, daemon_start(&self->d));
 	for (int i = 0; i < 2; i++) {
 		ASSERT_EQ(0, tcp_pair(&client[i], &server[i]));
+		ASSERT_EQ(1, write(client[i], "\x16", 1));
 		ASSERT_EQ(0, ktls_handoff_submit(self->d.sock, server[i],
 						 &server_role, &sock[i]));
 	}
 	usleep(500 * 1000);	/* both taken by the loops */
+	ASSERT_EQ(1, write(self->client_fd, "\x16", 1));
 	start = now_ms();
 	EXPECT_EQ(-EBUSY, ktls_handoff(self->d.sock, self->server_fd,
 				       &server_role, &result));
@@ -605,6 +611,164 @@ TEST_F(handoff, max_in_flight_is_ebusy_at_once)
 	close(sock[1]);
 	close(client[1]);
 	close(server[1]);
+}
+
+/* A server handoff whose peer stays silent ends at first_byte_timeout. */
+TEST_F(handoff, silent_peer_ends_at_first_byte_timeout)
+{
+	struct ktls_handoff_result result;
+	int64_t start, took;
+
+	ASSERT_EQ(0, daemon_stop(&self->d));
+	ASSERT_EQ(0, daemon_write_config(&self->d, "10s",
+					 "[handoff]\nfirst_byte_timeout = 500ms\n"));
+	ASSERT_EQ(0, daemon_start(&self->d));
+	start = now_ms();
+	EXPECT_EQ(-ETIMEDOUT, ktls_handoff(self->d.sock, self->server_fd,
+					   &server_role, &result));
+	took = now_ms() - start;
+	EXPECT_STREQ("the TLS peer sent nothing within 500 ms ([handoff] first_byte_timeout)",
+		     result.reason);
+	EXPECT_LE(450, took);
+	EXPECT_GE(3000, took);
+}
+
+/* Without [allow] rules ktlsd says at start who can use its key. */
+TEST_F(handoff, no_policy_is_a_warning)
+{
+	EXPECT_EQ(0, daemon_wait_log(&self->d,
+				     "has no [allow uid|gid ...] section: every process that can connect to",
+				     2000));
+}
+
+/* Restart with @rules after the usual config (they start at line 17). */
+static int restart_with(struct daemon *d, const char *rules)
+{
+	int ret = daemon_stop(d);
+
+	if (ret)
+		return ret;
+	ret = daemon_write_config(d, "10s", rules);
+	return ret ? ret : daemon_start(d);
+}
+
+TEST_F(handoff, policy_uid_without_server_role_is_eacces)
+{
+	struct ktls_handoff_result result;
+	char rules[128], expect[256];
+
+	snprintf(rules, sizeof(rules), "[allow uid %u]\nroles = client\n",
+		 (unsigned int)geteuid());
+	ASSERT_EQ(0, restart_with(&self->d, rules));
+	EXPECT_EQ(-EACCES, ktls_handoff(self->d.sock, self->server_fd,
+					&server_role, &result));
+	snprintf(expect, sizeof(expect),
+		 "uid %u may not run server handshakes: [allow uid %u] (line 17) has roles = client",
+		 (unsigned int)geteuid(), (unsigned int)geteuid());
+	EXPECT_STREQ(expect, result.reason);
+}
+
+TEST_F(handoff, policy_gid_rule_applies)
+{
+	struct ktls_handoff_result result;
+	char rules[128], expect[256];
+
+	snprintf(rules, sizeof(rules), "[allow gid %u]\nroles = client\n",
+		 (unsigned int)getegid());
+	ASSERT_EQ(0, restart_with(&self->d, rules));
+	EXPECT_EQ(-EACCES, ktls_handoff(self->d.sock, self->server_fd,
+					&server_role, &result));
+	snprintf(expect, sizeof(expect),
+		 "uid %u may not run server handshakes: [allow gid %u] (line 17) has roles = client",
+		 (unsigned int)geteuid(), (unsigned int)getegid());
+	EXPECT_STREQ(expect, result.reason);
+}
+
+TEST_F(handoff, policy_no_matching_rule_is_eacces)
+{
+	struct ktls_handoff_result result;
+	char expect[PATH_MAX + 128];
+
+	ASSERT_EQ(0, restart_with(&self->d, "[allow uid 4242]\n"));
+	EXPECT_EQ(-EACCES, ktls_handoff(self->d.sock, self->server_fd,
+					&server_role, &result));
+	snprintf(expect, sizeof(expect),
+		 "uid %u matches no [allow] rule in %s: handoffs refused",
+		 (unsigned int)geteuid(), self->d.conf);
+	EXPECT_STREQ(expect, result.reason);
+}
+
+TEST_F(handoff, policy_server_names_enforced)
+{
+	struct ktls_handoff_request request = {
+		.role = KTLS_ROLE_CLIENT,
+		.server_name = "evil.test",
+		.timeout_ms = 300,
+	};
+	struct ktls_handoff_result result;
+	char rules[256], expect[256];
+
+	snprintf(rules, sizeof(rules),
+		 "[allow uid %u]\nroles = client\n"
+		 "server_names = db.internal, *.example.org\n",
+		 (unsigned int)geteuid());
+	ASSERT_EQ(0, restart_with(&self->d, rules));
+	EXPECT_EQ(-EACCES, ktls_handoff(self->d.sock, self->client_fd,
+					&request, &result));
+	snprintf(expect, sizeof(expect),
+		 "uid %u may not connect to \"evil.test\": not in server_names of [allow uid %u] (line 17)",
+		 (unsigned int)geteuid(), (unsigned int)geteuid());
+	EXPECT_STREQ(expect, result.reason);
+	/* Only one label under a wildcard. */
+	request.server_name = "a.b.example.org";
+	EXPECT_EQ(-EACCES, ktls_handoff(self->d.sock, self->client_fd,
+					&request, &result));
+	/* A listed name gets its handshake: the silent peer times it out. */
+	request.server_name = "www.example.org";
+	EXPECT_EQ(-ETIMEDOUT, ktls_handoff(self->d.sock, self->client_fd,
+					   &request, &result))
+		TH_LOG("%s", result.reason);
+	request.server_name = "DB.internal";
+	EXPECT_EQ(-ETIMEDOUT, ktls_handoff(self->d.sock, self->client_fd,
+					   &request, &result))
+		TH_LOG("%s", result.reason);
+}
+
+/* A server rule's server_names: the peer's SNI, before the key is used. */
+TEST_F(handoff, policy_server_sni_enforced)
+{
+	struct ktls_handoff_result result;
+	char rules[256], expect[256];
+	struct peer peer;
+	int client, server;
+
+	snprintf(rules, sizeof(rules),
+		 "[allow uid %u]\nroles = server\nserver_names = other.example\n",
+		 (unsigned int)geteuid());
+	ASSERT_EQ(0, restart_with(&self->d, rules));
+	ASSERT_EQ(0, peer_start(&peer, tls_client, &self->client_fd));
+	EXPECT_EQ(-EACCES, ktls_handoff(self->d.sock, self->server_fd,
+					&server_role, &result));
+	snprintf(expect, sizeof(expect),
+		 "uid %u may not serve \"localhost\": not in server_names of [allow uid %u] (line 17)",
+		 (unsigned int)geteuid(), (unsigned int)geteuid());
+	EXPECT_STREQ(expect, result.reason);
+	shutdown(self->server_fd, SHUT_RDWR);
+	EXPECT_NE(0, peer_join(&peer));
+
+	/* Its own name: the handshake runs (natively ENOENT at the switch). */
+	snprintf(rules, sizeof(rules),
+		 "[allow uid %u]\nroles = server\nserver_names = *.example, LOCALHOST\n",
+		 (unsigned int)geteuid());
+	ASSERT_EQ(0, restart_with(&self->d, rules));
+	ASSERT_EQ(0, tcp_pair(&client, &server));
+	ASSERT_EQ(0, peer_start(&peer, tls_client, &client));
+	EXPECT_EQ(ktls_probe() == -ENOENT ? -ENOENT : 0,
+		  ktls_handoff(self->d.sock, server, &server_role, &result))
+		TH_LOG("%s", result.reason);
+	EXPECT_EQ(0, peer_join(&peer)) TH_LOG("client: %s", peer.reason);
+	close(client);
+	close(server);
 }
 
 TEST_HARNESS_MAIN

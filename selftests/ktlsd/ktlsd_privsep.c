@@ -39,7 +39,7 @@ static long long status_field(pid_t pid, const char *key)
 	while (f && fgets(line, sizeof(line), f))
 		if (!strncmp(line, key, klen) && line[klen] == ':')
 			value = strtoll(line + klen + 1, NULL,
-					strcmp(key, "CapEff") ? 10 : 16);
+					strncmp(key, "Cap", 3) ? 10 : 16);
 	if (f)
 		fclose(f);
 	return value;
@@ -225,6 +225,40 @@ TEST_F(privsep, forbidden_syscall_kills_the_worker)
 	EXPECT_NE(NULL, strstr(out, "calling ptrace()")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "killed by SIGSYS")) TH_LOG("%s", out);
 	EXPECT_EQ(NULL, strstr(out, "ptrace() returned")) TH_LOG("%s", out);
+}
+
+/*
+ * With upcalls the worker stays root, as tlshd does (the kernel's key
+ * serials are root's keys), with CAP_NET_ADMIN alone; Landlock still keeps
+ * it from the key files. Only where the kernel has the handshake family.
+ */
+TEST_F(privsep, upcall_worker_keeps_only_net_admin_and_no_key_files)
+{
+	char extra[2 * PATH_MAX + 64], cert[PATH_MAX], expect[PATH_MAX + 64];
+	pid_t worker;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root");
+	test_pki_file("server.pem", cert, sizeof(cert));
+	snprintf(extra, sizeof(extra),
+		 "[upcall]\nenable = auto\ncertificate = %s\nprivate_key = %s\n",
+		 cert, self->key);
+	ASSERT_EQ(0, daemon_write_config(&self->d, "2s", extra));
+	setenv("KTLSD_SANDBOX_PROBE", "keys", 1);
+	ASSERT_EQ(0, daemon_start(&self->d));
+	ASSERT_EQ(0, daemon_wait_log(&self->d, "ready:", 5000));
+	if (daemon_wait_log(&self->d, "kernel upcalls on", 100))
+		SKIP(return, "no handshake netlink family on this kernel");
+	worker = daemon_child(&self->d, "ktlsd-worker");
+	ASSERT_LT(0, worker);
+	EXPECT_EQ(0, status_field(worker, "Uid"));
+	EXPECT_EQ(1LL << 12, status_field(worker, "CapEff"));	/* CAP_NET_ADMIN */
+	EXPECT_EQ(0, status_field(worker, "CapBnd") & ~(1LL << 12));
+	EXPECT_EQ(2, status_field(worker, "Seccomp"));
+	snprintf(expect, sizeof(expect),
+		 "the worker cannot open %s: Permission denied", self->key);
+	EXPECT_EQ(0, daemon_wait_log(&self->d, expect, 5000));
+	EXPECT_NE(0, status_field(daemon_child(&self->d, "ktlsd-keys"), "Uid"));
 }
 
 /* The private key is in the key process's memory and nowhere in the worker's. */

@@ -993,9 +993,13 @@ TEST_F_TIMEOUT(upcall, stalled_daemon_etimedout, 120)
 {
 	struct consumer_result res;
 	struct job j = {};
+	pid_t worker;
 
 	start_daemon(_metadata, self, true, NULL);
-	ASSERT_EQ(0, kill(self->d.pid, SIGSTOP));
+	/* The worker answers upcalls: it is the one that stalls. */
+	worker = daemon_child(&self->d, "ktlsd-worker");
+	ASSERT_LT(0, worker);
+	ASSERT_EQ(0, kill(worker, SIGSTOP));
 	self->lfd = consumer_peer_listen(&self->port, 8);
 	ASSERT_LE(0, self->lfd);
 	snprintf(j.cmd, sizeof(j.cmd),
@@ -1005,7 +1009,7 @@ TEST_F_TIMEOUT(upcall, stalled_daemon_etimedout, 120)
 	ASSERT_EQ(0, j.ret);
 	EXPECT_EQ(-ETIMEDOUT, j.res.status);
 	EXPECT_STREQ("handshake", j.res.stage);
-	ASSERT_EQ(0, kill(self->d.pid, SIGCONT));
+	ASSERT_EQ(0, kill(worker, SIGCONT));
 	/* The withdrawn request is gone; the next one is served. */
 	close(self->lfd);
 	self->lfd = -1;
@@ -1018,12 +1022,17 @@ TEST_F_TIMEOUT(upcall, killed_mid_handshake_no_leak, 120)
 {
 	int inuse_before = tcp_inuse(), inuse_after, status;
 	struct job j = {};
+	pid_t worker;
 
 	start_daemon(_metadata, self, true, NULL);
 	ASSERT_LE(0, inuse_before);
 	start_stuck_client(_metadata, self, &j, 3000);
-	ASSERT_EQ(0, kill(self->d.pid, SIGKILL));
+	/* The worker holds the request; the monitor then exits by itself. */
+	worker = daemon_child(&self->d, "ktlsd-worker");
+	ASSERT_LT(0, worker);
+	ASSERT_EQ(0, kill(worker, SIGKILL));
 	ASSERT_EQ(self->d.pid, waitpid(self->d.pid, &status, 0));
+	EXPECT_EQ(1, WEXITSTATUS(status));
 	self->d.pid = -1;
 	pthread_join(j.thread, NULL);
 	ASSERT_EQ(0, j.ret);

@@ -12,12 +12,13 @@ certs=$build/test-certs
 work=$(mktemp -d /tmp/ktlsd-privsep.XXXXXX)
 trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$work"' EXIT
 hz=$(getconf CLK_TCK)
+port=$((20000 + RANDOM % 20000))
 
 # utime+stime of PID and its live children, in ticks.
 cpu_ticks() {
 	local total=0 p
 	for p in "$1" $(pgrep -P "$1"); do
-		set -- $(sed 's/^.*) //' "/proc/$p/stat")
+		set -- $(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) 0 0 0 0 0 0 0 0 0 0 0 0 0
 		total=$((total + ${12} + ${13}))
 	done
 	echo "$total"
@@ -39,13 +40,14 @@ CONF
 	local kpid=$!
 	for _ in $(seq 100); do [ -S "$work/h.sock" ] && break; sleep 0.05; done
 	sleep 0.5
-	"$build/bin/ktls-hs-server" --listen 127.0.0.1:24433 \
+	kill -0 "$kpid" || { echo "privsep_cost: $1 did not start:" >&2; cat "$work/ktlsd.log" >&2; exit 1; }
+	"$build/bin/ktls-hs-server" --listen 127.0.0.1:$port \
 		--handoff "$work/h.sock" --threads "$conns" > "$work/srv.out" 2> "$work/srv.log" &
 	local spid=$!
 	for _ in $(seq 100); do grep -q ready "$work/srv.out" 2>/dev/null && break; sleep 0.05; done
 	local before after
 	before=$(cpu_ticks "$kpid")
-	"$build/bin/ktls-hs-load" --connect 127.0.0.1:24433 --ca "$certs/ca.pem" \
+	"$build/bin/ktls-hs-load" --connect 127.0.0.1:$port --ca "$certs/ca.pem" \
 		--conns "$conns" --seconds "$secs" > "$work/load.out" 2>&1 || true
 	after=$(cpu_ticks "$kpid")
 	kill "$spid"; wait "$spid" 2>/dev/null || true

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,9 @@ struct parser {
 	const char *path;
 	int line;
 	const char *section;	/* NULL before the first [section] */
-	char seen[64][48];	/* "section.key" read so far, for duplicates */
+	char label[80];		/* the section as written: "allow uid 33" */
+	struct ktlsd_allow *allow;	/* in an [allow ...] section */
+	char seen[256][112];	/* "section.key" read so far, for duplicates */
 	int nr_seen;
 	char *err;
 	size_t err_len;
@@ -56,8 +59,14 @@ static const char *const sections[] = { "global", "handoff", "server",
 
 static const char *const keys_global[] = { "threads", "log", "loglevel",
 					   "handshake_timeout", "user", NULL };
-static const char *const keys_handoff[] = { "path", "mode", "group",
-					    "max_in_flight", NULL };
+
+static const char *const keys_handoff[] = {
+	"path", "mode", "group", "max_in_flight", "max_in_flight_per_uid",
+	"max_waiting", "max_waiting_per_uid", "max_unrequested",
+	"max_unrequested_per_uid", "first_byte_timeout", "request_timeout",
+	NULL
+};
+
 static const char *const keys_server[] = {
 	"certificate", "private_key", "min_version", "max_version",
 	"ciphers", "groups", "session_tickets", NULL
@@ -73,8 +82,14 @@ static const char *const keys_upcall[] = {
 	"keyrings", "handshake_timeout", "verify_client", NULL
 };
 
+static const char *const keys_allow[] = {
+	"roles", "server_names", "max_in_flight", "max_waiting", NULL
+};
+
 static const char *const *keys_of(const char *section)
 {
+	if (!strcmp(section, "allow"))
+		return keys_allow;
 	if (!strcmp(section, "upcall"))
 		return keys_upcall;
 	if (!strcmp(section, "global"))
@@ -141,14 +156,14 @@ static int unknown_key(struct parser *p, const char *key)
 
 	if (hint)
 		return fail(p, "unknown key \"%s\" in [%s] (did you mean %s?)",
-			    key, p->section, hint);
+			    key, p->label, hint);
 	for (; *keys; keys++) {
 		strncat(known, *keys, sizeof(known) - strlen(known) - 3);
 		if (keys[1])
 			strcat(known, ", ");
 	}
 	return fail(p, "unknown key \"%s\" in [%s] (known: %s)", key,
-		    p->section, known);
+		    p->label, known);
 }
 
 static int parse_int(struct parser *p, const char *key, const char *value,
@@ -285,6 +300,21 @@ static int set_global(struct parser *p, const char *key, const char *value)
 	return parse_duration(p, key, value, &c->handshake_timeout_ms);
 }
 
+static int *handoff_limit(struct ktlsd_config *c, const char *key)
+{
+	if (!strcmp(key, "max_in_flight_per_uid"))
+		return &c->handoff_max_in_flight_per_uid;
+	if (!strcmp(key, "max_waiting"))
+		return &c->handoff_max_waiting;
+	if (!strcmp(key, "max_waiting_per_uid"))
+		return &c->handoff_max_waiting_per_uid;
+	if (!strcmp(key, "max_unrequested"))
+		return &c->handoff_max_unrequested;
+	if (!strcmp(key, "max_unrequested_per_uid"))
+		return &c->handoff_max_unrequested_per_uid;
+	return &c->handoff_max_in_flight;
+}
+
 static int set_handoff(struct parser *p, const char *key, const char *value)
 {
 	struct ktlsd_config *c = p->config;
@@ -304,9 +334,15 @@ static int set_handoff(struct parser *p, const char *key, const char *value)
 		c->handoff_mode = (mode_t)n;
 		return ret;
 	}
-	if (!strcmp(key, "max_in_flight")) {
+	if (!strcmp(key, "first_byte_timeout"))
+		return parse_duration(p, key, value,
+				      &c->handoff_first_byte_timeout_ms);
+	if (!strcmp(key, "request_timeout"))
+		return parse_duration(p, key, value,
+				      &c->handoff_request_timeout_ms);
+	if (!strncmp(key, "max_", 4)) {
 		ret = parse_int(p, key, value, 10, 1, 1000000, &n);
-		c->handoff_max_in_flight = (int)n;
+		*handoff_limit(c, key) = (int)n;
 		return ret;
 	}
 	gr = getgrnam(value);
@@ -403,10 +439,85 @@ static int set_upcall(struct parser *p, const char *key, const char *value)
 	return parse_duration(p, key, value, &u->handshake_timeout_ms);
 }
 
+/* "server", "client" or both, comma-separated. */
+static int parse_roles(struct parser *p, const char *value,
+		       unsigned int *roles)
+{
+	char buf[64], *save = NULL, *tok;
+
+	if (strlen(value) >= sizeof(buf))
+		return fail(p, "roles = \"%.40s\": expected server, client or server,client",
+			    value);
+	snprintf(buf, sizeof(buf), "%s", value);
+	*roles = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		tok = ktlsd_config_trim(tok);
+		if (!strcmp(tok, "server"))
+			*roles |= KTLSD_ALLOW_SERVER;
+		else if (!strcmp(tok, "client"))
+			*roles |= KTLSD_ALLOW_CLIENT;
+		else
+			return fail(p, "roles = \"%s\": unknown role \"%s\" (expected server, client or server,client)",
+				    value, tok);
+	}
+	if (!*roles)
+		return fail(p, "roles = \"%s\": expected server, client or server,client",
+			    value);
+	return 0;
+}
+
+/* Host names, comma-separated, stored without the blanks around them. */
+static int parse_names(struct parser *p, const char *value, char *out,
+		       size_t out_len)
+{
+	char buf[1024], *save = NULL, *tok;
+	size_t used = 0;
+
+	if (strlen(value) >= sizeof(buf) || strlen(value) >= out_len)
+		return fail(p, "server_names: value longer than %zu bytes",
+			    out_len - 1);
+	snprintf(buf, sizeof(buf), "%s", value);
+	out[0] = '\0';
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		tok = ktlsd_config_trim(tok);
+		if (!*tok || strpbrk(tok, " \t") ||
+		    (strchr(tok, '*') && strncmp(tok, "*.", 2)) ||
+		    strchr(tok + 1, '*'))
+			return fail(p, "server_names: \"%s\" is not a host name (a leading \"*.\" is the only wildcard)",
+				    tok);
+		used += (size_t)snprintf(out + used, out_len - used, "%s%s",
+					 used ? "," : "", tok);
+	}
+	if (!out[0])
+		return fail(p, "server_names has no name");
+	return 0;
+}
+
+static int set_allow(struct parser *p, const char *key, const char *value)
+{
+	struct ktlsd_allow *a = p->allow;
+	long n;
+	int ret;
+
+	if (!strcmp(key, "roles"))
+		return parse_roles(p, value, &a->roles);
+	if (!strcmp(key, "server_names"))
+		return parse_names(p, value, a->server_names,
+				   sizeof(a->server_names));
+	ret = parse_int(p, key, value, 10, 1, 1000000, &n);
+	if (!strcmp(key, "max_in_flight"))
+		a->max_in_flight = (int)n;
+	else
+		a->max_waiting = (int)n;
+	return ret;
+}
+
 static int set_key(struct parser *p, const char *key, const char *value)
 {
 	const char *const *keys;
-	char id[48];
+	char id[112];
 
 	if (!p->section)
 		return fail(p, "\"%s\" before any [section]", key);
@@ -415,11 +526,11 @@ static int set_key(struct parser *p, const char *key, const char *value)
 			break;
 	if (!*keys)
 		return unknown_key(p, key);
-	snprintf(id, sizeof(id), "%s.%s", p->section, key);
+	snprintf(id, sizeof(id), "%s.%s", p->label, key);
 	for (int i = 0; i < p->nr_seen; i++)
 		if (!strcmp(p->seen[i], id))
 			return fail(p, "%s is set twice in [%s]", key,
-				    p->section);
+				    p->label);
 	if (p->nr_seen < (int)(sizeof(p->seen) / sizeof(p->seen[0])))
 		snprintf(p->seen[p->nr_seen++], sizeof(p->seen[0]), "%s",
 			 id);
@@ -434,6 +545,8 @@ static int set_key(struct parser *p, const char *key, const char *value)
 		return set_role(p, &p->config->server, key, value);
 	if (!strcmp(p->section, "upcall"))
 		return set_upcall(p, key, value);
+	if (!strcmp(p->section, "allow"))
+		return set_allow(p, key, value);
 	return set_role(p, &p->config->client, key, value);
 }
 
@@ -449,6 +562,51 @@ char *ktlsd_config_trim(char *s)
 	return s;
 }
 
+/* [allow uid NAME|NUM] or [allow gid NAME|NUM]: a new rule. */
+static int parse_allow(struct parser *p, char *name)
+{
+	struct ktlsd_config *c = p->config;
+	char kind[8] = "", who[64] = "", extra[2] = "";
+	struct ktlsd_allow *a;
+	struct passwd *pw;
+	struct group *gr;
+	long n;
+
+	if (sscanf(name, "allow %7s %63s %1s", kind, who, extra) != 2 ||
+	    (strcmp(kind, "uid") && strcmp(kind, "gid")))
+		return fail(p, "expected [allow uid NAME|NUMBER] or [allow gid NAME|NUMBER], got [%.60s]",
+			    name);
+	if (c->nr_allow == KTLSD_MAX_ALLOW)
+		return fail(p, "more than %d [allow] sections", KTLSD_MAX_ALLOW);
+	a = &c->allow[c->nr_allow];
+	memset(a, 0, sizeof(*a));
+	a->is_gid = kind[0] == 'g';
+	gr = a->is_gid ? getgrnam(who) : NULL;
+	pw = a->is_gid ? NULL : getpwnam(who);
+	if (gr) {
+		a->id = gr->gr_gid;
+	} else if (pw) {
+		a->id = pw->pw_uid;
+	} else {
+		if (parse_int(p, kind, who, 10, 0, 65535 * 65536L - 1, &n))
+			return fail(p, "[allow %s %s]: no such %s", kind, who,
+				    a->is_gid ? "group" : "user");
+		a->id = (uint32_t)n;
+	}
+	for (int i = 0; i < c->nr_allow; i++)
+		if (c->allow[i].is_gid == a->is_gid && c->allow[i].id == a->id)
+			return fail(p, "[allow %s %u] appears twice (first at line %d)",
+				    kind, a->id, c->allow[i].line);
+	snprintf(a->label, sizeof(a->label), "allow %s %s", kind, who);
+	a->line = p->line;
+	a->roles = KTLSD_ALLOW_SERVER | KTLSD_ALLOW_CLIENT;
+	c->nr_allow++;
+	p->section = "allow";
+	p->allow = a;
+	snprintf(p->label, sizeof(p->label), "%s", a->label);
+	return 0;
+}
+
 static int parse_section(struct parser *p, char *line)
 {
 	char *close = strchr(line, ']');
@@ -458,10 +616,14 @@ static int parse_section(struct parser *p, char *line)
 		return fail(p, "expected [section] on this line");
 	*close = '\0';
 	name = ktlsd_config_trim(line + 1);
+	p->allow = NULL;
+	if (!strncmp(name, "allow ", 6) || !strcmp(name, "allow"))
+		return parse_allow(p, name);
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		if (strcmp(name, sections[i]))
 			continue;
 		p->section = sections[i];
+		snprintf(p->label, sizeof(p->label), "%s", sections[i]);
 		if (!strcmp(name, "server")) {
 			if (p->config->server.enabled)
 				return fail(p, "[server] appears twice");
@@ -485,7 +647,7 @@ static int parse_section(struct parser *p, char *line)
 			    "[%s] is a section of tlshd's configuration, and this file also has ktlsd's: keep them in separate files (ktlsd --tlshd-config FILE reads tlshd's)",
 			    name);
 	return fail(p,
-		    "unknown section [%s] (sections: global, handoff, server, client, upcall)",
+		    "unknown section [%s] (sections: global, handoff, server, client, upcall, allow uid|gid NAME)",
 		    name);
 }
 
@@ -553,6 +715,16 @@ void ktlsd_config_defaults(const char *path, struct ktlsd_config *config)
 		 KTLS_HANDOFF_DEFAULT_PATH);
 	config->handoff_mode = 0660;
 	config->handoff_max_in_flight = KTLSD_DEFAULT_MAX_IN_FLIGHT;
+	config->handoff_max_in_flight_per_uid =
+		KTLSD_DEFAULT_MAX_IN_FLIGHT_PER_UID;
+	config->handoff_max_waiting = KTLSD_DEFAULT_MAX_WAITING;
+	config->handoff_max_waiting_per_uid = KTLSD_DEFAULT_MAX_WAITING_PER_UID;
+	config->handoff_max_unrequested = KTLSD_DEFAULT_MAX_UNREQUESTED;
+	config->handoff_max_unrequested_per_uid =
+		KTLSD_DEFAULT_MAX_UNREQUESTED_PER_UID;
+	config->handoff_first_byte_timeout_ms =
+		KTLSD_DEFAULT_FIRST_BYTE_TIMEOUT_MS;
+	config->handoff_request_timeout_ms = KTLSD_DEFAULT_REQUEST_TIMEOUT_MS;
 }
 
 int ktlsd_config_load(const char *path, struct ktlsd_config *config,

@@ -11,6 +11,14 @@
 #define KTLSD_DEFAULT_CONFIG "/etc/ktlsd/ktlsd.conf"
 #define KTLSD_DEFAULT_TIMEOUT_MS 10000
 #define KTLSD_DEFAULT_MAX_IN_FLIGHT 1024
+#define KTLSD_DEFAULT_MAX_IN_FLIGHT_PER_UID 512
+#define KTLSD_DEFAULT_MAX_WAITING 4096
+#define KTLSD_DEFAULT_MAX_WAITING_PER_UID 1024
+#define KTLSD_DEFAULT_MAX_UNREQUESTED 256
+#define KTLSD_DEFAULT_MAX_UNREQUESTED_PER_UID 32
+#define KTLSD_DEFAULT_FIRST_BYTE_TIMEOUT_MS 3000
+#define KTLSD_DEFAULT_REQUEST_TIMEOUT_MS 2000
+#define KTLSD_MAX_ALLOW 64
 
 /* One [server] or [client] section: what ktlsd does in that TLS role. */
 struct ktlsd_role_config {
@@ -57,6 +65,26 @@ struct ktlsd_upcall_config {
 	int client_certificate_line, client_private_key_line;
 };
 
+/* Roles an [allow] rule grants. */
+#define KTLSD_ALLOW_SERVER 1u
+#define KTLSD_ALLOW_CLIENT 2u
+
+/*
+ * One [allow uid NAME|NUM] or [allow gid NAME|NUM] section: what handoff
+ * clients of that uid or group may do. With none, every client that can
+ * connect to the socket may do everything.
+ */
+struct ktlsd_allow {
+	bool is_gid;
+	uint32_t id;		/* the uid or gid */
+	char label[80];		/* "allow uid www-data", as in the file */
+	int line;		/* of the [section] header */
+	unsigned int roles;	/* KTLSD_ALLOW_*; both unless roles = */
+	char server_names[1024];	/* comma-separated; "" for any */
+	int max_in_flight;	/* 0: [handoff] max_in_flight_per_uid */
+	int max_waiting;	/* 0: [handoff] max_waiting_per_uid */
+};
+
 enum ktlsd_log_target {
 	KTLSD_LOG_STDERR,
 	KTLSD_LOG_SYSLOG,
@@ -76,6 +104,15 @@ struct ktlsd_config {
 	bool handoff_group_set;
 	gid_t handoff_group;
 	int handoff_max_in_flight;	/* handoffs at once, over all loops */
+	int handoff_max_in_flight_per_uid;
+	int handoff_max_waiting;	/* for the TLS peer's first byte */
+	int handoff_max_waiting_per_uid;
+	int handoff_max_unrequested;	/* connections without a request */
+	int handoff_max_unrequested_per_uid;
+	int handoff_first_byte_timeout_ms;
+	int handoff_request_timeout_ms;
+	struct ktlsd_allow allow[KTLSD_MAX_ALLOW];
+	int nr_allow;
 	struct ktlsd_role_config server, client;
 	struct ktlsd_upcall_config upcall;
 };

@@ -12,9 +12,13 @@
 
 #include "handoff_wire.h"
 #include "loop.h"
+#include "quota.h"
+
+#define HANDOFF_MAX_GROUPS 64
 
 enum handoff_state {
 	HANDOFF_READING,	/* waiting for the request */
+	HANDOFF_WAITING,	/* a server waiting for the peer's first byte */
 	HANDOFF_HANDSHAKE,
 	HANDOFF_DONE,		/* answered; freed after this batch */
 };
@@ -30,16 +34,27 @@ struct handoff {
 	uint32_t tcp_events;	/* registered in epoll, 0 if not */
 	pid_t peer_pid;
 	uid_t peer_uid;
+	gid_t peer_gid;
+	gid_t groups[HANDOFF_MAX_GROUPS];	/* SO_PEERGROUPS */
+	int nr_groups;
+	const struct ktlsd_allow *rule;	/* in profile's config, or NULL */
 	struct ktls_handoff_wire_req req;
 	struct ktlsd_profile *profile;
 	struct ktls_ctx *ctx;
 	bool own_ctx;
-	bool counted;		/* holds a max_in_flight slot */
+	bool held[KTLSD_QUOTA_KINDS];	/* what it counts in quota.c */
+	int64_t end;		/* the handshake's deadline */
+	bool first_byte_cut;	/* waiting ends before @end */
 	struct ktls_session *session;
 };
 
 /* A new connection from the handoff socket, accepted by @loop. */
 int handoff_new(struct ktlsd_loop *loop, int conn_fd);
+/*
+ * Answer @status and @reason on a handoff connection ktlsd will not take,
+ * before closing it (a full fd table, say).
+ */
+void handoff_refuse(int conn_fd, int status, const char *reason);
 /* An epoll event for one of its watches. */
 void handoff_event(struct handoff *h, struct ktlsd_watch *watch,
 		   uint32_t events);

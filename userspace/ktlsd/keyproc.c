@@ -4,7 +4,8 @@
  * give up everything else, and sign what the worker asks, nothing more.
  */
 #include <errno.h>
-#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,9 +99,11 @@ static bool serve_one(int fd, struct ktls_private_key **keys)
 	char why[128];
 	ssize_t n;
 
-	n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+	do {
+		n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return errno == EINTR || errno == EAGAIN;
+		return false;
 	if (n == 0)
 		return false;	/* end of file: that thread has gone */
 	if ((size_t)n > sizeof(buf))
@@ -121,35 +124,46 @@ static bool serve_one(int fd, struct ktls_private_key **keys)
 	return true;
 }
 
+/* One thread per worker thread's channel: signing runs in parallel. */
+struct channel {
+	pthread_t thread;
+	int fd;
+	struct ktls_private_key **keys;
+};
+
+static atomic_int open_channels;
+
+static void *serve_channel(void *arg)
+{
+	struct channel *ch = arg;
+
+	/* Blocking: one recv and one send per signature, nothing else. */
+	while (serve_one(ch->fd, ch->keys))
+		;
+	close(ch->fd);
+	/* The worker is gone when its last thread's channel is. */
+	if (atomic_fetch_sub(&open_channels, 1) == 1)
+		_exit(0);
+	return NULL;
+}
+
 static void __attribute__((noreturn)) serve(const int *fds, int nfds,
 					   struct ktls_private_key **keys)
 {
-	struct pollfd pfd[nfds];
-	int open_fds = nfds;
+	struct channel channels[nfds];
 
-	for (int i = 0; i < nfds; i++)
-		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-	while (open_fds) {
-		if (poll(pfd, (nfds_t)nfds, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+	atomic_init(&open_channels, nfds);
+	for (int i = 0; i < nfds; i++) {
+		channels[i] = (struct channel){ .fd = fds[i], .keys = keys };
+		if (i && pthread_create(&channels[i].thread, NULL,
+					serve_channel, &channels[i])) {
+			log_error("key process: cannot start a thread");
 			_exit(1);
 		}
-		for (int i = 0; i < nfds; i++) {
-			if (pfd[i].fd < 0 || !pfd[i].revents)
-				continue;
-			if ((pfd[i].revents & POLLIN) &&
-			    serve_one(pfd[i].fd, keys))
-				continue;
-			/* The worker's end is gone: so is that thread. */
-			close(pfd[i].fd);
-			pfd[i].fd = -1;
-			open_fds--;
-		}
 	}
-	for (int i = 1; i < KEYPROC_NR_KEYS; i++)
-		ktls_private_key_free(keys[i]);
-	_exit(0);
+	serve_channel(&channels[0]);
+	for (;;)
+		pause();	/* the last channel to close ends the process */
 }
 
 void keyproc_main(const struct ktlsd_config *config,

@@ -6,12 +6,14 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "listener.h"
+#include "log.h"
 
 #define HANDOFF_BACKLOG 1024
 
@@ -48,6 +50,21 @@ static int remove_stale(const struct sockaddr_un *addr, char *err,
 		return ret;
 	}
 	return 0;
+}
+
+/* The [handoff] limits bound its fds: say so if the fd limit is lower. */
+static void check_fd_bound(const struct ktlsd_config *c)
+{
+	long long bound = (long long)c->handoff_max_unrequested +
+			  2LL * (c->handoff_max_waiting +
+				 c->handoff_max_in_flight) + 64;
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) || lim.rlim_cur == RLIM_INFINITY ||
+	    (long long)lim.rlim_cur >= bound)
+		return;
+	log_warning("RLIMIT_NOFILE is %llu but the [handoff] limits allow about %lld fds (max_unrequested + 2 x (max_waiting + max_in_flight)): under load handoffs will fail with EMFILE; raise LimitNOFILE or lower them",
+		    (unsigned long long)lim.rlim_cur, bound);
 }
 
 int ktlsd_listen(const struct ktlsd_config *config, int *out, char *err,
@@ -96,6 +113,10 @@ int ktlsd_listen(const struct ktlsd_config *config, int *out, char *err,
 			 strerror(errno));
 		goto unlink_path;
 	}
+	check_fd_bound(config);
+	if (!config->nr_allow)
+		log_warning("%s has no [allow uid|gid ...] section: every process that can connect to %s may run server handshakes with the private key and read the traffic keys of those connections (ktlsd.conf(5), ACCESS POLICY)",
+			    config->path, path);
 	*out = fd;
 	return 0;
 

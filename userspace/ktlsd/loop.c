@@ -8,12 +8,20 @@
  * one thread. (One listener per thread with SO_REUSEPORT does not exist
  * for UNIX sockets.)
  *
+ * Out of fds (EMFILE, ENFILE) a pending connection would wake a loop again
+ * and again: the loop closes a reserve fd to accept it, answers it that
+ * ktlsd is out of fds, closes it, reopens the reserve, and stops watching
+ * the listener for LISTENER_PAUSE_MS. One log line per EMFILE_LOG_MS says
+ * so, with how many were refused since the last.
+ *
  * Deadlines: each loop keeps its tasks in a list ordered by deadline;
  * epoll_wait sleeps until the first one. Most handoffs share a timeout, so
  * insertion from the tail is almost always one step.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +37,8 @@
 
 #define EVENTS_PER_WAKE 64
 #define ACCEPTS_PER_WAKE 16
+#define LISTENER_PAUSE_MS 100
+#define EMFILE_LOG_MS 10000
 
 struct ktlsd_loop {
 	pthread_t thread;
@@ -38,6 +48,7 @@ struct ktlsd_loop {
 	struct ktlsd_task *retired;	/* ended this batch, freed after it */
 	bool draining;		/* no new work: end once idle */
 	bool joined;
+	int64_t listener_paused_until;	/* 0: the listener is watched */
 };
 
 static struct ktlsd_loop *loops;
@@ -50,6 +61,15 @@ static struct ktlsd_watch listener_watch = { KTLSD_WATCH_LISTENER };
 static struct ktlsd_watch stop_watch = { KTLSD_WATCH_STOP };
 static struct ktlsd_watch upcall_watch = { KTLSD_WATCH_UPCALL };
 static struct ktlsd_watch drain_watch = { KTLSD_WATCH_DRAIN };
+
+/*
+ * Spent to accept (and refuse) one connection when the fd table is full:
+ * an eventfd, which neither the worker's seccomp filter nor Landlock stop.
+ */
+static pthread_mutex_t reserve_lock = PTHREAD_MUTEX_INITIALIZER;
+static int reserve_fd = -1;
+static atomic_llong emfile_logged_at;	/* ms; 0: never */
+static atomic_long emfile_refused;	/* since the last log line */
 
 int64_t ktlsd_now_ms(void)
 {
@@ -133,6 +153,80 @@ static void free_retired(struct ktlsd_loop *loop)
 	}
 }
 
+static int listener_events(struct ktlsd_loop *loop, int op)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLEXCLUSIVE,
+		.data.ptr = &listener_watch,
+	};
+
+	return epoll_ctl(loop->epoll_fd, op, listen_fd, &ev) ? -errno : 0;
+}
+
+/* At most one line per EMFILE_LOG_MS over every loop. */
+static void log_emfile(int err)
+{
+	long long now = ktlsd_now_ms(), last = atomic_load(&emfile_logged_at);
+	long refused = atomic_fetch_add(&emfile_refused, 1) + 1;
+
+	if (last && now - last < EMFILE_LOG_MS)
+		return;
+	if (!atomic_compare_exchange_strong(&emfile_logged_at, &last, now))
+		return;
+	atomic_fetch_sub(&emfile_refused, refused);
+	log_error("accept: %s: refusing new handoffs (%ld since the last report); raise LimitNOFILE or lower [handoff] max_unrequested, max_waiting, max_in_flight",
+		  strerror(err), refused);
+}
+
+/*
+ * Level-triggered and full: take one connection with the reserve fd and
+ * refuse it, and rest the listener rather than spin on it.
+ */
+static void out_of_fds(struct ktlsd_loop *loop, int err)
+{
+	int fd;
+
+	log_emfile(err);
+	pthread_mutex_lock(&reserve_lock);
+	if (reserve_fd >= 0) {
+		close(reserve_fd);
+		fd = accept4(listen_fd, NULL, NULL,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			handoff_refuse(fd, -EMFILE,
+				       "ktlsd is out of file descriptors; try again later");
+			close(fd);
+		}
+		reserve_fd = eventfd(0, EFD_CLOEXEC);
+	}
+	pthread_mutex_unlock(&reserve_lock);
+	if (!listener_events(loop, EPOLL_CTL_DEL))
+		loop->listener_paused_until = ktlsd_now_ms() +
+					      LISTENER_PAUSE_MS;
+}
+
+static void resume_listener(struct ktlsd_loop *loop)
+{
+	if (!loop->listener_paused_until ||
+	    ktlsd_now_ms() < loop->listener_paused_until)
+		return;
+	/* A draining loop takes no new connections: leave it unwatched. */
+	if (loop->draining) {
+		loop->listener_paused_until = 0;
+		return;
+	}
+	/* Another loop may have taken the slot the reserve left. */
+	pthread_mutex_lock(&reserve_lock);
+	if (reserve_fd < 0)
+		reserve_fd = eventfd(0, EFD_CLOEXEC);
+	pthread_mutex_unlock(&reserve_lock);
+	if (!listener_events(loop, EPOLL_CTL_ADD))
+		loop->listener_paused_until = 0;
+	else	/* try again after another pause */
+		loop->listener_paused_until = ktlsd_now_ms() +
+					      LISTENER_PAUSE_MS;
+}
+
 static void accept_some(struct ktlsd_loop *loop)
 {
 	for (int i = 0; i < ACCEPTS_PER_WAKE; i++) {
@@ -142,10 +236,7 @@ static void accept_some(struct ktlsd_loop *loop)
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE) {
-				log_error("accept: %s: raise LimitNOFILE or lower the load",
-					  strerror(errno));
-				/* Level-triggered: do not spin on it. */
-				usleep(10000);
+				out_of_fds(loop, errno);
 			} else if (errno != EAGAIN && errno != EINTR &&
 				   errno != ECONNABORTED) {
 				log_error("accept: %s", strerror(errno));
@@ -154,7 +245,11 @@ static void accept_some(struct ktlsd_loop *loop)
 		}
 		ret = handoff_new(loop, fd);
 		if (ret) {
-			log_error("cannot take a handoff: %s", strerror(-ret));
+			if (ret == -EMFILE || ret == -ENFILE)
+				log_emfile(-ret);
+			else
+				log_error("cannot take a handoff: %s",
+					  strerror(-ret));
 			close(fd);
 		}
 	}
@@ -184,9 +279,15 @@ static void *loop_run(void *arg)
 	for (;;) {
 		int timeout = -1, n;
 
-		if (loop->first) {
-			int64_t left = loop->first->deadline - ktlsd_now_ms();
+		if (loop->first || loop->listener_paused_until) {
+			int64_t next = loop->first ? loop->first->deadline :
+						     INT64_MAX;
+			int64_t left;
 
+			if (loop->listener_paused_until &&
+			    loop->listener_paused_until < next)
+				next = loop->listener_paused_until;
+			left = next - ktlsd_now_ms();
 			timeout = left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 		}
 		n = epoll_wait(loop->epoll_fd, events, EVENTS_PER_WAKE, timeout);
@@ -236,6 +337,7 @@ static void *loop_run(void *arg)
 		}
 		expire(loop);
 		free_retired(loop);
+		resume_listener(loop);
 		if (loop->draining && !loop->first)
 			return NULL;
 	}
@@ -299,6 +401,7 @@ int ktlsd_loops_start(int fd, int up_fd, int threads)
 		ret = -ENOMEM;
 		goto close_stop;
 	}
+	reserve_fd = eventfd(0, EFD_CLOEXEC);
 	for (i = 0; i < threads; i++) {
 		ret = loop_init(&loops[i], i);
 		if (ret)
@@ -345,6 +448,9 @@ void ktlsd_loops_stop(void)
 	nr_loops = 0;
 	close(stop_fd);
 	close(drain_fd);
+	if (reserve_fd >= 0)
+		close(reserve_fd);
+	reserve_fd = -1;
 }
 
 void ktlsd_loops_drain(int timeout_ms)

@@ -179,16 +179,21 @@ static void reload(const char *path, struct ktlsd_spawn *spawn)
 		 path, (int)gen.worker, (int)gen.keys);
 }
 
-/* Reap children; -ECHILD if the current generation lost a process. */
-static int reap(void)
+/*
+ * Reap children (waiting for them with @block); -ECHILD if the current
+ * generation lost a process while not @stopping. Every unexpected end is
+ * logged with how it ended.
+ */
+static int reap(bool block, bool stopping)
 {
 	char how[128];
 	int status, ret = 0;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (int i = 0; i < nr_gens; i++) {
-			bool current = i == nr_gens - 1;
+	while ((pid = waitpid(-1, &status, block ? 0 : WNOHANG)) > 0 ||
+	       (pid < 0 && errno == EINTR)) {
+		for (int i = 0; pid > 0 && i < nr_gens; i++) {
+			bool current = i == nr_gens - 1 && !stopping;
 			const char *who = pid == gens[i].worker ? "worker" :
 					  "key process";
 
@@ -200,7 +205,7 @@ static int reap(void)
 					  who, (int)pid, how);
 				ret = -ECHILD;
 			} else if (status) {
-				log_warning("an old %s (pid %d) %s", who,
+				log_warning("the %s (pid %d) %s", who,
 					    (int)pid, how);
 			}
 			break;
@@ -235,7 +240,7 @@ static int control(int sig_fd, const char *path, struct ktlsd_spawn *spawn)
 			return -EIO;
 		}
 		if (si.ssi_signo == SIGCHLD) {
-			ret = reap();
+			ret = reap(false, false);
 			if (ret)
 				return ret;
 			continue;
@@ -256,8 +261,7 @@ static void stop_all(void)
 {
 	for (int i = 0; i < nr_gens; i++)
 		ktlsd_generation_tell(&gens[i], KTLSD_CTL_STOP);
-	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
-		;
+	reap(true, true);
 	for (int i = 0; i < nr_gens; i++)
 		ktlsd_generation_free(&gens[i]);
 	nr_gens = 0;

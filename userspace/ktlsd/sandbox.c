@@ -128,7 +128,9 @@ static const int common_syscalls[] = {
 	SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(poll),
 	SCMP_SYS(ppoll), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(fcntl),
-	SCMP_SYS(mlock), SCMP_SYS(munlock),
+	SCMP_SYS(mlock), SCMP_SYS(munlock), SCMP_SYS(set_robust_list),
+	SCMP_SYS(rseq), SCMP_SYS(sched_yield), SCMP_SYS(pause),
+	SCMP_SYS(rt_sigaction),
 };
 
 /* And the worker: event loops, sockets, kernel TLS, keyrings, threads. */
@@ -138,10 +140,9 @@ static const int worker_syscalls[] = {
 	SCMP_SYS(getsockopt), SCMP_SYS(setsockopt), SCMP_SYS(getsockname),
 	SCMP_SYS(getpeername), SCMP_SYS(shutdown), SCMP_SYS(ioctl),
 	SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key),
-	SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(sched_yield),
 	SCMP_SYS(sched_getaffinity), SCMP_SYS(getuid), SCMP_SYS(geteuid),
 	SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(uname),
-	SCMP_SYS(sysinfo), SCMP_SYS(pread64), SCMP_SYS(rt_sigaction),
+	SCMP_SYS(sysinfo), SCMP_SYS(pread64),
 	SCMP_SYS(restart_syscall),
 };
 
@@ -175,20 +176,18 @@ static int seccomp_install(enum ktlsd_sandbox_kind kind, char *err,
 	if (!ret)
 		ret = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 				       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
-	if (!ret && kind == KTLSD_SANDBOX_WORKER) {
+	if (!ret && kind == KTLSD_SANDBOX_WORKER)
 		ret = allow(f, worker_syscalls,
 			    sizeof(worker_syscalls) / sizeof(worker_syscalls[0]));
-		/* Threads, never processes: clone only with CLONE_THREAD. */
-		if (!ret)
-			ret = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone),
-					       1, SCMP_A0(SCMP_CMP_MASKED_EQ,
-							  CLONE_THREAD,
-							  CLONE_THREAD));
-		/* clone3's flags are behind a pointer: glibc falls back. */
-		if (!ret)
-			ret = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS),
-					       SCMP_SYS(clone3), 0);
-	}
+	/* Threads, never processes: clone only with CLONE_THREAD. */
+	if (!ret)
+		ret = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				       SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD,
+					       CLONE_THREAD));
+	/* clone3's flags are behind a pointer: glibc falls back to clone. */
+	if (!ret)
+		ret = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS),
+				       SCMP_SYS(clone3), 0);
 	if (!ret)
 		ret = seccomp_load(f);
 	seccomp_release(f);

@@ -23,8 +23,25 @@ struct ktls_private_key {
 		ecc_key ecc;
 		RsaKey rsa;
 	} k;
-	WC_RNG rng;
 };
+
+/*
+ * One random number generator per thread: a key is shared by the threads
+ * that sign with it (ktlsd's key process has one per worker thread), and
+ * only the generator changes as it signs.
+ */
+static __thread WC_RNG thread_rng;
+static __thread bool thread_rng_ready;
+
+static WC_RNG *rng(void)
+{
+	if (!thread_rng_ready) {
+		if (wc_InitRng(&thread_rng))
+			return NULL;
+		thread_rng_ready = true;
+	}
+	return &thread_rng;
+}
 
 /* The DER of a PEM key, in locked memory the caller wipes and unmaps. */
 static int pem_to_der(const uint8_t *pem, size_t pem_len, const char *what,
@@ -75,8 +92,7 @@ static int decode(struct ktls_private_key *key, uint8_t *der, int der_len,
 	idx = off;
 	if (!wc_RsaPrivateKeyDecode(der, &idx, &key->k.rsa, (word32)der_len)) {
 		key->rsa = true;
-		return wc_RsaSetRNG(&key->k.rsa, &key->rng) ?
-			       ktls_fail(-EINVAL, "cannot use %s", what) : 0;
+		return 0;
 	}
 	wc_FreeRsaKey(&key->k.rsa);
 	return ktls_fail(-EINVAL, "%s is neither an ECDSA nor an RSA private key",
@@ -127,16 +143,11 @@ static int load_mem(const uint8_t *key_pem, size_t key_len,
 	key = calloc(1, sizeof(*key));
 	if (!key)
 		return ktls_fail(-ENOMEM, "out of memory");
-	if (wc_InitRng(&key->rng)) {
-		free(key);
-		return ktls_fail(-EIO, "cannot seed a random number generator");
-	}
 	ret = pem_to_der(key_pem, key_len, what, &der, &der_max, &der_len);
 	if (!ret)
 		ret = decode(key, der, der_len, what);
 	der_free(der, der_max);
 	if (ret) {
-		wc_FreeRng(&key->rng);
 		explicit_bzero(key, sizeof(*key));
 		free(key);
 		return ret;
@@ -208,8 +219,11 @@ int ktls_private_key_sign(struct ktls_private_key *key,
 	enum wc_HashType type;
 	size_t digest_len;
 	word32 len = (word32)*sig_len;
+	WC_RNG *r = rng();
 	int mgf, ret;
 
+	if (!r)
+		return ktls_fail(-EIO, "cannot seed a random number generator");
 	if (!in_len || in_len > KTLS_SIGN_MAX_IN)
 		return ktls_fail(-EINVAL, "a signing request of %zu bytes",
 				 in_len);
@@ -217,7 +231,7 @@ int ktls_private_key_sign(struct ktls_private_key *key,
 	case KTLS_SIGN_ECDSA:
 		if (key->rsa || hash != KTLS_SIGN_HASH_NONE)
 			break;
-		ret = wc_ecc_sign_hash(in, (word32)in_len, sig, &len, &key->rng,
+		ret = wc_ecc_sign_hash(in, (word32)in_len, sig, &len, r,
 				       &key->k.ecc);
 		if (ret)
 			return ktls_fail(-EIO, "ECDSA signing failed (%d)", ret);
@@ -227,7 +241,7 @@ int ktls_private_key_sign(struct ktls_private_key *key,
 		if (!key->rsa || hash != KTLS_SIGN_HASH_NONE)
 			break;
 		ret = wc_RsaSSL_Sign(in, (word32)in_len, sig, len, &key->k.rsa,
-				     &key->rng);
+				     r);
 		if (ret <= 0)
 			return ktls_fail(-EIO, "RSA signing failed (%d)", ret);
 		*sig_len = (size_t)ret;
@@ -237,7 +251,7 @@ int ktls_private_key_sign(struct ktls_private_key *key,
 		    in_len != digest_len)
 			break;
 		ret = wc_RsaPSS_Sign(in, (word32)in_len, sig, len, type, mgf,
-				     &key->k.rsa, &key->rng);
+				     &key->k.rsa, r);
 		if (ret <= 0)
 			return ktls_fail(-EIO, "RSA-PSS signing failed (%d)", ret);
 		*sig_len = (size_t)ret;
@@ -255,7 +269,6 @@ void ktls_private_key_free(struct ktls_private_key *key)
 		wc_FreeRsaKey(&key->k.rsa);
 	else
 		wc_ecc_free(&key->k.ecc);
-	wc_FreeRng(&key->rng);
 	explicit_bzero(key, sizeof(*key));
 	free(key);
 }
