@@ -79,8 +79,8 @@ out:
 	return ret;
 }
 
-FIXTURE(signer)
-{
+/* One test connection's two ends and the signer between them. */
+struct signer_ends {
 	int client_fd, server_fd;
 	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
 	char client_cert[PATH_MAX], client_key[PATH_MAX];
@@ -89,6 +89,11 @@ FIXTURE(signer)
 	struct ktls_config client, server;
 	struct peer peer;
 	struct server_job job;
+};
+
+FIXTURE(signer)
+{
+	struct signer_ends e;
 };
 
 FIXTURE_VARIANT(signer)
@@ -121,44 +126,44 @@ FIXTURE_VARIANT_ADD(signer, rsa_tls12)
 
 FIXTURE_SETUP(signer)
 {
-	test_pki_file("ca.pem", self->ca, sizeof(self->ca));
-	test_pki_file(variant->cert, self->cert, sizeof(self->cert));
-	test_pki_file(variant->key, self->key, sizeof(self->key));
-	test_pki_file("client.pem", self->client_cert, sizeof(self->client_cert));
-	test_pki_file("client.key", self->client_key, sizeof(self->client_key));
-	ASSERT_EQ(0, ktls_private_key_load(self->key, self->cert, &self->ts.key))
+	test_pki_file("ca.pem", self->e.ca, sizeof(self->e.ca));
+	test_pki_file(variant->cert, self->e.cert, sizeof(self->e.cert));
+	test_pki_file(variant->key, self->e.key, sizeof(self->e.key));
+	test_pki_file("client.pem", self->e.client_cert, sizeof(self->e.client_cert));
+	test_pki_file("client.key", self->e.client_key, sizeof(self->e.client_key));
+	ASSERT_EQ(0, ktls_private_key_load(self->e.key, self->e.cert, &self->e.ts.key))
 		TH_LOG("%s", ktls_reason());
-	self->signer = (struct ktls_signer){
-		.sign = test_sign, .arg = &self->ts, .key_id = 7,
+	self->e.signer = (struct ktls_signer){
+		.sign = test_sign, .arg = &self->e.ts, .key_id = 7,
 	};
-	self->client = (struct ktls_config){
+	self->e.client = (struct ktls_config){
 		.role = KTLS_ROLE_CLIENT,
-		.ca_file = self->ca,
+		.ca_file = self->e.ca,
 		.server_name = "localhost",
 		.min_version = variant->version,
 		.max_version = variant->version,
 		.handshake_timeout_ms = TIMEOUT_MS,
 	};
-	self->server = (struct ktls_config){
+	self->e.server = (struct ktls_config){
 		.role = KTLS_ROLE_SERVER,
-		.cert_file = self->cert,
-		.signer = &self->signer,
+		.cert_file = self->e.cert,
+		.signer = &self->e.signer,
 		.min_version = variant->version,
 		.max_version = variant->version,
 		.handshake_timeout_ms = TIMEOUT_MS,
 	};
-	ASSERT_EQ(0, tcp_pair(&self->client_fd, &self->server_fd));
+	ASSERT_EQ(0, tcp_pair(&self->e.client_fd, &self->e.server_fd));
 }
 
 FIXTURE_TEARDOWN(signer)
 {
-	close(self->client_fd);
-	close(self->server_fd);
-	ktls_private_key_free(self->ts.key);
+	close(self->e.client_fd);
+	close(self->e.server_fd);
+	ktls_private_key_free(self->e.ts.key);
 }
 
 /* The client's handshake and the server's one byte; server result in *@srv. */
-static int run(struct __test_metadata *_metadata, FIXTURE_DATA(signer) *self,
+static int run(struct __test_metadata *_metadata, struct signer_ends *self,
 	       int *srv)
 {
 	struct ktls_session *session = NULL;
@@ -194,21 +199,21 @@ TEST_F(signer, handshake_signs_through_the_signer)
 {
 	int srv;
 
-	ASSERT_EQ(0, run(_metadata, self, &srv));
+	ASSERT_EQ(0, run(_metadata, &self->e, &srv));
 	ASSERT_EQ(0, srv);
-	ASSERT_EQ(1, self->ts.calls);
+	ASSERT_EQ(1, self->e.ts.calls);
 	ASSERT_EQ(!strstr(variant->cert, "rsa"),
-		  self->ts.last_alg == KTLS_SIGN_ECDSA);
+		  self->e.ts.last_alg == KTLS_SIGN_ECDSA);
 }
 
 TEST_F(signer, failing_signer_fails_the_handshake)
 {
 	int srv;
 
-	self->ts.mode = SIGN_FAILS;
-	ASSERT_NE(0, run(_metadata, self, &srv));
+	self->e.ts.mode = SIGN_FAILS;
+	ASSERT_NE(0, run(_metadata, &self->e, &srv));
 	ASSERT_NE(0, srv);
-	ASSERT_EQ(1, self->ts.calls);
+	ASSERT_EQ(1, self->e.ts.calls);
 }
 
 /* A forged signature never reaches the wire as a valid one. */
@@ -216,8 +221,8 @@ TEST_F(signer, forged_signature_fails_the_handshake)
 {
 	int srv;
 
-	self->ts.mode = SIGN_FORGED;
-	ASSERT_NE(0, run(_metadata, self, &srv));
+	self->e.ts.mode = SIGN_FORGED;
+	ASSERT_NE(0, run(_metadata, &self->e, &srv));
 	ASSERT_NE(0, srv);
 }
 
@@ -227,29 +232,29 @@ TEST_F(signer, client_certificate_signs_through_the_signer)
 	struct ktls_private_key *ckey;
 	int srv;
 
-	ASSERT_EQ(0, ktls_private_key_load(self->client_key, self->client_cert,
+	ASSERT_EQ(0, ktls_private_key_load(self->e.client_key, self->e.client_cert,
 					   &ckey));
-	ktls_private_key_free(self->ts.key);
-	self->ts.key = ckey;
+	ktls_private_key_free(self->e.ts.key);
+	self->e.ts.key = ckey;
 	/* The server signs with its own key now; the client asks ours. */
-	self->server.signer = NULL;
-	self->server.key_file = self->key;
-	self->server.verify_client = true;
-	self->server.ca_file = self->ca;
-	self->client.cert_file = self->client_cert;
-	self->client.signer = &self->signer;
-	ASSERT_EQ(0, run(_metadata, self, &srv));
+	self->e.server.signer = NULL;
+	self->e.server.key_file = self->e.key;
+	self->e.server.verify_client = true;
+	self->e.server.ca_file = self->e.ca;
+	self->e.client.cert_file = self->e.client_cert;
+	self->e.client.signer = &self->e.signer;
+	ASSERT_EQ(0, run(_metadata, &self->e, &srv));
 	ASSERT_EQ(0, srv);
-	ASSERT_EQ(1, self->ts.calls);
-	ASSERT_TRUE(self->ts.last_alg == KTLS_SIGN_ECDSA);
+	ASSERT_EQ(1, self->e.ts.calls);
+	ASSERT_TRUE(self->e.ts.last_alg == KTLS_SIGN_ECDSA);
 }
 
 TEST_F(signer, key_file_and_signer_exclude_each_other)
 {
 	struct ktls_ctx *ctx;
 
-	self->server.key_file = self->key;
-	ASSERT_EQ(-EINVAL, ktls_ctx_new(&self->server, &ctx));
+	self->e.server.key_file = self->e.key;
+	ASSERT_EQ(-EINVAL, ktls_ctx_new(&self->e.server, &ctx));
 	ASSERT_NE(NULL, strstr(ktls_reason(), "exclude each other"));
 }
 

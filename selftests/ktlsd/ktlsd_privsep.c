@@ -160,7 +160,7 @@ FIXTURE_TEARDOWN(privsep)
 /* Both children: another uid, no capabilities, seccomp, undumpable. */
 TEST_F(privsep, children_are_unprivileged_and_sandboxed)
 {
-	const char *names[] = { "ktlsd-worker", "ktlsd-keys" };
+	static const char *const names[] = { "ktlsd-worker", "ktlsd-keys" };
 
 	if (geteuid() != 0)
 		SKIP(return, "needs root: ktlsd changes uid only when started as root");
@@ -217,7 +217,7 @@ TEST_F(privsep, worker_cannot_open_the_key_files)
 /* A system call outside the filter kills the worker, and ktlsd says so. */
 TEST_F(privsep, forbidden_syscall_kills_the_worker)
 {
-	const char *args[] = { "-f", "-c", self->d.conf, NULL };
+	const char *const args[] = { "-f", "-c", self->d.conf, NULL };
 	char out[8192];
 
 	setenv("KTLSD_SANDBOX_PROBE", "syscall", 1);
@@ -313,7 +313,7 @@ TEST_F(privsep, dead_worker_stops_ktlsd)
 /* A key that is not the certificate's: ktlsd does not start, and says where. */
 TEST_F(privsep, mismatched_key_stops_the_start)
 {
-	const char *args[] = { "-f", "-c", self->d.conf, NULL };
+	const char *const args[] = { "-f", "-c", self->d.conf, NULL };
 	char cert[PATH_MAX], other[PATH_MAX], conf[3 * PATH_MAX], out[8192];
 
 	test_pki_file("server.pem", cert, sizeof(cert));

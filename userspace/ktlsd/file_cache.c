@@ -45,7 +45,7 @@ static int add(const char *path)
 int ktlsd_file_cache_fill(const struct ktlsd_config *config)
 {
 	const struct ktlsd_upcall_config *u = &config->upcall;
-	const char *paths[] = {
+	const char *const paths[] = {
 		config->server.certificate, config->client.trust_store,
 		u->certificate, u->trust_store, u->client_certificate,
 		u->client_trust_store,

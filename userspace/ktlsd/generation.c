@@ -111,7 +111,8 @@ int ktlsd_generation_start(struct ktlsd_config *config,
 	memset(gen, 0, sizeof(*gen));
 	gen->ctl_fd = -1;
 	for (int i = 0; i < n; i++) {
-		keys_side[i] = worker_side[i] = -1;
+		keys_side[i] = -1;
+		worker_side[i] = -1;
 		if (!ret && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 				       pair) == 0) {
 			keys_side[i] = pair[0];

@@ -147,8 +147,8 @@ static void *serve_channel(void *arg)
 	return NULL;
 }
 
-static void __attribute__((noreturn)) serve(const int *fds, int nfds,
-					   struct ktls_private_key **keys)
+static void __attribute__((noreturn))
+serve(const int *fds, int nfds, struct ktls_private_key **keys)
 {
 	struct channel channels[nfds];
 

@@ -399,7 +399,7 @@ static int serve(const char *path, struct ktlsd_config *config,
 		free(config);
 		return 1;
 	}
-	spawn.upcalls = up != NULL;
+	spawn.upcalls = !!up;
 	upcall_close(up);
 	if (!spawn.upcalls && !serves_handoffs(config)) {
 		log_error("%s: nothing to serve: no [server] or [client] for handoffs, %s",

@@ -173,7 +173,7 @@ static int seccomp_install(enum ktlsd_sandbox_kind kind, char *err,
 	ret = seccomp_attr_set(f, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (!ret)
 		ret = allow(f, common_syscalls,
-		    sizeof(common_syscalls) / sizeof(common_syscalls[0]));
+			    sizeof(common_syscalls) / sizeof(common_syscalls[0]));
 	/* Signals only to itself (abort(), raise()): never to the monitor. */
 	if (!ret)
 		ret = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,

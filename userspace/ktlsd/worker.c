@@ -31,7 +31,7 @@ static void __attribute__((noreturn)) fail(int ctl_fd, const char *err,
 static void sandbox_probe(const struct ktlsd_config *config)
 {
 	const char *probe = getenv("KTLSD_SANDBOX_PROBE");
-	const char *keys[] = { config->server.private_key,
+	const char *const keys[] = { config->server.private_key,
 			       config->upcall.private_key,
 			       config->upcall.client_private_key };
 
@@ -139,7 +139,7 @@ void ktlsd_worker_main(const struct ktlsd_worker_args *a)
 	wid = *a->id;
 	if (up)
 		wid.change = false;
-	ret = ktlsd_sandbox_enter(&wid, KTLSD_SANDBOX_WORKER, up != NULL, err,
+	ret = ktlsd_sandbox_enter(&wid, KTLSD_SANDBOX_WORKER, !!up, err,
 				  sizeof(err));
 	if (ret)
 		fail(a->ctl_fd, err, 1);

@@ -205,10 +205,9 @@ pid_t daemon_child(const struct daemon *d, const char *comm)
 		if (!f)
 			continue;
 		/* "PID (COMM) STATE PPID ...": COMM has no ')' of ours. */
-		if (fgets(line, sizeof(line), f) &&
-		    (name = strchr(line, '(')) && strchr(name, ')') &&
-		    sscanf(line, "%d", &pid) == 1 &&
-		    sscanf(strchr(name, ')') + 2, "%*c %d", &ppid) == 1 &&
+		name = fgets(line, sizeof(line), f) ? strchr(line, '(') : NULL;
+		if (name && strchr(name, ')') &&
+		    sscanf(line, "%d %*s %*c %d", &pid, &ppid) == 2 &&
 		    ppid == d->pid) {
 			*strchr(name, ')') = '\0';
 			if (!strcmp(name + 1, comm))
