@@ -6,7 +6,11 @@
 #   make demo       the main job: serve a 64 MiB file over TLS and fetch it,
 #                   natively (userspace TLS) and in the 6.12 VM (kernel TLS)
 #   make deps       install/fetch everything the build and tests need (cached)
-#   make check      deps, build, native unit tests, then the VM suite on every kernel
+#   make check      deps, build, native unit tests, the native tests again under
+#                   ASan+UBSan, each fuzz target 5 s, then the VM suite on every
+#                   kernel (KTLSD_CHECK_KERNELS= for the native part alone)
+#   make fuzz       libFuzzer targets (fuzz/), each FUZZ_SECONDS (60) from its seeds
+#   make asan       the build again with ASan+UBSan (gcc), in $(BUILD)/asan
 #   make bench      the benchmark: rewrites docs/benchmarks.md and docs/bench/*.png
 #   make vm-test KERNEL=6.12 TEST=ktls_loopback   one test on one kernel
 #   make style      checkpatch.pl over our C
@@ -80,13 +84,15 @@ EXTRA_TARGETS :=
 EXTRA_DEPS :=
 include $(sort $(wildcard userspace/*/build.mk))
 include $(sort $(wildcard selftests/*/build.mk))
+# Fuzz targets (make fuzz): built only on demand, not by all.
+include fuzz/build.mk
 
-.PHONY: all deps demo check style vm-test clean help bench
+.PHONY: all deps demo check style vm-test clean help bench asan
 all: $(LIBKTLS) $(TOOLS) $(TEST_BINS) $(INTEROP_BINS) $(INTEROP_TEST) $(GUEST_LISTS) \
 	$(TEST_CERTS) $(EXTRA_TARGETS)
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
 
 # Fail early and say how to fix it, rather than with a missing header.
 $(WOLFSSL_PREFIX)/include/wolfssl/options.h $(KSELFTEST_DIR)/kselftest_harness.h:
@@ -167,8 +173,18 @@ bench: deps
 	$(Q)BUILD=$(BUILD) bash scripts/bench.sh
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all fuzz-bins asan
 	$(Q)bash selftests/run.sh $(BUILD)
+
+# Everything again with ASan and UBSan (gcc's; the WolfSSL library links as
+# it is), for make check's sanitizer pass over the native tests. Without
+# -Werror: at -O1 gcc's flow-dependent warnings (format-truncation...)
+# differ, and the -O2 build is the gate for those.
+ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
+		CFLAGS="$(ASAN_CFLAGS)" WARN="$(filter-out -Werror,$(WARN))" all
 
 # checkpatch.pl over kmod/ (kernel rules) and the userspace C (same spirit).
 style:

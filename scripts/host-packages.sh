@@ -19,6 +19,10 @@ packages=(
 	gnuplot-nox
 	# make bench's rtt section copies ip and tc (netns, netem) into the VM.
 	iproute2
+	# make fuzz and make check's fuzz targets (fuzz/): clang-14 with
+	# libFuzzer, ASan and UBSan; llvm-14 symbolizes their reports. The
+	# ASan build of the native tests uses gcc's sanitizers (gcc-12).
+	clang-14 libclang-rt-14-dev llvm-14
 )
 
 missing=()

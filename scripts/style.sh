@@ -34,7 +34,7 @@ files() { git ls-files --cached --others --exclude-standard "$@"; }
 
 mapfile -t kernel < <(files 'kmod/*.c' 'kmod/*.h' 'include/uapi/*.h')
 mapfile -t user < <(files 'userspace/*.c' 'userspace/*.h' 'include/ktls/*.h' \
-	'selftests/*.c' 'selftests/*.h')
+	'selftests/*.c' 'selftests/*.h' 'fuzz/*.c' 'fuzz/*.h')
 [ ${#kernel[@]} -eq 0 ] || run -f "${kernel[@]}"
 [ ${#user[@]} -eq 0 ] || run --ignore "$userspace_ignore" -f "${user[@]}"
 exit $status

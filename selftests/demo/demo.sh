@@ -110,6 +110,12 @@ else
 	cacert=$work/state/ktls-serve/cert.pem
 fi
 check "ktls-serve is listening on 127.0.0.1:$port" wait_port "$port"
+# It names its mode once its workers run, a moment after it listens.
+i=0
+while ! grep -q '^ktls-serve: serving ' "$work/serve.log" && [ $i -lt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
 sed 's/^/# ktls-serve: /' "$work/serve.log"
 
 if [ $mode = ktls ]; then

@@ -131,6 +131,8 @@ static const int common_syscalls[] = {
 	SCMP_SYS(mlock), SCMP_SYS(munlock), SCMP_SYS(set_robust_list),
 	SCMP_SYS(rseq), SCMP_SYS(sched_yield), SCMP_SYS(pause),
 	SCMP_SYS(rt_sigaction),
+	/* and the sanitizers' runtime, for make check's ASan pass */
+	SCMP_SYS(sigaltstack), SCMP_SYS(sched_getaffinity),
 };
 
 /* And the worker: event loops, sockets, kernel TLS, keyrings, threads. */

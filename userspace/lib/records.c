@@ -170,8 +170,15 @@ static int finish_message(struct rx *rx, uint8_t *msg, size_t have,
 	uint8_t scratch[512];
 	uint8_t type;
 
-	if (have < HS_HEADER_LEN)
-		return -EPROTO;
+	/* RFC 8446 5.1: even the header may be split across records. */
+	while (have < HS_HEADER_LEN) {
+		ssize_t n = recv_record(rx->fd, msg + have,
+					HS_HEADER_LEN - have, &type);
+
+		if (n <= 0 || type != RECORD_HANDSHAKE)
+			return -EPROTO;
+		have += (size_t)n;
+	}
 	*total = HS_HEADER_LEN + ((size_t)msg[1] << 16 | (size_t)msg[2] << 8 |
 				  msg[3]);
 	while (have < *total) {
@@ -189,13 +196,13 @@ static int finish_message(struct rx *rx, uint8_t *msg, size_t have,
 	return 0;
 }
 
-static int handshake_record(struct rx *rx, uint8_t *rec, ssize_t len,
-			    size_t cap)
+/* The handshake message at @rec, of @len bytes read so far (@total in all). */
+static int handshake_message(struct rx *rx, uint8_t *rec, size_t len,
+			     size_t cap, size_t *total)
 {
-	size_t total;
 	int ret;
 
-	ret = finish_message(rx, rec, (size_t)len, cap, &total);
+	ret = finish_message(rx, rec, len, cap, total);
 	if (ret)
 		return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
 			     ktls_fail(-EPROTO,
@@ -210,7 +217,8 @@ static int handshake_record(struct rx *rx, uint8_t *rec, ssize_t len,
 		/* TLS 1.2 renegotiation request: we never renegotiate. */
 		return 0;
 	case HS_KEY_UPDATE:
-		if (total != HS_HEADER_LEN + 1 || (size_t)len < total)
+		/* RFC 8446 5.1: it precedes a key change, so ends its record. */
+		if (*total != HS_HEADER_LEN + 1 || len != *total)
 			return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
 				     ktls_fail(-EPROTO, "malformed KeyUpdate"));
 		if (!rx->session)
@@ -225,6 +233,22 @@ static int handshake_record(struct rx *rx, uint8_t *rec, ssize_t len,
 		     ktls_fail(-EPROTO,
 			       "unexpected post-handshake message type %d",
 			       rec[0]));
+}
+
+/* RFC 8446 5.1: one record may carry several messages; act on each. */
+static int handshake_record(struct rx *rx, uint8_t *rec, ssize_t len,
+			    size_t cap)
+{
+	size_t have = (size_t)len, total;
+	int ret;
+
+	for (;;) {
+		ret = handshake_message(rx, rec, have, cap, &total);
+		if (ret || rx->closed || total >= have)
+			return ret;
+		have -= total;
+		memmove(rec, rec + total, have);
+	}
 }
 
 /*

@@ -120,14 +120,24 @@ static int parse_attr(const struct nlattr *attr, struct accept_reply *rep)
 	return 0;	/* newer than us: ignore */
 }
 
-static int accept_cb(const struct nlmsghdr *nlh, void *data)
+int upcall_accept_parse(const struct nlmsghdr *nlh, struct upcall_req *req,
+			struct upcall_caps *caps)
 {
-	struct accept_reply *rep = data;
+	struct accept_reply rep = { .req = req, .caps = caps };
 	const struct nlattr *attr;
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr))
-		if (parse_attr(attr, rep))
-			rep->bad = true;
+		if (parse_attr(attr, &rep))
+			rep.bad = true;
+	return rep.bad ? -EPROTO : 0;
+}
+
+static int accept_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct accept_reply *rep = data;
+
+	if (upcall_accept_parse(nlh, rep->req, rep->caps))
+		rep->bad = true;
 	return MNL_CB_OK;
 }
 

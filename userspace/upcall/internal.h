@@ -64,6 +64,14 @@ struct nlmsghdr *upcall_msg(void *buf, uint16_t type,
 			    uint8_t cmd, uint8_t version);
 
 /*
+ * One ACCEPT reply message into @req (accept.c; pure, so it can be
+ * fuzzed): -EPROTO if an attribute did not validate. Attributes newer
+ * than us are ignored; HANDSHAKE_A_ACCEPT_KEYRING sets keyring_seen.
+ */
+int upcall_accept_parse(const struct nlmsghdr *nlh, struct upcall_req *req,
+			struct upcall_caps *caps);
+
+/*
  * Key material (der.c): is it PEM; DER turned into PEM (malloc'd), a
  * certificate or a private key. -EKEYREJECTED with a reason if it is not.
  */
