@@ -42,12 +42,14 @@ int ktls_read_secret_file(const char *what, const char *path, uint8_t **buf,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		err = errno;
-		return ktls_fail(-err, "%s %s: %s", what, path, strerror(err));
+		return ktls_fail(-err, "cannot read %s %s: %s", what, path,
+				 strerror(err));
 	}
 	if (fstat(fd, &st)) {
 		err = errno;
 		close(fd);
-		return ktls_fail(-err, "%s %s: %s", what, path, strerror(err));
+		return ktls_fail(-err, "cannot read %s %s: %s", what, path,
+				 strerror(err));
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
 	    st.st_size > SECRET_FILE_MAX) {
@@ -87,7 +89,8 @@ int ktls_read_secret_file(const char *what, const char *path, uint8_t **buf,
 unmap:
 	unmap_secret(map, map_len);
 	close(fd);
-	return ktls_fail(-err, "%s %s: %s", what, path, strerror(err));
+	return ktls_fail(-err, "cannot read %s %s: %s", what, path,
+			 strerror(err));
 }
 
 void ktls_secret_free(uint8_t *buf, size_t len)
