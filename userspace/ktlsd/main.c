@@ -430,7 +430,8 @@ static int serve(const char *path, struct ktlsd_config *config,
 	if (spawn.id.note[0])
 		log_warning("%s", spawn.id.note);
 	ret = ktlsd_generation_start(config, &spawn, &gens[0], err, sizeof(err));
-	config = NULL;	/* the generation's now, or freed */
+	if (!ret)
+		config = NULL;	/* the generation's now */
 	if (ret) {
 		log_error("%s", err);
 		detached(&ready_fd, EXIT_CONFIG);

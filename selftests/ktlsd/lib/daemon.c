@@ -133,11 +133,22 @@ static bool worker_ready(const struct daemon *d)
 	return ready;
 }
 
+static void daemon_print_log(const struct daemon *d)
+{
+	char line[1024];
+	FILE *f = fopen(d->log, "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		fprintf(stderr, "#   %s", line);
+	if (f)
+		fclose(f);
+}
+
 int daemon_start(struct daemon *d)
 {
 	char bin[PATH_MAX];
 	/* Generous: emulated CPUs on a loaded host stall for seconds. */
-	int64_t deadline = now_ms() + 15000;
+	int64_t deadline = now_ms() + 30000;
 	int log_fd, status;
 
 	ktlsd_binary(bin, sizeof(bin));
@@ -163,6 +174,10 @@ int daemon_start(struct daemon *d)
 		}
 		usleep(10000);
 	}
+	/* Say where it stopped: the log has what ktlsd got to. */
+	fprintf(stderr, "# ktlsd (pid %d) not ready after 30 s; worker %d; its log:\n",
+		(int)d->pid, (int)daemon_child(d, "ktlsd-worker"));
+	daemon_print_log(d);
 	return -ETIMEDOUT;
 }
 
