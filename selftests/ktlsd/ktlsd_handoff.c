@@ -64,31 +64,6 @@ static const struct ktls_handoff_request server_role = {
 	.role = KTLS_ROLE_SERVER,
 };
 
-/* A libktls client handshaking against ktlsd's server role. */
-static int tls_client(struct peer *peer)
-{
-	struct ktls_config config = {
-		.role = KTLS_ROLE_CLIENT,
-		.server_name = "localhost",
-		.handshake_timeout_ms = 5000,
-	};
-	struct ktls_session *session = NULL;
-	struct ktls_ctx *ctx;
-	char ca[PATH_MAX];
-	int ret;
-
-	test_pki_file("ca.pem", ca, sizeof(ca));
-	config.ca_file = ca;
-	ret = ktls_ctx_new(&config, &ctx);
-	if (ret)
-		return ret;
-	ret = ktls_handshake(ctx, *(int *)peer->arg, &session);
-	snprintf(peer->reason, sizeof(peer->reason), "%s", ktls_reason());
-	ktls_session_free(session);
-	ktls_ctx_free(ctx);
-	return ret;
-}
-
 TEST_F(handoff, no_kernel_tls_is_enoent)
 {
 	struct ktls_handoff_result result;
@@ -96,7 +71,7 @@ TEST_F(handoff, no_kernel_tls_is_enoent)
 
 	if (ktls_probe() != -ENOENT)
 		SKIP(return, "this kernel has kernel TLS");
-	ASSERT_EQ(0, peer_start(&peer, tls_client, &self->client_fd));
+	ASSERT_EQ(0, peer_start(&peer, daemon_tls_client, &self->client_fd));
 	EXPECT_EQ(-ENOENT, ktls_handoff(self->d.sock, self->server_fd,
 					&server_role, &result));
 	EXPECT_EQ(-ENOENT, result.status);
@@ -746,7 +721,7 @@ TEST_F(handoff, policy_server_sni_enforced)
 		 "[allow uid %u]\nroles = server\nserver_names = other.example\n",
 		 (unsigned int)geteuid());
 	ASSERT_EQ(0, restart_with(&self->d, rules));
-	ASSERT_EQ(0, peer_start(&peer, tls_client, &self->client_fd));
+	ASSERT_EQ(0, peer_start(&peer, daemon_tls_client, &self->client_fd));
 	EXPECT_EQ(-EACCES, ktls_handoff(self->d.sock, self->server_fd,
 					&server_role, &result));
 	snprintf(expect, sizeof(expect),
@@ -762,7 +737,7 @@ TEST_F(handoff, policy_server_sni_enforced)
 		 (unsigned int)geteuid());
 	ASSERT_EQ(0, restart_with(&self->d, rules));
 	ASSERT_EQ(0, tcp_pair(&client, &server));
-	ASSERT_EQ(0, peer_start(&peer, tls_client, &client));
+	ASSERT_EQ(0, peer_start(&peer, daemon_tls_client, &client));
 	EXPECT_EQ(ktls_probe() == -ENOENT ? -ENOENT : 0,
 		  ktls_handoff(self->d.sock, server, &server_role, &result))
 		TH_LOG("%s", result.reason);

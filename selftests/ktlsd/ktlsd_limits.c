@@ -45,31 +45,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A libktls client handshaking against ktlsd's server role. */
-static int tls_client(struct peer *peer)
-{
-	struct ktls_config config = {
-		.role = KTLS_ROLE_CLIENT,
-		.server_name = "localhost",
-		.handshake_timeout_ms = 8000,
-	};
-	struct ktls_session *session = NULL;
-	struct ktls_ctx *ctx;
-	char ca[PATH_MAX];
-	int ret;
-
-	test_pki_file("ca.pem", ca, sizeof(ca));
-	config.ca_file = ca;
-	ret = ktls_ctx_new(&config, &ctx);
-	if (ret)
-		return ret;
-	ret = ktls_handshake(ctx, *(int *)peer->arg, &session);
-	snprintf(peer->reason, sizeof(peer->reason), "%s", ktls_reason());
-	ktls_session_free(session);
-	ktls_ctx_free(ctx);
-	return ret;
-}
-
 /*
  * Another application's server handoff, with a real TLS peer: 0 with
  * kernel TLS, -ENOENT without; its time in @took_ms.
@@ -84,7 +59,7 @@ static int other_handoff(const char *sock, struct ktls_handoff_result *result,
 	ret = tcp_pair(&client, &server);
 	if (ret)
 		return ret;
-	ret = peer_start(&peer, tls_client, &client);
+	ret = peer_start(&peer, daemon_tls_client, &client);
 	if (ret)
 		goto close_pair;
 	start = now_ms();

@@ -385,3 +385,27 @@ int ktlsd_run_for(const char *const args[], int secs, char *out, size_t len)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
 }
+
+int daemon_tls_client(struct peer *peer)
+{
+	struct ktls_config config = {
+		.role = KTLS_ROLE_CLIENT,
+		.server_name = "localhost",
+		.handshake_timeout_ms = 8000,
+	};
+	struct ktls_session *session = NULL;
+	struct ktls_ctx *ctx;
+	char ca[PATH_MAX];
+	int ret;
+
+	test_pki_file("ca.pem", ca, sizeof(ca));
+	config.ca_file = ca;
+	ret = ktls_ctx_new(&config, &ctx);
+	if (ret)
+		return ret;
+	ret = ktls_handshake(ctx, *(int *)peer->arg, &session);
+	snprintf(peer->reason, sizeof(peer->reason), "%s", ktls_reason());
+	ktls_session_free(session);
+	ktls_ctx_free(ctx);
+	return ret;
+}

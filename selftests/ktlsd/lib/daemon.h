@@ -54,4 +54,12 @@ int ktlsd_run(const char *const args[], uid_t uid, char *out, size_t len);
  */
 int ktlsd_run_for(const char *const args[], int secs, char *out, size_t len);
 
+struct peer;
+/*
+ * peer_start() body: a libktls client (verifying "localhost" against the
+ * test CA) handshaking on the fd *peer->arg points to, against ktlsd's
+ * server role; its reason in peer->reason.
+ */
+int daemon_tls_client(struct peer *peer);
+
 #endif /* KTLSD_TEST_DAEMON_H */
