@@ -339,25 +339,6 @@ static int settle_fds(struct daemon *d, int want)
 	return n;
 }
 
-/*
- * The count once it holds still: daemon_start()'s probe connection may
- * still be open in ktlsd when the test begins.
- */
-static int stable_fds(struct daemon *d)
-{
-	int n = daemon_fd_count(d), same = 0;
-
-	for (int i = 0; i < 50 && same < 3; i++) {
-		int now;
-
-		usleep(100000);
-		now = daemon_fd_count(d);
-		same = now == n ? same + 1 : 0;
-		n = now;
-	}
-	return n;
-}
-
 TEST_F_TIMEOUT(handoff, no_fd_leak_after_1000_bad_requests, 120)
 {
 	struct ktls_handoff_wire_req req;
@@ -366,7 +347,7 @@ TEST_F_TIMEOUT(handoff, no_fd_leak_after_1000_bad_requests, 120)
 	int before, pipefd[2];
 
 	ASSERT_EQ(0, pipe(pipefd));
-	before = stable_fds(&self->d);
+	before = daemon_fd_count_stable(&self->d);
 	ASSERT_LT(0, before);
 	daemon_fd_list(&self->d, fds_before, sizeof(fds_before));
 	for (int i = 0; i < 1000; i++) {

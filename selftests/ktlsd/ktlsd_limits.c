@@ -246,21 +246,6 @@ FIXTURE_TEARDOWN(limits)
 }
 
 /* ktlsd's fds once the count holds still. */
-static int stable_fds(struct daemon *d)
-{
-	int n = daemon_fd_count(d), same = 0;
-
-	for (int i = 0; i < 50 && same < 3; i++) {
-		int now;
-
-		usleep(100000);
-		now = daemon_fd_count(d);
-		same = now == n ? same + 1 : 0;
-		n = now;
-	}
-	return n;
-}
-
 /*
  * 1,000 handed-off sockets whose peers never speak take no handshake
  * slot: the finding's 600 of them made every other handoff EBUSY.
@@ -351,11 +336,11 @@ TEST_F_TIMEOUT(limits, idle_connections_do_not_exhaust_fds, 120)
 
 	ASSERT_EQ(0, daemon_write_config(&self->d, "10s", NULL));
 	ASSERT_EQ(0, daemon_start(&self->d));
-	before = stable_fds(&self->d);
+	before = daemon_fd_count_stable(&self->d);
 	ASSERT_EQ(0, flood_start(&self->flood, self->d.sock, FLOOD_IDLE,
 				 FLOOD));
 	EXPECT_LT(0, self->flood.report.made);
-	during = stable_fds(&self->d);
+	during = daemon_fd_count_stable(&self->d);
 	/* [handoff] max_unrequested_per_uid is 32 by default. */
 	EXPECT_GE(before + 40, during)
 		TH_LOG("ktlsd had %d fds, %d with the idle connections",
@@ -379,7 +364,7 @@ TEST_F_TIMEOUT(limits, emfile_logs_once_and_recovers, 120)
 	ASSERT_EQ(0, daemon_write_config(&self->d, "10s", NULL));
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &lim));
 	ASSERT_EQ(0, daemon_start(&self->d));
-	TH_LOG("the worker starts with %d fds of %d", stable_fds(&self->d),
+	TH_LOG("the worker starts with %d fds of %d", daemon_fd_count_stable(&self->d),
 	       EMFILE_LIMIT);
 	for (n = 0; n < EMFILE_CONNS; n++) {
 		socks[n] = connect_handoff(self->d.sock);
@@ -387,7 +372,7 @@ TEST_F_TIMEOUT(limits, emfile_logs_once_and_recovers, 120)
 			break;
 	}
 	usleep(1500 * 1000);
-	TH_LOG("with %d connections: %d fds", n, stable_fds(&self->d));
+	TH_LOG("with %d connections: %d fds", n, daemon_fd_count_stable(&self->d));
 	lines = log_count(&self->d, "accept: Too many open files");
 	EXPECT_EQ(1, lines);
 	while (n > 0)

@@ -255,6 +255,21 @@ int daemon_fd_count(const struct daemon *d)
 	return n;
 }
 
+int daemon_fd_count_stable(const struct daemon *d)
+{
+	int n = daemon_fd_count(d), same = 0;
+
+	for (int i = 0; i < 50 && same < 3; i++) {
+		int now;
+
+		usleep(100000);
+		now = daemon_fd_count(d);
+		same = now == n ? same + 1 : 0;
+		n = now;
+	}
+	return n;
+}
+
 void daemon_fd_list(const struct daemon *d, char *out, size_t len)
 {
 	char path[64], link[PATH_MAX + 64], target[PATH_MAX];

@@ -36,6 +36,11 @@ int daemon_stop(struct daemon *d);
 pid_t daemon_child(const struct daemon *d, const char *comm);
 /* Open fds of the daemon's worker, which holds every connection. */
 int daemon_fd_count(const struct daemon *d);
+/*
+ * The count once it holds still (three reads 100 ms apart agree):
+ * daemon_start()'s probe connection may still be open in ktlsd.
+ */
+int daemon_fd_count_stable(const struct daemon *d);
 /* "fd=target " for each open fd of the worker, for failure messages. */
 void daemon_fd_list(const struct daemon *d, char *out, size_t len);
 /* Wait up to @ms for @text in the daemon's log. 0 if found. */
