@@ -113,10 +113,10 @@ static bool socket_answers(const char *path)
 	return ok;
 }
 
-/* The worker is up and sandboxed (seccomp is its last step before the loops). */
-static bool worker_ready(const struct daemon *d)
+/* @name is up and sandboxed (seccomp is its last step before it serves). */
+static bool child_sandboxed(const struct daemon *d, const char *name)
 {
-	pid_t pid = daemon_child(d, "ktlsd-worker");
+	pid_t pid = daemon_child(d, name);
 	char path[64], line[128];
 	bool ready = false;
 	FILE *f;
@@ -131,6 +131,16 @@ static bool worker_ready(const struct daemon *d)
 	if (f)
 		fclose(f);
 	return ready;
+}
+
+/*
+ * The worker does not wait for the key process (it needs no key to
+ * start), so each is checked: a test may look at either at once.
+ */
+static bool children_ready(const struct daemon *d)
+{
+	return child_sandboxed(d, "ktlsd-worker") &&
+	       child_sandboxed(d, "ktlsd-keys");
 }
 
 static void daemon_print_log(const struct daemon *d)
@@ -166,7 +176,7 @@ int daemon_start(struct daemon *d)
 		return -errno;
 	while (now_ms() < deadline) {
 		/* The monitor listens first; the worker answers once ready. */
-		if (worker_ready(d) && socket_answers(d->sock))
+		if (children_ready(d) && socket_answers(d->sock))
 			return 0;
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			d->pid = -1;
