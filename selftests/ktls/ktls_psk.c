@@ -378,8 +378,9 @@ TEST_F(psk, unknown_identity)
 		     "\")",
 		     res.server_reason);
 	EXPECT_EQ(-EKEYREJECTED, res.client_ret);
+	/* RFC 8446 §6.2: unknown_psk_identity, not a bare close. */
 	EXPECT_STREQ("the server refused our PSK identity \"nvme-host-2\" "
-		     "(it closed the connection): "
+		     "(alert unknown_psk_identity): "
 		     "are identity and key the same on both ends?",
 		     res.client_reason);
 }

@@ -261,6 +261,13 @@ int ktls_early_data_ctx_setup(struct ktls_ctx *ctx,
 					 "max_early_data needs resumption: 0-RTT data rides on a resumed session");
 		return 0;
 	}
+	if (max < KTLS_TLS_1_3) {
+		/* No TLS 1.3, no 0-RTT (WolfSSL 5.9 refuses even a 0 then). */
+		if (config->max_early_data)
+			return ktls_fail(-EINVAL,
+					 "max_early_data needs TLS 1.3 (max_version is TLS 1.2)");
+		return 0;
+	}
 	/* WolfSSL's own default is 4096 bytes: 0-RTT stays off unless asked. */
 	if (wolfSSL_CTX_set_max_early_data(ctx->wolfssl,
 					   config->max_early_data) !=
@@ -272,9 +279,6 @@ int ktls_early_data_ctx_setup(struct ktls_ctx *ctx,
 	if (!config->session_tickets)
 		return ktls_fail(-EINVAL,
 				 "max_early_data needs session_tickets: 0-RTT data rides on a ticket");
-	if (max < KTLS_TLS_1_3)
-		return ktls_fail(-EINVAL,
-				 "max_early_data needs TLS 1.3 (max_version is TLS 1.2)");
 	return guard_new(ctx);
 }
 

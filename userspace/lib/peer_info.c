@@ -12,10 +12,13 @@
 
 #include "internal.h"
 
-/* wolfssl/openssl/x509v3.h, without pulling in the OpenSSL names */
+#include <wolfssl/wolfcrypt/asn.h>
+
+/* GeneralName tags (RFC 5280), without wolfssl/openssl's OpenSSL names */
 #define GEN_DNS 2
 #define GEN_IPADD 7
-#define SUBJECT_ALT_NAME 131
+/* WolfSSL's OID sum: 5.9 changed it from 131, so not a literal */
+#define SUBJECT_ALT_NAME WC_NID_subject_alt_name
 
 static void name_of(WOLFSSL_X509_NAME *name, char *out, size_t len)
 {

@@ -61,12 +61,14 @@ struct ktls_psk {
 /* Records and handshake messages we look at (RFC 8446 §4, §5.1). */
 #define RECORD_HANDSHAKE 22
 #define RECORD_ALERT 21
+#define ALERT_LEVEL_FATAL 2
 #define HS_CLIENT_HELLO KTLS_HS_CLIENT_HELLO
 #define HS_SERVER_HELLO KTLS_HS_SERVER_HELLO
 #define HS_HEADER_LEN 4
 
 #define ALERT_HANDSHAKE_FAILURE 40
 #define ALERT_DECRYPT_ERROR 51
+#define ALERT_UNKNOWN_PSK_IDENTITY 115
 #define ALERT_INSUFFICIENT_SECURITY 71
 
 /* A hello larger than this is refused rather than checked in pieces. */
@@ -91,6 +93,7 @@ struct ktls_psk_check {
 	char unknown_identity[512];	/* server: the last identity not ours */
 	char identity[512];	/* server: the identity whose key we used */
 	int find_err;		/* server: psk_find failed otherwise */
+	bool alert_sent;	/* server: a fatal alert went out before ServerHello */
 };
 
 static uint16_t get16(const uint8_t *p)
@@ -327,6 +330,25 @@ static void check_our_server_hello(struct ktls_psk_check *check,
 		       NO_FORWARD_SECRECY);
 }
 
+/*
+ * WolfSSL 5.9 answers an unknown identity and a binder that does not verify
+ * alike, with illegal_parameter; RFC 8446 §6.2 names unknown_psk_identity
+ * and decrypt_error. Nothing is encrypted before our ServerHello, so the
+ * alert is a plaintext record whose description we can correct.
+ */
+static void correct_psk_alert(struct ktls_psk_check *check, uint8_t *buf,
+			      size_t len)
+{
+	if (len != TLS_RECORD_HEADER_LEN + 2 || buf[0] != RECORD_ALERT ||
+	    buf[TLS_RECORD_HEADER_LEN] != ALERT_LEVEL_FATAL)
+		return;
+	check->alert_sent = true;
+	if (check->identity[0])
+		buf[TLS_RECORD_HEADER_LEN + 1] = ALERT_DECRYPT_ERROR;
+	else if (check->unknown_identity[0] && !check->find_err)
+		buf[TLS_RECORD_HEADER_LEN + 1] = ALERT_UNKNOWN_PSK_IDENTITY;
+}
+
 /* WolfSSL's writes: a server's ServerHello is checked before it leaves. */
 static int checked_send(WOLFSSL *ssl, char *buf, int len, void *ctx)
 {
@@ -335,6 +357,7 @@ static int checked_send(WOLFSSL *ssl, char *buf, int len, void *ctx)
 
 	if (check && !check->done && !check->refuse_err && len > 0 &&
 	    session->role == KTLS_ROLE_SERVER) {
+		correct_psk_alert(check, (uint8_t *)buf, (size_t)len);
 		check_our_server_hello(check, (const uint8_t *)buf,
 				       (size_t)len);
 		if (check->refuse_err) {
@@ -575,7 +598,6 @@ void ktls_psk_session_free(struct ktls_session *session)
 	session->psk_check = NULL;
 }
 
-#define ALERT_LEVEL_FATAL 2
 
 int ktls_psk_failure(struct ktls_session *session, int err)
 {
@@ -604,11 +626,12 @@ int ktls_psk_failure(struct ktls_session *session, int err)
 					 psk->identity);
 		return 0;
 	}
-	if (err == BAD_BINDER) {
-		/* RFC 8446 §4.2.11; WolfSSL sends none, and no ServerHello
-		 * has gone out yet, so it is a plaintext alert.
-		 */
-		send_alert(session->fd, ALERT_DECRYPT_ERROR);
+	/* WolfSSL 5.9 reports an unknown identity as a bad binder too. */
+	if (err == BAD_BINDER && (check->identity[0] ||
+				  !check->unknown_identity[0])) {
+		/* RFC 8446 §4.2.11; no ServerHello has gone out yet. */
+		if (!check->alert_sent)
+			send_alert(session->fd, ALERT_DECRYPT_ERROR);
 		return ktls_fail(-EKEYREJECTED,
 				 "PSK mismatch: the client's key for identity \"%.300s\" is not ours (binder does not verify)",
 				 check->identity[0] ? check->identity :

@@ -267,6 +267,16 @@ int ktls_handshake_failure(struct ktls_session *session, int ret,
 				 "the client sent no certificate, and this server requires one");
 	}
 
+	/*
+	 * WolfSSL 5.9 (OPENSSL_EXTRA) reports MATCH_SUITE_ERROR as
+	 * SSL_ERROR_SYSCALL; the alert it sent tells it from a closed peer.
+	 */
+	if (err == WOLFSSL_ERROR_SYSCALL && !session->rio.peer_closed &&
+	    alerts.last_tx.level == ALERT_LEVEL_FATAL &&
+	    (alerts.last_tx.code == ALERT_HANDSHAKE_FAILURE ||
+	     alerts.last_tx.code == ALERT_PROTOCOL_VERSION))
+		return ktls_fail(-EPROTONOSUPPORT, NO_SHARED);
+
 	if (plain_http(&session->rio))
 		return ktls_fail(-EPROTO,
 				 "TLS handshake failed: the peer sent a plain HTTP request, not TLS (http:// instead of https://?)");
