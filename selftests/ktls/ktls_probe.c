@@ -176,6 +176,17 @@ FIXTURE_VARIANT_ADD(probe, expired)
 		    "\"not_after\": \"2021-01-01 00:00:00 UTC\"" },
 };
 
+/* A good chain for another name: shown, with the verdict, not a failure. */
+FIXTURE_VARIANT_ADD(probe, wrong_name)
+{
+	.cert = "server.pem", .key = "server.key",
+	.args = { "--name", "wrong.example" },
+	.exit_status = 1,
+	.expect = { "\"verification\": \"certificate name mismatch\"",
+		    "\"handshake_ok\": true",
+		    "\"subject\": \"/CN=localhost\"" },
+};
+
 FIXTURE_VARIANT_ADD(probe, tls12_rsa)
 {
 	.cert = "server-rsa.pem", .key = "server-rsa.key",

@@ -230,6 +230,8 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 		return ktls_fail(-ENOMEM, "out of memory");
 	ctx->role = config->role;
 	ctx->resumption = config->resumption && config->role == KTLS_ROLE_CLIENT;
+	ctx->verify_report_only = config->verify_report_only &&
+				  config->role == KTLS_ROLE_CLIENT;
 	pthread_mutex_init(&ctx->resume_lock, NULL);
 	ctx->key_update_records = config->key_update_records ?
 					  config->key_update_records :
@@ -409,6 +411,8 @@ static int handshake_done(struct ktls_session *session)
 		return ktls_fail(-EPROTO, "negotiated cipher suite %s cannot be offloaded",
 				 wolfSSL_get_cipher_name(session->ssl));
 	session->version = (uint16_t)wolfSSL_version(session->ssl);
+	if (session->ctx->verify_report_only && session->ctx->server_name)
+		ktls_verify_report_name(session, session->ctx->server_name);
 	/* A TLS 1.2 ticket came within the handshake; 1.3's come later. */
 	if (session->version == KTLS_TLS_1_2)
 		ktls_save_resumption(session);
@@ -505,7 +509,8 @@ int ktls_handshake_start(struct ktls_ctx *ctx, int fd,
 	if (ctx->role == KTLS_ROLE_CLIENT) {
 		/* A PSK client may have no name to check (psk.c). */
 		ret = ctx->server_name ?
-			      ktls_verify_name(session->ssl, ctx->server_name) :
+			      ktls_verify_name(session->ssl, ctx->server_name,
+					       ctx->verify_report_only) :
 			      0;
 		if (!ret && ctx->resumption)
 			ret = offer_resumption(ctx, session->ssl);

@@ -83,6 +83,8 @@ struct ktls_ctx {
 	struct ktls_ticket_guard *ticket_guard;
 	/* server: a client certificate is required and verified */
 	bool verify_client;
+	/* client: verification is recorded, not enforced (ktls-probe) */
+	bool verify_report_only;
 	/* TLS 1.3 external PSK (psk.c), or NULL */
 	struct ktls_psk *psk;
 	/* the private key is elsewhere (signer.c), or NULL */
@@ -183,7 +185,9 @@ int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config);
 /* server: require a client certificate that chains to config->ca_file */
 int ktls_verify_client_setup(WOLFSSL_CTX *wctx,
 			     const struct ktls_config *config);
-int ktls_verify_name(WOLFSSL *ssl, const char *name);
+int ktls_verify_name(WOLFSSL *ssl, const char *name, bool report_only);
+/* Report-only clients: the name check, after the handshake. */
+void ktls_verify_report_name(struct ktls_session *session, const char *name);
 int ktls_handshake_failure(struct ktls_session *session, int ret,
 			   const char *peer_name);
 const char *ktls_alert_name(int code);

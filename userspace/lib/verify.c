@@ -170,9 +170,23 @@ static bool is_ip_address(const char *name)
 	       inet_pton(AF_INET6, name, addr) == 1;
 }
 
-int ktls_verify_name(WOLFSSL *ssl, const char *name)
+int ktls_verify_name(WOLFSSL *ssl, const char *name, bool report_only)
 {
-	if (is_ip_address(name)) {
+	bool ip = is_ip_address(name);
+
+	/*
+	 * Report-only (ktls-probe) checks the name itself after the
+	 * handshake: WolfSSL 5.9 lets a verify callback override a chain
+	 * error but not a name mismatch on an otherwise good chain.
+	 */
+	if (report_only)
+		return ip || wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, name,
+					    (unsigned short)strlen(name)) ==
+				     WOLFSSL_SUCCESS ?
+			       0 :
+			       ktls_fail(-EINVAL, "cannot use server name %s",
+					 name);
+	if (ip) {
 		/* An IP is matched against IP SANs and never sent as SNI. */
 		if (wolfSSL_X509_VERIFY_PARAM_set1_ip_asc(wolfSSL_get0_param(ssl),
 							  name) !=
@@ -186,6 +200,29 @@ int ktls_verify_name(WOLFSSL *ssl, const char *name)
 	    wolfSSL_check_domain_name(ssl, name) != WOLFSSL_SUCCESS)
 		return ktls_fail(-EINVAL, "cannot use server name %s", name);
 	return 0;
+}
+
+void ktls_verify_report_name(struct ktls_session *session, const char *name)
+{
+	WOLFSSL_X509_CHAIN *chain = wolfSSL_get_peer_chain(session->ssl);
+	WOLFSSL_X509 *leaf;
+	int ok;
+
+	if (session->verify_error || !chain ||
+	    wolfSSL_get_chain_count(chain) < 1)
+		return;
+	leaf = wolfSSL_get_chain_X509(chain, 0);
+	if (!leaf)
+		return;
+	if (is_ip_address(name))
+		ok = wolfSSL_X509_check_ip_asc(leaf, name, 0) == WOLFSSL_SUCCESS;
+	else
+		ok = wolfSSL_X509_check_host(leaf, name, strlen(name), 0,
+					     NULL) == WOLFSSL_SUCCESS;
+	wolfSSL_X509_free(leaf);
+	if (!ok)
+		session->verify_error = is_ip_address(name) ? IPADDR_MISMATCH :
+							      DOMAIN_NAME_MISMATCH;
 }
 
 /* The peer told us why it gave up. */
