@@ -598,7 +598,6 @@ void ktls_psk_session_free(struct ktls_session *session)
 	session->psk_check = NULL;
 }
 
-
 int ktls_psk_failure(struct ktls_session *session, int err)
 {
 	struct ktls_psk_check *check = session->psk_check;
