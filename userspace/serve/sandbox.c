@@ -104,6 +104,8 @@ static const int allowed[] = {
 	SCMP_SYS(exit_group), SCMP_SYS(restart_syscall),
 	/* a worker thread still starting when the filter went in */
 	SCMP_SYS(rseq), SCMP_SYS(set_robust_list),
+	/* the sanitizer runtime, on thread start and exit (make asan) */
+	SCMP_SYS(sigaltstack), SCMP_SYS(sched_getaffinity),
 };
 
 int sandbox_seccomp(void)
