@@ -635,6 +635,26 @@ TEST_F(serve, user_refused_when_root_or_unknown)
 			       "ktls-serve: --user no-such-user-ktls: no such user"));
 }
 
+/*
+ * SO_REUSEPORT would let a second ktls-serve on the same port join the
+ * first one's listeners and take half its connections: it must refuse.
+ */
+TEST_F(serve, second_server_on_the_same_port_refused)
+{
+	struct server second = { 0 };
+	char listen[32];
+	const char *const opts[] = { "--listen", listen, NULL };
+
+	ASSERT_EQ(0, server_start(&self->s, 0, NULL));
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", self->s.port);
+	EXPECT_EQ(-ECHILD, server_start(&second, 0, opts));
+	EXPECT_TRUE(WIFEXITED(second.status) && WEXITSTATUS(second.status));
+	EXPECT_NE(NULL, strstr(read_log(&second),
+			       "address already in use (another server listens there"))
+		TH_LOG("%s", read_log(&second));
+	server_stop(&second);
+}
+
 /* After start-up a worker's execve() is outside the allow-list: SIGSYS. */
 TEST_F(serve, forbidden_syscall_kills_with_sigsys)
 {

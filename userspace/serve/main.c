@@ -377,13 +377,11 @@ static void print_status(const struct serve_config *cfg,
 		(unsigned long long)sum.refused_no_fd);
 }
 
-/* The port the first listener got, for the others and for the log. */
-static void bound_address(struct serve_config *cfg, int fd)
+/* cfg->addr as "host:port", for errors and the log. */
+static void describe_address(struct serve_config *cfg)
 {
 	char host[INET6_ADDRSTRLEN];
-	socklen_t len = sizeof(cfg->addr);
 
-	getsockname(fd, (struct sockaddr *)&cfg->addr, &len);
 	if (cfg->addr.ss_family == AF_INET6) {
 		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&cfg->addr;
 
@@ -399,15 +397,32 @@ static void bound_address(struct serve_config *cfg, int fd)
 	}
 }
 
+/* The port the first listener got, for the others and for the log. */
+static void bound_address(struct serve_config *cfg, int fd)
+{
+	socklen_t len = sizeof(cfg->addr);
+
+	getsockname(fd, (struct sockaddr *)&cfg->addr, &len);
+	describe_address(cfg);
+}
+
 static int open_listeners(struct serve_config *cfg, struct worker *workers)
 {
 	int i, ret;
 
+	describe_address(cfg);
+	ret = worker_address_free(cfg);
+	if (ret == -EADDRINUSE) {
+		fprintf(stderr,
+			"ktls-serve: cannot listen on %s: address already in use (another server listens there; stop it or choose another --listen)\n",
+			cfg->listen_text);
+		return ret;
+	}
 	for (i = 0; i < cfg->workers; i++) {
 		ret = worker_listen(cfg, &workers[i].listen_fd);
 		if (ret) {
 			fprintf(stderr, "ktls-serve: cannot listen on %s: %s\n",
-				i ? cfg->listen_text : "the --listen address",
+				cfg->listen_text,
 				strerror(-ret));
 			while (i--)
 				close(workers[i].listen_fd);

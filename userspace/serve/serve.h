@@ -169,6 +169,8 @@ enum op_kind {
 int64_t serve_now_ms(void);
 
 /* worker.c */
+/* 0 if nobody listens on --listen yet, else -EADDRINUSE (or -errno). */
+int worker_address_free(const struct serve_config *cfg);
 int worker_listen(const struct serve_config *cfg, int *fd);
 int worker_start(struct worker *w);
 void worker_stop_all(void);

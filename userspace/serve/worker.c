@@ -48,6 +48,31 @@ int64_t serve_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * SO_REUSEPORT lets any socket of the same uid join our listeners, so a
+ * second ktls-serve on the same port would silently take half of the
+ * connections. A socket without it must bind first: EADDRINUSE if the
+ * address is already someone's.
+ */
+int worker_address_free(const struct serve_config *cfg)
+{
+	const struct sockaddr_in6 *in6 = (const void *)&cfg->addr;
+	const struct sockaddr_in *in = (const void *)&cfg->addr;
+	int one = 1, fd, ret = 0;
+
+	/* Port 0: the kernel picks one nobody has. */
+	if (cfg->addr.ss_family == AF_INET6 ? !in6->sin6_port : !in->sin_port)
+		return 0;
+	fd = socket(cfg->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 int worker_listen(const struct serve_config *cfg, int *out)
 {
 	int one = 1, fd, ret;
