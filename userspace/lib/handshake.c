@@ -581,6 +581,7 @@ void ktls_session_free(struct ktls_session *session)
 	 * records, and before it the caller decides how to close.
 	 */
 	wolfSSL_free(session->ssl);
+	ktls_record_io_free(&session->rio);
 	ktls_early_data_session_free(session);
 	ktls_psk_session_free(session);
 	explicit_bzero(session, sizeof(*session));

@@ -33,12 +33,39 @@ struct ktls_record_io {
 	size_t first_len;
 	bool tx_in_kernel;	/* kTLS TX is on: WolfSSL must not write */
 	int round_trips;	/* reads that answered something we sent */
+	uint8_t type;		/* content type of the record being read */
+	/* what we sent, by records (hello_check.c) */
+	uint8_t out_header[TLS_RECORD_HEADER_LEN];
+	size_t out_header_len;
+	size_t out_body_left;
+	bool encrypted;		/* a CCS or encrypted record passed, either way */
+	bool alert_sent;	/* a fatal alert went out */
+	uint8_t alert;		/* the one we wrote ourselves */
+	char refusal[192];	/* why hello_check.c refused the peer, or "" */
+	struct ktls_hello_check *check;	/* server: ClientHello checks */
 };
 
 void ktls_record_io_init(struct ktls_record_io *rio, int fd);
 int ktls_record_io_recv(WOLFSSL *ssl, char *buf, int len, void *ctx);
 int ktls_record_io_send(WOLFSSL *ssl, char *buf, int len, void *ctx);
 bool ktls_record_io_at_boundary(const struct ktls_record_io *rio);
+void ktls_record_io_free(struct ktls_record_io *rio);
+
+/*
+ * hello_check.c: the alerts of a plaintext handshake that WolfSSL leaves
+ * out. Each check returns 0, or -EPROTO once it refused the peer (alert
+ * sent, rio->refusal says why).
+ */
+int ktls_hello_check_header(struct ktls_record_io *rio, const uint8_t *hdr);
+int ktls_hello_check_body(struct ktls_record_io *rio, WOLFSSL *ssl,
+			  const uint8_t *buf, size_t len);
+int ktls_hello_check_send(struct ktls_record_io *rio, const uint8_t *buf,
+			  size_t len);
+/* A plaintext fatal alert, unless one went out or encryption started. */
+void ktls_hello_check_alert(struct ktls_record_io *rio, uint8_t description);
+/* The alert for WolfSSL's error @err, if it sent none. */
+void ktls_hello_check_failure(struct ktls_record_io *rio, int err);
+void ktls_hello_check_free(struct ktls_record_io *rio);
 
 /* A cipher suite we negotiate, and how the kernel names its cipher. */
 struct ktls_suite {

@@ -37,21 +37,62 @@ static int cbio_error(struct ktls_record_io *rio, int err)
 	}
 }
 
-/* Account for @n bytes read into @buf against the record framing. */
-static void consume(struct ktls_record_io *rio, const char *buf, size_t n)
+void ktls_record_io_free(struct ktls_record_io *rio)
+{
+	ktls_hello_check_free(rio);
+}
+
+/*
+ * Account for @n bytes read into @buf against the record framing, and let
+ * hello_check.c see each header and body before WolfSSL does.
+ */
+static int consume(struct ktls_record_io *rio, WOLFSSL *ssl, const char *buf,
+		   size_t n)
 {
 	if (rio->body_left) {
 		rio->body_left -= n;
-		return;
+		return ktls_hello_check_body(rio, ssl, (const uint8_t *)buf, n);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (rio->first_len < TLS_RECORD_HEADER_LEN)
 			rio->first[rio->first_len++] = (uint8_t)buf[i];
 		rio->header[rio->header_len++] = (uint8_t)buf[i];
 	}
-	if (rio->header_len == TLS_RECORD_HEADER_LEN) {
-		rio->body_left = (size_t)rio->header[3] << 8 | rio->header[4];
-		rio->header_len = 0;
+	if (rio->header_len < TLS_RECORD_HEADER_LEN)
+		return 0;
+	rio->type = rio->header[0];
+	rio->body_left = (size_t)rio->header[3] << 8 | rio->header[4];
+	rio->header_len = 0;
+	return ktls_hello_check_header(rio, rio->header);
+}
+
+/*
+ * Follow what we send, record by record: once a CCS or an encrypted record
+ * has gone out, an alert of ours could no longer be plaintext.
+ */
+static void sent(struct ktls_record_io *rio, const uint8_t *buf, size_t n)
+{
+	while (n) {
+		size_t k;
+
+		if (rio->out_body_left) {
+			k = n < rio->out_body_left ? n : rio->out_body_left;
+			rio->out_body_left -= k;
+			buf += k;
+			n -= k;
+			continue;
+		}
+		rio->out_header[rio->out_header_len++] = *buf++;
+		n--;
+		if (rio->out_header_len < TLS_RECORD_HEADER_LEN)
+			continue;
+		rio->out_header_len = 0;
+		rio->out_body_left = (size_t)rio->out_header[3] << 8 |
+				     rio->out_header[4];
+		if (rio->out_header[0] == 21)
+			rio->alert_sent = true;
+		else if (rio->out_header[0] != 22)
+			rio->encrypted = true;
 	}
 }
 
@@ -61,7 +102,6 @@ int ktls_record_io_recv(WOLFSSL *ssl, char *buf, int len, void *ctx)
 	size_t want = (size_t)len;
 	ssize_t n;
 
-	(void)ssl;
 	if (rio->body_left) {
 		if (want > rio->body_left)
 			want = rio->body_left;
@@ -81,7 +121,9 @@ int ktls_record_io_recv(WOLFSSL *ssl, char *buf, int len, void *ctx)
 		rio->round_trips++;
 		rio->sent = false;
 	}
-	consume(rio, buf, (size_t)n);
+	/* Refused: WolfSSL sees an IO error and adds no alert of its own. */
+	if (consume(rio, ssl, buf, (size_t)n))
+		return WOLFSSL_CBIO_ERR_GENERAL;
 	return (int)n;
 }
 
@@ -94,9 +136,13 @@ int ktls_record_io_send(WOLFSSL *ssl, char *buf, int len, void *ctx)
 	/* Its records would be encrypted a second time by the kernel. */
 	if (rio->tx_in_kernel)
 		return cbio_error(rio, EPERM);
+	if (!rio->out_header_len && !rio->out_body_left &&
+	    ktls_hello_check_send(rio, (const uint8_t *)buf, (size_t)len))
+		return WOLFSSL_CBIO_ERR_GENERAL;
 	n = send(rio->fd, buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n < 0)
 		return cbio_error(rio, errno);
+	sent(rio, (const uint8_t *)buf, (size_t)n);
 	rio->sent = true;
 	return (int)n;
 }

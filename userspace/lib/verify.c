@@ -283,6 +283,14 @@ int ktls_handshake_failure(struct ktls_session *session, int ret,
 	    alerts.last_rx.level == ALERT_LEVEL_FATAL)
 		return peer_alert(alerts.last_rx.code,
 				  ktls_alert_name(alerts.last_rx.code));
+	/* We refused the peer's record or hello, with an alert. */
+	if (session->rio.refusal[0] && !plain_http(&session->rio))
+		return ktls_fail(-EPROTO,
+				 "TLS handshake failed: %s (we sent alert %s)",
+				 session->rio.refusal,
+				 ktls_alert_name(session->rio.alert));
+	/* An error WolfSSL sent no alert for gets its alert from us. */
+	ktls_hello_check_failure(&session->rio, err);
 
 	switch (err) {
 	case DOMAIN_NAME_MISMATCH:

@@ -1,0 +1,939 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Every fatal error in the userspace handshake ends with its alert (RFC 8446
+ * §6), not a bare close. A raw-socket peer sends hand-built ClientHellos and
+ * records to libktls's server and reads back the alert record it gets:
+ * level fatal and the description RFC 8446 names. One case needs the
+ * handshake keys (application data before Finished): the peer derives them
+ * itself, with X25519 and our key schedule, and reads the encrypted alert.
+ *
+ * And our client against a hostile server: a ServerHello with a bad key
+ * share gets illegal_parameter.
+ *
+ * Handshake only: runs natively and in the VM.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/aes.h>
+#include <wolfssl/wolfcrypt/curve25519.h>
+#include <wolfssl/wolfcrypt/random.h>
+
+#include "kselftest_harness.h"
+#include "ktls/keysched.h"
+#include "test_config.h"
+
+#define DEADLINE_MS 2000
+
+/* Record types, handshake types, alerts (RFC 8446 §5.1, §4, §6). */
+#define REC_INVALID 0
+#define REC_CCS 20
+#define REC_ALERT 21
+#define REC_HANDSHAKE 22
+#define REC_APP_DATA 23
+#define HS_CLIENT_HELLO 1
+#define HS_SERVER_HELLO 2
+#define ALERT_FATAL 2
+#define UNEXPECTED_MESSAGE 10
+#define HANDSHAKE_FAILURE 40
+#define ILLEGAL_PARAMETER 47
+#define DECODE_ERROR 50
+#define PROTOCOL_VERSION 70
+
+/* Extensions and groups. */
+#define EXT_SUPPORTED_GROUPS 10
+#define EXT_SIGNATURE_ALGORITHMS 13
+#define EXT_SUPPORTED_VERSIONS 43
+#define EXT_KEY_SHARE 51
+#define GROUP_P256 0x0017
+#define GROUP_P521 0x0019
+#define GROUP_X25519 0x001d
+#define GROUP_FFDHE2048 0x0100
+#define GROUP_X25519MLKEM768 0x11ec
+#define X25519MLKEM768_SHARE_LEN (1184 + 32)
+
+#define HELLO_MAX 4096
+#define RECORD_MAX (16384 + 256)
+
+/* The P-256 base point, uncompressed: on the curve. */
+static const uint8_t p256_base[65] = {
+	0x04,
+	0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6,
+	0xe5, 0x63, 0xa4, 0x40, 0xf2, 0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb,
+	0x33, 0xa0, 0xf4, 0xa1, 0x39, 0x45, 0xd8, 0x98, 0xc2, 0x96,
+	0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e, 0xe7, 0xeb,
+	0x4a, 0x7c, 0x0f, 0x9e, 0x16, 0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31,
+	0x5e, 0xce, 0xcb, 0xb6, 0x40, 0x68, 0x37, 0xbf, 0x51, 0xf5,
+};
+
+struct buf {
+	uint8_t b[HELLO_MAX + X25519MLKEM768_SHARE_LEN];
+	size_t len;
+};
+
+static void put8(struct buf *b, unsigned int v)
+{
+	b->b[b->len++] = (uint8_t)v;
+}
+
+static void put16(struct buf *b, unsigned int v)
+{
+	put8(b, v >> 8);
+	put8(b, v);
+}
+
+static void put24(struct buf *b, size_t v)
+{
+	put8(b, (unsigned int)(v >> 16));
+	put16(b, (unsigned int)v);
+}
+
+static void put(struct buf *b, const void *p, size_t n)
+{
+	memcpy(b->b + b->len, p, n);
+	b->len += n;
+}
+
+/* Patch a length prefix of @width bytes at @at to cover up to the end. */
+static void patch_len(struct buf *b, size_t at, size_t width)
+{
+	size_t n = b->len - at - width;
+
+	for (size_t i = 0; i < width; i++)
+		b->b[at + i] = (uint8_t)(n >> (8 * (width - 1 - i)));
+}
+
+struct share {
+	uint16_t group;
+	const uint8_t *data;	/* NULL: random bytes */
+	size_t len;
+};
+
+/* A ClientHello, field by field; zeros mean the TLS 1.3 defaults. */
+struct hello_spec {
+	uint16_t legacy_version;	/* 0: 0x0303 */
+	uint8_t session_id_len;
+	bool tls12_suites;		/* also offer ECDHE-ECDSA-AES128-GCM */
+	bool one_suite;			/* only TLS_AES_128_GCM_SHA256 */
+	bool no_versions;		/* no supported_versions */
+	uint16_t version;		/* the one in supported_versions; 0: 1.3 */
+	uint16_t groups[4];		/* 0-terminated; empty: X25519 */
+	struct share shares[2];		/* len 0 ends; none: no shares */
+	bool bad_ext_len;		/* extensions<> runs past the message */
+};
+
+/* The handshake message (type, length, body) of a ClientHello. */
+static void client_hello(const struct hello_spec *spec, struct buf *msg)
+{
+	static const uint16_t sigalgs[] = { 0x0403, 0x0804, 0x0805, 0x0401 };
+	uint8_t random[32 + 32], share[X25519MLKEM768_SHARE_LEN];
+	size_t body, exts, ext, list;
+
+	getrandom(random, sizeof(random), 0);
+	msg->len = 0;
+	put8(msg, HS_CLIENT_HELLO);
+	body = msg->len;
+	put24(msg, 0);
+	put16(msg, spec->legacy_version ? spec->legacy_version : 0x0303);
+	put(msg, random, 32);
+	put8(msg, spec->session_id_len);
+	put(msg, random + 32, spec->session_id_len);
+	put16(msg, spec->one_suite ? 2 : spec->tls12_suites ? 8 : 6);
+	put16(msg, 0x1301);
+	if (!spec->one_suite) {
+		put16(msg, 0x1302);
+		put16(msg, 0x1303);
+	}
+	if (spec->tls12_suites)
+		put16(msg, 0xc02b);
+	put8(msg, 1);
+	put8(msg, 0);		/* null compression */
+	exts = msg->len;
+	put16(msg, 0);
+
+	if (!spec->no_versions) {
+		put16(msg, EXT_SUPPORTED_VERSIONS);
+		put16(msg, 3);
+		put8(msg, 2);
+		put16(msg, spec->version ? spec->version : 0x0304);
+	}
+
+	put16(msg, EXT_SUPPORTED_GROUPS);
+	ext = msg->len;
+	put16(msg, 0);
+	list = msg->len;
+	put16(msg, 0);
+	if (!spec->groups[0])
+		put16(msg, GROUP_X25519);
+	for (size_t i = 0; i < 4 && spec->groups[i]; i++)
+		put16(msg, spec->groups[i]);
+	patch_len(msg, list, 2);
+	patch_len(msg, ext, 2);
+
+	put16(msg, EXT_SIGNATURE_ALGORITHMS);
+	put16(msg, 2 + sizeof(sigalgs));
+	put16(msg, sizeof(sigalgs));
+	for (size_t i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++)
+		put16(msg, sigalgs[i]);
+
+	if (!spec->no_versions) {
+		put16(msg, EXT_KEY_SHARE);
+		ext = msg->len;
+		put16(msg, 0);
+		list = msg->len;
+		put16(msg, 0);
+		for (size_t i = 0; i < 2 && spec->shares[i].len; i++) {
+			const struct share *s = &spec->shares[i];
+
+			put16(msg, s->group);
+			put16(msg, (unsigned int)s->len);
+			if (s->data) {
+				put(msg, s->data, s->len);
+			} else {
+				getrandom(share, s->len, 0);
+				/* WolfSSL refuses X25519 keys >= 2^255 */
+				if (s->group == GROUP_X25519 && s->len == 32)
+					share[31] &= 0x7f;
+				put(msg, share, s->len);
+			}
+		}
+		patch_len(msg, list, 2);
+		patch_len(msg, ext, 2);
+	}
+	patch_len(msg, exts, 2);
+	if (spec->bad_ext_len) {	/* 16 bytes more than there are */
+		size_t n = msg->len - exts - 2 + 16;
+
+		msg->b[exts] = (uint8_t)(n >> 8);
+		msg->b[exts + 1] = (uint8_t)n;
+	}
+	patch_len(msg, body, 3);
+}
+
+static int send_all(int fd, const void *p, size_t n)
+{
+	return send(fd, p, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -EIO;
+}
+
+static int send_record(int fd, uint8_t type, uint16_t version,
+		       const void *body, size_t len)
+{
+	uint8_t rec[5 + RECORD_MAX];
+
+	rec[0] = type;
+	rec[1] = (uint8_t)(version >> 8);
+	rec[2] = (uint8_t)version;
+	rec[3] = (uint8_t)(len >> 8);
+	rec[4] = (uint8_t)len;
+	memcpy(rec + 5, body, len);
+	return send_all(fd, rec, 5 + len);
+}
+
+/* One record: 1 with it in @hdr/@body, 0 at EOF, -errno. */
+static int read_record(int fd, uint8_t hdr[5], uint8_t *body, size_t *len)
+{
+	ssize_t n = recv(fd, hdr, 5, MSG_WAITALL);
+
+	if (n == 0)
+		return 0;
+	if (n != 5)
+		return n < 0 ? -errno : -EPROTO;
+	*len = (size_t)hdr[3] << 8 | hdr[4];
+	if (*len > RECORD_MAX)
+		return -EMSGSIZE;
+	if (*len && recv(fd, body, *len, MSG_WAITALL) != (ssize_t)*len)
+		return -EPROTO;
+	return 1;
+}
+
+/*
+ * The description of the first plaintext alert, skipping other records:
+ * -ENODATA if the peer closed without one (a bare close), -EBADMSG if the
+ * alert is not a fatal, well-formed one.
+ */
+static int read_alert(int fd)
+{
+	uint8_t hdr[5], body[RECORD_MAX];
+	size_t len = 0;
+	int ret;
+
+	while ((ret = read_record(fd, hdr, body, &len)) == 1) {
+		if (hdr[0] != REC_ALERT)
+			continue;
+		if (len != 2 || body[0] != ALERT_FATAL)
+			return -EBADMSG;
+		return body[1];
+	}
+	return ret ? ret : -ENODATA;
+}
+
+static void set_timeout(int fd)
+{
+	struct timeval tv = { .tv_sec = 5 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+/* The server under test, in a thread: libktls's blocking handshake. */
+struct server {
+	int fd;
+	uint16_t min_version;
+	const char *groups;
+	struct peer peer;
+};
+
+static int serve(struct peer *peer)
+{
+	struct server *srv = peer->arg;
+	char cert[PATH_MAX], key[PATH_MAX];
+	struct ktls_config config = {
+		.role = KTLS_ROLE_SERVER,
+		.cert_file = cert,
+		.key_file = key,
+		.min_version = srv->min_version,
+		.groups = srv->groups,
+		.handshake_timeout_ms = DEADLINE_MS,
+	};
+	struct ktls_session *session = NULL;
+	struct ktls_ctx *ctx;
+	int ret;
+
+	test_pki_file("server.pem", cert, sizeof(cert));
+	test_pki_file("server.key", key, sizeof(key));
+	ret = ktls_ctx_new(&config, &ctx);
+	if (ret)
+		return ret;
+	ret = ktls_handshake(ctx, srv->fd, &session);
+	ktls_session_free(session);
+	ktls_ctx_free(ctx);
+	/* The peer reads to EOF: whatever we sent, then nothing. */
+	shutdown(srv->fd, SHUT_WR);
+	return ret ? ret : -EALREADY;	/* success is wrong here */
+}
+
+enum attack {
+	HELLO,			/* a ClientHello from the spec */
+	ZERO_LENGTH_HANDSHAKE,
+	RECORD_TYPE_ZERO,
+	EMPTY_ALERT,
+	ONE_BYTE_ALERT,
+	APP_DATA_FIRST,
+};
+
+FIXTURE(alerts)
+{
+	int client_fd, server_fd;
+};
+
+FIXTURE_VARIANT(alerts)
+{
+	enum attack attack;
+	struct hello_spec hello;
+	uint16_t server_min_version;
+	const char *server_groups;
+	int alert;
+};
+
+FIXTURE_VARIANT_ADD(alerts, p256_share_off_curve)
+{
+	.hello = {
+		.groups = { GROUP_P256 },
+		/* the base point with its y one off: not on the curve */
+		.shares = { { GROUP_P256, (const uint8_t *)"\x04"
+			"\x6b\x17\xd1\xf2\xe1\x2c\x42\x47\xf8\xbc\xe6\xe5\x63\xa4\x40\xf2"
+			"\x77\x03\x7d\x81\x2d\xeb\x33\xa0\xf4\xa1\x39\x45\xd8\x98\xc2\x96"
+			"\x4f\xe3\x42\xe2\xfe\x1a\x7f\x9b\x8e\xe7\xeb\x4a\x7c\x0f\x9e\x16"
+			"\x2b\xce\x33\x57\x6b\x31\x5e\xce\xcb\xb6\x40\x68\x37\xbf\x51\xf4",
+			65 } },
+	},
+	.alert = ILLEGAL_PARAMETER,
+};
+
+FIXTURE_VARIANT_ADD(alerts, p256_share_wrong_length)
+{
+	.hello = {
+		.groups = { GROUP_P256 },
+		.shares = { { GROUP_P256, p256_base, 64 } },
+	},
+	.alert = ILLEGAL_PARAMETER,
+};
+
+FIXTURE_VARIANT_ADD(alerts, x25519_share_wrong_length)
+{
+	.hello = { .shares = { { GROUP_X25519, NULL, 31 } } },
+	.alert = ILLEGAL_PARAMETER,
+};
+
+FIXTURE_VARIANT_ADD(alerts, mlkem_hybrid_share_wrong_length)
+{
+	.hello = {
+		.groups = { GROUP_X25519MLKEM768 },
+		.shares = { { GROUP_X25519MLKEM768, NULL,
+			      X25519MLKEM768_SHARE_LEN - 1 } },
+	},
+	.server_groups = "X25519MLKEM768",
+	.alert = ILLEGAL_PARAMETER,
+};
+
+FIXTURE_VARIANT_ADD(alerts, only_unsupported_groups)
+{
+	.hello = {
+		.groups = { GROUP_P521, GROUP_FFDHE2048 },
+		.shares = { { GROUP_P521, NULL, 133 } },
+	},
+	.alert = HANDSHAKE_FAILURE,
+};
+
+FIXTURE_VARIANT_ADD(alerts, no_tls13_in_supported_versions)
+{
+	.hello = {
+		.version = 0x0303,
+		.shares = { { GROUP_X25519, NULL, 32 } },
+	},
+	.server_min_version = KTLS_TLS_1_3,
+	.alert = PROTOCOL_VERSION,
+};
+
+FIXTURE_VARIANT_ADD(alerts, legacy_version_tls10)
+{
+	.hello = {
+		.legacy_version = 0x0301,
+		.no_versions = true,
+		.tls12_suites = true,
+	},
+	.alert = PROTOCOL_VERSION,
+};
+
+FIXTURE_VARIANT_ADD(alerts, undecodable_hello)
+{
+	.hello = {
+		.shares = { { GROUP_X25519, NULL, 32 } },
+		.bad_ext_len = true,
+	},
+	.alert = DECODE_ERROR,
+};
+
+FIXTURE_VARIANT_ADD(alerts, zero_length_handshake_record)
+{
+	.attack = ZERO_LENGTH_HANDSHAKE,
+	.alert = UNEXPECTED_MESSAGE,
+};
+
+FIXTURE_VARIANT_ADD(alerts, record_type_zero)
+{
+	.attack = RECORD_TYPE_ZERO,
+	.alert = UNEXPECTED_MESSAGE,
+};
+
+FIXTURE_VARIANT_ADD(alerts, empty_alert)
+{
+	.attack = EMPTY_ALERT,
+	.alert = DECODE_ERROR,
+};
+
+FIXTURE_VARIANT_ADD(alerts, one_byte_alert)
+{
+	.attack = ONE_BYTE_ALERT,
+	.alert = DECODE_ERROR,
+};
+
+FIXTURE_VARIANT_ADD(alerts, application_data_before_hello)
+{
+	.attack = APP_DATA_FIRST,
+	.alert = UNEXPECTED_MESSAGE,
+};
+
+FIXTURE_SETUP(alerts)
+{
+	ASSERT_EQ(0, tcp_pair(&self->client_fd, &self->server_fd));
+	set_timeout(self->client_fd);
+}
+
+FIXTURE_TEARDOWN(alerts)
+{
+	close(self->client_fd);
+	close(self->server_fd);
+}
+
+/* The group names libktls accepts: a hybrid only once it offers them. */
+static bool server_knows_groups(const char *groups)
+{
+	struct ktls_config config = {
+		.role = KTLS_ROLE_CLIENT,
+		.groups = groups,
+	};
+	struct ktls_ctx *ctx;
+
+	if (!groups || ktls_ctx_new(&config, &ctx))
+		return !groups;
+	ktls_ctx_free(ctx);
+	return true;
+}
+
+TEST_F(alerts, server_sends_the_alert)
+{
+	struct server srv = {
+		.fd = self->server_fd,
+		.min_version = variant->server_min_version,
+		.groups = variant->server_groups,
+	};
+	struct buf msg;
+	int alert, ret;
+
+	if (!server_knows_groups(variant->server_groups))
+		SKIP(return, "libktls has no group %s yet",
+		     variant->server_groups);
+	ASSERT_EQ(0, peer_start(&srv.peer, serve, &srv));
+	switch (variant->attack) {
+	case HELLO:
+		client_hello(&variant->hello, &msg);
+		ASSERT_EQ(0, send_record(self->client_fd, REC_HANDSHAKE, 0x0301,
+					 msg.b, msg.len));
+		break;
+	case ZERO_LENGTH_HANDSHAKE:
+		ASSERT_EQ(0, send_record(self->client_fd, REC_HANDSHAKE, 0x0301,
+					 "", 0));
+		break;
+	case RECORD_TYPE_ZERO:
+		ASSERT_EQ(0, send_record(self->client_fd, REC_INVALID, 0x0303,
+					 "\x01", 1));
+		break;
+	case EMPTY_ALERT:
+		ASSERT_EQ(0, send_record(self->client_fd, REC_ALERT, 0x0303,
+					 "", 0));
+		break;
+	case ONE_BYTE_ALERT:
+		ASSERT_EQ(0, send_record(self->client_fd, REC_ALERT, 0x0303,
+					 "\x02", 1));
+		break;
+	case APP_DATA_FIRST:
+		ASSERT_EQ(0, send_record(self->client_fd, REC_APP_DATA, 0x0303,
+					 "hello", 5));
+		break;
+	}
+	alert = read_alert(self->client_fd);
+	ret = peer_join(&srv.peer);
+	TH_LOG("server: %d %s", ret, srv.peer.reason);
+	EXPECT_GT(0, ret);
+	EXPECT_EQ(variant->alert, alert)
+		TH_LOG("alert %d (%s), wanted %d (negative: none)", alert,
+		       alert >= 0 ? "got one" : strerror(-alert),
+		       variant->alert);
+}
+
+/* Find extension @type in a ServerHello body; NULL if absent. */
+static const uint8_t *server_hello_ext(const uint8_t *body, size_t len,
+				       uint16_t type, size_t *ext_len)
+{
+	size_t at = 2 + 32, end;
+
+	if (len < at + 1 || len < at + 1 + body[at] + 5)
+		return NULL;
+	at += 1 + body[at] + 3;		/* session id, suite, compression */
+	end = at + 2 + ((size_t)body[at] << 8 | body[at + 1]);
+	if (end > len)
+		return NULL;
+	for (at += 2; at + 4 <= end;) {
+		uint16_t t = (uint16_t)(body[at] << 8 | body[at + 1]);
+		size_t n = (size_t)body[at + 2] << 8 | body[at + 3];
+
+		if (at + 4 + n > end)
+			return NULL;
+		if (t == type) {
+			*ext_len = n;
+			return body + at + 4;
+		}
+		at += 4 + n;
+	}
+	return NULL;
+}
+
+/* One direction's TLS_AES_128_GCM_SHA256 handshake traffic key. */
+struct hs_key {
+	uint8_t key[16], iv[12];
+	uint64_t seq;
+};
+
+static void nonce(const struct hs_key *k, uint8_t out[12])
+{
+	memcpy(out, k->iv, 12);
+	for (int i = 0; i < 8; i++)
+		out[11 - i] ^= (uint8_t)(k->seq >> (8 * i));
+}
+
+/* RFC 8446 §7.1 up to the handshake secret. */
+static int handshake_secret(const uint8_t shared[32], uint8_t hs[32])
+{
+	uint8_t zeros[32] = { 0 }, early[32], empty[32], derived[32];
+
+	if (ktls_hkdf_extract(KTLS_HASH_SHA256, NULL, 0, zeros, 32, early) ||
+	    ktls_hash(KTLS_HASH_SHA256, (const uint8_t *)"", 0, empty) ||
+	    ktls_derive_secret(KTLS_HASH_SHA256, early, "derived", empty,
+			       derived) ||
+	    ktls_hkdf_extract(KTLS_HASH_SHA256, derived, 32, shared, 32, hs))
+		return -EIO;
+	return 0;
+}
+
+/* A traffic key (§7.3) from @secret's @label over @transcript. */
+static int traffic_key(const uint8_t secret[32], const char *label,
+		       const struct buf *transcript, struct hs_key *k)
+{
+	uint8_t th[32], traffic[32];
+
+	*k = (struct hs_key){ 0 };
+	if (ktls_hash(KTLS_HASH_SHA256, transcript->b, transcript->len, th) ||
+	    ktls_derive_secret(KTLS_HASH_SHA256, secret, label, th, traffic) ||
+	    ktls_traffic_key_iv(KTLS_HASH_SHA256, traffic, k->key, 16, k->iv,
+				12))
+		return -EIO;
+	return 0;
+}
+
+/* The master secret (§7.1), from the handshake secret. */
+static int master_secret(const uint8_t hs[32], uint8_t master[32])
+{
+	uint8_t zeros[32] = { 0 }, empty[32], derived[32];
+
+	if (ktls_hash(KTLS_HASH_SHA256, (const uint8_t *)"", 0, empty) ||
+	    ktls_derive_secret(KTLS_HASH_SHA256, hs, "derived", empty,
+			       derived) ||
+	    ktls_hkdf_extract(KTLS_HASH_SHA256, derived, 32, zeros, 32,
+			      master))
+		return -EIO;
+	return 0;
+}
+
+/* Send @len bytes of content @type encrypted under @k (TLSInnerPlaintext). */
+static int seal_record(int fd, struct hs_key *k, uint8_t type,
+		       const void *data, size_t len)
+{
+	uint8_t inner[256], rec[5 + 256 + 16], iv[12];
+	size_t clen = len + 1 + 16;
+	Aes gcm;
+	int ret;
+
+	if (len + 1 > sizeof(inner))
+		return -EINVAL;
+	memcpy(inner, data, len);
+	inner[len] = type;
+	rec[0] = REC_APP_DATA;
+	rec[1] = 3;
+	rec[2] = 3;
+	rec[3] = (uint8_t)(clen >> 8);
+	rec[4] = (uint8_t)clen;
+	nonce(k, iv);
+	if (wc_AesInit(&gcm, NULL, INVALID_DEVID))
+		return -EIO;
+	ret = wc_AesGcmSetKey(&gcm, k->key, 16) ||
+	      wc_AesGcmEncrypt(&gcm, rec + 5, inner, (word32)len + 1, iv, 12,
+			       rec + 5 + len + 1, 16, rec, 5);
+	wc_AesFree(&gcm);
+	if (ret)
+		return -EIO;
+	k->seq++;
+	return send_all(fd, rec, 5 + clen);
+}
+
+/* Decrypt a record under @k in place: its inner content type, or -errno. */
+static int open_record(struct hs_key *k, const uint8_t hdr[5], uint8_t *body,
+		       size_t *len)
+{
+	uint8_t iv[12], plain[RECORD_MAX];
+	Aes gcm;
+	int ret;
+
+	if (*len < 17)
+		return -EBADMSG;
+	nonce(k, iv);
+	if (wc_AesInit(&gcm, NULL, INVALID_DEVID))
+		return -EIO;
+	ret = wc_AesGcmSetKey(&gcm, k->key, 16) ||
+	      wc_AesGcmDecrypt(&gcm, plain, body, (word32)(*len - 16), iv, 12,
+			       body + *len - 16, 16, hdr, 5);
+	wc_AesFree(&gcm);
+	if (ret)
+		return -EBADMSG;
+	k->seq++;
+	*len -= 16;
+	while (*len && !plain[*len - 1])
+		(*len)--;
+	if (!*len)
+		return -EBADMSG;
+	(*len)--;
+	memcpy(body, plain, *len);
+	return plain[*len];
+}
+
+/*
+ * A TLS 1.3 client of our own, as far as the handshake keys: X25519,
+ * TLS_AES_128_GCM_SHA256. It sends the ClientHello, reads the
+ * ServerHello and derives both handshake traffic keys.
+ */
+struct raw_client {
+	int fd;
+	struct hs_key client, server;
+	uint8_t hs[32];		/* the handshake secret */
+	struct buf transcript;	/* ClientHello... as far as read */
+};
+
+static int raw_client_hello(struct raw_client *rc)
+{
+	uint8_t pub[32], shared[32], hdr[5], body[RECORD_MAX];
+	struct hello_spec spec = { .one_suite = true };
+	struct buf *transcript = &rc->transcript;
+	curve25519_key priv, peer;
+	const uint8_t *share;
+	word32 n = 32;
+	size_t len, share_len;
+	WC_RNG rng;
+	int ret = -EIO;
+
+	if (wc_InitRng(&rng))
+		return -EIO;
+	if (wc_curve25519_init(&priv) || wc_curve25519_init(&peer))
+		goto free_rng;
+#ifdef WOLFSSL_CURVE25519_BLINDING
+	wc_curve25519_set_rng(&priv, &rng);
+#endif
+	if (wc_curve25519_make_key(&rng, 32, &priv) ||
+	    wc_curve25519_export_public_ex(&priv, pub, &n,
+					   EC25519_LITTLE_ENDIAN))
+		goto free_keys;
+	spec.shares[0] = (struct share){ GROUP_X25519, pub, 32 };
+	client_hello(&spec, transcript);
+	ret = send_record(rc->fd, REC_HANDSHAKE, 0x0301, transcript->b,
+			  transcript->len);
+	if (ret)
+		goto free_keys;
+	ret = read_record(rc->fd, hdr, body, &len);
+	if (ret != 1 || hdr[0] != REC_HANDSHAKE || len < 4 ||
+	    body[0] != HS_SERVER_HELLO) {
+		ret = ret < 0 ? ret : -EPROTO;
+		goto free_keys;
+	}
+	put(transcript, body, len);
+	share = server_hello_ext(body + 4, len - 4, EXT_KEY_SHARE, &share_len);
+	ret = -EPROTO;
+	if (!share || share_len != 4 + 32 ||
+	    wc_curve25519_import_public_ex(share + 4, 32, &peer,
+					   EC25519_LITTLE_ENDIAN) ||
+	    wc_curve25519_shared_secret_ex(&priv, &peer, shared, &n,
+					   EC25519_LITTLE_ENDIAN))
+		goto free_keys;
+	ret = handshake_secret(shared, rc->hs);
+	if (!ret)
+		ret = traffic_key(rc->hs, "c hs traffic", transcript,
+				  &rc->client);
+	if (!ret)
+		ret = traffic_key(rc->hs, "s hs traffic", transcript,
+				  &rc->server);
+free_keys:
+	wc_curve25519_free(&peer);
+	wc_curve25519_free(&priv);
+free_rng:
+	wc_FreeRng(&rng);
+	return ret;
+}
+
+/*
+ * The server's first encrypted alert: its description, or -errno. After
+ * its Finished the server writes under its application key (§7.1).
+ */
+static int read_encrypted_alert(struct raw_client *rc)
+{
+	uint8_t hdr[5], body[RECORD_MAX], master[32];
+	size_t len;
+	int ret, type;
+
+	while ((ret = read_record(rc->fd, hdr, body, &len)) == 1) {
+		if (hdr[0] == REC_CCS)
+			continue;
+		if (hdr[0] == REC_ALERT)	/* plaintext: wrong here */
+			return -EPROTO;
+		type = open_record(&rc->server, hdr, body, &len);
+		if (type < 0)
+			return type;
+		if (type == REC_HANDSHAKE && len &&
+		    rc->transcript.len + len <= sizeof(rc->transcript.b)) {
+			put(&rc->transcript, body, len);
+			if (body[0] == 20 &&	/* Finished */
+			    (master_secret(rc->hs, master) ||
+			     traffic_key(master, "s ap traffic",
+					 &rc->transcript, &rc->server)))
+				return -EIO;
+		}
+		if (type != REC_ALERT)
+			continue;
+		if (len != 2 || body[0] != ALERT_FATAL)
+			return -EBADMSG;
+		return body[1];
+	}
+	return ret ? ret : -ENODATA;
+}
+
+FIXTURE(encrypted)
+{
+	int client_fd, server_fd;
+};
+
+FIXTURE_SETUP(encrypted)
+{
+	ASSERT_EQ(0, tcp_pair(&self->client_fd, &self->server_fd));
+	set_timeout(self->client_fd);
+}
+
+FIXTURE_TEARDOWN(encrypted)
+{
+	close(self->client_fd);
+	close(self->server_fd);
+}
+
+FIXTURE_VARIANT(encrypted)
+{
+	uint8_t type;		/* the inner content type we send */
+	const char *data;
+	size_t len;
+	int alert;
+};
+
+/* RFC 8446 §5: application data before the client's Finished. */
+FIXTURE_VARIANT_ADD(encrypted, application_data)
+{
+	.type = REC_APP_DATA,
+	.data = "GET /",
+	.len = 5,
+	.alert = UNEXPECTED_MESSAGE,
+};
+
+/* An encrypted alert record that holds no alert (§5.1, §6). */
+FIXTURE_VARIANT_ADD(encrypted, empty_alert)
+{
+	.type = REC_ALERT,
+	.data = "",
+	.len = 0,
+	.alert = DECODE_ERROR,
+};
+
+/* After our ServerHello the alert must come encrypted, and be the right one. */
+TEST_F(encrypted, before_finished)
+{
+	struct server srv = { .fd = self->server_fd };
+	struct raw_client *rc = calloc(1, sizeof(*rc));
+	int alert, ret;
+
+	ASSERT_NE(NULL, rc);
+	rc->fd = self->client_fd;
+	ASSERT_EQ(0, peer_start(&srv.peer, serve, &srv));
+	ASSERT_EQ(0, raw_client_hello(rc));
+	ASSERT_EQ(0, seal_record(rc->fd, &rc->client, variant->type,
+				 variant->data, variant->len));
+	alert = read_encrypted_alert(rc);
+	free(rc);
+	ret = peer_join(&srv.peer);
+	TH_LOG("server: %d %s", ret, srv.peer.reason);
+	EXPECT_GT(0, ret);
+	EXPECT_EQ(variant->alert, alert)
+		TH_LOG("alert %d, wanted %d (negative: none)", alert,
+		       variant->alert);
+}
+
+/*
+ * WolfSSL 5.9 skips application data before the client's Finished as if it
+ * were rejected 0-RTT data (DoApplicationData) and answers an empty
+ * encrypted alert with unexpected_message; those alerts are encrypted, so
+ * our plaintext checks cannot stand in. Known failures until they can.
+ */
+XFAIL_ADD(encrypted, application_data, before_finished);
+XFAIL_ADD(encrypted, empty_alert, before_finished);
+
+/* Our client in a thread, against whatever is on the other end. */
+struct client {
+	int fd;
+	struct peer peer;
+};
+
+static int connect_tls(struct peer *peer)
+{
+	struct client *cl = peer->arg;
+	char ca[PATH_MAX];
+	struct ktls_config config = {
+		.role = KTLS_ROLE_CLIENT,
+		.ca_file = ca,
+		.server_name = "localhost",
+		.handshake_timeout_ms = DEADLINE_MS,
+	};
+	struct ktls_session *session = NULL;
+	struct ktls_ctx *ctx;
+	int ret;
+
+	test_pki_file("ca.pem", ca, sizeof(ca));
+	ret = ktls_ctx_new(&config, &ctx);
+	if (ret)
+		return ret;
+	ret = ktls_handshake(ctx, cl->fd, &session);
+	ktls_session_free(session);
+	ktls_ctx_free(ctx);
+	shutdown(cl->fd, SHUT_WR);
+	return ret;
+}
+
+/*
+ * Our client against a hostile server: a ServerHello whose X25519 share is
+ * one byte short gets illegal_parameter (RFC 8446 §4.2.8).
+ */
+TEST(client_bad_server_share)
+{
+	uint8_t hdr[5], body[RECORD_MAX], share[31];
+	struct buf *sh;
+	struct client cl;
+	int cfd, sfd, alert;
+	size_t len, sid_len;
+
+	ASSERT_EQ(0, tcp_pair(&cfd, &sfd));
+	set_timeout(sfd);
+	sh = calloc(1, sizeof(*sh));
+	ASSERT_NE(NULL, sh);
+	cl = (struct client){ .fd = cfd };
+	ASSERT_EQ(0, peer_start(&cl.peer, connect_tls, &cl));
+	ASSERT_EQ(1, read_record(sfd, hdr, body, &len));
+	ASSERT_EQ(HS_CLIENT_HELLO, body[0]);
+	sid_len = body[4 + 2 + 32];
+	getrandom(share, sizeof(share), 0);
+	put8(sh, HS_SERVER_HELLO);
+	put24(sh, 2 + 32 + 1 + sid_len + 3 + 2 + 6 + 4 + 4 + sizeof(share));
+	put16(sh, 0x0303);
+	getrandom(sh->b + sh->len, 32, 0);
+	sh->len += 32;
+	put8(sh, (unsigned int)sid_len);
+	put(sh, body + 4 + 2 + 32 + 1, sid_len);
+	put16(sh, 0x1301);
+	put8(sh, 0);
+	put16(sh, 6 + 4 + 4 + sizeof(share));
+	put16(sh, EXT_SUPPORTED_VERSIONS);
+	put16(sh, 2);
+	put16(sh, 0x0304);
+	put16(sh, EXT_KEY_SHARE);
+	put16(sh, 4 + sizeof(share));
+	put16(sh, GROUP_X25519);
+	put16(sh, sizeof(share));
+	put(sh, share, sizeof(share));
+	ASSERT_EQ(0, send_record(sfd, REC_HANDSHAKE, 0x0303, sh->b, sh->len));
+	alert = read_alert(sfd);
+	EXPECT_GT(0, peer_join(&cl.peer));
+	TH_LOG("client: %s", cl.peer.reason);
+	EXPECT_EQ(ILLEGAL_PARAMETER, alert)
+		TH_LOG("alert %d, wanted illegal_parameter (negative: none)",
+		       alert);
+	free(sh);
+	close(sfd);
+	close(cfd);
+}
+
+TEST_HARNESS_MAIN

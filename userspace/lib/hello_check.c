@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Alerts WolfSSL 5.9 leaves out, or gets wrong, while the handshake is still
+ * in plaintext (RFC 8446 §6: every fatal error gets its alert). Called from
+ * the record-exact IO (record_io.c) with each record as it arrives, before
+ * WolfSSL acts on it:
+ *   - record headers: a content type TLS does not have, or a zero-length
+ *     handshake record, is unexpected_message (§5, §5.1); an alert record
+ *     that is not exactly one alert is decode_error (§5.1, §6). WolfSSL
+ *     5.9 sends nothing, record_overflow or unexpected_message for these.
+ *   - a server's ClientHello: a key share of the wrong length for its group
+ *     is illegal_parameter (§4.2.8; WolfSSL sends nothing), and the groups
+ *     the client listed are kept for the check below.
+ * and with each flight we send:
+ *   - a HelloRetryRequest must name a group the client listed (§4.1.4).
+ *     WolfSSL 5.9 asks for one of ours when the client listed none of
+ *     them; that handshake can only fail, so it fails now, with
+ *     handshake_failure.
+ * Last, ktls_hello_check_failure() sends the alert for a WolfSSL error that
+ * went out silently (an off-curve P-256 share: illegal_parameter).
+ *
+ * Only while nothing encrypted has passed either way: then an alert is a
+ * plaintext record we can write ourselves. Later ones are WolfSSL's.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "internal.h"
+
+#include <wolfssl/error-ssl.h>
+
+#define REC_CCS 20
+#define REC_ALERT 21
+#define REC_HANDSHAKE 22
+#define REC_APP_DATA 23
+#define HS_HEADER_LEN 4
+#define HS_CLIENT_HELLO 1
+#define HS_SERVER_HELLO 2
+#define EXT_SUPPORTED_GROUPS 10
+#define EXT_KEY_SHARE 51
+#define RANDOM_LEN 32
+
+#define ALERT_FATAL 2
+#define ALERT_UNEXPECTED_MESSAGE 10
+#define ALERT_HANDSHAKE_FAILURE 40
+#define ALERT_ILLEGAL_PARAMETER 47
+#define ALERT_DECODE_ERROR 50
+#define ALERT_PROTOCOL_VERSION 70
+
+/* A ClientHello larger than this is left to WolfSSL unchecked. */
+#define HELLO_MAX (16 * 1024)
+#define MAX_GROUPS 64
+
+struct ktls_hello_check {
+	uint8_t msg[HELLO_MAX + HS_HEADER_LEN];
+	size_t msg_len;
+	bool too_large;		/* stop collecting: WolfSSL judges alone */
+	/* the client's supported_groups, if it sent them (and not too many) */
+	bool groups_known;
+	size_t nr_groups;
+	uint16_t groups[MAX_GROUPS];
+};
+
+/* SHA-256("HelloRetryRequest"), the random of a HelloRetryRequest. */
+static const uint8_t hrr_random[RANDOM_LEN] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The key_exchange length a group's share must have; 0: not known here. */
+static size_t share_len(uint16_t group)
+{
+	switch (group) {
+	case 0x0017:	return 65;		/* secp256r1, uncompressed */
+	case 0x0018:	return 97;		/* secp384r1 */
+	case 0x0019:	return 133;		/* secp521r1 */
+	case 0x001d:	return 32;		/* x25519 */
+	case 0x001e:	return 56;		/* x448 */
+	case 0x0200:	return 800;		/* MLKEM512 encapsulation key */
+	case 0x0201:	return 1184;		/* MLKEM768 */
+	case 0x0202:	return 1568;		/* MLKEM1024 */
+	case 0x11eb:	return 65 + 1184;	/* SecP256r1MLKEM768 */
+	case 0x11ec:	return 1184 + 32;	/* X25519MLKEM768 */
+	case 0x11ed:	return 97 + 1568;	/* SecP384r1MLKEM1024 */
+	}
+	return 0;
+}
+
+/* A bounds-checked reader; once bad, every take fails. */
+struct reader {
+	const uint8_t *p;
+	size_t left;
+	bool bad;
+};
+
+static const uint8_t *take(struct reader *r, size_t n)
+{
+	const uint8_t *p = r->p;
+
+	if (r->bad || n > r->left) {
+		r->bad = true;
+		return NULL;
+	}
+	r->p += n;
+	r->left -= n;
+	return p;
+}
+
+static void skip_vector(struct reader *r, size_t width)
+{
+	const uint8_t *len = take(r, width);
+
+	if (len)
+		take(r, width == 1 ? len[0] : get16(len));
+}
+
+/* @r at a hello's extensions block; false if it does not get there. */
+static bool extensions(struct reader *r, uint8_t type)
+{
+	const uint8_t *len;
+
+	take(r, 2 + RANDOM_LEN);		/* legacy_version, random */
+	skip_vector(r, 1);			/* legacy_session_id */
+	if (type == HS_CLIENT_HELLO) {
+		skip_vector(r, 2);		/* cipher_suites */
+		skip_vector(r, 1);		/* compression methods */
+	} else {
+		take(r, 3);			/* cipher_suite, compression */
+	}
+	len = take(r, 2);
+	return len && !r->bad && get16(len) == r->left;
+}
+
+static int refuse(struct ktls_record_io *rio, uint8_t alert, const char *fmt,
+		  ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Say why on the wire and in the reason; WolfSSL then sees an IO error and
+ * sends nothing of its own.
+ */
+static int refuse(struct ktls_record_io *rio, uint8_t alert, const char *fmt,
+		  ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rio->refusal, sizeof(rio->refusal), fmt, ap);
+	va_end(ap);
+	ktls_hello_check_alert(rio, alert);
+	return -EPROTO;
+}
+
+void ktls_hello_check_alert(struct ktls_record_io *rio, uint8_t description)
+{
+	const uint8_t alert[] = { REC_ALERT, 3, 3, 0, 2, ALERT_FATAL,
+				  description };
+
+	if (rio->encrypted || rio->alert_sent)
+		return;
+	rio->alert_sent = true;
+	rio->alert = description;
+	/* Best effort: the handshake fails either way. */
+	if (send(rio->fd, alert, sizeof(alert), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return;
+}
+
+/* key_share: KeyShareEntry client_shares<0..2^16-1> (RFC 8446 §4.2.8). */
+static int check_shares(struct ktls_record_io *rio, const uint8_t *ext,
+			size_t len)
+{
+	struct reader r = { .p = ext, .left = len };
+	const uint8_t *list_len = take(&r, 2);
+	uint16_t seen[MAX_GROUPS];
+	size_t nr_seen = 0;
+
+	if (!list_len || get16(list_len) != r.left)
+		return refuse(rio, ALERT_DECODE_ERROR,
+			      "the ClientHello's key_share does not parse");
+	while (r.left) {
+		const uint8_t *h = take(&r, 4);
+		uint16_t group = h ? get16(h) : 0;
+		size_t want = share_len(group);
+
+		if (!h || !take(&r, get16(h + 2)) || !get16(h + 2))
+			return refuse(rio, ALERT_DECODE_ERROR,
+				      "the ClientHello's key_share does not parse");
+		for (size_t i = 0; i < nr_seen; i++)
+			if (seen[i] == group)
+				return refuse(rio, ALERT_ILLEGAL_PARAMETER,
+					      "the ClientHello has two key shares for group %#06x",
+					      group);
+		if (nr_seen < MAX_GROUPS)
+			seen[nr_seen++] = group;
+		if (want && get16(h + 2) != want)
+			return refuse(rio, ALERT_ILLEGAL_PARAMETER,
+				      "the ClientHello's key share for group %#06x has %u bytes, not %zu",
+				      group, get16(h + 2), want);
+	}
+	return 0;
+}
+
+/* supported_groups: NamedGroup named_group_list<2..2^16-1>. */
+static void keep_groups(struct ktls_hello_check *check, const uint8_t *ext,
+			size_t len)
+{
+	size_t n = len >= 2 ? get16(ext) : 0;
+
+	check->groups_known = false;
+	if (n + 2 != len || n % 2 || n / 2 > MAX_GROUPS)
+		return;		/* WolfSSL judges a malformed or long list */
+	check->nr_groups = n / 2;
+	for (size_t i = 0; i < check->nr_groups; i++)
+		check->groups[i] = get16(ext + 2 + 2 * i);
+	check->groups_known = true;
+}
+
+/* A whole ClientHello body; a malformed one is WolfSSL's to refuse. */
+static int check_client_hello(struct ktls_record_io *rio, const uint8_t *body,
+			      size_t len)
+{
+	struct reader r = { .p = body, .left = len };
+	int ret;
+
+	rio->check->groups_known = false;
+	if (!extensions(&r, HS_CLIENT_HELLO))
+		return 0;
+	while (r.left >= 4) {
+		const uint8_t *h = take(&r, 4);
+		size_t ext_len = get16(h + 2);
+		const uint8_t *ext = take(&r, ext_len);
+
+		if (!ext)
+			return 0;
+		if (get16(h) == EXT_KEY_SHARE) {
+			ret = check_shares(rio, ext, ext_len);
+			if (ret)
+				return ret;
+		} else if (get16(h) == EXT_SUPPORTED_GROUPS) {
+			keep_groups(rio->check, ext, ext_len);
+		}
+	}
+	return 0;
+}
+
+/* Collect handshake messages from the records' bodies; check each hello. */
+static int feed_handshake(struct ktls_record_io *rio, const uint8_t *buf,
+			  size_t len)
+{
+	struct ktls_hello_check *check = rio->check;
+	uint8_t *msg = check->msg;
+	size_t body_len;
+	int ret;
+
+	if (check->too_large)
+		return 0;
+	if (len > sizeof(check->msg) - check->msg_len) {
+		check->too_large = true;
+		return 0;
+	}
+	memcpy(msg + check->msg_len, buf, len);
+	check->msg_len += len;
+	while (check->msg_len >= HS_HEADER_LEN) {
+		body_len = (size_t)msg[1] << 16 | (size_t)msg[2] << 8 | msg[3];
+		if (body_len > HELLO_MAX) {
+			check->too_large = true;
+			return 0;
+		}
+		if (check->msg_len < HS_HEADER_LEN + body_len)
+			return 0;
+		if (msg[0] == HS_CLIENT_HELLO) {
+			ret = check_client_hello(rio, msg + HS_HEADER_LEN,
+						 body_len);
+			if (ret)
+				return ret;
+		}
+		check->msg_len -= HS_HEADER_LEN + body_len;
+		memmove(msg, msg + HS_HEADER_LEN + body_len, check->msg_len);
+	}
+	return 0;
+}
+
+int ktls_hello_check_header(struct ktls_record_io *rio, const uint8_t *hdr)
+{
+	size_t len = get16(hdr + 3);
+
+	if (rio->encrypted)
+		return 0;
+	switch (hdr[0]) {
+	case REC_CCS:
+	case REC_APP_DATA:
+		/* The peer has keys (or sends 0-RTT): WolfSSL's from here. */
+		rio->encrypted = true;
+		return 0;
+	case REC_HANDSHAKE:
+		if (!len)
+			return refuse(rio, ALERT_UNEXPECTED_MESSAGE,
+				      "the peer sent a zero-length handshake record");
+		return 0;
+	case REC_ALERT:
+		if (len != 2)
+			return refuse(rio, ALERT_DECODE_ERROR,
+				      "the peer sent an alert record of %zu bytes, not one alert",
+				      len);
+		return 0;
+	}
+	return refuse(rio, ALERT_UNEXPECTED_MESSAGE,
+		      "the peer sent a record of content type %u, which TLS does not have",
+		      hdr[0]);
+}
+
+int ktls_hello_check_body(struct ktls_record_io *rio, WOLFSSL *ssl,
+			  const uint8_t *buf, size_t len)
+{
+	if (rio->encrypted || rio->type != REC_HANDSHAKE ||
+	    !wolfSSL_is_server(ssl))
+		return 0;
+	if (!rio->check) {
+		rio->check = calloc(1, sizeof(*rio->check));
+		if (!rio->check)
+			return 0;	/* unchecked, not refused */
+	}
+	return feed_handshake(rio, buf, len);
+}
+
+/* Server: the HelloRetryRequest @buf starts with, if it does, is sound. */
+int ktls_hello_check_send(struct ktls_record_io *rio, const uint8_t *buf,
+			  size_t len)
+{
+	const struct ktls_hello_check *check = rio->check;
+	const uint8_t *body = buf + TLS_RECORD_HEADER_LEN + HS_HEADER_LEN;
+	struct reader r;
+	size_t body_len;
+
+	if (rio->encrypted || !check || !check->groups_known ||
+	    len < TLS_RECORD_HEADER_LEN + HS_HEADER_LEN ||
+	    buf[0] != REC_HANDSHAKE ||
+	    buf[TLS_RECORD_HEADER_LEN] != HS_SERVER_HELLO)
+		return 0;
+	body_len = (size_t)body[-3] << 16 | (size_t)body[-2] << 8 | body[-1];
+	if (body_len > len - TLS_RECORD_HEADER_LEN - HS_HEADER_LEN ||
+	    body_len < 2 + RANDOM_LEN ||
+	    memcmp(body + 2, hrr_random, RANDOM_LEN))
+		return 0;
+	r = (struct reader){ .p = body, .left = body_len };
+	if (!extensions(&r, HS_SERVER_HELLO))
+		return 0;
+	while (r.left >= 4) {
+		const uint8_t *h = take(&r, 4);
+		const uint8_t *ext = take(&r, get16(h + 2));
+
+		if (!ext)
+			return 0;
+		if (get16(h) != EXT_KEY_SHARE || get16(h + 2) != 2)
+			continue;
+		for (size_t i = 0; i < check->nr_groups; i++)
+			if (check->groups[i] == get16(ext))
+				return 0;
+		return refuse(rio, ALERT_HANDSHAKE_FAILURE,
+			      "the client offers none of our groups (it would be asked for group %#06x, which it did not list)",
+			      get16(ext));
+	}
+	return 0;
+}
+
+void ktls_hello_check_free(struct ktls_record_io *rio)
+{
+	free(rio->check);
+	rio->check = NULL;
+}
+
+/* The alert RFC 8446 names for a WolfSSL error it may leave unsent. */
+static int alert_for(int err)
+{
+	switch (err) {
+	case ECC_PEERKEY_ERROR:
+	case PEER_KEY_ERROR:
+	case BAD_KEY_SHARE_DATA:
+		return ALERT_ILLEGAL_PARAMETER;
+	case BUFFER_ERROR:
+		return ALERT_DECODE_ERROR;
+	case UNKNOWN_RECORD_TYPE:
+	case OUT_OF_ORDER_E:
+	case SANITY_MSG_E:
+		return ALERT_UNEXPECTED_MESSAGE;
+	case VERSION_ERROR:
+		return ALERT_PROTOCOL_VERSION;
+	case MATCH_SUITE_ERROR:
+		return ALERT_HANDSHAKE_FAILURE;
+	}
+	return -1;
+}
+
+void ktls_hello_check_failure(struct ktls_record_io *rio, int err)
+{
+	int alert = alert_for(err);
+
+	if (alert >= 0)
+		ktls_hello_check_alert(rio, (uint8_t)alert);
+}
