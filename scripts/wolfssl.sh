@@ -11,6 +11,8 @@
 #   -DHAVE_SECRET_CALLBACK             TLS 1.3 traffic secrets for our key schedule
 #   -DWOLFSSL_EARLY_DATA               0-RTT (Debian's --enable-distro forces
 #                                      --enable-earlydata off, so we define it)
+#   -DWOLFSSL_TLS13_MIDDLEBOX_COMPAT   RFC 8446 §D.4: the dummy CCS (no
+#                                      configure switch; off by default)
 # ML-KEM and the hybrid groups (X25519MLKEM768, SecP256r1MLKEM768) are on by
 # default in 5.9; the build is checked for them below.
 #
@@ -28,7 +30,7 @@ dest=$KTLSD_CACHE/wolfssl
 prefix=$dest/prefix
 wolfssl_version=5.9.2-1
 wolfssl_dsc_sha256=6fc35cea9c1685d1450ef775a8e70c3d446d5081b7988e98f9a6c58e592fe42f
-our_cppflags="-DHAVE_SECRET_CALLBACK -DWOLFSSL_EARLY_DATA"
+our_cppflags="-DHAVE_SECRET_CALLBACK -DWOLFSSL_EARLY_DATA -DWOLFSSL_TLS13_MIDDLEBOX_COMPAT"
 our_configure="--enable-distro --enable-pkcs11 --disable-examples --enable-aesni --enable-intelasm --enable-static --disable-shared --disable-crypttests --enable-sp --enable-sp-asm"
 stamp="$wolfssl_version $our_cppflags $our_configure"
 

@@ -7,12 +7,18 @@
  * handshake keys (application data before Finished): the peer derives them
  * itself, with X25519 and our key schedule, and reads the encrypted alert.
  *
+ * Also middlebox compatibility (RFC 8446 §D.4): a ClientHello with a
+ * legacy_session_id gets it echoed and a dummy change_cipher_spec right
+ * after the ServerHello; one without gets neither. Our client sends a
+ * 32-byte session id and a change_cipher_spec before its second flight.
+ *
  * And our client against a hostile server: a ServerHello with a bad key
  * share gets illegal_parameter.
  *
  * Handshake only: runs natively and in the VM.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -933,6 +939,221 @@ TEST(client_bad_server_share)
 		       alert);
 	free(sh);
 	close(sfd);
+	close(cfd);
+}
+
+/*
+ * Middlebox compatibility (RFC 8446 §D.4): with a legacy_session_id the
+ * ServerHello echoes it and a change_cipher_spec follows at once.
+ */
+FIXTURE(compat)
+{
+	int client_fd, server_fd;
+};
+
+FIXTURE_VARIANT(compat)
+{
+	uint8_t session_id_len;
+};
+
+FIXTURE_VARIANT_ADD(compat, with_session_id)
+{
+	.session_id_len = 32,
+};
+
+FIXTURE_VARIANT_ADD(compat, without_session_id)
+{
+	.session_id_len = 0,
+};
+
+FIXTURE_SETUP(compat)
+{
+	ASSERT_EQ(0, tcp_pair(&self->client_fd, &self->server_fd));
+	set_timeout(self->client_fd);
+}
+
+FIXTURE_TEARDOWN(compat)
+{
+	if (self->client_fd >= 0)
+		close(self->client_fd);
+	close(self->server_fd);
+}
+
+TEST_F(compat, server_answers_session_id)
+{
+	static const uint8_t ccs[] = { REC_CCS, 3, 3, 0, 1, 1 };
+	struct hello_spec spec = {
+		.session_id_len = variant->session_id_len,
+		.shares = { { GROUP_X25519, NULL, 32 } },
+	};
+	struct server srv = { .fd = self->server_fd };
+	uint8_t hdr[5], body[RECORD_MAX];
+	const uint8_t *sid;
+	struct buf msg;
+	size_t len;
+
+	ASSERT_EQ(0, peer_start(&srv.peer, serve, &srv));
+	client_hello(&spec, &msg);
+	sid = msg.b + 4 + 2 + 32;	/* length byte, then the id */
+	ASSERT_EQ(0, send_record(self->client_fd, REC_HANDSHAKE, 0x0301,
+				 msg.b, msg.len));
+	ASSERT_EQ(1, read_record(self->client_fd, hdr, body, &len));
+	ASSERT_EQ(REC_HANDSHAKE, hdr[0]);
+	ASSERT_LT((size_t)(4 + 2 + 32 + 1 + spec.session_id_len), len);
+	ASSERT_EQ(HS_SERVER_HELLO, body[0]);
+	/* legacy_session_id_echo */
+	EXPECT_EQ(spec.session_id_len, body[4 + 2 + 32]);
+	EXPECT_EQ(0, memcmp(body + 4 + 2 + 32, sid, 1 + spec.session_id_len));
+	ASSERT_EQ(1, read_record(self->client_fd, hdr, body, &len));
+	if (spec.session_id_len) {
+		EXPECT_EQ(REC_CCS, hdr[0]) TH_LOG("no change_cipher_spec after the ServerHello");
+		EXPECT_EQ(sizeof(ccs), 5 + len);
+		EXPECT_EQ(0, memcmp(hdr, ccs, 5));
+		EXPECT_EQ(1, body[0]);
+	} else {
+		/* RFC 8446 §D.4: only then, never otherwise. */
+		EXPECT_EQ(REC_APP_DATA, hdr[0]);
+	}
+	/* The handshake cannot finish: we hang up. */
+	close(self->client_fd);
+	self->client_fd = -1;
+	EXPECT_GT(0, peer_join(&srv.peer));
+}
+
+/* Record types each way, through a relay between our client and server. */
+struct relay {
+	int client_side, server_side;
+	uint8_t to_server[16], to_client[16];
+	size_t nr_to_server, nr_to_client;
+	struct peer peer;
+};
+
+/* Forward what is readable on @from to @to, noting record types. */
+static int forward(int from, int to, uint8_t *types, size_t *nr,
+		   size_t *skip)
+{
+	uint8_t buf[RECORD_MAX];
+	ssize_t n = recv(from, buf, sizeof(buf), MSG_DONTWAIT);
+	size_t at = 0;
+
+	if (n <= 0)
+		return n == 0 ? 0 : (errno == EAGAIN ? 1 : -errno);
+	/* Records may split anywhere: walk headers, skipping bodies. */
+	while (at < (size_t)n) {
+		if (*skip) {
+			size_t k = *skip < (size_t)n - at ? *skip :
+							    (size_t)n - at;
+
+			*skip -= k;
+			at += k;
+			continue;
+		}
+		if ((size_t)n - at < 5)
+			return -EPROTO;	/* the peers here send whole headers */
+		if (*nr < 16)
+			types[(*nr)++] = buf[at];
+		*skip = (size_t)buf[at + 3] << 8 | buf[at + 4];
+		at += 5;
+	}
+	return send_all(to, buf, (size_t)n) ? -EIO : 1;
+}
+
+static int relay_run(struct peer *peer)
+{
+	struct relay *r = peer->arg;
+	size_t skip_c = 0, skip_s = 0;
+	bool c_open = true, s_open = true;
+
+	while (c_open || s_open) {
+		struct pollfd pfd[2] = {
+			{ .fd = c_open ? r->client_side : -1, .events = POLLIN },
+			{ .fd = s_open ? r->server_side : -1, .events = POLLIN },
+		};
+		int ret;
+
+		if (poll(pfd, 2, 5000) <= 0)
+			return -ETIMEDOUT;
+		if (pfd[0].revents) {
+			ret = forward(r->client_side, r->server_side,
+				      r->to_server, &r->nr_to_server, &skip_c);
+			if (ret <= 0) {
+				c_open = false;
+				shutdown(r->server_side, SHUT_WR);
+			}
+		}
+		if (pfd[1].revents) {
+			ret = forward(r->server_side, r->client_side,
+				      r->to_client, &r->nr_to_client, &skip_s);
+			if (ret <= 0) {
+				s_open = false;
+				shutdown(r->client_side, SHUT_WR);
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Our client is in compatibility mode: a 32-byte legacy_session_id, and a
+ * change_cipher_spec before its second flight (RFC 8446 §D.4). A server
+ * that got a session id answers with its own CCS.
+ */
+TEST(client_compat_mode)
+{
+	int c1, s1, c2, s2;
+	struct client cl;
+	struct server srv;
+	struct relay r = { 0 };
+
+	ASSERT_EQ(0, tcp_pair(&c1, &s1));
+	ASSERT_EQ(0, tcp_pair(&c2, &s2));
+	cl = (struct client){ .fd = c1 };
+	srv = (struct server){ .fd = s2 };
+	r.client_side = s1;
+	r.server_side = c2;
+	ASSERT_EQ(0, peer_start(&r.peer, relay_run, &r));
+	ASSERT_EQ(0, peer_start(&srv.peer, serve, &srv));
+	ASSERT_EQ(0, peer_start(&cl.peer, connect_tls, &cl));
+	EXPECT_EQ(0, peer_join(&cl.peer)) TH_LOG("client: %s", cl.peer.reason);
+	/* serve() calls success wrong: here it is right */
+	EXPECT_EQ(-EALREADY, peer_join(&srv.peer))
+		TH_LOG("server: %s", srv.peer.reason);
+	peer_join(&r.peer);
+	ASSERT_LE((size_t)3, r.nr_to_server);
+	EXPECT_EQ(REC_HANDSHAKE, r.to_server[0]);	/* ClientHello */
+	EXPECT_EQ(REC_CCS, r.to_server[1])
+		TH_LOG("client's second record: type %u, not change_cipher_spec",
+		       r.to_server[1]);
+	EXPECT_EQ(REC_APP_DATA, r.to_server[2]);	/* Finished */
+	ASSERT_LE((size_t)3, r.nr_to_client);
+	EXPECT_EQ(REC_HANDSHAKE, r.to_client[0]);	/* ServerHello */
+	EXPECT_EQ(REC_CCS, r.to_client[1]);
+	EXPECT_EQ(REC_APP_DATA, r.to_client[2]);
+	close(c1);
+	close(s1);
+	close(c2);
+	close(s2);
+}
+
+/* Our client's ClientHello carries a 32-byte legacy_session_id. */
+TEST(client_session_id)
+{
+	uint8_t hdr[5], body[RECORD_MAX];
+	struct client cl;
+	int cfd, sfd;
+	size_t len;
+
+	ASSERT_EQ(0, tcp_pair(&cfd, &sfd));
+	set_timeout(sfd);
+	cl = (struct client){ .fd = cfd };
+	ASSERT_EQ(0, peer_start(&cl.peer, connect_tls, &cl));
+	ASSERT_EQ(1, read_record(sfd, hdr, body, &len));
+	ASSERT_EQ(REC_HANDSHAKE, hdr[0]);
+	ASSERT_LT((size_t)(4 + 2 + 32 + 1 + 32), len);
+	ASSERT_EQ(HS_CLIENT_HELLO, body[0]);
+	EXPECT_EQ(32, body[4 + 2 + 32]);
+	close(sfd);
+	EXPECT_GT(0, peer_join(&cl.peer));
 	close(cfd);
 }
 
