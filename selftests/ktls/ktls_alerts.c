@@ -850,15 +850,6 @@ TEST_F(encrypted, before_finished)
 		       variant->alert);
 }
 
-/*
- * WolfSSL 5.9 skips application data before the client's Finished as if it
- * were rejected 0-RTT data (DoApplicationData) and answers an empty
- * encrypted alert with unexpected_message; those alerts are encrypted, so
- * our plaintext checks cannot stand in. Known failures until they can.
- */
-XFAIL_ADD(encrypted, application_data, before_finished);
-XFAIL_ADD(encrypted, empty_alert, before_finished);
-
 /* Our client in a thread, against whatever is on the other end. */
 struct client {
 	int fd;

@@ -352,6 +352,7 @@ static int capture_secret(WOLFSSL *ssl, int id, const unsigned char *secret,
 
 	(void)ssl;
 	ktls_early_data_secret(session, id);
+	ktls_hs_alerts_secret(session, id, secret, len);
 	if (id == CLIENT_TRAFFIC_SECRET)
 		dst = &session->client_traffic;
 	else if (id == SERVER_TRAFFIC_SECRET)

@@ -20,7 +20,8 @@
  * went out silently (an off-curve P-256 share: illegal_parameter).
  *
  * Only while nothing encrypted has passed either way: then an alert is a
- * plaintext record we can write ourselves. Later ones are WolfSSL's.
+ * plaintext record we can write ourselves. Later ones are WolfSSL's, and
+ * for a TLS 1.3 server handshake_alerts.c's.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -300,6 +301,7 @@ int ktls_hello_check_header(struct ktls_record_io *rio, const uint8_t *hdr)
 	case REC_APP_DATA:
 		/* The peer has keys (or sends 0-RTT): WolfSSL's from here. */
 		rio->encrypted = true;
+		ktls_hello_check_free(rio);
 		return 0;
 	case REC_HANDSHAKE:
 		if (!len)

@@ -43,6 +43,7 @@ struct ktls_record_io {
 	uint8_t alert;		/* the one we wrote ourselves */
 	char refusal[192];	/* why hello_check.c refused the peer, or "" */
 	struct ktls_hello_check *check;	/* server: ClientHello checks */
+	struct ktls_hs_alerts *hs;	/* server: handshake_alerts.c */
 };
 
 void ktls_record_io_init(struct ktls_record_io *rio, int fd);
@@ -66,6 +67,19 @@ void ktls_hello_check_alert(struct ktls_record_io *rio, uint8_t description);
 /* The alert for WolfSSL's error @err, if it sent none. */
 void ktls_hello_check_failure(struct ktls_record_io *rio, int err);
 void ktls_hello_check_free(struct ktls_record_io *rio);
+
+/*
+ * handshake_alerts.c: a TLS 1.3 server's alerts under encryption, between
+ * its ServerHello and the client's Finished. 0, or -EPROTO once refused.
+ */
+struct ktls_session;
+void ktls_hs_alerts_secret(struct ktls_session *session, int id,
+			   const unsigned char *secret, int len);
+int ktls_hs_alerts_header(struct ktls_record_io *rio, WOLFSSL *ssl,
+			  const uint8_t *hdr);
+int ktls_hs_alerts_body(struct ktls_record_io *rio, WOLFSSL *ssl,
+			const uint8_t *buf, size_t len);
+void ktls_hs_alerts_free(struct ktls_record_io *rio);
 
 /* A cipher suite we negotiate, and how the kernel names its cipher. */
 struct ktls_suite {

@@ -40,6 +40,7 @@ static int cbio_error(struct ktls_record_io *rio, int err)
 void ktls_record_io_free(struct ktls_record_io *rio)
 {
 	ktls_hello_check_free(rio);
+	ktls_hs_alerts_free(rio);
 }
 
 /*
@@ -51,7 +52,9 @@ static int consume(struct ktls_record_io *rio, WOLFSSL *ssl, const char *buf,
 {
 	if (rio->body_left) {
 		rio->body_left -= n;
-		return ktls_hello_check_body(rio, ssl, (const uint8_t *)buf, n);
+		if (ktls_hello_check_body(rio, ssl, (const uint8_t *)buf, n))
+			return -EPROTO;
+		return ktls_hs_alerts_body(rio, ssl, (const uint8_t *)buf, n);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (rio->first_len < TLS_RECORD_HEADER_LEN)
@@ -63,7 +66,9 @@ static int consume(struct ktls_record_io *rio, WOLFSSL *ssl, const char *buf,
 	rio->type = rio->header[0];
 	rio->body_left = (size_t)rio->header[3] << 8 | rio->header[4];
 	rio->header_len = 0;
-	return ktls_hello_check_header(rio, rio->header);
+	if (ktls_hello_check_header(rio, rio->header))
+		return -EPROTO;
+	return ktls_hs_alerts_header(rio, ssl, rio->header);
 }
 
 /*
@@ -89,10 +94,13 @@ static void sent(struct ktls_record_io *rio, const uint8_t *buf, size_t n)
 		rio->out_header_len = 0;
 		rio->out_body_left = (size_t)rio->out_header[3] << 8 |
 				     rio->out_header[4];
-		if (rio->out_header[0] == 21)
+		if (rio->out_header[0] == 21) {
 			rio->alert_sent = true;
-		else if (rio->out_header[0] != 22)
+		} else if (rio->out_header[0] != 22) {
+			/* hello_check.c's part is over */
 			rio->encrypted = true;
+			ktls_hello_check_free(rio);
+		}
 	}
 }
 
