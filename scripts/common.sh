@@ -16,6 +16,8 @@ die() { printf 'ktlsd set-up: %s\n' "$*" >&2; exit 1; }
 private_apt_opts=(
 	-o "Dir::Etc::SourceList=$APT_DIR/sources.list"
 	-o "Dir::Etc::SourceParts=-"
+	-o "Dir::Etc::Preferences=$APT_DIR/preferences"
+	-o "Dir::Etc::PreferencesParts=$APT_DIR/preferences.d"
 	-o "Dir::State::Lists=$APT_DIR/lists"
 	-o "Dir::Cache=$APT_DIR/cache"
 	-o "Dir::State::status=/dev/null"
@@ -26,17 +28,26 @@ private_apt_opts=(
 private_apt_update() {
 	local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 	local mirror=${DEBIAN_MIRROR:-http://deb.debian.org}
+	local list
 
-	[ -f "$APT_DIR/updated" ] && return 0
-	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
-	cat > "$APT_DIR/sources.list" <<SRC
-deb [signed-by=$keyring] $mirror/debian trixie-backports main
+	# trixie main: OpenSSL 3.5 for the post-quantum interop rows.
+	list="deb [signed-by=$keyring] $mirror/debian trixie-backports main
+deb [signed-by=$keyring] $mirror/debian trixie main
 deb-src [signed-by=$keyring] $mirror/debian bookworm main
-deb-src [signed-by=$keyring] $mirror/debian-security bookworm-security main
-SRC
+deb-src [signed-by=$keyring] $mirror/debian-security bookworm-security main"
+	# The stamp holds the list it was made for: a cache from an older
+	# list is brought up to date.
+	[ "$(cat "$APT_DIR/updated" 2>/dev/null)" = "$list" ] && return 0
+	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" \
+		"$APT_DIR/preferences.d"
+	printf '%s\n' "$list" > "$APT_DIR/sources.list"
+	# trixie only where nothing else has the package: the newest kernel
+	# stays trixie-backports' (vm-kernels.sh asks for the candidate).
+	printf 'Package: *\nPin: release n=trixie\nPin-Priority: 50\n' \
+		> "$APT_DIR/preferences"
 	apt-get "${private_apt_opts[@]}" -qq update ||
 		die "apt-get update for the private source list ($APT_DIR/sources.list) failed"
-	touch "$APT_DIR/updated"
+	printf '%s' "$list" > "$APT_DIR/updated"
 }
 
 # Downloads into a cache directory _apt cannot write to.
