@@ -46,7 +46,10 @@ struct ktls_config {
 	 * NULL for every suite kernel TLS can offload. ECDHE only.
 	 */
 	const char *ciphers;
-	/* Colon-separated groups from X25519, P-256, P-384; NULL for all. */
+	/*
+	 * Colon-separated groups in order of preference, from X25519MLKEM768,
+	 * SecP256r1MLKEM768, X25519, P-256, P-384; NULL for all, in that order.
+	 */
 	const char *groups;
 	/*
 	 * Server: issue session tickets (TLS 1.2 in the handshake; TLS 1.3

@@ -153,7 +153,8 @@ FIXTURE_VARIANT(probe)
 	uint16_t version;
 	const char *args[4];		/* extra ktls-probe arguments */
 	int exit_status;
-	const char *expect[4];		/* each must appear in the JSON */
+	const char *expect[5];		/* each must appear in the JSON */
+	const char *text;		/* must appear in the text output */
 };
 
 FIXTURE_VARIANT_ADD(probe, good_tls13)
@@ -163,7 +164,9 @@ FIXTURE_VARIANT_ADD(probe, good_tls13)
 	.exit_status = 0,
 	.expect = { "\"version\": \"TLSv1.3\"", "\"verified\": true",
 		    "\"san\": \"IP:127.0.0.1, DNS:localhost\"",
-		    "\"round_trips\": 1," },
+		    "\"round_trips\": 1,",
+		    "\"group\": \"X25519MLKEM768\"" },
+	.text = ", group X25519MLKEM768\n",
 };
 
 FIXTURE_VARIANT_ADD(probe, expired)
@@ -196,7 +199,8 @@ FIXTURE_VARIANT_ADD(probe, tls12_rsa)
 	.exit_status = 0,
 	.expect = { "\"version\": \"TLSv1.2\"",
 		    "\"cipher\": \"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384\"",
-		    "\"round_trips\": 2," },
+		    "\"round_trips\": 2,", "\"group\": \"X25519\"" },
+	.text = ", group X25519\n",
 };
 
 FIXTURE_SETUP(probe)
@@ -231,7 +235,7 @@ TEST_F(probe, json_and_exit_status)
 		  run_probe(self->out, sizeof(self->out), args))
 		TH_LOG("%s", self->out);
 	peer_join(&self->server);
-	for (i = 0; i < 4 && variant->expect[i]; i++)
+	for (i = 0; i < 5 && variant->expect[i]; i++)
 		EXPECT_NE(NULL, strstr(self->out, variant->expect[i]))
 			TH_LOG("missing %s in:\n%s", variant->expect[i],
 			       self->out);
@@ -245,6 +249,22 @@ TEST_F(probe, json_and_exit_status)
 		EXPECT_NE(NULL, strstr(self->out, "\"ktls_installed\": true"))
 			TH_LOG("%s", self->out);
 	}
+}
+
+/* The text output names the group as the JSON does. */
+TEST_F(probe, text_names_the_group)
+{
+	const char *args[8] = { 0 };
+	int i, n = 0;
+
+	for (i = 0; i < 4 && variant->args[i]; i++)
+		args[n++] = variant->args[i];
+	args[n] = self->target;
+	run_probe_as(self->out, sizeof(self->out), false, args);
+	peer_join(&self->server);
+	if (variant->text)
+		EXPECT_NE(NULL, strstr(self->out, variant->text))
+			TH_LOG("missing %s in:\n%s", variant->text, self->out);
 }
 
 static int write_pem(const char *path, const uint8_t *der, int der_len,

@@ -289,9 +289,9 @@ TEST_F(psk, handshake)
 	EXPECT_STREQ("TLS_AES_128_GCM_SHA256", res.cipher);
 	EXPECT_EQ(0, res.peer_certs);
 	EXPECT_EQ(0, job.peer_certs);
-	/* (EC)DHE: both ends name the group they used. */
-	EXPECT_STREQ("X25519", res.group);
-	EXPECT_STREQ("X25519", job.group);
+	/* (EC)DHE: both ends name the group, the default hybrid. */
+	EXPECT_STREQ("X25519MLKEM768", res.group);
+	EXPECT_STREQ("X25519MLKEM768", job.group);
 	EXPECT_EQ(1, res.round_trips);
 	ASSERT_LT((size_t)5, relay.from_server_len);
 	EXPECT_TRUE(server_hello_has(relay.from_server, relay.from_server_len,
@@ -817,7 +817,7 @@ TEST_F(psk, find_identity)
 	EXPECT_STREQ(two_hosts.identity[0], two_hosts.asked);
 	EXPECT_STREQ(two_hosts.identity[0], job.psk_identity);
 	EXPECT_STREQ("TLS_AES_128_GCM_SHA256", res.cipher);
-	EXPECT_STREQ("X25519", job.group);
+	EXPECT_STREQ("X25519MLKEM768", job.group);
 }
 
 /* A SHA-384 key: the lookup names its suite. */

@@ -168,7 +168,7 @@ TEST_F(config, bad_group)
 		 self->ca);
 	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
 	snprintf(self->expect, sizeof(self->expect),
-		 "ktlsd: %s:3: [client]: group 'X448' is not supported (use X25519, P-256 or P-384)\n",
+		 "ktlsd: %s:3: [client]: group 'X448' is not supported (use X25519MLKEM768, SecP256r1MLKEM768, X25519, P-256 or P-384)\n",
 		 self->d.conf);
 	EXPECT_STREQ(self->expect, self->out);
 }

@@ -200,14 +200,17 @@ static int set_suites_and_groups(struct ktls_ctx *ctx,
 	if (wolfSSL_CTX_set_cipher_list(ctx->wolfssl, list) != WOLFSSL_SUCCESS)
 		return ktls_fail(-EINVAL, "WolfSSL rejected cipher list %s",
 				 list);
-	ret = ktls_groups_check(config->groups);
+	ret = ktls_groups_parse(config->groups, ctx->groups, &ctx->nr_groups);
 	if (ret)
 		return ret;
 	/*
-	 * The curves list (not just set_groups) also disables every other
-	 * curve, which is what restricts a TLS 1.2 server's choice.
+	 * The groups list (not just set_groups) also disables every other
+	 * curve, which is what restricts a TLS 1.2 server's choice; the
+	 * curves list would refuse the hybrids. Its order is the server's
+	 * preference and the client's supported_groups order; key shares
+	 * are groups.c's.
 	 */
-	if (wolfSSL_CTX_set1_curves_list(ctx->wolfssl,
+	if (wolfSSL_CTX_set1_groups_list(ctx->wolfssl,
 					 config->groups ? config->groups :
 							  KTLS_DEFAULT_GROUPS) !=
 	    WOLFSSL_SUCCESS)
@@ -435,6 +438,11 @@ int ktls_handshake_step(struct ktls_session *session)
 
 	session->rio.last_errno = 0;
 	session->wants = 0;
+	if (session->role == KTLS_ROLE_SERVER) {
+		ret = ktls_groups_server_peek(session);
+		if (ret)
+			return ret;
+	}
 	/* 0-RTT drives WolfSSL differently (early_data.c). */
 	if (session->early)
 		return ktls_early_data_step(session);
@@ -515,6 +523,8 @@ int ktls_handshake_start(struct ktls_ctx *ctx, int fd,
 			      0;
 		if (!ret && ctx->resumption)
 			ret = offer_resumption(ctx, session->ssl);
+		if (!ret)
+			ret = ktls_groups_client_shares(session);
 		if (ret)
 			goto free_session;
 	}

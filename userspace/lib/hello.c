@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * ClientHello and ServerHello, read only as far as psk.c needs: which of
- * pre_shared_key, key_share, supported_versions and psk_key_exchange_modes
- * they carry, and a ClientHello's supported_groups (RFC 8446 §4.1.2,
+ * ClientHello and ServerHello, read only as far as psk.c and groups.c need:
+ * which of pre_shared_key, key_share, supported_versions and
+ * psk_key_exchange_modes they carry, and a ClientHello's supported_groups
+ * and the groups of its key shares (RFC 8446 §4.1.2,
  * §4.1.3, §4.2). Every read is bounds-checked
  * against the message; nothing here trusts a length it has not checked.
  */
@@ -109,6 +110,31 @@ static void read_groups(const uint8_t *ext, size_t len,
 	}
 }
 
+/* ClientHello key_share: KeyShareEntry client_shares<0..2^16-1>. */
+static void read_shares(const uint8_t *ext, size_t len,
+			struct ktls_hello *hello)
+{
+	struct reader r = { .p = ext, .left = len };
+	const uint8_t *list_len = take(&r, 2);
+	struct reader list;
+
+	if (!list_len || get16(list_len) > r.left)
+		return;
+	list = (struct reader){ .p = r.p, .left = get16(list_len) };
+	while (list.left) {
+		const uint8_t *group = take(&list, 2);
+
+		skip_vector(&list, 2);		/* key_exchange */
+		if (list.bad)
+			return;
+		if (hello->nr_shares == KTLS_HELLO_MAX_SHARES) {
+			hello->shares_truncated = true;
+			return;
+		}
+		hello->shares[hello->nr_shares++] = get16(group);
+	}
+}
+
 int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
 		     struct ktls_hello *hello)
 {
@@ -140,6 +166,8 @@ int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
 			hello->supported_versions = true;
 			break;
 		case EXT_KEY_SHARE:
+			if (type == KTLS_HS_CLIENT_HELLO && !hello->key_share)
+				read_shares(ext, ext_len, hello);
 			hello->key_share = true;
 			break;
 		case EXT_SUPPORTED_GROUPS:

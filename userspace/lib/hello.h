@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The ClientHello/ServerHello reader behind psk.c's checks: a pure
+ * The ClientHello/ServerHello reader behind psk.c's and groups.c's checks: a pure
  * function over the bytes of one handshake message body (no socket, no
  * WolfSSL), so it can be fuzzed on its own (fuzz/hello_fuzz.c).
  */
@@ -18,6 +18,9 @@
 /* supported_groups entries kept; a longer list sets groups_truncated. */
 #define KTLS_HELLO_MAX_GROUPS 32
 
+/* key_share entries kept (their groups); more set shares_truncated. */
+#define KTLS_HELLO_MAX_SHARES 8
+
 /* What a hello says about how a PSK would be used. */
 struct ktls_hello {
 	bool hello_retry;	/* a ServerHello that is a HelloRetryRequest */
@@ -30,6 +33,10 @@ struct ktls_hello {
 	bool groups_truncated;
 	size_t nr_groups;
 	uint16_t groups[KTLS_HELLO_MAX_GROUPS];
+	/* ClientHello: the groups of its key_share entries, in order */
+	bool shares_truncated;
+	size_t nr_shares;
+	uint16_t shares[KTLS_HELLO_MAX_SHARES];
 };
 
 /*

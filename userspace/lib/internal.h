@@ -99,14 +99,26 @@ const struct ktls_suite *ktls_suite_find(uint16_t iana);
 /* @names (colon-separated IANA names, NULL for all) as a WolfSSL list. */
 int ktls_suites_to_wolfssl(const char *names, uint16_t min_version,
 			   uint16_t max_version, char *out, size_t out_len);
-/* 0 if @names ("X25519:P-256", NULL for all) are groups we offer. */
-int ktls_groups_check(const char *names);
-/* Is the NamedGroup @iana one of @names (NULL for all we offer)? */
+/* As many groups as we know: a list names each at most once. */
+#define KTLS_MAX_GROUPS 5
+/* @names ("X25519:P-256", NULL for the default) as NamedGroup values. */
+int ktls_groups_parse(const char *names, uint16_t *out, size_t *nr_out);
+/* Is the NamedGroup @iana one of @names (NULL for the default)? */
 bool ktls_group_in(const char *names, uint16_t iana);
+/* Is @iana a post-quantum hybrid (ECDHE + ML-KEM) we know? */
+bool ktls_group_is_hybrid(uint16_t iana);
+/* Our name for the NamedGroup @iana, or NULL if we do not offer it. */
+const char *ktls_group_iana_name(uint16_t iana);
 /* Our name for the group WolfSSL reports. */
 const char *ktls_group_name(const char *wolfssl_name);
 
-#define KTLS_DEFAULT_GROUPS "X25519:P-256:P-384"
+/* Hybrids first: they cost ~1.2 KB more per hello, and protect recordings. */
+#define KTLS_DEFAULT_GROUPS \
+	"X25519MLKEM768:SecP256r1MLKEM768:X25519:P-256:P-384"
+
+/* Key shares and the server's group preference (groups.c). */
+int ktls_groups_client_shares(struct ktls_session *session);
+int ktls_groups_server_peek(struct ktls_session *session);
 
 struct ktls_ctx {
 	WOLFSSL_CTX *wolfssl;
@@ -115,6 +127,9 @@ struct ktls_ctx {
 	int timeout_ms;
 	uint16_t min_version, max_version;
 	uint64_t key_update_records;
+	/* the configured groups, in order of preference (groups.c) */
+	uint16_t groups[KTLS_MAX_GROUPS];
+	size_t nr_groups;
 	bool resumption;
 	/* client: the session to resume next, guarded by resume_lock */
 	pthread_mutex_t resume_lock;
@@ -151,6 +166,7 @@ struct ktls_session {
 	int verify_error;	/* WolfSSL's error for the peer certificate */
 	int round_trips;	/* of the handshake */
 	short wants;		/* POLLIN/POLLOUT the handshake waits for */
+	bool groups_peeked;	/* server: the ClientHello's groups were read */
 	bool ulp_attached;
 	unsigned int installed;	/* KTLS_TX | KTLS_RX */
 	/* TLS 1.3 client keeping tickets: RX waits for the first data */

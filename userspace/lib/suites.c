@@ -70,15 +70,23 @@ static const struct ktls_suite suites[] = {
 
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
 
-/* Our names are also WolfSSL's curves-list names. */
+/*
+ * Our names are also WolfSSL's curves-list names. In order of preference:
+ * the post-quantum hybrids (ML-KEM-768 with X25519 or P-256, the standard
+ * codepoints of draft-ietf-tls-ecdhe-mlkem) before the classical groups,
+ * so that recorded traffic stays secret against a future quantum computer.
+ */
 static const struct ktls_group {
 	const char *name;
 	const char *wolfssl_name;	/* as wolfSSL_get_curve_name() says it */
 	uint16_t iana;			/* NamedGroup, RFC 8446 §4.2.7 */
+	bool hybrid;			/* ECDHE + ML-KEM */
 } groups[] = {
-	{ "X25519", "X25519", 0x001d },
-	{ "P-256", "SECP256R1", 0x0017 },
-	{ "P-384", "SECP384R1", 0x0018 },
+	{ "X25519MLKEM768", "X25519MLKEM768", 0x11ec, true },
+	{ "SecP256r1MLKEM768", "SecP256r1MLKEM768", 0x11eb, true },
+	{ "X25519", "X25519", 0x001d, false },
+	{ "P-256", "SECP256R1", 0x0017, false },
+	{ "P-384", "SECP384R1", 0x0018, false },
 };
 
 #define NR_GROUPS (sizeof(groups) / sizeof(groups[0]))
@@ -151,31 +159,64 @@ int ktls_suites_to_wolfssl(const char *names, uint16_t min_version,
 	return 0;
 }
 
-int ktls_groups_check(const char *names)
+static const struct ktls_group *group_by_name(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NR_GROUPS; i++)
+		if (strlen(groups[i].name) == len &&
+		    !strncmp(groups[i].name, name, len))
+			return &groups[i];
+	return NULL;
+}
+
+static const struct ktls_group *group_by_iana(uint16_t iana)
+{
+	for (size_t i = 0; i < NR_GROUPS; i++)
+		if (groups[i].iana == iana)
+			return &groups[i];
+	return NULL;
+}
+
+int ktls_groups_parse(const char *names, uint16_t *out, size_t *nr_out)
 {
 	const char *p = names ? names : KTLS_DEFAULT_GROUPS;
-	int n = 0;
+	size_t n = 0;
 
 	while (*p) {
 		size_t len = strcspn(p, ":");
-		size_t i;
+		const struct ktls_group *group = group_by_name(p, len);
 
-		for (i = 0; i < NR_GROUPS; i++)
-			if (strlen(groups[i].name) == len &&
-			    !strncmp(groups[i].name, p, len))
-				break;
-		if (i == NR_GROUPS)
+		if (!group)
 			return ktls_fail(-EINVAL,
-					 "group '%.*s' is not supported (use X25519, P-256 or P-384)",
+					 "group '%.*s' is not supported (use X25519MLKEM768, SecP256r1MLKEM768, X25519, P-256 or P-384)",
 					 (int)len, p);
-		n++;
+		for (size_t i = 0; i < n; i++)
+			if (out[i] == group->iana)
+				return ktls_fail(-EINVAL,
+						 "group '%s' is listed twice",
+						 group->name);
+		out[n++] = group->iana;
 		p += len;
 		if (*p)
 			p++;
 	}
 	if (!n)
 		return ktls_fail(-EINVAL, "no group configured");
+	*nr_out = n;
 	return 0;
+}
+
+const char *ktls_group_iana_name(uint16_t iana)
+{
+	const struct ktls_group *group = group_by_iana(iana);
+
+	return group ? group->name : NULL;
+}
+
+bool ktls_group_is_hybrid(uint16_t iana)
+{
+	const struct ktls_group *group = group_by_iana(iana);
+
+	return group && group->hybrid;
 }
 
 const char *ktls_group_name(const char *wolfssl_name)
@@ -194,12 +235,10 @@ bool ktls_group_in(const char *names, uint16_t iana)
 
 	while (*p) {
 		size_t len = strcspn(p, ":");
+		const struct ktls_group *group = group_by_name(p, len);
 
-		for (size_t i = 0; i < NR_GROUPS; i++)
-			if (groups[i].iana == iana &&
-			    strlen(groups[i].name) == len &&
-			    !strncmp(groups[i].name, p, len))
-				return true;
+		if (group && group->iana == iana)
+			return true;
 		p += len;
 		if (*p)
 			p++;
