@@ -671,4 +671,78 @@ TEST_F(serve, forbidden_syscall_kills_with_sigsys)
 	ASSERT_EQ(SIGSYS, WTERMSIG(status));
 }
 
+/* The group and round trips of a default libktls client's handshake. */
+static int handshake_group(struct server *s, char *group, size_t len,
+			   int *round_trips, const char **why)
+{
+	struct test_pki pki;
+	struct ktls_config config = {
+		.role = KTLS_ROLE_CLIENT,
+		.server_name = "127.0.0.1",
+		.handshake_timeout_ms = CLIENT_TIMEOUT_MS,
+	};
+	struct ktls_session *session = NULL;
+	struct ktls_ctx *ctx = NULL;
+	int fd, ret;
+
+	test_pki(&pki);
+	config.ca_file = pki.ca;
+	*why = "";
+	fd = tcp_from(s, "127.0.0.1");
+	if (fd < 0) {
+		*why = "connect";
+		return fd;
+	}
+	ret = ktls_ctx_new(&config, &ctx);
+	if (!ret)
+		ret = ktls_handshake(ctx, fd, &session);
+	if (ret) {
+		*why = ktls_reason();
+	} else {
+		snprintf(group, len, "%s", ktls_session_group(session));
+		*round_trips = ktls_session_round_trips(session);
+	}
+	ktls_session_free(session);
+	ktls_ctx_free(ctx);
+	close(fd);
+	return ret;
+}
+
+/* The post-quantum hybrid by default; --groups chooses, by name. */
+TEST_F(serve, groups_default_hybrid_and_chosen_by_flag)
+{
+	static const char *const p256[] = { "--groups", "P-256", NULL };
+	const char *why;
+	char group[32];
+	int round_trips = 0;
+
+	ASSERT_EQ(0, server_start(&self->s, 0, NULL));
+	ASSERT_EQ(0, handshake_group(&self->s, group, sizeof(group),
+				     &round_trips, &why)) TH_LOG("%s", why);
+	EXPECT_STREQ("X25519MLKEM768", group);
+	EXPECT_EQ(1, round_trips);
+	server_stop(&self->s);
+	/* Our client sent hybrid and X25519 shares: P-256 needs a retry. */
+	ASSERT_EQ(0, server_start(&self->s, 0, p256));
+	ASSERT_EQ(0, handshake_group(&self->s, group, sizeof(group),
+				     &round_trips, &why)) TH_LOG("%s", why);
+	EXPECT_STREQ("P-256", group);
+	EXPECT_EQ(2, round_trips);
+}
+
+TEST_F(serve, groups_flag_refuses_unknown_names)
+{
+	static const char *const kyber[] = { "--groups", "X25519:Kyber768",
+					      NULL };
+	static const char refused[] =
+		"ktls-serve: group 'Kyber768' is not supported "
+		"(use X25519MLKEM768, SecP256r1MLKEM768, X25519, P-256 or P-384)";
+
+	ASSERT_EQ(-ECHILD, server_start(&self->s, 0, kyber));
+	ASSERT_TRUE(WIFEXITED(self->s.status));
+	ASSERT_NE(0, WEXITSTATUS(self->s.status));
+	ASSERT_NE(NULL, strstr(read_log(&self->s), refused))
+		TH_LOG("%s", read_log(&self->s));
+}
+
 TEST_HARNESS_MAIN

@@ -54,6 +54,9 @@ static void usage(FILE *out)
 		"                         userspace TLS (WolfSSL) even where kTLS exists\n"
 		"  --ciphers LIST         colon-separated IANA suite names to offer, e.g.\n"
 		"                         TLS_AES_128_GCM_SHA256 (default: all kTLS can carry)\n"
+		"  --groups LIST          key exchange groups in order of preference, from\n"
+		"                         X25519MLKEM768, SecP256r1MLKEM768, X25519, P-256,\n"
+		"                         P-384 (default: all, post-quantum hybrids first)\n"
 		"  --idle-timeout S       close a keep-alive connection idle this long (60)\n"
 		"  --request-timeout S    a request head must arrive within S seconds (10)\n"
 		"  --handshake-timeout S  a TLS handshake must end within S seconds (10)\n"
@@ -142,7 +145,8 @@ static int parse_seconds(const char *opt, const char *text, int *ms)
 
 enum {
 	OPT_ROOT = 256, OPT_LISTEN, OPT_CERT, OPT_KEY, OPT_KTLSD, OPT_WORKERS,
-	OPT_BODY, OPT_TLS, OPT_CIPHERS, OPT_IDLE, OPT_REQUEST, OPT_HANDSHAKE, OPT_QUIET, OPT_HELP,
+	OPT_BODY, OPT_TLS, OPT_CIPHERS, OPT_GROUPS, OPT_IDLE, OPT_REQUEST,
+	OPT_HANDSHAKE, OPT_QUIET, OPT_HELP,
 	OPT_MAX_HANDSHAKES, OPT_MAX_PER_SOURCE, OPT_USER, OPT_DEBUG_FORBIDDEN,
 };
 
@@ -156,6 +160,7 @@ static const struct option options[] = {
 	{ "body", required_argument, NULL, OPT_BODY },
 	{ "tls", required_argument, NULL, OPT_TLS },
 	{ "ciphers", required_argument, NULL, OPT_CIPHERS },
+	{ "groups", required_argument, NULL, OPT_GROUPS },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "request-timeout", required_argument, NULL, OPT_REQUEST },
 	{ "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE },
@@ -227,6 +232,9 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 			break;
 		case OPT_CIPHERS:
 			cfg->ciphers = optarg;
+			break;
+		case OPT_GROUPS:
+			cfg->groups = optarg;
 			break;
 		case OPT_IDLE:
 			if (parse_seconds("--idle-timeout", optarg,

@@ -46,6 +46,7 @@ struct serve_config {
 	bool quiet;		/* no line per response */
 	enum tls_choice tls_choice;	/* --tls */
 	const char *ciphers;	/* --ciphers; NULL: every kTLS suite */
+	const char *groups;	/* --groups; NULL: libktls's default order */
 	bool ktls;		/* connections go into kernel TLS */
 	bool aesni;		/* this CPU has AES-NI (userspace TLS speed) */
 	uint64_t key_update_records;	/* close keep-alive at this many */

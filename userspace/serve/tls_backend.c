@@ -90,13 +90,15 @@ int tls_setup(struct serve_config *cfg)
 		.key_file = cfg->key_file,
 		.handshake_timeout_ms = cfg->handshake_timeout_ms,
 		.ciphers = cfg->ciphers,
+		.groups = cfg->groups,
 	};
 	int ret;
 
 	if (cfg->ktlsd_path) {
-		if (cfg->ciphers) {
+		if (cfg->ciphers || cfg->groups) {
 			fprintf(stderr,
-				"ktls-serve: --ciphers does not apply with --ktlsd: ktlsd's configuration chooses the suites\n");
+				"ktls-serve: %s does not apply with --ktlsd: ktlsd's configuration chooses the suites and groups\n",
+				cfg->ciphers ? "--ciphers" : "--groups");
 			return -EINVAL;
 		}
 		if (!cfg->ktls) {
