@@ -6,7 +6,7 @@
 # trixie's glibc, newer than the host's, and share libssl.so.3's soname
 # with the host's OpenSSL 3.0: so the tree keeps them apart, in
 # root/opt/openssl35/lib with trixie's libc and loader, and the program
-# runs through that loader:
+# runs through that loader (not executable itself):
 #   /opt/openssl35/lib/ld-linux-x86-64.so.2 --library-path /opt/openssl35/lib \
 #       /opt/openssl35/bin/openssl ...
 # The interop guest list takes these files as "cache/openssl35 /opt/...".
@@ -50,6 +50,10 @@ for lib in "${libs[@]}"; do
 	cp -L "$src" "$tmp/$opt/lib/$lib"
 done
 rm -rf "$tmp/debs" "$tmp/unpacked"
+# Only the loader is executed; the rest is read by it. Not executable, so
+# the guest builder does not ask the host's ldd about trixie binaries
+# (which it cannot load).
+chmod 644 "$tmp/$opt/bin/openssl" "$tmp/$opt/lib/"lib*
 
 run="$tmp/$opt/lib/ld-linux-x86-64.so.2 --library-path $tmp/$opt/lib $tmp/$opt/bin/openssl"
 ver=$($run version) || die "trixie's openssl does not run from $tmp/$opt"

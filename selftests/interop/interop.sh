@@ -6,7 +6,14 @@
 # TLS TX and RX); the other end is
 #   our server  <- openssl s_client, gnutls-cli, curl (HTTP POST)
 #   our client  -> openssl s_server, gnutls-serv --echo
-# for every version x suite both sides support. Each row moves $BYTES each
+# for every version x suite both sides support, and post-quantum rows with
+# Debian 13's OpenSSL 3.5 (unpacked in /opt/openssl35, run through its own
+# loader: scripts/openssl35.sh)
+#   our server  <- openssl 3.5 s_client     our client -> openssl 3.5 s_server
+# with X25519MLKEM768 and SecP256r1MLKEM768, and a HelloRetryRequest each
+# way (a client that sends only an X25519 share, a server that wants the
+# hybrid), checking the group and the handshake's round trips. Each row
+# moves $BYTES each
 # way over 127.0.0.1, compares SHA-256 of what each side received with what
 # the other sent, checks the negotiated version and suite, and checks that
 # /proc/net/tls_stat's TlsTxSw and TlsRxSw rose (our socket went through
@@ -47,6 +54,20 @@ SUITES="1.3 TLS_AES_128_GCM_SHA256 server
 1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 server-rsa
 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 server-rsa
 1.2 TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 server-rsa"
+
+# OpenSSL 3.5 rows: tool version suite certificate, the group and round
+# trips our end must report, the peer's -groups and our --groups ("-": the
+# default). OpenSSL 3.5 sends a key share for the first group of -groups
+# only, so X25519:X25519MLKEM768 offers the hybrid without its share.
+PQ_ROWS="s_client35 1.3 TLS_AES_128_GCM_SHA256 server X25519MLKEM768 1 - -
+s_client35 1.3 TLS_AES_256_GCM_SHA384 server SecP256r1MLKEM768 1 SecP256r1MLKEM768 -
+s_client35 1.3 TLS_AES_128_GCM_SHA256 server X25519MLKEM768 2 X25519:X25519MLKEM768 -
+s_server35 1.3 TLS_AES_128_GCM_SHA256 server X25519MLKEM768 1 - -
+s_server35 1.3 TLS_AES_256_GCM_SHA384 server SecP256r1MLKEM768 1 SecP256r1MLKEM768:X25519MLKEM768 SecP256r1MLKEM768
+s_server35 1.3 TLS_CHACHA20_POLY1305_SHA256 server X25519MLKEM768 2 X25519MLKEM768 X25519:X25519MLKEM768"
+OSSL35_DIR=/opt/openssl35
+# Its libc is trixie's, newer than the guest's: its own loader runs it.
+OSSL35="$OSSL35_DIR/lib/ld-linux-x86-64.so.2 --library-path $OSSL35_DIR/lib $OSSL35_DIR/bin/openssl"
 
 # Every peer supports every suite above (OpenSSL 3.0, GnuTLS 3.7, curl 7.88
 # on OpenSSL); a suite a peer lacked would be left out here.
@@ -132,13 +153,26 @@ diag_file() {
 
 fail() { echo "# $name: $*"; failed=1; }
 
+# The OpenSSL a tool name means: Debian 12's 3.0, or 3.5 (…35).
+ossl() {
+	case $1 in
+	*35) echo "$OSSL35" ;;
+	*) echo openssl ;;
+	esac
+}
+
+# The row's -groups for the peer and --groups for our end ("-": none).
+peer_groups() { [ "$peer_g" = - ] || echo "-groups $peer_g"; }
+our_groups() { [ "$our_g" = - ] || echo "--groups $our_g"; }
+
 # Run our end as the server, the peer tool as its client.
 run_ours_server() {
 	local tool=$1 v=$2 suite=$3 cert=$4 mode=stream opid
 
 	[ "$tool" = curl ] && mode=http
+	# shellcheck disable=SC2046
 	timeout -s KILL "$T" "$ours" --server "$port" --version "$v" \
-		--cipher "$suite" --cert "$certs/$cert.pem" \
+		--cipher "$suite" $(our_groups) --cert "$certs/$cert.pem" \
 		--key "$certs/$cert.key" --mode "$mode" --bytes "$bytes" \
 		--timeout "$T" > "$d/ours.out" 2> "$d/ours.err" &
 	opid=$!
@@ -151,12 +185,13 @@ run_ours_server() {
 		return
 	fi
 	case $tool in
-	s_client)
+	s_client | s_client35)
 		# shellcheck disable=SC2046 # word splitting of the flags
-		timeout -s KILL "$T" openssl s_client \
+		timeout -s KILL "$T" $(ossl "$tool") s_client \
 			-connect "127.0.0.1:$port" -quiet \
 			-CAfile "$certs/ca.pem" -verify_return_error \
 			-verify_ip 127.0.0.1 $(ossl_flags "$v" "$suite") \
+			$(peer_groups) \
 			< "$input" > "$d/peer.out" 2> "$d/peer.err"
 		;;
 	gnutls-cli)
@@ -186,16 +221,16 @@ run_ours_client() {
 	local tool=$1 v=$2 suite=$3 cert=$4 payload=binary ppid fpid=
 
 	case $tool in
-	s_server)
+	s_server | s_server35)
 		# s_server sends its stdin and ends the connection when stdin
 		# ends: keep it open (a FIFO fed by cat, then sleep) until our
 		# close_notify ends the connection.
 		mkfifo "$d/peer.in"
 		# shellcheck disable=SC2046
-		timeout -s KILL "$T" openssl s_server \
+		timeout -s KILL "$T" $(ossl "$tool") s_server \
 			-accept "127.0.0.1:$port" -naccept 1 -quiet \
 			-cert "$certs/$cert.pem" -key "$certs/$cert.key" \
-			$(ossl_flags "$v" "$suite") \
+			$(ossl_flags "$v" "$suite") $(peer_groups) \
 			< "$d/peer.in" > "$d/peer.out" 2> "$d/peer.err" &
 		ppid=$!
 		(cat "$input"; exec sleep "$T") > "$d/peer.in" &
@@ -213,8 +248,10 @@ run_ours_client() {
 		ppid=$!
 		;;
 	esac
+	# shellcheck disable=SC2046
 	timeout -s KILL "$T" "$ours" --client "127.0.0.1:$port" --version "$v" \
-		--cipher "$suite" --ca "$certs/ca.pem" --server-name localhost \
+		--cipher "$suite" $(our_groups) --ca "$certs/ca.pem" \
+		--server-name localhost \
 		--payload "$payload" --bytes "$bytes" --timeout "$T" \
 		> "$d/ours.out" 2> "$d/ours.err"
 	ours_rc=$?
@@ -243,6 +280,14 @@ check_row() {
 	[ "$got" = "TLSv$v" ] || fail "negotiated version ${got:-none}, want TLSv$v"
 	got=$(field cipher "$d/ours.out")
 	[ "$got" = "$suite" ] || fail "negotiated suite ${got:-none}, want $suite"
+	if [ "$want_group" != - ]; then
+		got=$(field group "$d/ours.out")
+		[ "$got" = "$want_group" ] ||
+			fail "negotiated group ${got:-none}, want $want_group"
+		got=$(field round-trips "$d/ours.out")
+		[ "$got" = "$want_rtt" ] ||
+			fail "handshake took ${got:-?} round trips, want $want_rtt"
+	fi
 	grep -q '^ktls tx rx$' "$d/ours.out" ||
 		fail "our end did not report kernel TLS on TX and RX"
 	sent=$(field sent-sha256 "$d/ours.out")
@@ -270,12 +315,13 @@ check_row() {
 	fi
 }
 
-# run_row TOOL VERSION SUITE CERT
+# run_row TOOL VERSION SUITE CERT [GROUP ROUND_TRIPS PEER_GROUPS OUR_GROUPS]
 run_row() {
 	local tool=$1 v=$2 suite=$3 cert=$4 t0 t1 tx0 rx0 de0 tx rx de
 
+	want_group=${5:--} want_rtt=${6:--} peer_g=${7:--} our_g=${8:--}
 	n=$((n + 1))
-	name="$tool/TLSv$v/$suite"
+	name=$(row_name "$@")
 	failed=0
 	port=$((port + 1))
 	d=$work/row$n
@@ -291,7 +337,7 @@ run_row() {
 	rx0=$(tls_stat TlsRxSw)
 	de0=$(tls_stat TlsDecryptError)
 	case $tool in
-	s_client | gnutls-cli | curl) run_ours_server "$tool" "$v" "$suite" "$cert" ;;
+	s_client | s_client35 | gnutls-cli | curl) run_ours_server "$tool" "$v" "$suite" "$cert" ;;
 	*) run_ours_client "$tool" "$v" "$suite" "$cert" ;;
 	esac
 	tx=$(($(tls_stat TlsTxSw) - tx0))
@@ -323,6 +369,19 @@ run_row() {
 	rm -rf "$d"
 }
 
+# A row's name: TOOL/TLSvV/SUITE, then the group (and /hrr for 2 round
+# trips) for the OpenSSL 3.5 rows.
+row_name() {
+	local hrr=
+
+	[ "${6:--}" = 2 ] && hrr=/hrr
+	if [ "${5:--}" = - ]; then
+		echo "$1/TLSv$2/$3"
+	else
+		echo "$1/TLSv$2/$3/$5$hrr"
+	fi
+}
+
 rows() {
 	local tool
 
@@ -332,6 +391,12 @@ rows() {
 			*"$ONLY"*) echo "$tool $v $suite $cert" ;;
 			esac
 		done
+	done
+	echo "$PQ_ROWS" | while read -r row; do
+		# shellcheck disable=SC2086 # the row's fields
+		case $(row_name $row) in
+		*"$ONLY"*) echo "$row" ;;
+		esac
 	done
 }
 
@@ -343,8 +408,9 @@ echo "# $BYTES bytes each way per row ($CLI_BYTES with gnutls-cli);" \
 	"our end: libktls + kernel TLS"
 # version: the first line a tool prints about its version.
 version() { timeout -s KILL 10 "$@" 2>&1 | head -n 1; }
-echo "# peers: $(version openssl version); $(version gnutls-cli --version);" \
-	"$(version curl --version | cut -d' ' -f1-2,4)"
+# shellcheck disable=SC2086
+echo "# peers: $(version openssl version); $(version $OSSL35 version);" \
+	"$(version gnutls-cli --version); $(version curl --version | cut -d' ' -f1-2,4)"
 
 rm -rf "$work"
 mkdir -p "$work"
@@ -357,8 +423,9 @@ n=0 pass=0 fail_count=0
 start=$(uptime_s)
 # The plan goes through a file: a pipe would run the loop in a subshell.
 echo "$plan" > "$work/plan"
-while read -r tool v suite cert; do
-	[ -n "$tool" ] && run_row "$tool" "$v" "$suite" "$cert" < /dev/null
+while read -r tool v suite cert group rtt peer_g our_g; do
+	[ -n "$tool" ] && run_row "$tool" "$v" "$suite" "$cert" "${group:--}" \
+		"${rtt:--}" "${peer_g:--}" "${our_g:--}" < /dev/null
 done < "$work/plan"
 rm -rf "$work"
 awk -v a="$start" -v b="$(uptime_s)" 'BEGIN {printf "# all rows: %.1f s\n", b - a}'

@@ -15,7 +15,8 @@
  * The data we send is deterministic pseudo-random bytes (--payload binary)
  * or lines of hex digits (--payload text, for line-based echo servers). On
  * success stdout carries, one per line, "version", "cipher", "group",
- * "ktls", "received-bytes", "received-sha256", "sent-bytes", "sent-sha256"
+ * "round-trips" (of the handshake), "ktls", "received-bytes",
+ * "received-sha256", "sent-bytes", "sent-sha256"
  * and "peer-close"; a server prints "listening PORT" once it accepts
  * connections. Errors go to stderr; the exit status is 0 only on success.
  */
@@ -544,9 +545,10 @@ static int tls_setup(int fd, const struct options *o,
 		err("handshake: %s", ktls_reason());
 		return ret;
 	}
-	printf("version %s\ncipher %s\ngroup %s\n",
+	printf("version %s\ncipher %s\ngroup %s\nround-trips %d\n",
 	       ktls_session_version(*session), ktls_session_cipher(*session),
-	       ktls_session_group(*session));
+	       ktls_session_group(*session),
+	       ktls_session_round_trips(*session));
 	ret = ktls_install(*session, KTLS_TX | KTLS_RX);
 	if (ret) {
 		err("installing kernel TLS TX and RX: %s", ktls_reason());
