@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Key exchange groups beyond the configured list: which key shares a
- * client sends, and when a server asks for another (HelloRetryRequest).
+ * What the configured groups (suites.c) mean on the wire: which key
+ * shares a client sends, and when a server asks for another share
+ * (HelloRetryRequest) or refuses the hello.
  *
  * A client sends a share for its first group and, when that is a hybrid,
  * one for its first classical group too (X25519MLKEM768 + X25519 by
