@@ -43,6 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hello.nr_groups > KTLS_HELLO_MAX_GROUPS ||
 	    (hello.supported_groups && data[0] != 1))
 		abort();
+	if (hello.nr_shares > KTLS_HELLO_MAX_SHARES ||
+	    (hello.nr_shares && (data[0] != 1 || !hello.key_share)))
+		abort();
 	/* A reader with no state: the same bytes, the same answer. */
 	if (ktls_hello_parse(data[0], body, size - 1, &again) != ret ||
 	    memcmp(&hello, &again, sizeof(hello)))
