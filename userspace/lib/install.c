@@ -330,6 +330,8 @@ int ktls_update_keys(struct ktls_session *session, bool request_peer)
 				 "KeyUpdate needs TLS 1.3 and kernel TLS TX");
 	/* The KeyUpdate itself goes out under the old key. */
 	ret = ktls_send_record(session, RECORD_HANDSHAKE, msg, sizeof(msg));
+	if (ret == -EAGAIN)
+		return ret;	/* nothing went out: call again */
 	if (ret)
 		return ktls_fail(ret, "sending KeyUpdate: %s", strerror(-ret));
 	ret = rekey(session, KTLS_TX);
@@ -339,9 +341,23 @@ int ktls_update_keys(struct ktls_session *session, bool request_peer)
 		return ret;
 	}
 	session->tx_records = 0;
+	session->tx_update_due = false;
 	return 0;
 }
 
+int ktls_flush_key_update(struct ktls_session *session)
+{
+	if (!session->tx_update_due)
+		return 0;
+	return ktls_update_keys(session, false);
+}
+
+/*
+ * The peer's KeyUpdate (records.c checked its form). Where the kernel
+ * cannot take a second TLS_RX (before Linux 6.14) nothing after it can be
+ * read: our close_notify, still under our unchanged key, tells the peer
+ * the connection ends here rather than leaving it waiting.
+ */
 int ktls_peer_key_update(struct ktls_session *session, uint8_t request_update)
 {
 	int ret;
@@ -350,8 +366,17 @@ int ktls_peer_key_update(struct ktls_session *session, uint8_t request_update)
 		ret = ktls_fail(-EPROTO, "unexpected KeyUpdate");
 	else
 		ret = rekey(session, KTLS_RX);
-	if (!ret && request_update)
+	if (ret == -EKEYREJECTED && (session->installed & KTLS_TX) &&
+	    ktls_close_notify(session) == 0)
+		ret = ktls_fail(ret, "the peer sent a KeyUpdate and %s; closed with close_notify",
+				"this kernel cannot rekey kernel TLS (KeyUpdate needs Linux 6.14 or later)");
+	if (!ret && request_update) {
+		/* RFC 8446 4.6.3: ours goes before our next data. */
+		session->tx_update_due = true;
 		ret = ktls_update_keys(session, false);
+		if (ret == -EAGAIN)
+			ret = 0;
+	}
 	if (ret) {
 		session->rx_closed = true;
 		shutdown(session->fd, SHUT_RDWR);
