@@ -276,6 +276,12 @@ int ktls_update_keys(struct ktls_session *session, bool request_peer);
 int ktls_flush_key_update(struct ktls_session *session);
 
 /*
+ * 0 if this kernel can rekey kernel TLS (a second TLS_TX: Linux 6.14+),
+ * else the -errno it answers (-EBUSY before 6.14, -ENOENT without kTLS).
+ */
+int ktls_kernel_can_rekey(void);
+
+/*
  * 0-RTT early data (TLS 1.3, RFC 8446 §2.3), used only when both ends set
  * max_early_data.
  *
@@ -341,6 +347,16 @@ int ktls_session_fd(const struct ktls_session *session);
  * every session before the context it came from.
  */
 void ktls_session_free(struct ktls_session *session);
+
+/*
+ * After ktls_install() of both directions: free the WolfSSL state (tens of
+ * KiB) and keep what the connection still needs, TLS 1.3's two traffic
+ * secrets for KeyUpdate, in well under 1 KiB. ktls_recv(), ktls_send(),
+ * the KeyUpdate calls and ktls_session_free() keep working; what asks
+ * WolfSSL (group, certificates, resumption) does not. -EINVAL before the
+ * switch.
+ */
+int ktls_session_drop_handshake(struct ktls_session *session);
 
 const char *ktls_reason(void);
 

@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -381,5 +382,53 @@ int ktls_peer_key_update(struct ktls_session *session, uint8_t request_update)
 		session->rx_closed = true;
 		shutdown(session->fd, SHUT_RDWR);
 	}
+	return ret;
+}
+
+/*
+ * Can this kernel take a second TLS_TX (TLS 1.3 rekey, Linux 6.14+)? Tried
+ * on a loopback connection of our own with a throwaway all-zero key.
+ */
+int ktls_kernel_can_rekey(void)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	struct tls12_crypto_info_aes_gcm_128 ci = {
+		.info = {
+			.version = TLS_1_3_VERSION,
+			.cipher_type = TLS_CIPHER_AES_GCM_128,
+		},
+	};
+	socklen_t len = sizeof(addr);
+	int lfd, cfd = -1, afd = -1, ret;
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return -errno;
+	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(lfd, 1) ||
+	    getsockname(lfd, (struct sockaddr *)&addr, &len)) {
+		ret = -errno;
+		goto close_listener;
+	}
+	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (cfd < 0 || connect(cfd, (struct sockaddr *)&addr, sizeof(addr))) {
+		ret = -errno;
+		goto close_sockets;
+	}
+	afd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (setsockopt(cfd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) ||
+	    setsockopt(cfd, SOL_TLS, TLS_TX, &ci, sizeof(ci))) {
+		ret = -errno;
+		goto close_sockets;
+	}
+	ret = setsockopt(cfd, SOL_TLS, TLS_TX, &ci, sizeof(ci)) ? -errno : 0;
+close_sockets:
+	if (afd >= 0)
+		close(afd);
+	if (cfd >= 0)
+		close(cfd);
+close_listener:
+	close(lfd);
 	return ret;
 }
