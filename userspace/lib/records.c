@@ -70,8 +70,8 @@ struct rx {
 };
 
 /* One record, or part of one, and its type; *@control: it had a cmsg. */
-static ssize_t recv_record(int fd, void *buf, size_t len, int flags,
-			   uint8_t *type, bool *control)
+static ssize_t recv_record(int fd, void *buf, size_t len, uint8_t *type,
+			   bool *control)
 {
 	char cbuf[CMSG_SPACE(sizeof(uint8_t))];
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
@@ -85,7 +85,7 @@ static ssize_t recv_record(int fd, void *buf, size_t len, int flags,
 	ssize_t n;
 
 	do {
-		n = recvmsg(fd, &msg, flags);
+		n = recvmsg(fd, &msg, 0);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
@@ -209,23 +209,6 @@ static int alert_record(struct rx *rx, const uint8_t *rec, ssize_t len)
 			 ktls_alert_name(rec[1]), rec[1]);
 }
 
-/*
- * RFC 8446 5.1: a KeyUpdate precedes a key change, so it must end its
- * record. A read that came back short ended the record; one that filled
- * the buffer may not have: what is still queued of that record comes at
- * once, while the next record, if any, is under the new key.
- */
-static bool record_ended(struct rx *rx, bool short_read)
-{
-	uint8_t scratch[1], type;
-	bool control;
-
-	if (short_read)
-		return true;
-	return recv_record(rx->fd, scratch, sizeof(scratch), MSG_DONTWAIT,
-			   &type, &control) < 0;
-}
-
 /* A whole message: act on it. */
 static int handshake_message(struct rx *rx, bool at_record_end)
 {
@@ -307,11 +290,9 @@ static int handshake_header(struct rx *rx)
  * (even its header) may span records. The bytes of each read go through
  * here; rx->msg keeps a message's progress from one read to the next.
  */
-static int handshake_bytes(struct rx *rx, const uint8_t *p, size_t n,
-			   bool short_read)
+static int handshake_bytes(struct rx *rx, const uint8_t *p, size_t n)
 {
 	struct ktls_hs_msg *m = rx->msg;
-	bool at_end;
 	size_t take;
 	int ret;
 
@@ -343,9 +324,14 @@ static int handshake_bytes(struct rx *rx, const uint8_t *p, size_t n,
 		if (m->body_read < m->body_len)
 			break;
 		m->header_len = 0;
-		at_end = !n && (m->header[0] != HS_KEY_UPDATE ||
-				record_ended(rx, short_read));
-		ret = handshake_message(rx, at_end);
+		/*
+		 * RFC 8446 5.1: a KeyUpdate must end its record. A read that
+		 * filled the buffer exactly may have left some of the record
+		 * behind, but reading on to find out would make the kernel
+		 * decrypt the next record (under the new key) with the old
+		 * one and abort the socket: the end of the read counts.
+		 */
+		ret = handshake_message(rx, !n);
 		if (ret)
 			return ret;
 	}
@@ -427,7 +413,7 @@ static int wait_rest(struct rx *rx)
 
 /* One record that is not data, or data where none may be. */
 static int control_record(struct rx *rx, uint8_t type, uint8_t *buf,
-			  ssize_t n, size_t len)
+			  ssize_t n)
 {
 	/* RFC 8446 5.1: nothing may come between a message's records. */
 	if (in_message(rx) && type != RECORD_HANDSHAKE)
@@ -438,7 +424,7 @@ static int control_record(struct rx *rx, uint8_t type, uint8_t *buf,
 	if (type == RECORD_ALERT)
 		return alert_record(rx, buf, n);
 	if (type == RECORD_HANDSHAKE)
-		return handshake_bytes(rx, buf, (size_t)n, (size_t)n < len);
+		return handshake_bytes(rx, buf, (size_t)n);
 	return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
 		     ktls_fail(-EPROTO, "unexpected record type %d", type));
 }
@@ -446,8 +432,8 @@ static int control_record(struct rx *rx, uint8_t type, uint8_t *buf,
 /* Data records in @buf; everything else acted on here. */
 static ssize_t recv_data(struct rx *rx, void *buf, size_t len)
 {
-	uint8_t type;
-	bool control;
+	uint8_t type = RECORD_DATA;
+	bool control = false;
 	ssize_t n;
 	int ret;
 
@@ -456,7 +442,7 @@ static ssize_t recv_data(struct rx *rx, void *buf, size_t len)
 				 "ktls_recv needs a buffer of at least %d bytes",
 				 KTLS_RECV_MIN);
 	while (!rx->closed) {
-		n = recv_record(rx->fd, buf, len, 0, &type, &control);
+		n = recv_record(rx->fd, buf, len, &type, &control);
 		/* An event loop's everyday answer: no reason to write. */
 		if (n == -EAGAIN && in_message(rx) && !rx->session) {
 			ret = wait_rest(rx);
@@ -489,7 +475,7 @@ static ssize_t recv_data(struct rx *rx, void *buf, size_t len)
 				return n;
 			continue;	/* RFC 8446 5.1 allows empty data */
 		}
-		ret = control_record(rx, type, buf, n, len);
+		ret = control_record(rx, type, buf, n);
 		if (ret < 0)
 			return ret;
 	}
