@@ -38,7 +38,7 @@ FUZZ_SRCS_upcall_accept := userspace/upcall/accept.c
 FUZZ_SRCS_ktlsd_config := fuzz/input_file.c userspace/ktlsd/config.c userspace/ktlsd/tlshd_config.c userspace/ktlsd/log.c
 FUZZ_SRCS_tlshd_config := fuzz/input_file.c userspace/ktlsd/tlshd_config.c userspace/ktlsd/config.c userspace/ktlsd/log.c
 FUZZ_SRCS_records := userspace/lib/records.c
-FUZZ_LDLIBS_records := -Wl,--wrap=recvmsg
+FUZZ_LDLIBS_records := -Wl,--wrap=recvmsg -Wl,--wrap=poll
 # The other branches' targets (hello, handoff_request, http_*, keyproc):
 FUZZ_SRCS_hello := userspace/lib/hello.c
 FUZZ_SRCS_handoff_request := userspace/ktlsd/handoff_request.c

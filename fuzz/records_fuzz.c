@@ -6,8 +6,10 @@
  * KeyUpdate, HelloRequest), alerts, data, read errors. records.c is linked
  * as it is; only recvmsg() is replaced (-Wl,--wrap=recvmsg) by one that
  * serves the input's records the way kernel TLS does, a record at a time
- * and the rest of it on the next call if the buffer is short. The socket
- * is a real socketpair, so shutdown() and alerts have somewhere to go.
+ * and the rest of it on the next call if the buffer is short, and poll()
+ * (ktls_recv_fd() waiting for a message's rest) answers at once. The
+ * socket is a real socketpair, so shutdown() and alerts have somewhere to
+ * go.
  *
  * Input: flags, buffer size, then records: type, 16-bit length, payload.
  *   flags: 1 a session (else ktls_recv_fd), 2 TLS 1.2 (else 1.3),
@@ -22,6 +24,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <unistd.h>
 #include <linux/tls.h>
 #include <sys/socket.h>
@@ -117,24 +120,39 @@ ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
 	return (ssize_t)n;
 }
 
+int __wrap_poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	(void)timeout;
+	for (nfds_t i = 0; i < nfds; i++)
+		fds[i].revents = fds[i].events;
+	return (int)nfds;
+}
+
 /*
  * A connection that ended cleanly (close_notify, or the peer's EOF) has
- * acted on every handshake message it read (RFC 8446 5.1: a record may
- * carry several): all of them whole, each NewSessionTicket counted, and
- * no KeyUpdate among them (the rekey fails on this socket, so one acted on
- * ends the connection with an error).
+ * acted on every whole handshake message it read (RFC 8446 5.1: a record
+ * may carry several; the last may be cut short by the peer's EOF): each
+ * NewSessionTicket counted, and no KeyUpdate among them (the rekey fails
+ * on this socket, so one acted on ends the connection with an error).
  */
-static void check_messages(const struct ktls_session *s, bool session)
+static void check_messages(const struct ktls_session *s, bool session,
+			   bool eof)
 {
 	unsigned int tickets = 0;
 	size_t off = 0, len;
 
 	while (off < in.hs_len) {
+		if (in.hs_len - off < 4 && eof)
+			break;
 		if (in.hs_len - off < 4)
 			abort();
 		len = 4 + ((size_t)in.hs[off + 1] << 16 |
 			   (size_t)in.hs[off + 2] << 8 | in.hs[off + 3]);
-		if (len > in.hs_len - off || in.hs[off] == HS_KEY_UPDATE)
+		if (len > in.hs_len - off && eof)
+			break;
+		if (len > in.hs_len - off)
+			abort();
+		if (in.hs[off] == HS_KEY_UPDATE)
 			abort();
 		tickets += in.hs[off] == HS_NEW_SESSION_TICKET;
 		off += len;
@@ -190,7 +208,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			if (in.hs_len < sizeof(in.hs) &&
 			    (!n || (n == -ECONNRESET && in.eof)))
-				check_messages(&session, flags & 1);
+				check_messages(&session, flags & 1, n != 0);
 			break;
 		}
 		/* Never anything but a data record's bytes as data. */

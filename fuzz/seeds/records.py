@@ -71,6 +71,27 @@ seeds = {
     'data-without-cmsg': seed(0, 0, rec(NO_CMSG, bytes(range(200)))),
     'heartbeat-type': seed(SESSION, 255, rec(24, b'\1\0\x10' + bytes(16))),
     'eof-without-close-notify': seed(SESSION, 255, data),
+    # A message split across records, a non-blocking read stopping inside
+    # it (the session keeps it; ktls_recv_fd waits), and what RFC 8446
+    # refuses: data inside it, a KeyUpdate of the wrong length or with
+    # request_update 2, an empty alert, a post-handshake CertificateRequest.
+    'ticket-split-eagain-session': seed(SESSION | TX, 255, rec(HANDSHAKE, ticket[:9]),
+                                        rec(ERROR, bytes([EAGAIN])),
+                                        rec(HANDSHAKE, ticket[9:]), data),
+    'ticket-split-eagain-fd': seed(TX, 255, rec(HANDSHAKE, ticket[:9]),
+                                   rec(ERROR, bytes([EAGAIN])),
+                                   rec(HANDSHAKE, ticket[9:]), data),
+    'data-inside-split-ticket': seed(SESSION | TX, 255, rec(HANDSHAKE, ticket[:9]), data),
+    'key-update-split': seed(SESSION | TX, 255, rec(HANDSHAKE, hs(24, b'\0')[:3]),
+                             rec(HANDSHAKE, hs(24, b'\0')[3:]), data),
+    'key-update-split-keyexpired': seed(SESSION | TX, 255, rec(HANDSHAKE, hs(24, b'\0')[:3]),
+                                        rec(ERROR, bytes([4])), data),
+    'key-update-wrong-length': seed(SESSION | TX, 255, rec(HANDSHAKE, hs(24, b'\0\0'))),
+    'key-update-request-two': seed(SESSION | TX, 255, rec(HANDSHAKE, hs(24, b'\2'))),
+    'empty-alert': seed(SESSION | TX, 255, rec(ALERT, b'')),
+    'empty-handshake': seed(SESSION | TX, 255, rec(HANDSHAKE, b''), data),
+    'empty-data-then-data': seed(SESSION | TX, 255, rec(DATA, b''), data),
+    'certificate-request': seed(SESSION | TX, 255, rec(HANDSHAKE, hs(13, b'\0\0\0'))),
 }
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'corpus',

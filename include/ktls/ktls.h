@@ -211,7 +211,13 @@ int ktls_install(struct ktls_session *session, unsigned int dirs);
  * -ECONNRESET for a fatal alert (ktls_reason() names it) or an EOF without
  * close_notify, -EBADMSG for a record that failed authentication (the
  * connection is then closed). A peer's KeyUpdate rekeys the kernel where it
- * can (Linux 6.14+) and otherwise closes the connection, saying why.
+ * can (Linux 6.14+); if it asked for ours, ours goes out at once or, on a
+ * full socket, before the next ktls_send() (ktls_flush_key_update()).
+ * Where the kernel cannot rekey, the call fails with -EKEYREJECTED after a
+ * close_notify to the peer, saying why. Post-handshake messages may span
+ * records: a non-blocking read that stops inside one returns -EAGAIN and
+ * the session keeps what was read. A malformed one gets its alert
+ * (decode_error, unexpected_message, illegal_parameter) before the close.
  * @len must be at least KTLS_RECV_MIN.
  */
 #define KTLS_RECV_MIN 64
@@ -222,7 +228,9 @@ ssize_t ktls_recv(struct ktls_session *session, void *buf, size_t len);
  * after a handoff from ktlsd, or after the session was freed to save
  * memory. Same returns; as nothing here holds the traffic secrets, a peer's
  * KeyUpdate closes the connection with -EPROTO and a stated reason, and a
- * NewSessionTicket is dropped.
+ * NewSessionTicket is dropped. Alerts go out where the socket has kernel
+ * TLS TX. Nothing is kept between calls, so a post-handshake message cut
+ * short by a non-blocking socket is waited for here, up to 5 s.
  */
 ssize_t ktls_recv_fd(int fd, void *buf, size_t len);
 
@@ -260,6 +268,21 @@ int ktls_close_notify(struct ktls_session *session);
  * update too if @request_peer. Needs Linux 6.14+ for the kernel rekey.
  */
 int ktls_update_keys(struct ktls_session *session, bool request_peer);
+
+/*
+ * The KeyUpdate the peer asked for (RFC 8446 4.6.3: before our next data)
+ * when ktls_recv() could not send it at once: 0 when none is due or it went
+ * out, -EAGAIN on a full non-blocking socket (wait for POLLOUT), -errno.
+ * ktls_send()/ktls_sendfile() call it; callers that write the socket
+ * themselves call it before they do.
+ */
+int ktls_flush_key_update(struct ktls_session *session);
+
+/*
+ * 0 if this kernel can rekey kernel TLS (a second TLS_TX: Linux 6.14+),
+ * else the -errno it answers (-EBUSY before 6.14, -ENOENT without kTLS).
+ */
+int ktls_kernel_can_rekey(void);
 
 /*
  * 0-RTT early data (TLS 1.3, RFC 8446 §2.3), used only when both ends set
@@ -327,6 +350,16 @@ int ktls_session_fd(const struct ktls_session *session);
  * every session before the context it came from.
  */
 void ktls_session_free(struct ktls_session *session);
+
+/*
+ * After ktls_install() of both directions: free the WolfSSL state (tens of
+ * KiB) and keep what the connection still needs, TLS 1.3's two traffic
+ * secrets for KeyUpdate, in well under 1 KiB. ktls_recv(), ktls_send(),
+ * the KeyUpdate calls and ktls_session_free() keep working; what asks
+ * WolfSSL (group, certificates, resumption) does not. -EINVAL before the
+ * switch.
+ */
+int ktls_session_drop_handshake(struct ktls_session *session);
 
 const char *ktls_reason(void);
 

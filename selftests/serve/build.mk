@@ -47,3 +47,19 @@ $(BUILD)/tests/serve_hardening: $(BUILD)/selftests/serve/serve_hardening.o $(LIB
 	@mkdir -p $(@D)
 	$(quiet) LD $@
 	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBKTLS) $(LDLIBS) -o $@
+
+# TLS 1.3 KeyUpdate over kernel TLS (a C harness test in the VM): the
+# client's, and ours at the record limit; the guest needs the server.
+EXTRA_TARGETS += $(BUILD)/tests/serve_key_update \
+	$(BUILD)/tests/serve_key_update.guest
+EXTRA_DEPS += $(BUILD)/selftests/serve/serve_key_update.d
+
+$(BUILD)/tests/serve_key_update: $(BUILD)/selftests/serve/serve_key_update.o $(LIBKTLS) $(TEST_UTIL_OBJS)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBKTLS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/serve_key_update.guest:
+	@mkdir -p $(@D)
+	$(quiet) GEN $@
+	$(Q)echo bin/ktls-serve > $@

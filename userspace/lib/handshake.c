@@ -584,6 +584,17 @@ const char *ktls_session_group(const struct ktls_session *session)
 	return ktls_group_name(wolfSSL_get_curve_name(session->ssl));
 }
 
+int ktls_session_drop_handshake(struct ktls_session *session)
+{
+	if ((session->installed & (KTLS_TX | KTLS_RX)) != (KTLS_TX | KTLS_RX))
+		return ktls_fail(-EINVAL,
+				 "the handshake state is still needed before kernel TLS has both directions");
+	wolfSSL_free(session->ssl);
+	session->ssl = NULL;
+	ktls_psk_session_free(session);
+	return 0;
+}
+
 void ktls_session_free(struct ktls_session *session)
 {
 	if (!session)

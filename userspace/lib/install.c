@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -330,6 +331,8 @@ int ktls_update_keys(struct ktls_session *session, bool request_peer)
 				 "KeyUpdate needs TLS 1.3 and kernel TLS TX");
 	/* The KeyUpdate itself goes out under the old key. */
 	ret = ktls_send_record(session, RECORD_HANDSHAKE, msg, sizeof(msg));
+	if (ret == -EAGAIN)
+		return ret;	/* nothing went out: call again */
 	if (ret)
 		return ktls_fail(ret, "sending KeyUpdate: %s", strerror(-ret));
 	ret = rekey(session, KTLS_TX);
@@ -339,9 +342,23 @@ int ktls_update_keys(struct ktls_session *session, bool request_peer)
 		return ret;
 	}
 	session->tx_records = 0;
+	session->tx_update_due = false;
 	return 0;
 }
 
+int ktls_flush_key_update(struct ktls_session *session)
+{
+	if (!session->tx_update_due)
+		return 0;
+	return ktls_update_keys(session, false);
+}
+
+/*
+ * The peer's KeyUpdate (records.c checked its form). Where the kernel
+ * cannot take a second TLS_RX (before Linux 6.14) nothing after it can be
+ * read: our close_notify, still under our unchanged key, tells the peer
+ * the connection ends here rather than leaving it waiting.
+ */
 int ktls_peer_key_update(struct ktls_session *session, uint8_t request_update)
 {
 	int ret;
@@ -350,11 +367,68 @@ int ktls_peer_key_update(struct ktls_session *session, uint8_t request_update)
 		ret = ktls_fail(-EPROTO, "unexpected KeyUpdate");
 	else
 		ret = rekey(session, KTLS_RX);
-	if (!ret && request_update)
+	if (ret == -EKEYREJECTED && (session->installed & KTLS_TX) &&
+	    ktls_close_notify(session) == 0)
+		ret = ktls_fail(ret, "the peer sent a KeyUpdate and %s; closed with close_notify",
+				"this kernel cannot rekey kernel TLS (KeyUpdate needs Linux 6.14 or later)");
+	if (!ret && request_update) {
+		/* RFC 8446 4.6.3: ours goes before our next data. */
+		session->tx_update_due = true;
 		ret = ktls_update_keys(session, false);
+		if (ret == -EAGAIN)
+			ret = 0;
+	}
 	if (ret) {
 		session->rx_closed = true;
 		shutdown(session->fd, SHUT_RDWR);
 	}
+	return ret;
+}
+
+/*
+ * Can this kernel take a second TLS_TX (TLS 1.3 rekey, Linux 6.14+)? Tried
+ * on a loopback connection of our own with a throwaway all-zero key.
+ */
+int ktls_kernel_can_rekey(void)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	struct tls12_crypto_info_aes_gcm_128 ci = {
+		.info = {
+			.version = TLS_1_3_VERSION,
+			.cipher_type = TLS_CIPHER_AES_GCM_128,
+		},
+	};
+	socklen_t len = sizeof(addr);
+	int lfd, cfd = -1, afd = -1, ret;
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return -errno;
+	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(lfd, 1) ||
+	    getsockname(lfd, (struct sockaddr *)&addr, &len)) {
+		ret = -errno;
+		goto close_listener;
+	}
+	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (cfd < 0 || connect(cfd, (struct sockaddr *)&addr, sizeof(addr))) {
+		ret = -errno;
+		goto close_sockets;
+	}
+	afd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (setsockopt(cfd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) ||
+	    setsockopt(cfd, SOL_TLS, TLS_TX, &ci, sizeof(ci))) {
+		ret = -errno;
+		goto close_sockets;
+	}
+	ret = setsockopt(cfd, SOL_TLS, TLS_TX, &ci, sizeof(ci)) ? -errno : 0;
+close_sockets:
+	if (afd >= 0)
+		close(afd);
+	if (cfd >= 0)
+		close(cfd);
+close_listener:
+	close(lfd);
 	return ret;
 }

@@ -152,8 +152,19 @@ struct ktls_secret {
 	size_t len;
 };
 
+/*
+ * A post-handshake message being read after the switch: it may span
+ * records (RFC 8446 5.1), and a non-blocking read may stop inside it.
+ */
+struct ktls_hs_msg {
+	uint8_t header[4];	/* msg_type, 24-bit length */
+	uint8_t header_len;	/* bytes of it read so far */
+	uint8_t first;		/* the body's first byte (KeyUpdate's) */
+	uint32_t body_len, body_read;
+};
+
 struct ktls_session {
-	WOLFSSL *ssl;
+	WOLFSSL *ssl;		/* NULL once ktls_session_drop_handshake() ran */
 	int fd;
 	enum ktls_role role;
 	struct ktls_ctx *ctx;
@@ -174,6 +185,8 @@ struct ktls_session {
 	/* after the switch (records.c) */
 	bool rx_closed;		/* close_notify, fatal alert or error seen */
 	unsigned int tickets_after_switch;
+	struct ktls_hs_msg hs_msg;	/* one cut short by a read, or none */
+	bool tx_update_due;	/* the peer asked for our KeyUpdate */
 	uint64_t tx_records;	/* sent under the current TX key (upper bound) */
 	uint64_t key_update_records;	/* 0: this suite needs no rekey */
 	struct ktls_early_data *early;	/* 0-RTT state, or NULL */

@@ -26,41 +26,60 @@
 #define ALERT_WARNING 1
 #define ALERT_FATAL 2
 #define ALERT_CLOSE_NOTIFY 0
-#define ALERT_BAD_RECORD_MAC 20
 #define ALERT_UNEXPECTED_MESSAGE 10
+#define ALERT_BAD_RECORD_MAC 20
+#define ALERT_ILLEGAL_PARAMETER 47
+#define ALERT_DECODE_ERROR 50
+#define ALERT_INTERNAL_ERROR 80
 
 #define HS_HELLO_REQUEST 0
 #define HS_NEW_SESSION_TICKET 4
 #define HS_KEY_UPDATE 24
-#define HS_HEADER_LEN 4
+
+/* ktls_recv_fd() keeps nothing: how long it waits for a message's rest. */
+#define FD_MESSAGE_WAIT_MS 5000
 
 #define KEY_UPDATE_WITHOUT_SESSION \
 	"the peer sent a KeyUpdate, which needs the session's traffic secrets " \
 	"(freed after the switch); connection closed"
+
+/*
+ * Linux 6.14+ stops reading after a handshake record that starts with a
+ * KeyUpdate until TLS_RX is set again: the rest of a KeyUpdate split
+ * across records can never be read.
+ */
+#define SPLIT_KEY_UPDATE_REASON \
+	"the peer split a KeyUpdate across records, which kernel TLS cannot " \
+	"read past (it waits for the new key after the first part); connection closed"
 
 #define BAD_RECORD_REASON \
 	"a record failed authentication (tampered or corrupted); connection closed"
 
 /*
  * The receiving side of one connection after the switch: a session, or
- * just the socket (ktls_recv_fd: no traffic secrets, no version at hand).
+ * just the socket (ktls_recv_fd: no traffic secrets; the version and
+ * whether TX is in the kernel are asked of the socket).
  */
 struct rx {
 	int fd;
 	struct ktls_session *session;	/* NULL for ktls_recv_fd() */
+	struct ktls_hs_msg *msg;	/* the session's, or the call's */
+	uint16_t version;
+	bool tx;		/* alerts can go out through kernel TLS */
 	bool closed;
 };
 
-/* One record, or part of one, and its type. */
-static ssize_t recv_record(int fd, void *buf, size_t len, uint8_t *type)
+/* One record, or part of one, and its type; *@control: it had a cmsg. */
+static ssize_t recv_record(int fd, void *buf, size_t len, uint8_t *type,
+			   bool *control)
 {
-	char control[CMSG_SPACE(sizeof(uint8_t))];
+	char cbuf[CMSG_SPACE(sizeof(uint8_t))];
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct msghdr msg = {
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
-		.msg_control = control,
-		.msg_controllen = sizeof(control),
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *cmsg;
 	ssize_t n;
@@ -71,15 +90,17 @@ static ssize_t recv_record(int fd, void *buf, size_t len, uint8_t *type)
 	if (n < 0)
 		return -errno;
 	*type = RECORD_DATA;
+	*control = false;
 	cmsg = CMSG_FIRSTHDR(&msg);
 	if (cmsg && cmsg->cmsg_level == SOL_TLS &&
-	    cmsg->cmsg_type == TLS_GET_RECORD_TYPE)
+	    cmsg->cmsg_type == TLS_GET_RECORD_TYPE) {
 		*type = *(uint8_t *)CMSG_DATA(cmsg);
+		*control = true;
+	}
 	return n;
 }
 
-int ktls_send_record(struct ktls_session *session, uint8_t type,
-		     const void *data, size_t len)
+static int send_record(int fd, uint8_t type, const void *data, size_t len)
 {
 	char control[CMSG_SPACE(sizeof(uint8_t))] = { 0 };
 	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
@@ -97,11 +118,17 @@ int ktls_send_record(struct ktls_session *session, uint8_t type,
 	cmsg->cmsg_len = CMSG_LEN(sizeof(uint8_t));
 	*(uint8_t *)CMSG_DATA(cmsg) = type;
 	do {
-		n = sendmsg(session->fd, &msg, MSG_NOSIGNAL);
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
 	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+int ktls_send_record(struct ktls_session *session, uint8_t type,
+		     const void *data, size_t len)
+{
+	return send_record(session->fd, type, data, len);
 }
 
 int ktls_send_alert(struct ktls_session *session, uint8_t level,
@@ -125,14 +152,34 @@ int ktls_close_notify(struct ktls_session *session)
 }
 
 /*
+ * A socket without its session: the kernel says whether TX is set and
+ * which version RX runs (only the header of crypto_info, never the key).
+ */
+static void ask_socket(struct rx *rx)
+{
+	struct tls_crypto_info info;
+	socklen_t len = sizeof(info);
+
+	rx->version = 0;
+	if (getsockopt(rx->fd, SOL_TLS, TLS_RX, &info, &len) == 0 &&
+	    len == sizeof(info))
+		rx->version = info.version;
+	len = sizeof(info);
+	rx->tx = getsockopt(rx->fd, SOL_TLS, TLS_TX, &info, &len) == 0 &&
+		 len == sizeof(info);
+}
+
+/*
  * Something the kernel cannot recover from: tell the peer, then close.
- * Without a session nothing says TX is in the kernel, and an alert sent
- * on a plain TCP socket would go out in the clear: then only close.
+ * Only where TX is known to be in the kernel: an alert sent on a plain
+ * TCP socket would go out in the clear.
  */
 static int fatal(struct rx *rx, uint8_t alert, int err)
 {
-	if (rx->session && (rx->session->installed & KTLS_TX))
-		ktls_send_alert(rx->session, ALERT_FATAL, alert);
+	uint8_t rec[2] = { ALERT_FATAL, alert };
+
+	if (rx->tx)
+		send_record(rx->fd, RECORD_ALERT, rec, sizeof(rec));
 	shutdown(rx->fd, SHUT_RDWR);
 	rx->closed = true;
 	return err;
@@ -140,19 +187,21 @@ static int fatal(struct rx *rx, uint8_t alert, int err)
 
 static int alert_record(struct rx *rx, const uint8_t *rec, ssize_t len)
 {
+	/* RFC 8446 6: an alert is two bytes; anything else is undecodable. */
 	if (len != 2)
-		return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
-			     ktls_fail(-EPROTO, "malformed alert record"));
+		return fatal(rx, ALERT_DECODE_ERROR,
+			     ktls_fail(-EPROTO,
+				       "malformed alert record (%zd bytes)",
+				       len));
 	if (rec[1] == ALERT_CLOSE_NOTIFY) {
 		rx->closed = true;
 		return 1;
 	}
 	/*
-	 * TLS 1.3 makes every other alert fatal; 1.2 by its level. Without
-	 * a session the version is unknown: the level decides.
+	 * TLS 1.3 makes every other alert fatal; 1.2 by its level. Where the
+	 * version is unknown the level decides.
 	 */
-	if (rec[0] == ALERT_WARNING &&
-	    (!rx->session || rx->session->version == KTLS_TLS_1_2))
+	if (rec[0] == ALERT_WARNING && rx->version != KTLS_TLS_1_3)
 		return 0;
 	rx->closed = true;
 	shutdown(rx->fd, SHUT_RDWR);
@@ -160,54 +209,13 @@ static int alert_record(struct rx *rx, const uint8_t *rec, ssize_t len)
 			 ktls_alert_name(rec[1]), rec[1]);
 }
 
-/*
- * Read the rest of a handshake message whose first @have bytes are in
- * @msg, into @msg up to @cap bytes; the remainder is read and dropped.
- */
-static int finish_message(struct rx *rx, uint8_t *msg, size_t have,
-			  size_t cap, size_t *total)
+/* A whole message: act on it. */
+static int handshake_message(struct rx *rx, bool at_record_end)
 {
-	uint8_t scratch[512];
-	uint8_t type;
-
-	/* RFC 8446 5.1: even the header may be split across records. */
-	while (have < HS_HEADER_LEN) {
-		ssize_t n = recv_record(rx->fd, msg + have,
-					HS_HEADER_LEN - have, &type);
-
-		if (n <= 0 || type != RECORD_HANDSHAKE)
-			return -EPROTO;
-		have += (size_t)n;
-	}
-	*total = HS_HEADER_LEN + ((size_t)msg[1] << 16 | (size_t)msg[2] << 8 |
-				  msg[3]);
-	while (have < *total) {
-		uint8_t *dst = have < cap ? msg + have : scratch;
-		size_t room = have < cap ? cap - have : sizeof(scratch);
-		ssize_t n;
-
-		if (room > *total - have)
-			room = *total - have;
-		n = recv_record(rx->fd, dst, room, &type);
-		if (n <= 0 || type != RECORD_HANDSHAKE)
-			return -EPROTO;
-		have += (size_t)n;
-	}
-	return 0;
-}
-
-/* The handshake message at @rec, of @len bytes read so far (@total in all). */
-static int handshake_message(struct rx *rx, uint8_t *rec, size_t len,
-			     size_t cap, size_t *total)
-{
+	struct ktls_hs_msg *m = rx->msg;
 	int ret;
 
-	ret = finish_message(rx, rec, len, cap, total);
-	if (ret)
-		return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
-			     ktls_fail(-EPROTO,
-				       "malformed post-handshake message"));
-	switch (rec[0]) {
+	switch (m->header[0]) {
 	case HS_NEW_SESSION_TICKET:
 		/* Resumption from tickets after the switch is not kept yet. */
 		if (rx->session)
@@ -217,38 +225,123 @@ static int handshake_message(struct rx *rx, uint8_t *rec, size_t len,
 		/* TLS 1.2 renegotiation request: we never renegotiate. */
 		return 0;
 	case HS_KEY_UPDATE:
-		/* RFC 8446 5.1: it precedes a key change, so ends its record. */
-		if (*total != HS_HEADER_LEN + 1 || len != *total)
+		if (!at_record_end)
 			return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
-				     ktls_fail(-EPROTO, "malformed KeyUpdate"));
+				     ktls_fail(-EPROTO,
+					       "a KeyUpdate did not end its record"));
+		/* RFC 8446 4.6.3: update_not_requested(0), update_requested(1) */
+		if (m->first > 1)
+			return fatal(rx, ALERT_ILLEGAL_PARAMETER,
+				     ktls_fail(-EPROTO,
+					       "KeyUpdate with request_update %d",
+					       m->first));
 		if (!rx->session)
 			return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
 				     ktls_fail(-EPROTO, "%s",
 					       KEY_UPDATE_WITHOUT_SESSION));
-		ret = ktls_peer_key_update(rx->session, rec[HS_HEADER_LEN]);
+		ret = ktls_peer_key_update(rx->session, m->first);
 		rx->closed = rx->session->rx_closed;
 		return ret;
+	}
+	return 0;
+}
+
+/* The header is whole: is this a message we take, of a length that fits? */
+static int handshake_header(struct rx *rx)
+{
+	struct ktls_hs_msg *m = rx->msg;
+	uint8_t type = m->header[0];
+
+	m->body_len = (uint32_t)m->header[1] << 16 |
+		      (uint32_t)m->header[2] << 8 | m->header[3];
+	switch (type) {
+	case HS_NEW_SESSION_TICKET:
+		if (rx->version != KTLS_TLS_1_2)
+			return 0;
+		break;
+	case HS_HELLO_REQUEST:
+		if (rx->version != KTLS_TLS_1_3) {
+			if (m->body_len)
+				return fatal(rx, ALERT_DECODE_ERROR,
+					     ktls_fail(-EPROTO,
+						       "HelloRequest with a body"));
+			return 0;
+		}
+		break;
+	case HS_KEY_UPDATE:
+		if (rx->version != KTLS_TLS_1_2) {
+			if (m->body_len != 1)
+				return fatal(rx, ALERT_DECODE_ERROR,
+					     ktls_fail(-EPROTO,
+						       "malformed KeyUpdate (%u bytes)",
+						       m->body_len));
+			return 0;
+		}
+		break;
 	}
 	return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
 		     ktls_fail(-EPROTO,
 			       "unexpected post-handshake message type %d",
-			       rec[0]));
+			       type));
 }
 
-/* RFC 8446 5.1: one record may carry several messages; act on each. */
-static int handshake_record(struct rx *rx, uint8_t *rec, ssize_t len,
-			    size_t cap)
+/*
+ * RFC 8446 5.1: one record may carry several messages, and one message
+ * (even its header) may span records. The bytes of each read go through
+ * here; rx->msg keeps a message's progress from one read to the next.
+ */
+static int handshake_bytes(struct rx *rx, const uint8_t *p, size_t n)
 {
-	size_t have = (size_t)len, total;
+	struct ktls_hs_msg *m = rx->msg;
+	size_t take;
 	int ret;
 
-	for (;;) {
-		ret = handshake_message(rx, rec, have, cap, &total);
-		if (ret || rx->closed || total >= have)
+	if (!n)
+		return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
+			     ktls_fail(-EPROTO, "empty handshake record"));
+	while (n && !rx->closed) {
+		if (m->header_len < sizeof(m->header)) {
+			take = sizeof(m->header) - m->header_len;
+			take = take < n ? take : n;
+			memcpy(m->header + m->header_len, p, take);
+			m->header_len += take;
+			p += take;
+			n -= take;
+			if (m->header_len < sizeof(m->header))
+				break;
+			m->body_read = 0;
+			ret = handshake_header(rx);
+			if (ret)
+				return ret;
+		}
+		take = m->body_len - m->body_read;
+		take = take < n ? take : n;
+		if (take && !m->body_read)
+			m->first = p[0];
+		m->body_read += take;
+		p += take;
+		n -= take;
+		if (m->body_read < m->body_len)
+			break;
+		m->header_len = 0;
+		/*
+		 * RFC 8446 5.1: a KeyUpdate must end its record. A read that
+		 * filled the buffer exactly may have left some of the record
+		 * behind, but reading on to find out would make the kernel
+		 * decrypt the next record (under the new key) with the old
+		 * one and abort the socket: the end of the read counts.
+		 */
+		ret = handshake_message(rx, !n);
+		if (ret)
 			return ret;
-		have -= total;
-		memmove(rec, rec + total, have);
 	}
+	return 0;
+}
+
+static bool in_message(const struct rx *rx)
+{
+	return rx->msg->header_len != 0 ||
+	       rx->msg->body_read < rx->msg->body_len;
 }
 
 /*
@@ -298,10 +391,49 @@ static ssize_t recv_userspace(struct ktls_session *session, void *buf,
 			 err);
 }
 
+/*
+ * ktls_recv_fd() has nowhere to keep a message cut short by a
+ * non-blocking socket: it waits here, a bounded time, for the rest.
+ */
+static int wait_rest(struct rx *rx)
+{
+	struct pollfd pfd = { .fd = rx->fd, .events = POLLIN };
+	int n;
+
+	do {
+		n = poll(&pfd, 1, FD_MESSAGE_WAIT_MS);
+	} while (n < 0 && errno == EINTR);
+	if (n > 0)
+		return 0;
+	return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
+		     ktls_fail(-ETIMEDOUT,
+			       "the rest of a post-handshake message did not come within %d s",
+			       FD_MESSAGE_WAIT_MS / 1000));
+}
+
+/* One record that is not data, or data where none may be. */
+static int control_record(struct rx *rx, uint8_t type, uint8_t *buf,
+			  ssize_t n)
+{
+	/* RFC 8446 5.1: nothing may come between a message's records. */
+	if (in_message(rx) && type != RECORD_HANDSHAKE)
+		return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
+			     ktls_fail(-EPROTO,
+				       "a record of type %d inside a split handshake message",
+				       type));
+	if (type == RECORD_ALERT)
+		return alert_record(rx, buf, n);
+	if (type == RECORD_HANDSHAKE)
+		return handshake_bytes(rx, buf, (size_t)n);
+	return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
+		     ktls_fail(-EPROTO, "unexpected record type %d", type));
+}
+
 /* Data records in @buf; everything else acted on here. */
 static ssize_t recv_data(struct rx *rx, void *buf, size_t len)
 {
-	uint8_t type;
+	uint8_t type = RECORD_DATA;
+	bool control = false;
 	ssize_t n;
 	int ret;
 
@@ -310,32 +442,40 @@ static ssize_t recv_data(struct rx *rx, void *buf, size_t len)
 				 "ktls_recv needs a buffer of at least %d bytes",
 				 KTLS_RECV_MIN);
 	while (!rx->closed) {
-		n = recv_record(rx->fd, buf, len, &type);
+		n = recv_record(rx->fd, buf, len, &type, &control);
 		/* An event loop's everyday answer: no reason to write. */
+		if (n == -EAGAIN && in_message(rx) && !rx->session) {
+			ret = wait_rest(rx);
+			if (ret)
+				return ret;
+			continue;
+		}
 		if (n == -EAGAIN)
 			return n;
 		if (n == -EBADMSG) {
 			ret = ktls_fail(-EBADMSG, BAD_RECORD_REASON);
 			return fatal(rx, ALERT_BAD_RECORD_MAC, ret);
 		}
+		if (n == -EKEYEXPIRED && in_message(rx) &&
+		    rx->msg->header[0] == HS_KEY_UPDATE)
+			return fatal(rx, ALERT_INTERNAL_ERROR,
+				     ktls_fail(-EKEYEXPIRED,
+					       SPLIT_KEY_UPDATE_REASON));
 		if (n < 0)
 			return ktls_fail((int)n, "reading from kernel TLS: %s",
 					 strerror((int)-n));
-		if (n == 0) {
+		/* An empty record has its type; the end of the stream none. */
+		if (n == 0 && !control) {
 			rx->closed = true;
 			return ktls_fail(-ECONNRESET,
 					 "the peer closed the connection without close_notify (the data may be truncated)");
 		}
-		if (type == RECORD_DATA)
-			return n;
-		if (type == RECORD_ALERT)
-			ret = alert_record(rx, buf, n);
-		else if (type == RECORD_HANDSHAKE)
-			ret = handshake_record(rx, buf, n, len);
-		else
-			ret = fatal(rx, ALERT_UNEXPECTED_MESSAGE,
-				    ktls_fail(-EPROTO,
-					      "unexpected record type %d", type));
+		if (type == RECORD_DATA && !in_message(rx)) {
+			if (n > 0)
+				return n;
+			continue;	/* RFC 8446 5.1 allows empty data */
+		}
+		ret = control_record(rx, type, buf, n);
 		if (ret < 0)
 			return ret;
 	}
@@ -344,7 +484,13 @@ static ssize_t recv_data(struct rx *rx, void *buf, size_t len)
 
 ssize_t ktls_recv(struct ktls_session *session, void *buf, size_t len)
 {
-	struct rx rx = { .fd = session->fd, .session = session };
+	struct rx rx = {
+		.fd = session->fd,
+		.session = session,
+		.msg = &session->hs_msg,
+		.version = session->version,
+		.tx = session->installed & KTLS_TX,
+	};
 	ssize_t n;
 
 	if (session->rx_deferred && !session->rx_closed)
@@ -363,8 +509,10 @@ ssize_t ktls_recv(struct ktls_session *session, void *buf, size_t len)
  */
 ssize_t ktls_recv_fd(int fd, void *buf, size_t len)
 {
-	struct rx rx = { .fd = fd };
+	struct ktls_hs_msg msg = { 0 };
+	struct rx rx = { .fd = fd, .msg = &msg };
 
+	ask_socket(&rx);
 	return recv_data(&rx, buf, len);
 }
 
@@ -382,6 +530,10 @@ static int before_send(struct ktls_session *session, size_t len)
 
 	if (!(session->installed & KTLS_TX))
 		return ktls_fail(-EINVAL, "kernel TLS TX is not installed");
+	/* A KeyUpdate the peer asked for goes before our next data. */
+	ret = ktls_flush_key_update(session);
+	if (ret)
+		return ret;
 	if (session->key_update_records &&
 	    session->tx_records + records > session->key_update_records) {
 		ret = ktls_update_keys(session, false);

@@ -280,8 +280,17 @@ static int read_step(struct conn *c)
 	if (n == -EAGAIN)
 		return conn_poll(c, tls_wants(c, POLLIN));
 	if (n <= 0) {
-		/* The client left (close_notify, EOF or reset). */
-		conn_close(c, 0, NULL);
+		char why[400];
+
+		/*
+		 * The client left (close_notify, EOF, reset, its alert), or
+		 * we ended it (a KeyUpdate this kernel cannot take, a bad
+		 * record): say why.
+		 */
+		snprintf(why, sizeof(why), "connection closed: %s",
+			 ktls_reason());
+		conn_close(c, 0, !c->ktls || n == 0 || n == -ECONNRESET ?
+					 NULL : why);
 		return STEP_CLOSED;
 	}
 	if (!c->head_started) {
@@ -324,15 +333,44 @@ static int reply_done(struct conn *c)
 	STAT_ADD(c->w, responses, 1);
 	reply_free(c);
 	/*
-	 * The session and its traffic secrets were freed after the switch,
-	 * so no KeyUpdate can be sent: end the connection well before the
-	 * key's RFC 8446 §5.5 limit instead.
+	 * Well before the key's RFC 8446 §5.5 limit: a KeyUpdate where we
+	 * can (TLS 1.3, the secrets here, Linux 6.14+); else end the
+	 * connection, and the client opens a new one.
 	 */
+	if (keep_alive && c->tx_records >= cfg->key_update_records &&
+	    tls_can_update_keys(c)) {
+		c->state = CONN_KEY_UPDATE;
+		c->deadline_ms = serve_now_ms() + cfg->idle_timeout_ms;
+		return STEP_AGAIN;
+	}
 	if (!keep_alive || c->tx_records >= cfg->key_update_records) {
 		c->state = CONN_CLOSE_NOTIFY;
 		c->deadline_ms = serve_now_ms() + cfg->idle_timeout_ms;
 		return STEP_AGAIN;
 	}
+	c->state = CONN_READ;
+	c->deadline_ms = serve_now_ms() + (c->req_len ?
+					   cfg->request_timeout_ms :
+					   cfg->idle_timeout_ms);
+	return STEP_AGAIN;
+}
+
+/* Our KeyUpdate went out under the old key; the next request is read. */
+static int key_update_step(struct conn *c)
+{
+	const struct serve_config *cfg = c->w->cfg;
+	char why[400];
+	int ret = tls_update_keys(c);
+
+	if (ret == -EAGAIN)
+		return conn_poll(c, POLLOUT);
+	if (ret) {
+		snprintf(why, sizeof(why), "KeyUpdate failed: %s",
+			 ktls_reason());
+		conn_close(c, 0, why);
+		return STEP_CLOSED;
+	}
+	c->tx_records = 0;
 	c->state = CONN_READ;
 	c->deadline_ms = serve_now_ms() + (c->req_len ?
 					   cfg->request_timeout_ms :
@@ -346,6 +384,14 @@ static int reply_step(struct conn *c)
 	ssize_t n;
 	int ret;
 
+	if (!r->head_sent) {
+		/* RFC 8446 4.6.3: the KeyUpdate the client asked for first. */
+		ret = tls_key_update_due(c);
+		if (ret == -EAGAIN)
+			return conn_poll(c, POLLOUT);
+		if (ret)
+			goto abort;
+	}
 	if (r->head_sent < r->head_len) {
 		n = tls_write(c, r->head + r->head_sent,
 			      r->head_len - r->head_sent, r->left > 0);
@@ -425,6 +471,9 @@ static void conn_run(struct conn *c)
 			break;
 		case CONN_REPLY:
 			ret = reply_step(c);
+			break;
+		case CONN_KEY_UPDATE:
+			ret = key_update_step(c);
 			break;
 		case CONN_CLOSE_NOTIFY:
 			ret = close_notify_step(c);
@@ -510,6 +559,7 @@ static const char *timeout_name(const struct conn *c)
 	case CONN_READ:
 		return c->head_started ? "request timed out" : NULL;
 	case CONN_REPLY:
+	case CONN_KEY_UPDATE:
 	case CONN_CLOSE_NOTIFY:
 		return "response timed out (the client stopped reading)";
 	default:

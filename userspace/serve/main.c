@@ -148,6 +148,7 @@ enum {
 	OPT_BODY, OPT_TLS, OPT_CIPHERS, OPT_GROUPS, OPT_IDLE, OPT_REQUEST,
 	OPT_HANDSHAKE, OPT_QUIET, OPT_HELP,
 	OPT_MAX_HANDSHAKES, OPT_MAX_PER_SOURCE, OPT_USER, OPT_DEBUG_FORBIDDEN,
+	OPT_DEBUG_KEY_UPDATE,
 };
 
 static const struct option options[] = {
@@ -169,6 +170,9 @@ static const struct option options[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	/* Test only: shows the sandbox kills a worker that calls execve. */
 	{ "debug-forbidden-syscall", no_argument, NULL, OPT_DEBUG_FORBIDDEN },
+	/* Test only: our TLS 1.3 KeyUpdate after this many records. */
+	{ "debug-key-update-records", required_argument, NULL,
+	  OPT_DEBUG_KEY_UPDATE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ 0 }
@@ -269,6 +273,15 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 		case OPT_DEBUG_FORBIDDEN:
 			cfg->debug_forbidden = true;
 			break;
+		case OPT_DEBUG_KEY_UPDATE: {
+			unsigned int records;
+
+			if (parse_count("--debug-key-update-records", optarg,
+					&records))
+				return -EINVAL;
+			cfg->key_update_records = records;
+			break;
+		}
 		case OPT_QUIET:
 			cfg->quiet = true;
 			break;

@@ -49,7 +49,8 @@ struct serve_config {
 	const char *groups;	/* --groups; NULL: libktls's default order */
 	bool ktls;		/* connections go into kernel TLS */
 	bool aesni;		/* this CPU has AES-NI (userspace TLS speed) */
-	uint64_t key_update_records;	/* close keep-alive at this many */
+	uint64_t key_update_records;	/* our KeyUpdate (or close) at this many */
+	bool rekey;		/* the kernel takes new keys (Linux 6.14+) */
 	struct ktls_ctx *tls;	/* in-process handshakes; NULL with ktlsd */
 	const char *user;	/* --user: serve as this user */
 	uid_t uid;
@@ -104,6 +105,7 @@ enum conn_state {
 	CONN_HANDOFF,		/* waiting for ktlsd's answer */
 	CONN_READ,		/* between requests or inside a head */
 	CONN_REPLY,		/* head, then body */
+	CONN_KEY_UPDATE,	/* our TLS 1.3 KeyUpdate at the record limit */
 	CONN_CLOSE_NOTIFY,	/* our close_notify, then our FIN */
 	CONN_LINGER,		/* said close_notify, draining the client's */
 	CONN_CLOSING,		/* waiting for ring operations to finish */
@@ -144,7 +146,11 @@ struct conn {
 	int handoff_fd;		/* CONN_HANDOFF: ktlsd's answer comes here */
 	int64_t deadline_ms;
 	uint64_t tx_records;	/* records sent (upper bound) */
-	struct ktls_session *session;	/* handshake; all along without kTLS */
+	/*
+	 * The handshake; then, with kTLS from our own handshake, only the
+	 * traffic secrets (KeyUpdate); all along without kTLS.
+	 */
+	struct ktls_session *session;
 	char *req;		/* REQ_BUF_LEN bytes, or NULL */
 	size_t req_len;
 	struct reply *reply;
@@ -208,6 +214,9 @@ ssize_t tls_read(struct conn *c, void *buf, size_t len);
 short tls_wants(const struct conn *c, short events);
 ssize_t tls_write(struct conn *c, const void *buf, size_t len, bool more);
 int tls_close_notify(struct conn *c);
+int tls_key_update_due(struct conn *c);
+bool tls_can_update_keys(const struct conn *c);
+int tls_update_keys(struct conn *c);
 void tls_end(struct conn *c);
 
 /* body.c */

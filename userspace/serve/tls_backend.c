@@ -2,8 +2,8 @@
 /*
  * The TLS side of a connection, three ways:
  *  - in-process: libktls runs the handshake on the non-blocking socket,
- *    installs kernel TLS TX and RX, and the session is freed (an idle
- *    connection then costs no WolfSSL state);
+ *    installs kernel TLS TX and RX, and drops the WolfSSL state: an idle
+ *    connection keeps only the traffic secrets, for TLS 1.3 KeyUpdate;
  *  - ktlsd: the socket goes to the daemon, which hands it back with
  *    kernel TLS installed (the private key never enters this process);
  *  - userspace TLS, when the kernel has no kTLS: WolfSSL keeps the
@@ -56,6 +56,8 @@ int tls_detect(struct serve_config *cfg)
 			"ktls-serve: --tls kernel: " NO_KTLS_TEXT "; load it, or use --tls auto to serve over userspace TLS\n");
 		return -ENOENT;
 	}
+	/* Before Linux 6.14 a second TLS_TX fails (EBUSY): no KeyUpdate. */
+	cfg->rekey = cfg->ktls && ktls_kernel_can_rekey() == 0;
 	if (cfg->tls_choice == TLS_USERSPACE) {
 		if (cfg->ktlsd_path) {
 			fprintf(stderr,
@@ -167,8 +169,9 @@ int tls_step(struct conn *c)
 	if (ret)
 		return ret;
 	/* From here the kernel holds the keys; drop WolfSSL's state. */
-	ktls_session_free(c->session);
-	c->session = NULL;
+	ret = ktls_session_drop_handshake(c->session);
+	if (ret)
+		return ret;
 	c->ktls = true;
 	return 0;
 }
@@ -191,9 +194,34 @@ short tls_wants(const struct conn *c, short events)
  */
 ssize_t tls_read(struct conn *c, void *buf, size_t len)
 {
+	if (c->ktls && c->session)
+		return ktls_recv(c->session, buf, len);
 	if (c->ktls)
 		return ktls_recv_fd(c->fd, buf, len);
 	return ktls_tls_recv(c->session, buf, len);
+}
+
+/* The KeyUpdate a client asked for goes before our next record. */
+int tls_key_update_due(struct conn *c)
+{
+	if (!c->ktls || !c->session)
+		return 0;
+	return ktls_flush_key_update(c->session);
+}
+
+/*
+ * Our own KeyUpdate at the record limit: TLS 1.3, the secrets here (not
+ * with ktlsd, which keeps them), and a kernel that takes a new TLS_TX.
+ */
+bool tls_can_update_keys(const struct conn *c)
+{
+	return c->ktls && c->session && c->w->cfg->rekey &&
+	       !strcmp(ktls_session_version(c->session), "TLSv1.3");
+}
+
+int tls_update_keys(struct conn *c)
+{
+	return ktls_update_keys(c->session, false);
 }
 
 ssize_t tls_write(struct conn *c, const void *buf, size_t len, bool more)
