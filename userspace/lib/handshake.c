@@ -85,6 +85,74 @@ static bool has_key(const struct ktls_config *config)
 	return config->key_file || config->signer;
 }
 
+/* WolfSSL's SessionTicketEncCb, passed on to the caller's ticket_seal. */
+static int ticket_seal_cb(WOLFSSL *ssl,
+			  unsigned char name[WOLFSSL_TICKET_NAME_SZ],
+			  unsigned char iv[WOLFSSL_TICKET_IV_SZ],
+			  unsigned char mac[WOLFSSL_TICKET_MAC_SZ], int enc,
+			  unsigned char *ticket, int len, int *out_len,
+			  void *arg)
+{
+	struct ktls_ctx *ctx = arg;
+
+	if (len <= 0)
+		return WOLFSSL_TICKET_RET_REJECT;
+	switch (ctx->ticket_seal(ctx->ticket_arg, enc, name, iv, mac, ticket,
+				 len, out_len)) {
+	case KTLS_TICKET_OK:
+		return WOLFSSL_TICKET_RET_OK;
+	case KTLS_TICKET_RENEW:
+		/*
+		 * TLS 1.2: resume and send a new ticket. WolfSSL's TLS 1.3
+		 * takes only OK, and sends a new ticket on resumption anyway.
+		 */
+		return wolfSSL_version(ssl) == TLS1_3_VERSION ?
+			       WOLFSSL_TICKET_RET_OK :
+			       WOLFSSL_TICKET_RET_CREATE;
+	case KTLS_TICKET_REJECT:
+		return WOLFSSL_TICKET_RET_REJECT;
+	default:
+		return WOLFSSL_TICKET_RET_FATAL;
+	}
+}
+
+/*
+ * The caller's ticket keys instead of WolfSSL's random one per context;
+ * the context stays the scope all the same (the keys are the caller's).
+ */
+static int ticket_keys_setup(struct ktls_ctx *ctx,
+			     const struct ktls_config *config)
+{
+	WOLFSSL_CTX *wctx = ctx->wolfssl;
+
+	if (!config->ticket_seal)
+		return 0;
+	if (!config->session_tickets)
+		return ktls_fail(-EINVAL,
+				 "ticket_seal needs session_tickets");
+	if (config->max_early_data)
+		return ktls_fail(-EINVAL,
+				 "ticket_seal and max_early_data exclude each other: 0-RTT's single-use tickets have their own key");
+	ctx->ticket_seal = config->ticket_seal;
+	ctx->ticket_arg = config->ticket_arg;
+	if (wolfSSL_CTX_set_TicketEncCtx(wctx, ctx) != WOLFSSL_SUCCESS ||
+	    wolfSSL_CTX_set_TicketEncCb(wctx, ticket_seal_cb) !=
+		    WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "cannot set the ticket callback");
+	if (!config->ticket_lifetime_s)
+		return 0;
+	/*
+	 * The hint (TLS 1.2), and the session timeout: the lifetime a TLS 1.3
+	 * ticket carries and the age WolfSSL accepts. (set_timeout returns
+	 * the old value in OpenSSL-compatible builds: not an error.)
+	 */
+	if (wolfSSL_CTX_set_TicketHint(wctx, (int)config->ticket_lifetime_s) !=
+	    WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "cannot set the ticket lifetime");
+	wolfSSL_CTX_set_timeout(wctx, config->ticket_lifetime_s);
+	return 0;
+}
+
 static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 {
 	WOLFSSL_CTX *wctx = ctx->wolfssl;
@@ -129,13 +197,16 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 	/*
 	 * A TLS 1.3 ticket goes out under the application key at the end of
 	 * the handshake; the client meets it inside kernel TLS (ktls_recv
-	 * reads past it). Off unless asked for.
+	 * reads past it). Off unless asked for: in TLS 1.2 too, where
+	 * WolfSSL answers a client's session_ticket extension by default.
 	 */
-	if (!config->session_tickets)
+	if (!config->session_tickets) {
 		wolfSSL_CTX_no_ticket_TLSv13(wctx);
-	else if (wolfSSL_CTX_UseSessionTicket(wctx) != WOLFSSL_SUCCESS)
+		wolfSSL_CTX_set_options(wctx, WOLFSSL_OP_NO_TICKET);
+	} else if (wolfSSL_CTX_UseSessionTicket(wctx) != WOLFSSL_SUCCESS) {
 		return ktls_fail(-EINVAL, "cannot enable session tickets");
-	return 0;
+	}
+	return ticket_keys_setup(ctx, config);
 }
 
 static int setup_client(struct ktls_ctx *ctx, const struct ktls_config *config)
