@@ -504,10 +504,15 @@ int ktls_handshake_step(struct ktls_session *session)
 	/* 0-RTT drives WolfSSL differently (early_data.c). */
 	if (session->early)
 		return ktls_early_data_step(session);
-	if (session->role == KTLS_ROLE_CLIENT)
+	if (session->role == KTLS_ROLE_CLIENT) {
 		ret = wolfSSL_connect(session->ssl);
-	else
+	} else {
 		ret = wolfSSL_accept(session->ssl);
+		/* Paused for early data we take none of (early_data.c). */
+		if (ret == WOLFSSL_SUCCESS &&
+		    !wolfSSL_is_init_finished(session->ssl))
+			return ktls_early_data_skip(session);
+	}
 	return ktls_handshake_progress(session, ret);
 }
 
