@@ -46,6 +46,8 @@ struct serve_config {
 	bool quiet;		/* no line per response */
 	enum tls_choice tls_choice;	/* --tls */
 	const char *ciphers;	/* --ciphers; NULL: every kTLS suite */
+	bool no_tickets;	/* --no-tickets: no resumption */
+	unsigned int ticket_rotate_s;	/* --ticket-rotate: key period */
 	bool ktls;		/* connections go into kernel TLS */
 	bool aesni;		/* this CPU has AES-NI (userspace TLS speed) */
 	uint64_t key_update_records;	/* close keep-alive at this many */
@@ -62,6 +64,7 @@ struct serve_stats {
 	uint64_t open;
 	uint64_t handshakes;
 	uint64_t handshake_failures;
+	uint64_t resumed;		/* handshakes that resumed a ticket */
 	uint64_t responses;
 	uint64_t body_bytes;
 	uint64_t timeouts;
@@ -206,6 +209,12 @@ short tls_wants(const struct conn *c, short events);
 ssize_t tls_write(struct conn *c, const void *buf, size_t len, bool more);
 int tls_close_notify(struct conn *c);
 void tls_end(struct conn *c);
+
+/* tickets.c: session ticket keys, rotated; this process's own */
+int tickets_init(const struct serve_config *cfg, struct ktls_config *config);
+int tickets_tick(void);
+void tickets_status(char *buf, size_t len);
+void tickets_free(void);
 
 /* body.c */
 int body_step(struct conn *c);

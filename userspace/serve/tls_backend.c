@@ -106,9 +106,17 @@ int tls_setup(struct serve_config *cfg)
 		}
 		return 0;
 	}
+	ret = tickets_init(cfg, &config);
+	if (ret) {
+		fprintf(stderr, "ktls-serve: cannot set up ticket keys: %s\n",
+			strerror(-ret));
+		return ret;
+	}
 	ret = ktls_ctx_new(&config, &cfg->tls);
-	if (ret)
+	if (ret) {
 		fprintf(stderr, "ktls-serve: %s\n", ktls_reason());
+		tickets_free();
+	}
 	return ret;
 }
 
@@ -159,6 +167,8 @@ int tls_step(struct conn *c)
 		return conn_poll(c, ktls_session_wants(c->session));
 	if (ret)
 		return ret;
+	if (ktls_session_resumed(c->session))
+		STAT_ADD(c->w, resumed, 1);
 	if (!c->w->cfg->ktls)
 		return 0;
 	ret = ktls_install(c->session, KTLS_TX | KTLS_RX);
