@@ -270,6 +270,12 @@ ssize_t ktls_sendfile(struct ktls_session *session, int file_fd,
 ssize_t ktls_tls_recv(struct ktls_session *session, void *buf, size_t len);
 ssize_t ktls_tls_send(struct ktls_session *session, const void *buf,
 		      size_t len);
+/*
+ * Userspace TLS: send our close_notify (call once; after -EAGAIN again
+ * when the socket is writable). A peer that gets none sees "unexpected
+ * eof", and OpenSSL then drops the session: no resumption from it.
+ */
+int ktls_tls_close_notify(struct ktls_session *session);
 
 /*
  * Send an alert through kernel TLS (KTLS_TX installed): @level 1 warning,

@@ -121,7 +121,7 @@ body_of() {
 
 
 echo "TAP version 13"
-echo "1..19"
+echo "1..20"
 
 mkdir -p "$root"
 # Text bodies (hex of random bytes): busybox sed and head cut s_client's
@@ -153,6 +153,17 @@ done
 line=$(status "$log")
 echo "$line" | grep -q 'handshakes 4 (failed 0, resumed 2); tickets: issued [1-9]'
 check "status line counts 2 resumptions of 4 handshakes" $? "$line"
+
+# s_time -reuse resumes each connection from the first one's session, which
+# OpenSSL keeps only if the server ended it with close_notify (userspace TLS
+# too): a connection ending in an unexpected EOF is not resumable.
+rm -f "$work/err"
+timeout -s KILL $T openssl s_time -connect "127.0.0.1:$port" \
+	-CAfile "$certs/ca.pem" -reuse -time 2 -www /g > "$work/stime" 2>&1
+resumed=$(status "$log" | sed -n 's/.*resumed \([0-9]*\)); tickets.*/\1/p')
+[ "${resumed:-0}" -gt 5 ]
+check "openssl s_time -reuse resumes (server counts $((${resumed:-0} - 2)) more)" $? \
+	"$(grep connections "$work/stime")" "$(status "$log")"
 
 # A forged ticket: one byte flipped inside the sealed part (after its
 # 16-byte key name and 16-byte nonce); a foreign one: its key name changed.

@@ -217,10 +217,9 @@ ssize_t tls_write(struct conn *c, const void *buf, size_t len, bool more)
 }
 
 /*
- * kTLS: a close_notify alert record; -EAGAIN while the socket has no room
- * for it (the caller polls and calls again). Userspace TLS: none, since
- * libktls has no userspace shutdown; the response's length and
- * "Connection: close" end it for the client all the same.
+ * A close_notify alert record; -EAGAIN while the socket has no room for
+ * it (the caller polls and calls again). Userspace TLS too: without it an
+ * OpenSSL client takes the end for an error and will not resume.
  */
 int tls_close_notify(struct conn *c)
 {
@@ -239,7 +238,7 @@ int tls_close_notify(struct conn *c)
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
 
 	if (!c->ktls)
-		return 0;
+		return c->session ? ktls_tls_close_notify(c->session) : 0;
 	cmsg->cmsg_level = SOL_TLS;
 	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(uint8_t));
