@@ -94,20 +94,29 @@ static int ticket_seal_cb(WOLFSSL *ssl,
 			  void *arg)
 {
 	struct ktls_ctx *ctx = arg;
+	bool tls13 = wolfSSL_version(ssl) == TLS1_3_VERSION;
+	int ret;
 
 	if (len <= 0)
 		return WOLFSSL_TICKET_RET_REJECT;
-	switch (ctx->ticket_seal(ctx->ticket_arg, enc, name, iv, mac, ticket,
-				 len, out_len)) {
+	ret = ctx->ticket_seal(ctx->ticket_arg, enc, name, iv, mac, ticket,
+			       len, out_len);
+	/*
+	 * A resumed TLS 1.3 connection gets no new ticket: WolfSSL carries
+	 * the ticket nonce over from the old ticket and fails the handshake
+	 * (SESSION_TICKET_NONCE_OVERFLOW) once a client has chained 255
+	 * resumptions. The client keeps its ticket (no 0-RTT here, so reuse
+	 * is allowed) until it expires, then makes a full handshake.
+	 */
+	if (!enc && tls13 &&
+	    (ret == KTLS_TICKET_OK || ret == KTLS_TICKET_RENEW))
+		wolfSSL_no_ticket_TLSv13(ssl);
+	switch (ret) {
 	case KTLS_TICKET_OK:
 		return WOLFSSL_TICKET_RET_OK;
 	case KTLS_TICKET_RENEW:
-		/*
-		 * TLS 1.2: resume and send a new ticket. WolfSSL's TLS 1.3
-		 * takes only OK, and sends a new ticket on resumption anyway.
-		 */
-		return wolfSSL_version(ssl) == TLS1_3_VERSION ?
-			       WOLFSSL_TICKET_RET_OK :
+		/* TLS 1.2: resume, send a new ticket; TLS 1.3 takes only OK. */
+		return tls13 ? WOLFSSL_TICKET_RET_OK :
 			       WOLFSSL_TICKET_RET_CREATE;
 	case KTLS_TICKET_REJECT:
 		return WOLFSSL_TICKET_RET_REJECT;
