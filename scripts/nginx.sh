@@ -45,7 +45,9 @@ missing=$(LD_LIBRARY_PATH=$libpath ldd "$tmp/root/$program" |
 	die "/$program needs $missing: add the package that ships it to the list in $0"
 # kTLS in OpenSSL 3.0 goes through SSL_sendfile; a libssl without it
 # cannot be the "nginx with OpenSSL kTLS" row.
-nm -D "$tmp/root/usr/lib/x86_64-linux-gnu/libssl.so.3" | grep -qw SSL_sendfile ||
+# grep -q would stop reading early: nm then dies of SIGPIPE, and pipefail
+# takes that for a libssl without it.
+nm -D "$tmp/root/usr/lib/x86_64-linux-gnu/libssl.so.3" | grep -w SSL_sendfile > /dev/null ||
 	die "this libssl3 has no SSL_sendfile (built without kTLS)"
 
 rm -rf "$dest"; mv "$tmp" "$dest"

@@ -23,6 +23,17 @@ enum ktls_role {
 #define KTLS_TLS_1_2 0x0303
 #define KTLS_TLS_1_3 0x0304
 
+/* A ticket's clear fields, and what ticket_seal answers (see below). */
+#define KTLS_TICKET_NAME_LEN 16
+#define KTLS_TICKET_IV_LEN 16
+#define KTLS_TICKET_MAC_LEN 32
+enum ktls_ticket_verdict {
+	KTLS_TICKET_FATAL = -1,	/* end the handshake */
+	KTLS_TICKET_OK = 0,	/* sealed, or opened: resume */
+	KTLS_TICKET_REJECT = 1,	/* not ours, stale or forged: full handshake */
+	KTLS_TICKET_RENEW = 2,	/* opened with an old key: resume, issue anew */
+};
+
 struct ktls_config {
 	enum ktls_role role;
 	/* PEM certificate chain and its private key; required for a server. */
@@ -143,6 +154,24 @@ struct ktls_config {
 	int (*read_file)(void *arg, const char *path, uint8_t **data,
 			 size_t *len);
 	void *read_file_arg;
+	/*
+	 * Server with session_tickets: seal and open tickets with the
+	 * caller's keys (ktls-serve rotates its own, serve/tickets.c)
+	 * instead of a random key per context; not with max_early_data (its
+	 * replay guard seals its own). @seal: encrypt the @len bytes of
+	 * @ticket in place, fill in @name, @iv and @mac, set *@out_len.
+	 * Otherwise find the key by @name, authenticate and decrypt in
+	 * place. Return a KTLS_TICKET_* value. Called from any handshake
+	 * thread, with @arg = ticket_arg. @lifetime_s: how long a ticket is
+	 * good for (sent as its lifetime); 0 keeps WolfSSL's default.
+	 */
+	int (*ticket_seal)(void *arg, bool seal,
+			   uint8_t name[KTLS_TICKET_NAME_LEN],
+			   uint8_t iv[KTLS_TICKET_IV_LEN],
+			   uint8_t mac[KTLS_TICKET_MAC_LEN], uint8_t *ticket,
+			   int len, int *out_len);
+	void *ticket_arg;
+	uint32_t ticket_lifetime_s;
 };
 
 /*
@@ -252,6 +281,12 @@ ssize_t ktls_sendfile(struct ktls_session *session, int file_fd,
 ssize_t ktls_tls_recv(struct ktls_session *session, void *buf, size_t len);
 ssize_t ktls_tls_send(struct ktls_session *session, const void *buf,
 		      size_t len);
+/*
+ * Userspace TLS: send our close_notify (call once; after -EAGAIN again
+ * when the socket is writable). A peer that gets none sees "unexpected
+ * eof", and OpenSSL then drops the session: no resumption from it.
+ */
+int ktls_tls_close_notify(struct ktls_session *session);
 
 /*
  * Send an alert through kernel TLS (KTLS_TX installed): @level 1 warning,

@@ -5,7 +5,8 @@
  * Off by default (the bytes arrive once, after the handshake); enabled (the
  * server holds them before the client has read its first flight, then data
  * moves through kernel TLS); a replayed first flight and a ticket used twice
- * get no 0-RTT; the server never takes more than max_early_data.
+ * get no 0-RTT; the server never takes more than max_early_data; a server
+ * without 0-RTT skips early data it gets anyway (RFC 8446 §4.2.10).
  *
  * Both ends run in this thread on non-blocking sockets, stepped in turn, so
  * a test can stop one side between steps. A relay between them can record
@@ -488,6 +489,62 @@ TEST(ticket_used_twice)
 
 	conn_close(&second);
 	conn_close(&first);
+	free_ends(&ends);
+}
+
+/*
+ * RFC 8446 §4.2.10: a server without 0-RTT that gets early data anyway (a
+ * ticket from another server that allowed it) skips the records it cannot
+ * decrypt instead of closing: a full handshake, no 0-RTT bytes delivered,
+ * and the client's bytes arrive once, after the handshake.
+ */
+TEST(rejected_by_server_without_0rtt)
+{
+	uint8_t queued[QUEUED], want[DIGEST_LEN], got[DIGEST_LEN];
+	struct ktls_config plain = {
+		.role = KTLS_ROLE_SERVER,
+		.min_version = KTLS_TLS_1_3,
+		.session_tickets = true,
+	};
+	struct ktls_ctx *zero_rtt_server;
+	const uint8_t *early;
+	struct test_pki pki;
+	struct ends ends;
+	char buf[KTLS_RECV_MIN];
+	struct conn c;
+
+	if (skip_unless_ktls() == -ENOENT)
+		SKIP(return, NO_KTLS);
+	ASSERT_EQ(0, make_ends(16384, 16384, &ends)) TH_LOG("%s", ktls_reason());
+	ASSERT_EQ(0, first_connection(&ends)) TH_LOG("%s", ktls_reason());
+	/* The ticket (max_early_data 16384) goes to a server without 0-RTT. */
+	test_pki(&pki);
+	plain.cert_file = pki.cert;
+	plain.key_file = pki.key;
+	zero_rtt_server = ends.server;
+	ASSERT_EQ(0, ktls_ctx_new(&plain, &ends.server))
+		TH_LOG("%s", ktls_reason());
+
+	ASSERT_EQ(QUEUED, getrandom(queued, sizeof(queued), 0));
+	ASSERT_EQ(0, sha256(queued, sizeof(queued), want));
+	ASSERT_EQ(0, conn_open(&c, &ends, false));
+	ASSERT_EQ(0, ktls_session_set_early_data(c.client, queued,
+						 sizeof(queued)));
+	ASSERT_EQ(0, drive(&c)) TH_LOG("%s", ktls_reason());
+	EXPECT_FALSE(ktls_session_resumed(c.server));
+	EXPECT_FALSE(ktls_session_early_data_accepted(c.client));
+	EXPECT_FALSE(ktls_session_early_data_accepted(c.server));
+	EXPECT_EQ(0, early_len(c.server, &early));
+
+	/* The bytes once, as the first data after the handshake; then more. */
+	ASSERT_EQ(0, ktls_install(c.client, KTLS_TX | KTLS_RX));
+	ASSERT_EQ(0, server_reads(&c, QUEUED, got)) TH_LOG("%s", ktls_reason());
+	EXPECT_EQ(0, memcmp(want, got, DIGEST_LEN));
+	ASSERT_EQ(5, ktls_send(c.client, "after", 5));
+	ASSERT_EQ(5, ktls_recv(c.server, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "after", 5));
+	conn_close(&c);
+	ktls_ctx_free(zero_rtt_server);
 	free_ends(&ends);
 }
 

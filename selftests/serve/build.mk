@@ -14,6 +14,21 @@ $(SERVE_TESTS:=.guest): selftests/serve/ktls_serve.guest
 	$(quiet) INSTALL $@
 	$(Q)install -m 644 $< $@
 
+# Resumption (tickets, rotation, --no-tickets, skipped 0-RTT), with
+# openssl s_client and s_server: natively and in the VM.
+EXTRA_TARGETS += $(BUILD)/tests/ktls_serve_resume \
+	$(BUILD)/tests/ktls_serve_resume.guest
+
+$(BUILD)/tests/ktls_serve_resume: selftests/serve/resume.sh
+	@mkdir -p $(@D)
+	$(quiet) INSTALL $@
+	$(Q)install -m 755 $< $@
+
+$(BUILD)/tests/ktls_serve_resume.guest: selftests/serve/ktls_serve.guest
+	@mkdir -p $(@D)
+	$(quiet) INSTALL $@
+	$(Q)install -m 644 $< $@
+
 # For the memory measurement (docs/benchmarks.md), not a test: N idle
 # keep-alive kTLS connections.
 EXTRA_TARGETS += $(BUILD)/tests/idle_clients

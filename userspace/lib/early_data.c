@@ -549,6 +549,36 @@ static int server_step(struct ktls_session *session)
 	}
 }
 
+/*
+ * A server without 0-RTT, or one that refused this client's ticket for it,
+ * skips the early data it cannot decrypt (RFC 8446 §4.2.10) up to this
+ * many record bytes: 16 KiB of data, as OpenSSL skips, plus the type byte,
+ * tag and padding of a few records.
+ */
+#define EARLY_DATA_SKIP (16384 + 1024)
+
+/*
+ * The client sent early data to a server that takes none (max_early_data
+ * 0): WolfSSL's accept stopped after our Finished as if to read it, and
+ * would skip undecryptable records only up to its max_early_data, 0, then
+ * close with unexpected_message. So the rest of this handshake runs with
+ * the skip limit, and without a ticket: WolfSSL would write that limit
+ * into the ticket (and its early_data extension) and later accept 0-RTT
+ * on it unguarded. The client resumes again after its next handshake.
+ */
+int ktls_early_data_skip(struct ktls_session *session)
+{
+	WOLFSSL *ssl = session->ssl;
+	int ret;
+
+	wolfSSL_no_ticket_TLSv13(ssl);
+	wolfSSL_set_max_early_data(ssl, EARLY_DATA_SKIP);
+	ret = wolfSSL_accept(ssl);
+	if (ret == WOLFSSL_SUCCESS && !wolfSSL_is_init_finished(ssl))
+		return ktls_fail(-EPROTO, "WolfSSL stopped twice for early data");
+	return ktls_handshake_progress(session, ret);
+}
+
 int ktls_early_data_step(struct ktls_session *session)
 {
 	if (session->role == KTLS_ROLE_CLIENT)

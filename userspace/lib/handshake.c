@@ -85,6 +85,83 @@ static bool has_key(const struct ktls_config *config)
 	return config->key_file || config->signer;
 }
 
+/* WolfSSL's SessionTicketEncCb, passed on to the caller's ticket_seal. */
+static int ticket_seal_cb(WOLFSSL *ssl,
+			  unsigned char name[WOLFSSL_TICKET_NAME_SZ],
+			  unsigned char iv[WOLFSSL_TICKET_IV_SZ],
+			  unsigned char mac[WOLFSSL_TICKET_MAC_SZ], int enc,
+			  unsigned char *ticket, int len, int *out_len,
+			  void *arg)
+{
+	struct ktls_ctx *ctx = arg;
+	bool tls13 = wolfSSL_version(ssl) == TLS1_3_VERSION;
+	int ret;
+
+	if (len <= 0)
+		return WOLFSSL_TICKET_RET_REJECT;
+	ret = ctx->ticket_seal(ctx->ticket_arg, enc, name, iv, mac, ticket,
+			       len, out_len);
+	/*
+	 * A resumed TLS 1.3 connection gets no new ticket: WolfSSL carries
+	 * the ticket nonce over from the old ticket and fails the handshake
+	 * (SESSION_TICKET_NONCE_OVERFLOW) once a client has chained 255
+	 * resumptions. The client keeps its ticket (no 0-RTT here, so reuse
+	 * is allowed) until it expires, then makes a full handshake.
+	 */
+	if (!enc && tls13 &&
+	    (ret == KTLS_TICKET_OK || ret == KTLS_TICKET_RENEW))
+		wolfSSL_no_ticket_TLSv13(ssl);
+	switch (ret) {
+	case KTLS_TICKET_OK:
+		return WOLFSSL_TICKET_RET_OK;
+	case KTLS_TICKET_RENEW:
+		/* TLS 1.2: resume, send a new ticket; TLS 1.3 takes only OK. */
+		return tls13 ? WOLFSSL_TICKET_RET_OK :
+			       WOLFSSL_TICKET_RET_CREATE;
+	case KTLS_TICKET_REJECT:
+		return WOLFSSL_TICKET_RET_REJECT;
+	default:
+		return WOLFSSL_TICKET_RET_FATAL;
+	}
+}
+
+/*
+ * The caller's ticket keys instead of WolfSSL's random one per context;
+ * the context stays the scope all the same (the keys are the caller's).
+ */
+static int ticket_keys_setup(struct ktls_ctx *ctx,
+			     const struct ktls_config *config)
+{
+	WOLFSSL_CTX *wctx = ctx->wolfssl;
+
+	if (!config->ticket_seal)
+		return 0;
+	if (!config->session_tickets)
+		return ktls_fail(-EINVAL,
+				 "ticket_seal needs session_tickets");
+	if (config->max_early_data)
+		return ktls_fail(-EINVAL,
+				 "ticket_seal and max_early_data exclude each other: 0-RTT's single-use tickets have their own key");
+	ctx->ticket_seal = config->ticket_seal;
+	ctx->ticket_arg = config->ticket_arg;
+	if (wolfSSL_CTX_set_TicketEncCtx(wctx, ctx) != WOLFSSL_SUCCESS ||
+	    wolfSSL_CTX_set_TicketEncCb(wctx, ticket_seal_cb) !=
+		    WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "cannot set the ticket callback");
+	if (!config->ticket_lifetime_s)
+		return 0;
+	/*
+	 * The hint (TLS 1.2), and the session timeout: the lifetime a TLS 1.3
+	 * ticket carries and the age WolfSSL accepts. (set_timeout returns
+	 * the old value in OpenSSL-compatible builds: not an error.)
+	 */
+	if (wolfSSL_CTX_set_TicketHint(wctx, (int)config->ticket_lifetime_s) !=
+	    WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL, "cannot set the ticket lifetime");
+	wolfSSL_CTX_set_timeout(wctx, config->ticket_lifetime_s);
+	return 0;
+}
+
 static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 {
 	WOLFSSL_CTX *wctx = ctx->wolfssl;
@@ -129,13 +206,16 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 	/*
 	 * A TLS 1.3 ticket goes out under the application key at the end of
 	 * the handshake; the client meets it inside kernel TLS (ktls_recv
-	 * reads past it). Off unless asked for.
+	 * reads past it). Off unless asked for: in TLS 1.2 too, where
+	 * WolfSSL answers a client's session_ticket extension by default.
 	 */
-	if (!config->session_tickets)
+	if (!config->session_tickets) {
 		wolfSSL_CTX_no_ticket_TLSv13(wctx);
-	else if (wolfSSL_CTX_UseSessionTicket(wctx) != WOLFSSL_SUCCESS)
+		wolfSSL_CTX_set_options(wctx, WOLFSSL_OP_NO_TICKET);
+	} else if (wolfSSL_CTX_UseSessionTicket(wctx) != WOLFSSL_SUCCESS) {
 		return ktls_fail(-EINVAL, "cannot enable session tickets");
-	return 0;
+	}
+	return ticket_keys_setup(ctx, config);
 }
 
 static int setup_client(struct ktls_ctx *ctx, const struct ktls_config *config)
@@ -446,10 +526,15 @@ int ktls_handshake_step(struct ktls_session *session)
 	/* 0-RTT drives WolfSSL differently (early_data.c). */
 	if (session->early)
 		return ktls_early_data_step(session);
-	if (session->role == KTLS_ROLE_CLIENT)
+	if (session->role == KTLS_ROLE_CLIENT) {
 		ret = wolfSSL_connect(session->ssl);
-	else
+	} else {
 		ret = wolfSSL_accept(session->ssl);
+		/* Paused for early data we take none of (early_data.c). */
+		if (ret == WOLFSSL_SUCCESS &&
+		    !wolfSSL_is_init_finished(session->ssl))
+			return ktls_early_data_skip(session);
+	}
 	return ktls_handshake_progress(session, ret);
 }
 

@@ -137,6 +137,11 @@ struct ktls_ctx {
 	/* 0-RTT (early_data.c): 0 is off; a server's single-use tickets */
 	uint32_t max_early_data;
 	struct ktls_ticket_guard *ticket_guard;
+	/* server: the caller's ticket keys (ktls_config.ticket_seal) */
+	int (*ticket_seal)(void *arg, bool seal, uint8_t *name, uint8_t *iv,
+			   uint8_t *mac, uint8_t *ticket, int len,
+			   int *out_len);
+	void *ticket_arg;
 	/* server: a client certificate is required and verified */
 	bool verify_client;
 	/* client: verification is recorded, not enforced (ktls-probe) */
@@ -207,6 +212,7 @@ int ktls_early_data_session_init(struct ktls_session *session);
 void ktls_early_data_session_free(struct ktls_session *session);
 void ktls_early_data_secret(struct ktls_session *session, int id);
 int ktls_early_data_step(struct ktls_session *session);
+int ktls_early_data_skip(struct ktls_session *session);
 
 /* install.c: the deferred KTLS_RX, once WolfSSL holds nothing */
 int ktls_install_deferred_rx(struct ktls_session *session);

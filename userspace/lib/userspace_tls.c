@@ -123,3 +123,25 @@ ssize_t ktls_tls_send(struct ktls_session *session, const void *buf,
 			return ret;
 	}
 }
+
+int ktls_tls_close_notify(struct ktls_session *session)
+{
+	int ret, err;
+
+	ret = usable(session);
+	if (ret)
+		return ret;
+	for (;;) {
+		session->rio.last_errno = 0;
+		/* Sent (or flushed, on a later call): the peer's may follow. */
+		ret = wolfSSL_shutdown(session->ssl);
+		if (ret == WOLFSSL_SUCCESS || ret == WOLFSSL_SHUTDOWN_NOT_DONE)
+			return 0;
+		err = wolfSSL_get_error(session->ssl, ret);
+		if (err != WOLFSSL_ERROR_WANT_WRITE)
+			return failure(session, "userspace TLS close_notify", err);
+		ret = wait_or_again(session, POLLOUT);
+		if (ret)
+			return ret;
+	}
+}

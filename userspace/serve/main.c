@@ -27,6 +27,8 @@
  */
 #define DEFAULT_MAX_HANDSHAKES 2048
 #define DEFAULT_MAX_PER_SOURCE 256
+/* A ticket key seals for an hour, then opens for one more (nginx's way). */
+#define DEFAULT_TICKET_ROTATE_S 3600
 
 static void usage(FILE *out)
 {
@@ -57,6 +59,11 @@ static void usage(FILE *out)
 		"  --groups LIST          key exchange groups in order of preference, from\n"
 		"                         X25519MLKEM768, SecP256r1MLKEM768, X25519, P-256,\n"
 		"                         P-384 (default: all, post-quantum hybrids first)\n"
+		"  --no-tickets           no session tickets: every connection makes a full\n"
+		"                         handshake (default: TLS 1.3 and 1.2 tickets)\n"
+		"  --ticket-rotate S      a new ticket key every S seconds (3600); the one\n"
+		"                         before still opens tickets for S more; keys are\n"
+		"                         this process's own, never written out\n"
 		"  --idle-timeout S       close a keep-alive connection idle this long (60)\n"
 		"  --request-timeout S    a request head must arrive within S seconds (10)\n"
 		"  --handshake-timeout S  a TLS handshake must end within S seconds (10)\n"
@@ -149,6 +156,7 @@ enum {
 	OPT_HANDSHAKE, OPT_QUIET, OPT_HELP,
 	OPT_MAX_HANDSHAKES, OPT_MAX_PER_SOURCE, OPT_USER, OPT_DEBUG_FORBIDDEN,
 	OPT_DEBUG_KEY_UPDATE,
+	OPT_NO_TICKETS, OPT_TICKET_ROTATE,
 };
 
 static const struct option options[] = {
@@ -162,6 +170,8 @@ static const struct option options[] = {
 	{ "tls", required_argument, NULL, OPT_TLS },
 	{ "ciphers", required_argument, NULL, OPT_CIPHERS },
 	{ "groups", required_argument, NULL, OPT_GROUPS },
+	{ "no-tickets", no_argument, NULL, OPT_NO_TICKETS },
+	{ "ticket-rotate", required_argument, NULL, OPT_TICKET_ROTATE },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "request-timeout", required_argument, NULL, OPT_REQUEST },
 	{ "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE },
@@ -182,7 +192,7 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 {
 	const char *listen_text = DEFAULT_LISTEN;
 	char *end;
-	int opt;
+	int opt, ms;
 
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
@@ -239,6 +249,14 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 			break;
 		case OPT_GROUPS:
 			cfg->groups = optarg;
+			break;
+		case OPT_NO_TICKETS:
+			cfg->no_tickets = true;
+			break;
+		case OPT_TICKET_ROTATE:
+			if (parse_seconds("--ticket-rotate", optarg, &ms))
+				return -EINVAL;
+			cfg->ticket_rotate_s = (unsigned int)(ms / 1000);
 			break;
 		case OPT_IDLE:
 			if (parse_seconds("--idle-timeout", optarg,
@@ -310,6 +328,13 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 			"the certificate and key: drop --cert and --key");
 		return -EINVAL;
 	}
+	if (cfg->ktlsd_path && (cfg->no_tickets || cfg->ticket_rotate_s)) {
+		fprintf(stderr, "ktls-serve: with --ktlsd the daemon runs the handshakes: %s\n",
+			"--no-tickets and --ticket-rotate do not apply");
+		return -EINVAL;
+	}
+	if (!cfg->ticket_rotate_s)
+		cfg->ticket_rotate_s = DEFAULT_TICKET_ROTATE_S;
 	if (parse_listen(listen_text, cfg)) {
 		fprintf(stderr, "ktls-serve: --listen %s: want ADDR:PORT, %s\n",
 			listen_text, "e.g. 127.0.0.1:8443 or [::1]:8443");
@@ -360,8 +385,13 @@ static void print_status(const struct serve_config *cfg,
 			 const struct worker *workers)
 {
 	struct serve_stats sum = { 0 };
+	char tickets[160];
 	int i;
 
+	if (cfg->ktlsd_path)
+		snprintf(tickets, sizeof(tickets), "tickets: ktlsd's");
+	else
+		tickets_status(tickets, sizeof(tickets));
 	for (i = 0; i < cfg->workers; i++) {
 		const struct serve_stats *s = &workers[i].stats;
 
@@ -371,6 +401,7 @@ static void print_status(const struct serve_config *cfg,
 						  __ATOMIC_RELAXED);
 		sum.handshake_failures +=
 			__atomic_load_n(&s->handshake_failures, __ATOMIC_RELAXED);
+		sum.resumed += __atomic_load_n(&s->resumed, __ATOMIC_RELAXED);
 		sum.responses += __atomic_load_n(&s->responses,
 						 __ATOMIC_RELAXED);
 		sum.body_bytes += __atomic_load_n(&s->body_bytes,
@@ -384,12 +415,13 @@ static void print_status(const struct serve_config *cfg,
 						     __ATOMIC_RELAXED);
 	}
 	fprintf(stderr, "ktls-serve: status: %s; workers %d; open %llu; accepted %llu; "
-		"handshakes %llu (failed %llu); responses %llu; body bytes %llu; timeouts %llu; "
+		"handshakes %llu (failed %llu, resumed %llu); %s; responses %llu; body bytes %llu; timeouts %llu; "
 		"refused: handshake cap %llu, per source %llu, no descriptor %llu\n",
 		tls_mode_text(cfg), cfg->workers,
 		(unsigned long long)sum.open, (unsigned long long)sum.accepted,
 		(unsigned long long)sum.handshakes,
 		(unsigned long long)sum.handshake_failures,
+		(unsigned long long)sum.resumed, tickets,
 		(unsigned long long)sum.responses,
 		(unsigned long long)sum.body_bytes,
 		(unsigned long long)sum.timeouts,
@@ -457,6 +489,7 @@ static int open_listeners(struct serve_config *cfg, struct worker *workers)
 
 static int serve(struct serve_config *cfg)
 {
+	struct timespec next = { 0 };
 	struct worker *workers;
 	sigset_t signals;
 	int i, sig, ret;
@@ -496,7 +529,13 @@ static int serve(struct serve_config *cfg)
 		"ktls-serve: serving %s on https://%s/ with %d workers\n",
 		cfg->root, cfg->listen_text, cfg->workers);
 	for (;;) {
-		if (sigwait(&signals, &sig))
+		/* Between signals, the ticket keys rotate on time. */
+		next.tv_sec = tickets_tick();
+		if (next.tv_sec < 0)
+			sig = sigwait(&signals, &sig) ? -1 : sig;
+		else
+			sig = sigtimedwait(&signals, NULL, &next);
+		if (sig < 0)
 			continue;
 		print_status(cfg, workers);
 		if (sig != SIGUSR1)
@@ -505,6 +544,7 @@ static int serve(struct serve_config *cfg)
 	worker_stop_all();
 	for (i = 0; i < cfg->workers; i++)
 		pthread_join(workers[i].thread, NULL);
+	tickets_free();
 	ret = 0;
 free_workers:
 	free(workers);

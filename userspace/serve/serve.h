@@ -47,6 +47,8 @@ struct serve_config {
 	enum tls_choice tls_choice;	/* --tls */
 	const char *ciphers;	/* --ciphers; NULL: every kTLS suite */
 	const char *groups;	/* --groups; NULL: libktls's default order */
+	bool no_tickets;	/* --no-tickets: no resumption */
+	unsigned int ticket_rotate_s;	/* --ticket-rotate: key period */
 	bool ktls;		/* connections go into kernel TLS */
 	bool aesni;		/* this CPU has AES-NI (userspace TLS speed) */
 	uint64_t key_update_records;	/* our KeyUpdate (or close) at this many */
@@ -64,6 +66,7 @@ struct serve_stats {
 	uint64_t open;
 	uint64_t handshakes;
 	uint64_t handshake_failures;
+	uint64_t resumed;		/* handshakes that resumed a ticket */
 	uint64_t responses;
 	uint64_t body_bytes;
 	uint64_t timeouts;
@@ -218,6 +221,12 @@ int tls_key_update_due(struct conn *c);
 bool tls_can_update_keys(const struct conn *c);
 int tls_update_keys(struct conn *c);
 void tls_end(struct conn *c);
+
+/* tickets.c: session ticket keys, rotated; this process's own */
+int tickets_init(const struct serve_config *cfg, struct ktls_config *config);
+int tickets_tick(void);
+void tickets_status(char *buf, size_t len);
+void tickets_free(void);
 
 /* body.c */
 int body_step(struct conn *c);

@@ -110,9 +110,17 @@ int tls_setup(struct serve_config *cfg)
 		}
 		return 0;
 	}
+	ret = tickets_init(cfg, &config);
+	if (ret) {
+		fprintf(stderr, "ktls-serve: cannot set up ticket keys: %s\n",
+			strerror(-ret));
+		return ret;
+	}
 	ret = ktls_ctx_new(&config, &cfg->tls);
-	if (ret)
+	if (ret) {
 		fprintf(stderr, "ktls-serve: %s\n", ktls_reason());
+		tickets_free();
+	}
 	return ret;
 }
 
@@ -163,6 +171,8 @@ int tls_step(struct conn *c)
 		return conn_poll(c, ktls_session_wants(c->session));
 	if (ret)
 		return ret;
+	if (ktls_session_resumed(c->session))
+		STAT_ADD(c->w, resumed, 1);
 	if (!c->w->cfg->ktls)
 		return 0;
 	ret = ktls_install(c->session, KTLS_TX | KTLS_RX);
@@ -237,10 +247,9 @@ ssize_t tls_write(struct conn *c, const void *buf, size_t len, bool more)
 }
 
 /*
- * kTLS: a close_notify alert record; -EAGAIN while the socket has no room
- * for it (the caller polls and calls again). Userspace TLS: none, since
- * libktls has no userspace shutdown; the response's length and
- * "Connection: close" end it for the client all the same.
+ * A close_notify alert record; -EAGAIN while the socket has no room for
+ * it (the caller polls and calls again). Userspace TLS too: without it an
+ * OpenSSL client takes the end for an error and will not resume.
  */
 int tls_close_notify(struct conn *c)
 {
@@ -259,7 +268,7 @@ int tls_close_notify(struct conn *c)
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
 
 	if (!c->ktls)
-		return 0;
+		return c->session ? ktls_tls_close_notify(c->session) : 0;
 	cmsg->cmsg_level = SOL_TLS;
 	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(uint8_t));
