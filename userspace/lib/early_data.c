@@ -224,6 +224,19 @@ static int ticket_cb(WOLFSSL *ssl, unsigned char name[WOLFSSL_TICKET_NAME_SZ],
 	return decrypt_ticket(guard, ssl, name, iv, mac, ticket, len, out_len);
 }
 
+/*
+ * WolfSSL 5.9 takes 0-RTT only if evicting the ticket's session from a
+ * session cache found it (RFC 8446 §8: single use), and our servers keep
+ * no WolfSSL cache (a session would cross contexts). The guard is that
+ * cache: ticket_cb already refused a ticket seen before, so a remove
+ * callback, which WolfSSL takes as "the external cache had it", is right.
+ */
+static void guard_consumed(WOLFSSL_CTX *wctx, WOLFSSL_SESSION *session)
+{
+	(void)wctx;
+	(void)session;
+}
+
 static int guard_new(struct ktls_ctx *ctx)
 {
 	struct ktls_ticket_guard *guard;
@@ -246,6 +259,7 @@ static int guard_new(struct ktls_ctx *ctx)
 	wolfSSL_CTX_set_TicketEncCtx(ctx->wolfssl, guard);
 	wolfSSL_CTX_set_TicketEncCb(ctx->wolfssl, ticket_cb);
 	wolfSSL_CTX_set_TicketHint(ctx->wolfssl, TICKET_LIFETIME_S);
+	wolfSSL_CTX_sess_set_remove_cb(ctx->wolfssl, guard_consumed);
 	return 0;
 }
 
