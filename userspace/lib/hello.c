@@ -18,64 +18,27 @@
 #define EXT_PSK_KEY_EXCHANGE_MODES 45
 #define EXT_KEY_SHARE 51
 #define PSK_DHE_KE 1
-#define RANDOM_LEN 32
 
-/* SHA-256("HelloRetryRequest"): the random of a HelloRetryRequest. */
-static const uint8_t hrr_random[RANDOM_LEN] = {
+const uint8_t ktls_hrr_random[KTLS_HELLO_RANDOM_LEN] = {
 	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
 	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
 	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* A bounds-checked reader; once bad, every take fails. */
-struct reader {
-	const uint8_t *p;
-	size_t left;
-	bool bad;
-};
-
-static const uint8_t *take(struct reader *r, size_t n)
-{
-	const uint8_t *p = r->p;
-
-	if (r->bad || n > r->left) {
-		r->bad = true;
-		return NULL;
-	}
-	r->p += n;
-	r->left -= n;
-	return p;
-}
-
-/* Skip a vector with a @width-byte length prefix. */
-static void skip_vector(struct reader *r, size_t width)
-{
-	const uint8_t *len = take(r, width);
-
-	if (len)
-		take(r, width == 1 ? len[0] : get16(len));
-}
-
-/* Position @r at the extensions of a hello; false if it does not parse. */
-static bool hello_extensions(struct reader *r, uint8_t type)
+bool ktls_hello_extensions(struct ktls_reader *r, uint8_t type)
 {
 	const uint8_t *len;
 
-	take(r, 2 + RANDOM_LEN);		/* legacy_version, random */
-	skip_vector(r, 1);			/* legacy_session_id */
+	ktls_take(r, 2 + KTLS_HELLO_RANDOM_LEN);	/* legacy_version, random */
+	ktls_skip_vector(r, 1);			/* legacy_session_id */
 	if (type == KTLS_HS_CLIENT_HELLO) {
-		skip_vector(r, 2);		/* cipher_suites */
-		skip_vector(r, 1);		/* compression methods */
+		ktls_skip_vector(r, 2);		/* cipher_suites */
+		ktls_skip_vector(r, 1);		/* compression methods */
 	} else {
-		take(r, 3);			/* cipher_suite, compression */
+		ktls_take(r, 3);			/* cipher_suite, compression */
 	}
-	len = take(r, 2);
-	return len && !r->bad && get16(len) == r->left;
+	len = ktls_take(r, 2);
+	return len && !r->bad && ktls_get16(len) == r->left;
 }
 
 /* psk_key_exchange_modes: a one-byte length, then the modes. */
@@ -91,14 +54,14 @@ static bool has_psk_dhe_ke(const uint8_t *modes, size_t len)
 static void read_groups(const uint8_t *ext, size_t len,
 			struct ktls_hello *hello)
 {
-	struct reader r = { .p = ext, .left = len };
-	const uint8_t *list_len = take(&r, 2);
+	struct ktls_reader r = { .p = ext, .left = len };
+	const uint8_t *list_len = ktls_take(&r, 2);
 	size_t n;
 
 	hello->supported_groups = true;
 	if (!list_len)
 		return;
-	n = get16(list_len);
+	n = ktls_get16(list_len);
 	if (n > r.left)
 		n = r.left;
 	for (size_t i = 0; i + 2 <= n; i += 2) {
@@ -106,7 +69,7 @@ static void read_groups(const uint8_t *ext, size_t len,
 			hello->groups_truncated = true;
 			return;
 		}
-		hello->groups[hello->nr_groups++] = get16(r.p + i);
+		hello->groups[hello->nr_groups++] = ktls_get16(r.p + i);
 	}
 }
 
@@ -114,51 +77,51 @@ static void read_groups(const uint8_t *ext, size_t len,
 static void read_shares(const uint8_t *ext, size_t len,
 			struct ktls_hello *hello)
 {
-	struct reader r = { .p = ext, .left = len };
-	const uint8_t *list_len = take(&r, 2);
-	struct reader list;
+	struct ktls_reader r = { .p = ext, .left = len };
+	const uint8_t *list_len = ktls_take(&r, 2);
+	struct ktls_reader list;
 
-	if (!list_len || get16(list_len) > r.left)
+	if (!list_len || ktls_get16(list_len) > r.left)
 		return;
-	list = (struct reader){ .p = r.p, .left = get16(list_len) };
+	list = (struct ktls_reader){ .p = r.p, .left = ktls_get16(list_len) };
 	while (list.left) {
-		const uint8_t *group = take(&list, 2);
+		const uint8_t *group = ktls_take(&list, 2);
 
-		skip_vector(&list, 2);		/* key_exchange */
+		ktls_skip_vector(&list, 2);		/* key_exchange */
 		if (list.bad)
 			return;
 		if (hello->nr_shares == KTLS_HELLO_MAX_SHARES) {
 			hello->shares_truncated = true;
 			return;
 		}
-		hello->shares[hello->nr_shares++] = get16(group);
+		hello->shares[hello->nr_shares++] = ktls_get16(group);
 	}
 }
 
 int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
 		     struct ktls_hello *hello)
 {
-	struct reader r = { .p = body, .left = len };
+	struct ktls_reader r = { .p = body, .left = len };
 	bool seen_modes = false;
 
 	memset(hello, 0, sizeof(*hello));
 	if (type != KTLS_HS_CLIENT_HELLO && type != KTLS_HS_SERVER_HELLO)
 		return -EINVAL;
-	if (type == KTLS_HS_SERVER_HELLO && len >= 2 + RANDOM_LEN &&
-	    !memcmp(body + 2, hrr_random, RANDOM_LEN)) {
+	if (type == KTLS_HS_SERVER_HELLO && len >= 2 + KTLS_HELLO_RANDOM_LEN &&
+	    !memcmp(body + 2, ktls_hrr_random, KTLS_HELLO_RANDOM_LEN)) {
 		hello->hello_retry = true;
 		return 0;
 	}
-	if (!hello_extensions(&r, type))
+	if (!ktls_hello_extensions(&r, type))
 		return -EPROTO;
 	while (r.left >= 4) {
-		const uint8_t *h = take(&r, 4);
-		size_t ext_len = get16(h + 2);
-		const uint8_t *ext = take(&r, ext_len);
+		const uint8_t *h = ktls_take(&r, 4);
+		size_t ext_len = ktls_get16(h + 2);
+		const uint8_t *ext = ktls_take(&r, ext_len);
 
 		if (!ext)
 			break;
-		switch (get16(h)) {
+		switch (ktls_get16(h)) {
 		case EXT_PRE_SHARED_KEY:
 			hello->pre_shared_key = true;
 			break;

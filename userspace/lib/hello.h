@@ -11,6 +11,44 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The random of a HelloRetryRequest: SHA-256("HelloRetryRequest"). */
+#define KTLS_HELLO_RANDOM_LEN 32
+extern const uint8_t ktls_hrr_random[KTLS_HELLO_RANDOM_LEN];
+
+/* A bounds-checked reader of handshake bytes; once bad, every take fails. */
+struct ktls_reader {
+	const uint8_t *p;
+	size_t left;
+	bool bad;
+};
+
+static inline uint16_t ktls_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline const uint8_t *ktls_take(struct ktls_reader *r, size_t n)
+{
+	const uint8_t *p = r->p;
+
+	if (r->bad || n > r->left) {
+		r->bad = true;
+		return NULL;
+	}
+	r->p += n;
+	r->left -= n;
+	return p;
+}
+
+/* Skip a vector with a @width-byte length prefix. */
+static inline void ktls_skip_vector(struct ktls_reader *r, size_t width)
+{
+	const uint8_t *len = ktls_take(r, width);
+
+	if (len)
+		ktls_take(r, width == 1 ? len[0] : ktls_get16(len));
+}
+
 /* Handshake message types (RFC 8446 §4). */
 #define KTLS_HS_CLIENT_HELLO 1
 #define KTLS_HS_SERVER_HELLO 2
@@ -45,6 +83,9 @@ struct ktls_hello {
  * extension counts if it comes before any malformed one. 0, or -EPROTO
  * if the hello does not parse (-EINVAL for another @type).
  */
+/* @r at the extensions of a hello of @type; false if it does not get there. */
+bool ktls_hello_extensions(struct ktls_reader *r, uint8_t type);
+
 int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
 		     struct ktls_hello *hello);
 

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "hello.h"
 #include "internal.h"
 
 #include <wolfssl/error-ssl.h>
@@ -39,11 +40,8 @@
 #define REC_HANDSHAKE 22
 #define REC_APP_DATA 23
 #define HS_HEADER_LEN 4
-#define HS_CLIENT_HELLO 1
-#define HS_SERVER_HELLO 2
 #define EXT_SUPPORTED_GROUPS 10
 #define EXT_KEY_SHARE 51
-#define RANDOM_LEN 32
 
 #define ALERT_FATAL 2
 #define ALERT_UNEXPECTED_MESSAGE 10
@@ -66,18 +64,6 @@ struct ktls_hello_check {
 	uint16_t groups[MAX_GROUPS];
 };
 
-/* SHA-256("HelloRetryRequest"), the random of a HelloRetryRequest. */
-static const uint8_t hrr_random[RANDOM_LEN] = {
-	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
-	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
-	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
-};
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* The key_exchange length a group's share must have; 0: not known here. */
 static size_t share_len(uint16_t group)
 {
@@ -95,51 +81,6 @@ static size_t share_len(uint16_t group)
 	case 0x11ed:	return 97 + 1568;	/* SecP384r1MLKEM1024 */
 	}
 	return 0;
-}
-
-/* A bounds-checked reader; once bad, every take fails. */
-struct reader {
-	const uint8_t *p;
-	size_t left;
-	bool bad;
-};
-
-static const uint8_t *take(struct reader *r, size_t n)
-{
-	const uint8_t *p = r->p;
-
-	if (r->bad || n > r->left) {
-		r->bad = true;
-		return NULL;
-	}
-	r->p += n;
-	r->left -= n;
-	return p;
-}
-
-static void skip_vector(struct reader *r, size_t width)
-{
-	const uint8_t *len = take(r, width);
-
-	if (len)
-		take(r, width == 1 ? len[0] : get16(len));
-}
-
-/* @r at a hello's extensions block; false if it does not get there. */
-static bool extensions(struct reader *r, uint8_t type)
-{
-	const uint8_t *len;
-
-	take(r, 2 + RANDOM_LEN);		/* legacy_version, random */
-	skip_vector(r, 1);			/* legacy_session_id */
-	if (type == HS_CLIENT_HELLO) {
-		skip_vector(r, 2);		/* cipher_suites */
-		skip_vector(r, 1);		/* compression methods */
-	} else {
-		take(r, 3);			/* cipher_suite, compression */
-	}
-	len = take(r, 2);
-	return len && !r->bad && get16(len) == r->left;
 }
 
 static int refuse(struct ktls_record_io *rio, uint8_t alert, const char *fmt,
@@ -179,20 +120,20 @@ void ktls_hello_check_alert(struct ktls_record_io *rio, uint8_t description)
 static int check_shares(struct ktls_record_io *rio, const uint8_t *ext,
 			size_t len)
 {
-	struct reader r = { .p = ext, .left = len };
-	const uint8_t *list_len = take(&r, 2);
+	struct ktls_reader r = { .p = ext, .left = len };
+	const uint8_t *list_len = ktls_take(&r, 2);
 	uint16_t seen[MAX_GROUPS];
 	size_t nr_seen = 0;
 
-	if (!list_len || get16(list_len) != r.left)
+	if (!list_len || ktls_get16(list_len) != r.left)
 		return refuse(rio, ALERT_DECODE_ERROR,
 			      "the ClientHello's key_share does not parse");
 	while (r.left) {
-		const uint8_t *h = take(&r, 4);
-		uint16_t group = h ? get16(h) : 0;
+		const uint8_t *h = ktls_take(&r, 4);
+		uint16_t group = h ? ktls_get16(h) : 0;
 		size_t want = share_len(group);
 
-		if (!h || !take(&r, get16(h + 2)) || !get16(h + 2))
+		if (!h || !ktls_take(&r, ktls_get16(h + 2)) || !ktls_get16(h + 2))
 			return refuse(rio, ALERT_DECODE_ERROR,
 				      "the ClientHello's key_share does not parse");
 		for (size_t i = 0; i < nr_seen; i++)
@@ -202,10 +143,10 @@ static int check_shares(struct ktls_record_io *rio, const uint8_t *ext,
 					      group);
 		if (nr_seen < MAX_GROUPS)
 			seen[nr_seen++] = group;
-		if (want && get16(h + 2) != want)
+		if (want && ktls_get16(h + 2) != want)
 			return refuse(rio, ALERT_ILLEGAL_PARAMETER,
 				      "the ClientHello's key share for group %#06x has %u bytes, not %zu",
-				      group, get16(h + 2), want);
+				      group, ktls_get16(h + 2), want);
 	}
 	return 0;
 }
@@ -214,14 +155,14 @@ static int check_shares(struct ktls_record_io *rio, const uint8_t *ext,
 static void keep_groups(struct ktls_hello_check *check, const uint8_t *ext,
 			size_t len)
 {
-	size_t n = len >= 2 ? get16(ext) : 0;
+	size_t n = len >= 2 ? ktls_get16(ext) : 0;
 
 	check->groups_known = false;
 	if (n + 2 != len || n % 2 || n / 2 > MAX_GROUPS)
 		return;		/* WolfSSL judges a malformed or long list */
 	check->nr_groups = n / 2;
 	for (size_t i = 0; i < check->nr_groups; i++)
-		check->groups[i] = get16(ext + 2 + 2 * i);
+		check->groups[i] = ktls_get16(ext + 2 + 2 * i);
 	check->groups_known = true;
 }
 
@@ -229,24 +170,24 @@ static void keep_groups(struct ktls_hello_check *check, const uint8_t *ext,
 static int check_client_hello(struct ktls_record_io *rio, const uint8_t *body,
 			      size_t len)
 {
-	struct reader r = { .p = body, .left = len };
+	struct ktls_reader r = { .p = body, .left = len };
 	int ret;
 
 	rio->check->groups_known = false;
-	if (!extensions(&r, HS_CLIENT_HELLO))
+	if (!ktls_hello_extensions(&r, KTLS_HS_CLIENT_HELLO))
 		return 0;
 	while (r.left >= 4) {
-		const uint8_t *h = take(&r, 4);
-		size_t ext_len = get16(h + 2);
-		const uint8_t *ext = take(&r, ext_len);
+		const uint8_t *h = ktls_take(&r, 4);
+		size_t ext_len = ktls_get16(h + 2);
+		const uint8_t *ext = ktls_take(&r, ext_len);
 
 		if (!ext)
 			return 0;
-		if (get16(h) == EXT_KEY_SHARE) {
+		if (ktls_get16(h) == EXT_KEY_SHARE) {
 			ret = check_shares(rio, ext, ext_len);
 			if (ret)
 				return ret;
-		} else if (get16(h) == EXT_SUPPORTED_GROUPS) {
+		} else if (ktls_get16(h) == EXT_SUPPORTED_GROUPS) {
 			keep_groups(rio->check, ext, ext_len);
 		}
 	}
@@ -278,7 +219,7 @@ static int feed_handshake(struct ktls_record_io *rio, const uint8_t *buf,
 		}
 		if (check->msg_len < HS_HEADER_LEN + body_len)
 			return 0;
-		if (msg[0] == HS_CLIENT_HELLO) {
+		if (msg[0] == KTLS_HS_CLIENT_HELLO) {
 			ret = check_client_hello(rio, msg + HS_HEADER_LEN,
 						 body_len);
 			if (ret)
@@ -292,7 +233,7 @@ static int feed_handshake(struct ktls_record_io *rio, const uint8_t *buf,
 
 int ktls_hello_check_header(struct ktls_record_io *rio, const uint8_t *hdr)
 {
-	size_t len = get16(hdr + 3);
+	size_t len = ktls_get16(hdr + 3);
 
 	if (rio->encrypted)
 		return 0;
@@ -340,36 +281,36 @@ int ktls_hello_check_send(struct ktls_record_io *rio, const uint8_t *buf,
 {
 	const struct ktls_hello_check *check = rio->check;
 	const uint8_t *body = buf + TLS_RECORD_HEADER_LEN + HS_HEADER_LEN;
-	struct reader r;
+	struct ktls_reader r;
 	size_t body_len;
 
 	if (rio->encrypted || !check || !check->groups_known ||
 	    len < TLS_RECORD_HEADER_LEN + HS_HEADER_LEN ||
 	    buf[0] != REC_HANDSHAKE ||
-	    buf[TLS_RECORD_HEADER_LEN] != HS_SERVER_HELLO)
+	    buf[TLS_RECORD_HEADER_LEN] != KTLS_HS_SERVER_HELLO)
 		return 0;
 	body_len = (size_t)body[-3] << 16 | (size_t)body[-2] << 8 | body[-1];
 	if (body_len > len - TLS_RECORD_HEADER_LEN - HS_HEADER_LEN ||
-	    body_len < 2 + RANDOM_LEN ||
-	    memcmp(body + 2, hrr_random, RANDOM_LEN))
+	    body_len < 2 + KTLS_HELLO_RANDOM_LEN ||
+	    memcmp(body + 2, ktls_hrr_random, KTLS_HELLO_RANDOM_LEN))
 		return 0;
-	r = (struct reader){ .p = body, .left = body_len };
-	if (!extensions(&r, HS_SERVER_HELLO))
+	r = (struct ktls_reader){ .p = body, .left = body_len };
+	if (!ktls_hello_extensions(&r, KTLS_HS_SERVER_HELLO))
 		return 0;
 	while (r.left >= 4) {
-		const uint8_t *h = take(&r, 4);
-		const uint8_t *ext = take(&r, get16(h + 2));
+		const uint8_t *h = ktls_take(&r, 4);
+		const uint8_t *ext = ktls_take(&r, ktls_get16(h + 2));
 
 		if (!ext)
 			return 0;
-		if (get16(h) != EXT_KEY_SHARE || get16(h + 2) != 2)
+		if (ktls_get16(h) != EXT_KEY_SHARE || ktls_get16(h + 2) != 2)
 			continue;
 		for (size_t i = 0; i < check->nr_groups; i++)
-			if (check->groups[i] == get16(ext))
+			if (check->groups[i] == ktls_get16(ext))
 				return 0;
 		return refuse(rio, ALERT_HANDSHAKE_FAILURE,
 			      "the client offers none of our groups (it would be asked for group %#06x, which it did not list)",
-			      get16(ext));
+			      ktls_get16(ext));
 	}
 	return 0;
 }
