@@ -8,6 +8,9 @@ packages=(
 	libmnl-dev liburing-dev
 	# ktls-serve's sandbox (userspace/serve/sandbox.c).
 	libseccomp-dev
+	# ktlsd's privilege separation (userspace/ktlsd/sandbox.c: capabilities)
+	# and its sd_notify readiness (main.c).
+	libcap-ng-dev libsystemd-dev
 	# The kernel handshake upcall (userspace/upcall): key serials.
 	libkeyutils-dev
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
@@ -15,6 +18,8 @@ packages=(
 	# Interop peers copied into the VM (selftests/interop): openssl and
 	# curl above, gnutls-cli and gnutls-serv here.
 	gnutls-bin
+	# ktls_serve_scan: a common scanner must see TLS 1.2 and 1.3 enabled.
+	sslscan
 	# make bench's plots (userspace/bench/report.sh).
 	gnuplot-nox
 	# make bench's rtt section copies ip and tc (netns, netem) into the VM.

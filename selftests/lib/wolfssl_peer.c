@@ -96,9 +96,13 @@ int wolfssl_peer_new(struct wolfssl_peer *peer, enum ktls_role role, int fd,
 		goto fail;
 	wolfSSL_SetIOReadCtx(peer->ssl, peer);
 	wolfSSL_SetIOWriteCtx(peer->ssl, peer);
-	/* One key share our side accepts: no HelloRetryRequest round. */
+	/*
+	 * One key share for the group our side prefers by default (the
+	 * hybrid): a classical one would make our server ask for a retry,
+	 * and a held last flight would then hold the second ClientHello.
+	 */
 	if (!server && opts->version != KTLS_TLS_1_2 &&
-	    wolfSSL_UseKeyShare(peer->ssl, WOLFSSL_ECC_X25519) !=
+	    wolfSSL_UseKeyShare(peer->ssl, WOLFSSL_X25519MLKEM768) !=
 		    WOLFSSL_SUCCESS)
 		goto fail;
 	return 0;
