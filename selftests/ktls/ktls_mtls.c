@@ -241,7 +241,7 @@ TEST_F(mtls, no_client_certificate)
 	EXPECT_NE(0, ret);
 	EXPECT_STREQ(variant->version == KTLS_TLS_1_3 ?
 			     "the peer sent fatal alert certificate_required (116)" :
-			     "handshake failure: no shared version or cipher suite (the peer sent alert handshake_failure)",
+			     "handshake failure: no shared version, cipher suite or group (the peer sent alert handshake_failure)",
 		     reason);
 }
 

@@ -22,6 +22,7 @@
 #define UNKNOWN_CA "certificate signed by unknown authority"
 #define NAME_MISMATCH "certificate name mismatch"
 #define NO_SHARED "handshake failure: no shared version or cipher suite"
+#define PEER_NO_SHARED "handshake failure: no shared version, cipher suite or group"
 #define PEER_REJECTED "the peer rejected our certificate"
 
 /* Short enough that a silent peer fails the test quickly, not the harness. */
@@ -150,7 +151,7 @@ FIXTURE_VARIANT_ADD(verify, tls13_client_tls12_server)
 	.client_max = KTLS_TLS_1_3,
 	.server_max = KTLS_TLS_1_2,
 	.client_ret = -EPROTONOSUPPORT,
-	.client_reason = NO_SHARED,
+	.client_reason = PEER_NO_SHARED,
 	.server_reason = NO_SHARED,
 };
 
@@ -162,7 +163,7 @@ FIXTURE_VARIANT_ADD(verify, tls12_client_tls13_server)
 	.client_max = KTLS_TLS_1_2,
 	.server_min = KTLS_TLS_1_3,
 	.client_ret = -EPROTONOSUPPORT,
-	.client_reason = NO_SHARED,
+	.client_reason = PEER_NO_SHARED,
 	.server_reason = NO_SHARED,
 };
 
@@ -176,7 +177,7 @@ FIXTURE_VARIANT_ADD(verify, no_shared_cipher)
 	.client_ciphers = "TLS_AES_128_GCM_SHA256",
 	.server_ciphers = "TLS_AES_256_GCM_SHA384",
 	.client_ret = -EPROTONOSUPPORT,
-	.client_reason = NO_SHARED,
+	.client_reason = PEER_NO_SHARED,
 	.server_reason = NO_SHARED,
 };
 

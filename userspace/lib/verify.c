@@ -30,6 +30,9 @@
 #define ALERT_CERTIFICATE_REQUIRED 116
 
 #define NO_SHARED "handshake failure: no shared version or cipher suite"
+/* The peer's handshake_failure does not say which list had nothing in common. */
+#define PEER_NO_SHARED \
+	"handshake failure: no shared version, cipher suite or group"
 
 /*
  * The verify callback sees X509_V_ERR_* codes (OpenSSL's numbering, > 0),
@@ -232,7 +235,8 @@ static int peer_alert(int code, const char *name)
 	case ALERT_PROTOCOL_VERSION:
 	case ALERT_HANDSHAKE_FAILURE:
 	case ALERT_INSUFFICIENT_SECURITY:
-		return ktls_fail(-EPROTONOSUPPORT, NO_SHARED " (the peer sent alert %s)",
+		return ktls_fail(-EPROTONOSUPPORT,
+				 PEER_NO_SHARED " (the peer sent alert %s)",
 				 name);
 	/* WolfSSL sends bad_certificate for a name mismatch. */
 	case ALERT_BAD_CERTIFICATE:
