@@ -240,12 +240,12 @@ TEST_F(serve, client_key_update)
 	ASSERT_EQ(0, client_connect(&self->server, &peer));
 	ASSERT_EQ(0, get_body(&peer, digest));
 	EXPECT_EQ(0, memcmp(digest, self->server.digest, DIGEST_LEN));
-	/* update_requested, then (ours still due) update_not_requested. */
+	/* update_requested, */
 	ASSERT_EQ(WOLFSSL_SUCCESS, wolfSSL_update_keys(peer.ssl));
-	ASSERT_EQ(WOLFSSL_SUCCESS, wolfSSL_update_keys(peer.ssl));
-	ret = get_body(&peer, digest);
 	if (kernel_can_rekey()) {
-		ASSERT_EQ(0, ret);
+		/* then (ours still due) update_not_requested. */
+		ASSERT_EQ(WOLFSSL_SUCCESS, wolfSSL_update_keys(peer.ssl));
+		ASSERT_EQ(0, get_body(&peer, digest));
 		EXPECT_EQ(0, memcmp(digest, self->server.digest, DIGEST_LEN));
 		/* The server's KeyUpdate came: WolfSSL waits for none. */
 		ASSERT_EQ(0, wolfSSL_key_update_response(peer.ssl, &required));
@@ -254,7 +254,15 @@ TEST_F(serve, client_key_update)
 		ASSERT_EQ(0, get_body(&peer, digest));
 		EXPECT_EQ(0, memcmp(digest, self->server.digest, DIGEST_LEN));
 	} else {
-		EXPECT_EQ(-ECONNRESET, ret) TH_LOG("no close_notify: a stall?");
+		/*
+		 * Nothing more is sent: the server closes at once, and
+		 * bytes it never reads would make its close a reset that
+		 * can beat our next write.
+		 */
+		ret = wolfSSL_read(peer.ssl, digest, sizeof(digest));
+		EXPECT_EQ(WOLFSSL_ERROR_ZERO_RETURN,
+			  wolfSSL_get_error(peer.ssl, ret))
+			TH_LOG("no close_notify: a stall?");
 		usleep(200000);
 		EXPECT_NE(NULL, strstr(read_log(&self->server),
 				       "this kernel cannot rekey kernel TLS"))
