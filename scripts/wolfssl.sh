@@ -13,6 +13,17 @@
 #                                      --enable-earlydata off, so we define it)
 #   -DWOLFSSL_TLS13_MIDDLEBOX_COMPAT   RFC 8446 §D.4: the dummy CCS (no
 #                                      configure switch; off by default)
+#   CFLAGS -UHAVE_MAX_FRAGMENT         no max_fragment_length (RFC 6066): a
+#                                      server that acknowledged it would owe
+#                                      the peer small records, and kernel TLS
+#                                      sends 2^14 (docs/design.md, "Record
+#                                      sizes"). --enable-distro turns on the
+#                                      nginx/stunnel sets, which force
+#                                      -DHAVE_MAX_FRAGMENT past
+#                                      --disable-maxfragment; configure puts
+#                                      CFLAGS after its own flags on every
+#                                      compile line and last in options.h, so
+#                                      the -U wins in both.
 # ML-KEM and the hybrid groups (X25519MLKEM768, SecP256r1MLKEM768) are on by
 # default in 5.9; the build is checked for them below.
 #
@@ -31,8 +42,9 @@ prefix=$dest/prefix
 wolfssl_version=5.9.2-1
 wolfssl_dsc_sha256=6fc35cea9c1685d1450ef775a8e70c3d446d5081b7988e98f9a6c58e592fe42f
 our_cppflags="-DHAVE_SECRET_CALLBACK -DWOLFSSL_EARLY_DATA -DWOLFSSL_TLS13_MIDDLEBOX_COMPAT"
+our_cflags="-UHAVE_MAX_FRAGMENT"
 our_configure="--enable-distro --enable-pkcs11 --disable-examples --enable-aesni --enable-intelasm --enable-static --disable-shared --disable-crypttests --enable-sp --enable-sp-asm"
-stamp="$wolfssl_version $our_cppflags $our_configure"
+stamp="$wolfssl_version $our_cppflags $our_cflags $our_configure"
 
 if [ -f "$dest/version" ] && [ -f "$prefix/include/wolfssl/options.h" ] &&
    [ "$(cat "$dest/flags" 2>/dev/null)" = "$stamp" ]; then
@@ -69,7 +81,7 @@ version=$(cd "$src" && dpkg-parsechangelog -S Version)
 # --disable-examples; not its ECH/JNI/QUIC/Qt extras) and its hardened
 # compiler flags.
 export DEB_BUILD_MAINT_OPTIONS=hardening=+all
-CFLAGS="$(dpkg-buildflags --get CFLAGS)"
+CFLAGS="$(dpkg-buildflags --get CFLAGS) $our_cflags"
 CPPFLAGS="$(dpkg-buildflags --get CPPFLAGS) $our_cppflags"
 LDFLAGS="$(dpkg-buildflags --get LDFLAGS)"
 export CFLAGS CPPFLAGS LDFLAGS
@@ -99,6 +111,13 @@ grep -q 'WOLFSSL_EARLY_DATA' "$prefix/include/wolfssl/options.h" ||
 grep -q 'WOLFSSL_HAVE_MLKEM' "$prefix/include/wolfssl/options.h" &&
 	grep -q 'WOLFSSL_PQC_HYBRIDS' "$prefix/include/wolfssl/options.h" ||
 	die "wolfssl $version was built without ML-KEM hybrid groups"
+# The library must not know max_fragment_length at all (a server would
+# acknowledge it), and options.h must say so to our compiles too.
+! nm "$prefix/lib/libwolfssl.a" | grep -q ' T TLSX_UseMaxFragment$' ||
+	die "wolfssl $version was built with max_fragment_length (HAVE_MAX_FRAGMENT)"
+printf '#include <wolfssl/options.h>\n#ifdef HAVE_MAX_FRAGMENT\n#error\n#endif\n' |
+	cc -fsyntax-only -I"$prefix/include" -x c - ||
+	die "wolfssl $version: options.h still defines HAVE_MAX_FRAGMENT"
 echo "$version" > "$dest/version"
 echo "$stamp" > "$dest/flags"
 rm -rf "$tmp"

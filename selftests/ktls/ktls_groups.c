@@ -3,8 +3,9 @@
  * Key exchange groups: post-quantum hybrids first by default. Both ends
  * are libktls over loopback TCP, handshake only (no kernel TLS), so this
  * runs natively and in the VM. A client's ClientHello is read off the
- * wire to check the order of supported_groups and key_share; round trips
- * tell a HelloRetryRequest from a first-flight agreement.
+ * wire to check the order of supported_groups and key_share (and that it
+ * asks for no record size limit); round trips tell a HelloRetryRequest
+ * from a first-flight agreement.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +23,8 @@
 #define X25519 0x001d
 #define SECP256R1 0x0017
 #define SECP384R1 0x0018
+#define EXT_MAX_FRAGMENT_LENGTH 1	/* RFC 6066 */
+#define EXT_RECORD_SIZE_LIMIT 28	/* RFC 8449 */
 
 struct end {
 	const char *groups;	/* NULL: the default */
@@ -256,9 +259,12 @@ TEST_F(groups, negotiated)
 	EXPECT_EQ(variant->round_trips, self->client.round_trips);
 }
 
-/* The first record a client with @groups sends: its ClientHello. */
-static int client_hello(const char *groups, uint16_t max_version,
-			struct ktls_hello *hello)
+/*
+ * The first record a client with @groups sends: its ClientHello, the
+ * message body (after its 4-byte header) in @body, @len bytes.
+ */
+static int client_hello_body(const char *groups, uint16_t max_version,
+			     const uint8_t **body, size_t *len)
 {
 	struct ktls_config config = {
 		.role = KTLS_ROLE_CLIENT,
@@ -300,13 +306,27 @@ static int client_hello(const char *groups, uint16_t max_version,
 	/* A handshake record holding one ClientHello. */
 	if (!ret && (rec[0] != 22 || rec[5] != KTLS_HS_CLIENT_HELLO))
 		ret = -EPROTO;
-	if (!ret)
-		ret = ktls_hello_parse(KTLS_HS_CLIENT_HELLO, rec + 9, want - 9,
-				       hello);
+	if (!ret) {
+		*body = rec + 9;
+		*len = want - 9;
+	}
 	ktls_session_free(session);
 	ktls_ctx_free(ctx);
 	close(fds[0]);
 	close(fds[1]);
+	return ret;
+}
+
+static int client_hello(const char *groups, uint16_t max_version,
+			struct ktls_hello *hello)
+{
+	const uint8_t *body;
+	size_t len;
+	int ret;
+
+	ret = client_hello_body(groups, max_version, &body, &len);
+	if (!ret)
+		ret = ktls_hello_parse(KTLS_HS_CLIENT_HELLO, body, len, hello);
 	return ret;
 }
 
@@ -347,6 +367,39 @@ TEST(p256_hybrid_first_client_adds_p256_share)
 	ASSERT_EQ((size_t)2, hello.nr_shares);
 	EXPECT_EQ(SECP256R1MLKEM768, hello.shares[0]);
 	EXPECT_EQ(SECP256R1, hello.shares[1]);
+}
+
+/*
+ * Kernel TLS sends records of up to 2^14 bytes: a client that asked for
+ * less would have to keep that promise to itself in the kernel. Ours asks
+ * for neither max_fragment_length nor record_size_limit, in TLS 1.3 and
+ * in TLS 1.2.
+ */
+TEST(client_asks_for_no_record_size_limit)
+{
+	static const uint16_t versions[] = { 0, KTLS_TLS_1_2 };
+
+	for (size_t v = 0; v < sizeof(versions) / sizeof(versions[0]); v++) {
+		struct ktls_reader r;
+		const uint8_t *body;
+		size_t len, seen = 0;
+
+		ASSERT_EQ(0, client_hello_body(NULL, versions[v], &body, &len));
+		r = (struct ktls_reader){ .p = body, .left = len };
+		ASSERT_TRUE(ktls_hello_extensions(&r, KTLS_HS_CLIENT_HELLO));
+		while (r.left) {
+			const uint8_t *type = ktls_take(&r, 2);
+
+			ASSERT_NE(NULL, type);
+			EXPECT_NE(EXT_MAX_FRAGMENT_LENGTH, ktls_get16(type));
+			EXPECT_NE(EXT_RECORD_SIZE_LIMIT, ktls_get16(type));
+			ktls_skip_vector(&r, 2);
+			ASSERT_FALSE(r.bad);
+			seen++;
+		}
+		/* The walk saw the whole list, not an empty one. */
+		EXPECT_LT((size_t)5, seen);
+	}
 }
 
 static void expect_refused(struct __test_metadata *_metadata,

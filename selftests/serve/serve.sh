@@ -11,10 +11,14 @@
 # are fetched and SHA-256 compared with the file; 200 concurrent clients
 # fetch 1 MiB each; a malformed request gets 400 and the server carries on;
 # a client trickling its request is cut off while another is served; a
-# client leaving mid-body leaves no descriptor behind. --tls userspace
-# (with kTLS) and --tls kernel (without) do what they say. With kTLS:
-# handshakes by ktlsd, --user nobody and --body splice under the seccomp
-# filter, no key in ktls-serve. Prints KTAP.
+# client leaving mid-body leaves no descriptor behind. Clients that ask
+# for small records (openssl s_client -maxfraglen, gnutls-cli
+# --recordsize: RFC 6066 max_fragment_length, RFC 8449 record_size_limit)
+# get no acknowledgment, so 2^14-byte kernel records are theirs to take:
+# 100 KiB intact, TLS 1.2 and 1.3. --tls userspace (with kTLS) and --tls
+# kernel (without) do what they say. With kTLS: handshakes by ktlsd,
+# --user nobody and --body splice under the seccomp filter, no key in
+# ktls-serve, small-record clients through ktlsd too. Prints KTAP.
 #
 # Environment: KTLSD_TEST_CERTS (test PKI), KTLSD_BIN (where ktls-serve is).
 set -u
@@ -63,11 +67,11 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-if [ $expect = ktls ]; then echo "1..36"; else echo "1..32"; fi
+if [ $expect = ktls ]; then echo "1..44"; else echo "1..38"; fi
 
 mkdir -p "$root"
 : > "$root/empty"
-for size in 1 16383 16384 16385 1048576 67108864; do
+for size in 1 16383 16384 16385 102400 1048576 67108864; do
 	head -c "$size" /dev/urandom > "$root/f$size"
 done
 
@@ -137,6 +141,72 @@ sclient() {	# sclient NAME FILE
 }
 for f in empty f1 f16383 f16384 f16385 f1048576 f67108864; do
 	sclient "s_client $f" "$root/$f"
+done
+
+# A client that asks for records of at most 512 (or 1000) bytes. WolfSSL
+# is built without max_fragment_length and has no record_size_limit, so
+# neither is acknowledged (in TLS 1.3's EncryptedExtensions, TLS 1.2's
+# ServerHello) and the peer must take 2^14-byte records (RFC 6066 §4, RFC
+# 8449 §4); it would abort on one if we had agreed. Both peers enforce
+# what was agreed. With kTLS the response must go through the kernel.
+get_f102400() {
+	printf 'GET /f102400 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
+}
+small_records() {	# small_records NAME PORT TOOL VERSION SIZE
+	local name=$1 port=$2 tool=$3 v=$4 size=$5 file=$root/f102400 tx0 acked
+	tx0=$(tls_stat TlsTxSw)
+	if [ "$tool" = s_client ]; then
+		# Its extension debug needs its chatty mode: a connection of
+		# its own, then the body with -quiet.
+		timeout -s KILL $T openssl s_client -tls"$v" -maxfraglen "$size" \
+			-tlsextdebug -connect "127.0.0.1:$port" \
+			-CAfile "$certs/ca.pem" -verify_return_error \
+			< /dev/null > "$work/ext" 2>&1
+		grep 'TLS server extension' "$work/ext" > "$work/acked"
+		get_f102400 |
+			timeout -s KILL $T openssl s_client -tls"$v" \
+				-maxfraglen "$size" -quiet \
+				-connect "127.0.0.1:$port" -CAfile "$certs/ca.pem" \
+				-verify_return_error > "$work/raw" 2> "$work/err"
+		rc=$?
+		acked=$(grep -c '"max fragment length"' "$work/acked")
+		# The debug output is there: the check below can see one.
+		grep -Eq '"(supported versions|renegotiation info)"' "$work/acked" ||
+			acked="no extension debug output"
+	else
+		get_f102400 |
+			timeout -s KILL $T gnutls-cli -d 4 -p "$port" \
+				--priority="NORMAL:-VERS-ALL:+VERS-TLS$v" \
+				--recordsize="$size" --x509cafile="$certs/ca.pem" \
+				--logfile="$work/glog" 127.0.0.1 \
+				> "$work/raw" 2> "$work/err"
+		rc=$?
+		# -d 4 logs each extension of the server's it parses.
+		grep -E "Parsing extension '(Maximum Record Size|Record Size Limit)" \
+			"$work/err" > "$work/acked"
+		acked=$(wc -l < "$work/acked")
+		grep -q 'Sending extension Record Size Limit' "$work/err" &&
+			{ [ "$size" != 512 ] ||
+			grep -q 'Sending extension Maximum Record Size' "$work/err"; } ||
+			acked="gnutls-cli did not ask for the limit"
+	fi
+	tail -c 102400 "$work/raw" > "$work/got"
+	[ "$acked" = 0 ] && head -n 1 "$work/raw" | grep -q '^HTTP/1.1 200 ' &&
+		[ "$(sha "$work/got")" = "$(sha "$file")" ] &&
+		{ [ $expect != ktls ] || [ "$(tls_stat TlsTxSw)" -gt "$tx0" ]; }
+	check "$name" $? "$tool exit $rc, acknowledged: $acked" \
+		"$(tr '\n' ' ' < "$work/acked")" "$(head -n 1 "$work/raw")" \
+		"$(tail -n 2 "$work/err" | tr '\n' ' ')" \
+		"TlsTxSw $tx0 -> $(tls_stat TlsTxSw)"
+	rm -f "$work/raw" "$work/got" "$work/ext" "$work/acked" "$work/glog"
+}
+for v in 1.3 1.2; do
+	small_records "s_client -maxfraglen 512, TLS $v: not acknowledged, 100 KiB intact" \
+		"$port" s_client "$(echo $v | tr . _)" 512
+	small_records "gnutls-cli --recordsize=512 (both extensions), TLS $v: neither acknowledged, 100 KiB intact" \
+		"$port" gnutls-cli "$v" 512
+	small_records "gnutls-cli --recordsize=1000 (record_size_limit), TLS $v: not acknowledged, 100 KiB intact" \
+		"$port" gnutls-cli "$v" 1000
 done
 
 # Ranges: the bytes the file has there.
@@ -350,6 +420,11 @@ CONF
 		! grep -q 'self-signed' "$klog"
 	check "... and no certificate or key file open in ktls-serve" $? \
 		"$(ls -l /proc/$spid/fd 2>/dev/null)"
+	# The handshake ran in ktlsd: its WolfSSL agrees to no limit either.
+	small_records "--ktlsd: s_client -maxfraglen 512, TLS 1.3: not acknowledged, 100 KiB intact" \
+		"${kport:-0}" s_client 1_3 512
+	small_records "--ktlsd: gnutls-cli --recordsize=512, TLS 1.2: neither acknowledged, 100 KiB intact" \
+		"${kport:-0}" gnutls-cli 1.2 512
 	kill -TERM "$spid" "$dpid"
 	wait "$spid" "$dpid"
 	spid=

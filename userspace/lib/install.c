@@ -21,6 +21,9 @@
 /* TLS 1.3 IVs and TLS 1.2 ChaCha20 nonces; GCM/CCM salt + explicit part */
 #define NONCE_LEN 12
 
+/* The plaintext of one record the kernel sends: 2^14 (RFC 8446 §5.1). */
+#define KTLS_MAX_PLAINTEXT 16384
+
 union crypto_info {
 	struct tls_crypto_info info;
 	struct tls12_crypto_info_aes_gcm_128 aes_gcm_128;
@@ -218,6 +221,26 @@ wipe:
 	return ret;
 }
 
+/*
+ * Kernel TLS sends records of up to 2^14 bytes of plaintext. Our WolfSSL
+ * agrees to no smaller limit (built without max_fragment_length, and it has
+ * no record_size_limit): should a build ever have promised a peer less,
+ * refuse the switch rather than send it records it must reject.
+ */
+static int check_record_size(struct ktls_session *session, unsigned int dirs)
+{
+	int max;
+
+	if (!(dirs & KTLS_TX))
+		return 0;
+	max = wolfSSL_GetMaxOutputSize(session->ssl);
+	if (max > 0 && max < KTLS_MAX_PLAINTEXT)
+		return ktls_fail(-EMSGSIZE,
+				 "refusing kernel TLS: the peer was promised records of at most %d bytes, and kernel TLS sends %d",
+				 max, KTLS_MAX_PLAINTEXT);
+	return 0;
+}
+
 int ktls_install(struct ktls_session *session, unsigned int dirs)
 {
 	int ret;
@@ -241,6 +264,9 @@ int ktls_install(struct ktls_session *session, unsigned int dirs)
 	    !ktls_record_io_at_boundary(&session->rio))
 		return ktls_fail(-EPROTO,
 				 "peer data is already buffered in userspace; switching now would lose it");
+	ret = check_record_size(session, dirs);
+	if (ret)
+		return ret;
 
 	ret = attach_ulp(session);
 	if (ret)
