@@ -30,9 +30,13 @@ dest=$KTLSD_CACHE/wolfssl
 prefix=$dest/prefix
 wolfssl_version=5.9.2-1
 wolfssl_dsc_sha256=6fc35cea9c1685d1450ef775a8e70c3d446d5081b7988e98f9a6c58e592fe42f
-our_cppflags="-DHAVE_SECRET_CALLBACK -DWOLFSSL_EARLY_DATA -DWOLFSSL_TLS13_MIDDLEBOX_COMPAT"
+our_cppflags="-DHAVE_SECRET_CALLBACK -DWOLFSSL_EARLY_DATA -DWOLFSSL_TLS13_MIDDLEBOX_COMPAT -DWOLFSSL_MAX_SUITE_SZ=65534 -DWOLFSSL_MAX_SIGALGO=65532 -DMAX_HANDSHAKE_SZ=131396"
 our_configure="--enable-distro --enable-pkcs11 --disable-examples --enable-aesni --enable-intelasm --enable-static --disable-shared --disable-crypttests --enable-sp --enable-sp-asm"
-stamp="$wolfssl_version $our_cppflags $our_configure"
+# Our patches to WolfSSL (scripts/wolfssl-patches/*.patch), each saying why.
+patches=$(ls "$(dirname "$0")"/wolfssl-patches/*.patch 2>/dev/null | sort)
+# shellcheck disable=SC2086 # one word per file
+patch_sums=$([ -z "$patches" ] || sha256sum $patches | cut -c1-16 | tr '\n' ' ')
+stamp="$wolfssl_version $our_cppflags $our_configure${patch_sums:+ patches $patch_sums}"
 
 if [ -f "$dest/version" ] && [ -f "$prefix/include/wolfssl/options.h" ] &&
    [ "$(cat "$dest/flags" 2>/dev/null)" = "$stamp" ]; then
@@ -63,6 +67,9 @@ done
 	{ cat "$tmp/unpack.log"; die "dpkg-source -x $dsc failed"; }
 src=$(find "$tmp" -maxdepth 1 -type d -name 'wolfssl-*' | head -n 1)
 [ -n "$src" ] || die "dpkg-source produced no source tree"
+for p in $patches; do
+	patch -d "$src" -p1 --quiet < "$p" || die "$p does not apply to wolfssl $wolfssl_version"
+done
 version=$(cd "$src" && dpkg-parsechangelog -S Version)
 
 # Debian's base flags (debian/rules: --enable-distro --enable-pkcs11
