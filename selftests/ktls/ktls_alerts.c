@@ -538,6 +538,17 @@ FIXTURE_VARIANT_ADD(alerts, only_unsupported_groups)
 	.alert = HANDSHAKE_FAILURE,
 };
 
+/* The same in a ClientHello of three records: it is read whole. */
+FIXTURE_VARIANT_ADD(alerts, only_unsupported_groups_big_hello)
+{
+	.hello = {
+		.groups = { GROUP_P521, GROUP_FFDHE2048 },
+		.shares = { { GROUP_P521, NULL, 133 } },
+		.junk_sigalgs = 20000,
+	},
+	.alert = HANDSHAKE_FAILURE,
+};
+
 FIXTURE_VARIANT_ADD(alerts, no_tls13_in_supported_versions)
 {
 	.hello = {
