@@ -9,7 +9,14 @@
  * header. Seeds in fuzz/corpus/hello/ are real hellos (OpenSSL 3.0 and
  * WolfSSL 5.5.4, TLS 1.2 and 1.3, PSK, HelloRetryRequest), taken from
  * `openssl s_client/s_server -msg` against each other, ktls-probe and
- * ktls-serve.
+ * ktls-serve, and ch-huge (a ClientHello of 80 KiB: 20000 signature
+ * schemes, 300 unknown and GREASE extensions in a scrambled order,
+ * pre_shared_key last, 20000 cipher suites).
+ *
+ * The same bytes, as a handshake message, also go through the collector
+ * that gathers hellos from records (struct ktls_hs_buf) in pieces whose
+ * sizes come from the input: the message comes out whole and unchanged,
+ * or the collector says it is over its bound.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -19,6 +26,40 @@
 #include "lib/hello.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The handshake message of @body, fed to a collector in pieces. */
+static void collect(uint8_t type, const uint8_t *body, size_t len)
+{
+	const uint8_t hdr[KTLS_HS_HEADER_LEN] = {
+		type, (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len,
+	};
+	struct ktls_hs_buf b = { 0 };
+	size_t at = 0, piece = 1 + (len ? body[0] : 0) * 64;
+	long body_len;
+	bool whole;
+
+	if (ktls_hs_buf_add(&b, hdr, sizeof(hdr)))
+		abort();
+	while (at < len) {
+		size_t n = len - at < piece ? len - at : piece;
+		bool last = n == len - at;
+
+		if (ktls_hs_buf_add(&b, body + at, n))
+			abort();	/* the input is shorter than the bound */
+		at += n;
+		body_len = ktls_hs_buf_peek(&b, &whole);
+		if (body_len != (long)len || whole != last)
+			abort();
+	}
+	body_len = ktls_hs_buf_peek(&b, &whole);
+	if (body_len != (long)len || !whole || b.cap < b.len ||
+	    memcmp(b.msg + KTLS_HS_HEADER_LEN, body, len))
+		abort();
+	ktls_hs_buf_drop(&b, len);
+	if (b.len || ktls_hs_buf_peek(&b, &whole) != -1)
+		abort();
+	ktls_hs_buf_free(&b);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -50,6 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ktls_hello_parse(data[0], body, size - 1, &again) != ret ||
 	    memcmp(&hello, &again, sizeof(hello)))
 		abort();
+	if (size - 1 <= KTLS_HELLO_MAX)
+		collect(data[0], body, size - 1);
 	free(body);
 	return 0;
 }

@@ -13,6 +13,10 @@
 #                                      --enable-earlydata off, so we define it)
 #   -DWOLFSSL_TLS13_MIDDLEBOX_COMPAT   RFC 8446 §D.4: the dummy CCS (no
 #                                      configure switch; off by default)
+#   -DMAX_HANDSHAKE_SZ=131396 -DWOLFSSL_MAX_SUITE_SZ=65534
+#   -DWOLFSSL_MAX_SIGALGO=65532        every ClientHello OpenSSL takes (long
+#                                      suite and signature scheme lists:
+#                                      docs/design.md, "Large and odd ClientHellos")
 #   CFLAGS -UHAVE_MAX_FRAGMENT         no max_fragment_length (RFC 6066): a
 #                                      server that acknowledged it would owe
 #                                      the peer small records, and kernel TLS
@@ -41,10 +45,14 @@ dest=$KTLSD_CACHE/wolfssl
 prefix=$dest/prefix
 wolfssl_version=5.9.2-1
 wolfssl_dsc_sha256=6fc35cea9c1685d1450ef775a8e70c3d446d5081b7988e98f9a6c58e592fe42f
-our_cppflags="-DHAVE_SECRET_CALLBACK -DWOLFSSL_EARLY_DATA -DWOLFSSL_TLS13_MIDDLEBOX_COMPAT"
+our_cppflags="-DHAVE_SECRET_CALLBACK -DWOLFSSL_EARLY_DATA -DWOLFSSL_TLS13_MIDDLEBOX_COMPAT -DWOLFSSL_MAX_SUITE_SZ=65534 -DWOLFSSL_MAX_SIGALGO=65532 -DMAX_HANDSHAKE_SZ=131396"
 our_cflags="-UHAVE_MAX_FRAGMENT"
 our_configure="--enable-distro --enable-pkcs11 --disable-examples --enable-aesni --enable-intelasm --enable-static --disable-shared --disable-crypttests --enable-sp --enable-sp-asm"
-stamp="$wolfssl_version $our_cppflags $our_cflags $our_configure"
+# Our patches to WolfSSL (scripts/wolfssl-patches/*.patch), each saying why.
+patches=$(ls "$(dirname "$0")"/wolfssl-patches/*.patch 2>/dev/null | sort)
+# shellcheck disable=SC2086 # one word per file
+patch_sums=$([ -z "$patches" ] || sha256sum $patches | cut -c1-16 | tr '\n' ' ')
+stamp="$wolfssl_version $our_cppflags $our_cflags $our_configure${patch_sums:+ patches $patch_sums}"
 
 if [ -f "$dest/version" ] && [ -f "$prefix/include/wolfssl/options.h" ] &&
    [ "$(cat "$dest/flags" 2>/dev/null)" = "$stamp" ]; then
@@ -75,6 +83,9 @@ done
 	{ cat "$tmp/unpack.log"; die "dpkg-source -x $dsc failed"; }
 src=$(find "$tmp" -maxdepth 1 -type d -name 'wolfssl-*' | head -n 1)
 [ -n "$src" ] || die "dpkg-source produced no source tree"
+for p in $patches; do
+	patch -d "$src" -p1 --quiet < "$p" || die "$p does not apply to wolfssl $wolfssl_version"
+done
 version=$(cd "$src" && dpkg-parsechangelog -S Version)
 
 # Debian's base flags (debian/rules: --enable-distro --enable-pkcs11

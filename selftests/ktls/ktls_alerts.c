@@ -15,6 +15,14 @@
  * And our client against a hostile server: a ServerHello with a bad key
  * share gets illegal_parameter.
  *
+ * And ClientHellos OpenSSL 3.0 and 3.5 (s_server) answer with a
+ * ServerHello, which ours must answer the same way: tens of thousands of
+ * signature_algorithms (ours last, so none may be dropped), hundreds or
+ * thousands of unknown and GREASE extensions, extensions in a scrambled
+ * order (pre_shared_key last), sslscan's 344 cipher suites and 32000 of
+ * them; most span several records. One that says it is longer than
+ * OpenSSL's bound (131396 bytes) gets OpenSSL's illegal_parameter.
+ *
  * Handshake only: runs natively and in the VM.
  */
 #include <errno.h>
@@ -55,7 +63,9 @@
 /* Extensions and groups. */
 #define EXT_SUPPORTED_GROUPS 10
 #define EXT_SIGNATURE_ALGORITHMS 13
+#define EXT_PRE_SHARED_KEY 41
 #define EXT_SUPPORTED_VERSIONS 43
+#define EXT_PSK_KEY_EXCHANGE_MODES 45
 #define EXT_KEY_SHARE 51
 #define GROUP_P256 0x0017
 #define GROUP_P521 0x0019
@@ -64,8 +74,11 @@
 #define GROUP_X25519MLKEM768 0x11ec
 #define X25519MLKEM768_SHARE_LEN (1184 + 32)
 
-#define HELLO_MAX 4096
+/* OpenSSL's bound on a ClientHello body, and a message buffer for one. */
+#define OPENSSL_HELLO_MAX 131396
+#define HELLO_MAX (4 + OPENSSL_HELLO_MAX)
 #define RECORD_MAX (16384 + 256)
+#define PLAIN_MAX 16384
 
 /* The P-256 base point, uncompressed: on the curve. */
 static const uint8_t p256_base[65] = {
@@ -78,14 +91,25 @@ static const uint8_t p256_base[65] = {
 	0x5e, 0xce, 0xcb, 0xb6, 0x40, 0x68, 0x37, 0xbf, 0x51, 0xf5,
 };
 
+/* An X25519 share with bit 255 set (last byte 0xc2); masked, a u like any. */
+static const uint8_t x25519_high_bit[32] = {
+	0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42,
+	0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42,
+	0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0xc2,
+};
+
 struct buf {
-	uint8_t b[HELLO_MAX + X25519MLKEM768_SHARE_LEN];
+	uint8_t b[HELLO_MAX];
 	size_t len;
 };
 
+static void put(struct buf *b, const void *p, size_t n);
+
 static void put8(struct buf *b, unsigned int v)
 {
-	b->b[b->len++] = (uint8_t)v;
+	uint8_t c = (uint8_t)v;
+
+	put(b, &c, 1);
 }
 
 static void put16(struct buf *b, unsigned int v)
@@ -102,6 +126,8 @@ static void put24(struct buf *b, size_t v)
 
 static void put(struct buf *b, const void *p, size_t n)
 {
+	if (n > sizeof(b->b) - b->len)
+		abort();	/* a spec no hello can hold */
 	memcpy(b->b + b->len, p, n);
 	b->len += n;
 }
@@ -132,14 +158,64 @@ struct hello_spec {
 	uint16_t groups[4];		/* 0-terminated; empty: X25519 */
 	struct share shares[2];		/* len 0 ends; none: no shares */
 	bool bad_ext_len;		/* extensions<> runs past the message */
+	/* the sizes OpenSSL takes and WolfSSL's defaults did not */
+	size_t junk_suites;		/* unassigned suites before ours */
+	size_t junk_sigalgs;		/* unassigned schemes before ours */
+	size_t unknown_exts;		/* GREASE, then unassigned types */
+	bool shuffle;			/* extensions in a scrambled order */
+	bool psk;			/* a pre_shared_key (last) we do not know */
 };
+
+/* Extension types nobody uses: the 16 GREASE values, then unassigned. */
+static uint16_t unknown_ext(size_t i)
+{
+	return i < 16 ? (uint16_t)(0x0a0a + 0x1010 * i) : (uint16_t)(0x4000 + i);
+}
+
+/*
+ * The extensions from @from on, @n of them at @at[], in a fixed scrambled
+ * order (the same every run, so a failure repeats).
+ */
+static void scramble(struct buf *msg, size_t from, const size_t *at, size_t n)
+{
+	static struct buf tmp;
+	uint32_t seed = 12345;
+	size_t *order = calloc(n, sizeof(*order));
+
+	if (!order)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	for (size_t i = n; i > 1; i--) {
+		size_t j, t;
+
+		seed = seed * 1103515245 + 12345;
+		j = (seed >> 8) % i;
+		t = order[i - 1];
+		order[i - 1] = order[j];
+		order[j] = t;
+	}
+	tmp.len = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = order[i];
+		size_t end = k + 1 < n ? at[k + 1] : msg->len;
+
+		put(&tmp, msg->b + at[k], end - at[k]);
+	}
+	memcpy(msg->b + from, tmp.b, tmp.len);
+	free(order);
+}
 
 /* The handshake message (type, length, body) of a ClientHello. */
 static void client_hello(const struct hello_spec *spec, struct buf *msg)
 {
 	static const uint16_t sigalgs[] = { 0x0403, 0x0804, 0x0805, 0x0401 };
 	uint8_t random[32 + 32], share[X25519MLKEM768_SHARE_LEN];
-	size_t body, exts, ext, list;
+	size_t body, exts, ext, list, nr_at = 0;
+	size_t *at = calloc(spec->unknown_exts + 8, sizeof(*at));
+
+	if (!at)
+		abort();
 
 	getrandom(random, sizeof(random), 0);
 	msg->len = 0;
@@ -150,7 +226,10 @@ static void client_hello(const struct hello_spec *spec, struct buf *msg)
 	put(msg, random, 32);
 	put8(msg, spec->session_id_len);
 	put(msg, random + 32, spec->session_id_len);
-	put16(msg, spec->one_suite ? 2 : spec->tls12_suites ? 8 : 6);
+	put16(msg, (unsigned int)(2 * spec->junk_suites) +
+		   (spec->one_suite ? 2 : spec->tls12_suites ? 8 : 6));
+	for (size_t i = 0; i < spec->junk_suites; i++)
+		put16(msg, (unsigned int)(0x2000 + i));
 	put16(msg, 0x1301);
 	if (!spec->one_suite) {
 		put16(msg, 0x1302);
@@ -164,12 +243,14 @@ static void client_hello(const struct hello_spec *spec, struct buf *msg)
 	put16(msg, 0);
 
 	if (!spec->no_versions) {
+		at[nr_at++] = msg->len;
 		put16(msg, EXT_SUPPORTED_VERSIONS);
 		put16(msg, 3);
 		put8(msg, 2);
 		put16(msg, spec->version ? spec->version : 0x0304);
 	}
 
+	at[nr_at++] = msg->len;
 	put16(msg, EXT_SUPPORTED_GROUPS);
 	ext = msg->len;
 	put16(msg, 0);
@@ -182,13 +263,21 @@ static void client_hello(const struct hello_spec *spec, struct buf *msg)
 	patch_len(msg, list, 2);
 	patch_len(msg, ext, 2);
 
+	at[nr_at++] = msg->len;
 	put16(msg, EXT_SIGNATURE_ALGORITHMS);
-	put16(msg, 2 + sizeof(sigalgs));
-	put16(msg, sizeof(sigalgs));
+	ext = msg->len;
+	put16(msg, 0);
+	list = msg->len;
+	put16(msg, 0);
+	for (size_t i = 0; i < spec->junk_sigalgs; i++)
+		put16(msg, (unsigned int)(0x1000 + i));
 	for (size_t i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++)
 		put16(msg, sigalgs[i]);
+	patch_len(msg, list, 2);
+	patch_len(msg, ext, 2);
 
 	if (!spec->no_versions) {
+		at[nr_at++] = msg->len;
 		put16(msg, EXT_KEY_SHARE);
 		ext = msg->len;
 		put16(msg, 0);
@@ -211,6 +300,34 @@ static void client_hello(const struct hello_spec *spec, struct buf *msg)
 		}
 		patch_len(msg, list, 2);
 		patch_len(msg, ext, 2);
+	}
+	for (size_t i = 0; i < spec->unknown_exts; i++) {
+		at[nr_at++] = msg->len;
+		put16(msg, unknown_ext(i));
+		put16(msg, (unsigned int)(i % 5));
+		for (size_t j = 0; j < i % 5; j++)
+			put8(msg, 0);
+	}
+	if (spec->psk) {
+		at[nr_at++] = msg->len;
+		put16(msg, EXT_PSK_KEY_EXCHANGE_MODES);
+		put16(msg, 2);
+		put8(msg, 1);
+		put8(msg, 1);	/* psk_dhe_ke */
+	}
+	if (spec->shuffle)
+		scramble(msg, at[0], at, nr_at);
+	free(at);
+	if (spec->psk) {	/* RFC 8446 §4.2.11: last, always */
+		put16(msg, EXT_PRE_SHARED_KEY);
+		put16(msg, 2 + 2 + 48 + 4 + 2 + 1 + 32);
+		put16(msg, 2 + 48 + 4);
+		put16(msg, 48);
+		put(msg, random, 48);		/* a ticket from nowhere */
+		put(msg, "\0\0\x10\0", 4);	/* obfuscated_ticket_age */
+		put16(msg, 1 + 32);
+		put8(msg, 32);
+		put(msg, random + 16, 32);	/* its binder */
 	}
 	patch_len(msg, exts, 2);
 	if (spec->bad_ext_len) {	/* 16 bytes more than there are */
@@ -239,6 +356,19 @@ static int send_record(int fd, uint8_t type, uint16_t version,
 	rec[4] = (uint8_t)len;
 	memcpy(rec + 5, body, len);
 	return send_all(fd, rec, 5 + len);
+}
+
+/* A handshake message in as many records as it takes, as OpenSSL does. */
+static int send_hello(int fd, const struct buf *msg)
+{
+	for (size_t at = 0; at < msg->len; at += PLAIN_MAX) {
+		size_t n = msg->len - at < PLAIN_MAX ? msg->len - at : PLAIN_MAX;
+		int ret = send_record(fd, REC_HANDSHAKE, 0x0301, msg->b + at, n);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /* One record: 1 with it in @hdr/@body, 0 at EOF, -errno. */
@@ -330,6 +460,7 @@ enum attack {
 	EMPTY_ALERT,
 	ONE_BYTE_ALERT,
 	APP_DATA_FIRST,
+	OVERLONG_HELLO,		/* a ClientHello longer than OpenSSL takes */
 };
 
 FIXTURE(alerts)
@@ -376,6 +507,17 @@ FIXTURE_VARIANT_ADD(alerts, x25519_share_wrong_length)
 	.alert = ILLEGAL_PARAMETER,
 };
 
+/* RFC 8446 §4.2.8, in a ClientHello of three records: it is read whole. */
+FIXTURE_VARIANT_ADD(alerts, two_x25519_shares_big_hello)
+{
+	.hello = {
+		.shares = { { GROUP_X25519, NULL, 32 },
+			    { GROUP_X25519, NULL, 32 } },
+		.junk_sigalgs = 20000,
+	},
+	.alert = ILLEGAL_PARAMETER,
+};
+
 FIXTURE_VARIANT_ADD(alerts, mlkem_hybrid_share_wrong_length)
 {
 	.hello = {
@@ -392,6 +534,17 @@ FIXTURE_VARIANT_ADD(alerts, only_unsupported_groups)
 	.hello = {
 		.groups = { GROUP_P521, GROUP_FFDHE2048 },
 		.shares = { { GROUP_P521, NULL, 133 } },
+	},
+	.alert = HANDSHAKE_FAILURE,
+};
+
+/* The same in a ClientHello of three records: it is read whole. */
+FIXTURE_VARIANT_ADD(alerts, only_unsupported_groups_big_hello)
+{
+	.hello = {
+		.groups = { GROUP_P521, GROUP_FFDHE2048 },
+		.shares = { { GROUP_P521, NULL, 133 } },
+		.junk_sigalgs = 20000,
 	},
 	.alert = HANDSHAKE_FAILURE,
 };
@@ -455,6 +608,14 @@ FIXTURE_VARIANT_ADD(alerts, application_data_before_hello)
 	.alert = UNEXPECTED_MESSAGE,
 };
 
+/* OpenSSL 3.0 and 3.5 answer this at its header: illegal_parameter. */
+FIXTURE_VARIANT_ADD(alerts, hello_longer_than_openssl_takes)
+{
+	.attack = OVERLONG_HELLO,
+	.hello = { .shares = { { GROUP_X25519, NULL, 32 } } },
+	.alert = ILLEGAL_PARAMETER,
+};
+
 FIXTURE_SETUP(alerts)
 {
 	ASSERT_EQ(0, tcp_pair(&self->client_fd, &self->server_fd));
@@ -481,8 +642,7 @@ TEST_F(alerts, server_sends_the_alert)
 	switch (variant->attack) {
 	case HELLO:
 		client_hello(&variant->hello, &msg);
-		ASSERT_EQ(0, send_record(self->client_fd, REC_HANDSHAKE, 0x0301,
-					 msg.b, msg.len));
+		ASSERT_EQ(0, send_hello(self->client_fd, &msg));
 		break;
 	case ZERO_LENGTH_HANDSHAKE:
 		ASSERT_EQ(0, send_record(self->client_fd, REC_HANDSHAKE, 0x0301,
@@ -503,6 +663,14 @@ TEST_F(alerts, server_sends_the_alert)
 	case APP_DATA_FIRST:
 		ASSERT_EQ(0, send_record(self->client_fd, REC_APP_DATA, 0x0303,
 					 "hello", 5));
+		break;
+	case OVERLONG_HELLO:	/* its first record, saying 131397 bytes */
+		client_hello(&variant->hello, &msg);
+		msg.b[1] = (OPENSSL_HELLO_MAX + 1) >> 16;
+		msg.b[2] = (uint8_t)((OPENSSL_HELLO_MAX + 1) >> 8);
+		msg.b[3] = (uint8_t)(OPENSSL_HELLO_MAX + 1);
+		ASSERT_EQ(0, send_record(self->client_fd, REC_HANDSHAKE, 0x0301,
+					 msg.b, msg.len));
 		break;
 	}
 	alert = read_alert(self->client_fd);
@@ -1128,6 +1296,152 @@ TEST(client_session_id)
 	close(sfd);
 	EXPECT_GT(0, peer_join(&cl.peer));
 	close(cfd);
+}
+
+/*
+ * ClientHellos OpenSSL 3.0 and 3.5 s_server answer with a ServerHello
+ * (checked by hand against both): ours must too. The server's
+ * certificate is ECDSA P-256, so of the signature schemes only
+ * ecdsa_secp256r1_sha256 (0x0403) is of use, and it comes after the
+ * junk: a server that keeps only the start of the list cannot sign.
+ */
+FIXTURE(big_hello)
+{
+	int client_fd, server_fd;
+};
+
+FIXTURE_VARIANT(big_hello)
+{
+	struct hello_spec hello;
+};
+
+FIXTURE_VARIANT_ADD(big_hello, sigalgs_32000_ours_last)
+{
+	.hello = {
+		.shares = { { GROUP_X25519, NULL, 32 } },
+		.junk_sigalgs = 32000 - 4,
+	},
+};
+
+FIXTURE_VARIANT_ADD(big_hello, sigalgs_200_ours_last)
+{
+	.hello = {
+		.shares = { { GROUP_X25519, NULL, 32 } },
+		.junk_sigalgs = 200,
+	},
+};
+
+FIXTURE_VARIANT_ADD(big_hello, extensions_300_unknown_and_grease)
+{
+	.hello = {
+		.shares = { { GROUP_X25519, NULL, 32 } },
+		.unknown_exts = 300,
+	},
+};
+
+FIXTURE_VARIANT_ADD(big_hello, extensions_3500_unknown)
+{
+	.hello = {
+		.shares = { { GROUP_X25519, NULL, 32 } },
+		.unknown_exts = 3500,
+	},
+};
+
+FIXTURE_VARIANT_ADD(big_hello, extensions_shuffled_psk_last)
+{
+	.hello = {
+		.shares = { { GROUP_X25519, NULL, 32 } },
+		.unknown_exts = 20,
+		.shuffle = true,
+		.psk = true,
+	},
+};
+
+/* sslscan's TLS 1.2 probe offers 344 suites (688 bytes). */
+FIXTURE_VARIANT_ADD(big_hello, suites_344_tls12)
+{
+	.hello = {
+		.no_versions = true,
+		.tls12_suites = true,
+		.junk_suites = 340,
+	},
+};
+
+FIXTURE_VARIANT_ADD(big_hello, suites_32000)
+{
+	.hello = {
+		.shares = { { GROUP_X25519, NULL, 32 } },
+		.junk_suites = 32000,
+	},
+};
+
+/*
+ * RFC 7748 §5: the receiver masks bit 255 of an X25519 share. sslscan's
+ * TLS 1.3 probe sends random bytes: with WolfSSL's refusal, half its runs
+ * said TLS 1.3 was disabled.
+ */
+FIXTURE_VARIANT_ADD(big_hello, x25519_share_high_bit_set)
+{
+	.hello = { .shares = { { GROUP_X25519, x25519_high_bit, 32 } } },
+};
+
+FIXTURE_VARIANT_ADD(big_hello, all_of_it)
+{
+	.hello = {
+		.shares = { { GROUP_X25519, NULL, 32 } },
+		.junk_suites = 20000,
+		.junk_sigalgs = 20000,
+		.unknown_exts = 300,
+		.shuffle = true,
+		.psk = true,
+	},
+};
+
+FIXTURE_SETUP(big_hello)
+{
+	ASSERT_EQ(0, tcp_pair(&self->client_fd, &self->server_fd));
+	set_timeout(self->client_fd);
+}
+
+FIXTURE_TEARDOWN(big_hello)
+{
+	close(self->client_fd);
+	close(self->server_fd);
+}
+
+TEST_F(big_hello, server_hello_back)
+{
+	struct server srv = { .fd = self->server_fd };
+	static uint8_t body[RECORD_MAX];
+	const uint8_t *share;
+	static struct buf msg;
+	size_t len = 0, share_len;
+	uint8_t hdr[5];
+	int ret;
+
+	client_hello(&variant->hello, &msg);
+	TH_LOG("ClientHello of %zu bytes", msg.len);
+	ASSERT_EQ(0, peer_start(&srv.peer, serve, &srv));
+	ret = send_hello(self->client_fd, &msg);
+	if (!ret)
+		ret = read_record(self->client_fd, hdr, body, &len);
+	/* Our side ends here: the server sees EOF. */
+	shutdown(self->client_fd, SHUT_WR);
+	peer_join(&srv.peer);
+	TH_LOG("server: %s", srv.peer.reason);
+	ASSERT_EQ(1, ret) TH_LOG("no record back: %s", strerror(-ret));
+	EXPECT_EQ(REC_HANDSHAKE, hdr[0])
+		TH_LOG("record type %u (alert %u)", hdr[0],
+		       hdr[0] == REC_ALERT && len == 2 ? body[1] : 0);
+	ASSERT_LE(4U, len);
+	EXPECT_EQ(HS_SERVER_HELLO, body[0]);
+	if (variant->hello.no_versions)
+		return;
+	/* TLS 1.3 and no HelloRetryRequest: an X25519 share back */
+	share = server_hello_ext(body + 4, len - 4, EXT_KEY_SHARE, &share_len);
+	ASSERT_NE(NULL, share);
+	EXPECT_EQ(4U + 32, share_len);
+	EXPECT_EQ(GROUP_X25519, share[0] << 8 | share[1]);
 }
 
 TEST_HARNESS_MAIN

@@ -78,3 +78,12 @@ $(BUILD)/tests/serve_key_update.guest:
 	@mkdir -p $(@D)
 	$(quiet) GEN $@
 	$(Q)echo bin/ktls-serve > $@
+
+# What sslscan (a scanner we did not write) says of ktls-serve's protocols:
+# natively, over userspace TLS; skipped if sslscan is not installed.
+EXTRA_TARGETS += $(BUILD)/tests/ktls_serve_scan
+
+$(BUILD)/tests/ktls_serve_scan: selftests/serve/scan.sh
+	@mkdir -p $(@D)
+	$(quiet) INSTALL $@
+	$(Q)install -m 755 $< $@

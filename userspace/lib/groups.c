@@ -16,9 +16,11 @@
  * our hybrids instead, and it asks for one. So a recorded connection is
  * never classical when both ends could have had post-quantum protection.
  * The ClientHello is read for that with MSG_PEEK, before WolfSSL reads
- * it: one that has not arrived whole is left to WolfSSL's choice (a
- * hello too large for one segment already carries a hybrid share). The
- * same read refuses a hello with no group in common, by name.
+ * it: one that has not arrived whole, or spans more than one record (a
+ * hybrid share makes a hello long, but so do 30000 signature schemes),
+ * is left to WolfSSL's choice. The same read refuses a hello with no
+ * group in common, by name; for a longer hello hello_check.c still
+ * refuses the HelloRetryRequest that would follow.
  */
 #include <errno.h>
 #include <poll.h>

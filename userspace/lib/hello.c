@@ -8,6 +8,7 @@
  * against the message; nothing here trusts a length it has not checked.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hello.h"
@@ -147,4 +148,45 @@ int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
 		}
 	}
 	return 0;
+}
+
+int ktls_hs_buf_add(struct ktls_hs_buf *b, const uint8_t *p, size_t n)
+{
+	const size_t bound = KTLS_HS_HEADER_LEN + KTLS_HELLO_MAX;
+	size_t cap = b->cap ? b->cap : 4096;
+	uint8_t *msg;
+
+	if (n > bound - b->len)
+		return -EMSGSIZE;
+	if (b->len + n > b->cap) {
+		/* Doubling: at most twice what the peer really sent. */
+		while (cap < b->len + n)
+			cap *= 2;
+		if (cap > bound)
+			cap = bound;
+		msg = realloc(b->msg, cap);
+		if (!msg)
+			return -ENOMEM;
+		b->msg = msg;
+		b->cap = cap;
+	}
+	memcpy(b->msg + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+void ktls_hs_buf_drop(struct ktls_hs_buf *b, size_t body_len)
+{
+	size_t n = KTLS_HS_HEADER_LEN + body_len;
+
+	if (n > b->len)
+		n = b->len;
+	b->len -= n;
+	memmove(b->msg, b->msg + n, b->len);
+}
+
+void ktls_hs_buf_free(struct ktls_hs_buf *b)
+{
+	free(b->msg);
+	*b = (struct ktls_hs_buf){ 0 };
 }

@@ -52,6 +52,49 @@ static inline void ktls_skip_vector(struct ktls_reader *r, size_t width)
 /* Handshake message types (RFC 8446 §4). */
 #define KTLS_HS_CLIENT_HELLO 1
 #define KTLS_HS_SERVER_HELLO 2
+#define KTLS_HS_HEADER_LEN 4
+
+/*
+ * The longest hello body we read, OpenSSL's limit too: a well-formed
+ * ClientHello (cipher_suites and extensions both up to 2^16 bytes) fits.
+ * One that says it is longer gets illegal_parameter, as from OpenSSL.
+ */
+#define KTLS_HELLO_MAX 131396
+
+/*
+ * Handshake messages collected from plaintext records until each is whole
+ * (a ClientHello may span several records). It grows with what arrived,
+ * never past one message of KTLS_HELLO_MAX: a peer's length alone
+ * allocates nothing.
+ */
+struct ktls_hs_buf {
+	uint8_t *msg;
+	size_t len, cap;
+};
+
+/* Append @n bytes: 0, -EMSGSIZE past the bound, or -ENOMEM. */
+int ktls_hs_buf_add(struct ktls_hs_buf *b, const uint8_t *p, size_t n);
+
+/*
+ * The first message's body length if it has its header, else -1 (not yet
+ * known). *@whole says whether all of it is in @b.
+ */
+static inline long ktls_hs_buf_peek(const struct ktls_hs_buf *b, bool *whole)
+{
+	size_t body_len;
+
+	*whole = false;
+	if (b->len < KTLS_HS_HEADER_LEN)
+		return -1;
+	body_len = (size_t)b->msg[1] << 16 | (size_t)b->msg[2] << 8 |
+		   b->msg[3];
+	*whole = b->len >= KTLS_HS_HEADER_LEN + body_len;
+	return (long)body_len;
+}
+
+/* Drop the first message, of @body_len bytes after its header. */
+void ktls_hs_buf_drop(struct ktls_hs_buf *b, size_t body_len);
+void ktls_hs_buf_free(struct ktls_hs_buf *b);
 
 /* supported_groups entries kept; a longer list sets groups_truncated. */
 #define KTLS_HELLO_MAX_GROUPS 32

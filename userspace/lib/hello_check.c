@@ -10,7 +10,10 @@
  *     5.9 sends nothing, record_overflow or unexpected_message for these.
  *   - a server's ClientHello: a key share of the wrong length for its group
  *     is illegal_parameter (§4.2.8; WolfSSL sends nothing), and the groups
- *     the client listed are kept for the check below.
+ *     the client listed are kept for the check below. It is read whole,
+ *     across as many records as it spans, up to KTLS_HELLO_MAX (OpenSSL's
+ *     bound); one that says it is longer is illegal_parameter, as from
+ *     OpenSSL (WolfSSL would close without an alert).
  * and with each flight we send:
  *   - a HelloRetryRequest must name a group the client listed (§4.1.4).
  *     WolfSSL 5.9 asks for one of ours when the client listed none of
@@ -50,13 +53,10 @@
 #define ALERT_DECODE_ERROR 50
 #define ALERT_PROTOCOL_VERSION 70
 
-/* A ClientHello larger than this is left to WolfSSL unchecked. */
-#define HELLO_MAX (16 * 1024)
 #define MAX_GROUPS 64
 
 struct ktls_hello_check {
-	uint8_t msg[HELLO_MAX + HS_HEADER_LEN];
-	size_t msg_len;
+	struct ktls_hs_buf msgs;	/* handshake messages until whole */
 	bool too_large;		/* stop collecting: WolfSSL judges alone */
 	/* the client's supported_groups, if it sent them (and not too many) */
 	bool groups_known;
@@ -199,34 +199,34 @@ static int feed_handshake(struct ktls_record_io *rio, const uint8_t *buf,
 			  size_t len)
 {
 	struct ktls_hello_check *check = rio->check;
-	uint8_t *msg = check->msg;
-	size_t body_len;
+	struct ktls_hs_buf *msgs = &check->msgs;
+	long body_len;
+	bool whole;
 	int ret;
 
 	if (check->too_large)
 		return 0;
-	if (len > sizeof(check->msg) - check->msg_len) {
+	if (ktls_hs_buf_add(msgs, buf, len)) {
+		/* A long message after the hello (a TLS 1.2 Certificate) */
 		check->too_large = true;
+		ktls_hs_buf_free(msgs);
 		return 0;
 	}
-	memcpy(msg + check->msg_len, buf, len);
-	check->msg_len += len;
-	while (check->msg_len >= HS_HEADER_LEN) {
-		body_len = (size_t)msg[1] << 16 | (size_t)msg[2] << 8 | msg[3];
-		if (body_len > HELLO_MAX) {
-			check->too_large = true;
+	while ((body_len = ktls_hs_buf_peek(msgs, &whole)) >= 0) {
+		if (msgs->msg[0] == KTLS_HS_CLIENT_HELLO &&
+		    body_len > KTLS_HELLO_MAX)
+			return refuse(rio, ALERT_ILLEGAL_PARAMETER,
+				      "the ClientHello says it has %ld bytes, more than the %d we take",
+				      body_len, KTLS_HELLO_MAX);
+		if (!whole)
 			return 0;
-		}
-		if (check->msg_len < HS_HEADER_LEN + body_len)
-			return 0;
-		if (msg[0] == KTLS_HS_CLIENT_HELLO) {
-			ret = check_client_hello(rio, msg + HS_HEADER_LEN,
-						 body_len);
+		if (msgs->msg[0] == KTLS_HS_CLIENT_HELLO) {
+			ret = check_client_hello(rio, msgs->msg + HS_HEADER_LEN,
+						 (size_t)body_len);
 			if (ret)
 				return ret;
 		}
-		check->msg_len -= HS_HEADER_LEN + body_len;
-		memmove(msg, msg + HS_HEADER_LEN + body_len, check->msg_len);
+		ktls_hs_buf_drop(msgs, (size_t)body_len);
 	}
 	return 0;
 }
@@ -317,6 +317,8 @@ int ktls_hello_check_send(struct ktls_record_io *rio, const uint8_t *buf,
 
 void ktls_hello_check_free(struct ktls_record_io *rio)
 {
+	if (rio->check)
+		ktls_hs_buf_free(&rio->check->msgs);
 	free(rio->check);
 	rio->check = NULL;
 }

@@ -71,9 +71,6 @@ struct ktls_psk {
 #define ALERT_UNKNOWN_PSK_IDENTITY 115
 #define ALERT_INSUFFICIENT_SECURITY 71
 
-/* A hello larger than this is refused rather than checked in pieces. */
-#define HELLO_MAX (16 * 1024)
-
 #define NO_FORWARD_SECRECY "no forward secrecy, refused"
 
 struct ktls_psk_check {
@@ -83,8 +80,7 @@ struct ktls_psk_check {
 	size_t body_left;
 	bool done;		/* the ServerHello settled it: nothing to check */
 	/* plaintext handshake messages, until each is whole */
-	uint8_t msg[HELLO_MAX + HS_HEADER_LEN];
-	size_t msg_len;
+	struct ktls_hs_buf msgs;
 	bool hello_seen;	/* server: a whole ClientHello was read */
 	bool psk_offered;	/* server: a ClientHello had pre_shared_key */
 	bool psk_accepted;	/* client: the ServerHello took our PSK */
@@ -187,32 +183,32 @@ static void check_server_hello(struct ktls_psk_check *check,
 static void check_message(struct ktls_session *session)
 {
 	struct ktls_psk_check *check = session->psk_check;
-	const uint8_t *msg = check->msg;
-	size_t body_len;
+	const uint8_t *msg;
+	long body_len;
+	bool whole;
 
-	while (check->msg_len >= HS_HEADER_LEN && !check->refuse_err) {
-		body_len = (size_t)msg[1] << 16 | (size_t)msg[2] << 8 | msg[3];
-		if (body_len > HELLO_MAX) {
+	while (!check->refuse_err &&
+	       (body_len = ktls_hs_buf_peek(&check->msgs, &whole)) >= 0) {
+		if (body_len > KTLS_HELLO_MAX) {
 			refuse(check, -EPROTO,
-			       "handshake message of %zu bytes is too large to check",
+			       "handshake message of %ld bytes is too large to check",
 			       body_len);
 			return;
 		}
-		if (check->msg_len < HS_HEADER_LEN + body_len)
+		if (!whole)
 			return;
+		msg = check->msgs.msg;
 		if (session->role == KTLS_ROLE_SERVER &&
 		    msg[0] == HS_CLIENT_HELLO) {
 			check->hello_seen = true;
 			check_client_hello(check, session->ctx->psk,
-					   msg + HS_HEADER_LEN, body_len);
+					   msg + HS_HEADER_LEN, (size_t)body_len);
 		} else if (session->role == KTLS_ROLE_CLIENT &&
 			   msg[0] == HS_SERVER_HELLO) {
 			check_server_hello(check, session->ctx->psk,
-					   msg + HS_HEADER_LEN, body_len);
+					   msg + HS_HEADER_LEN, (size_t)body_len);
 		}
-		check->msg_len -= HS_HEADER_LEN + body_len;
-		memmove(check->msg, msg + HS_HEADER_LEN + body_len,
-			check->msg_len);
+		ktls_hs_buf_drop(&check->msgs, (size_t)body_len);
 	}
 }
 
@@ -241,13 +237,11 @@ static void feed(struct ktls_session *session, const uint8_t *buf, size_t len)
 		}
 		n = check->body_left < len ? check->body_left : len;
 		if (check->header[0] == RECORD_HANDSHAKE) {
-			if (n > sizeof(check->msg) - check->msg_len) {
+			if (ktls_hs_buf_add(&check->msgs, buf, n)) {
 				refuse(check, -EPROTO,
 				       "handshake messages too large to check");
 				return;
 			}
-			memcpy(check->msg + check->msg_len, buf, n);
-			check->msg_len += n;
 			check_message(session);
 		}
 		buf += n;
@@ -594,6 +588,8 @@ int ktls_psk_session_init(struct ktls_session *session)
 
 void ktls_psk_session_free(struct ktls_session *session)
 {
+	if (session->psk_check)
+		ktls_hs_buf_free(&session->psk_check->msgs);
 	free(session->psk_check);
 	session->psk_check = NULL;
 }
