@@ -13,10 +13,12 @@
 #                                      --enable-earlydata off, so we define it)
 #   -DWOLFSSL_TLS13_MIDDLEBOX_COMPAT   RFC 8446 §D.4: the dummy CCS (no
 #                                      configure switch; off by default)
-#   -DMAX_HANDSHAKE_SZ=131396 -DWOLFSSL_MAX_SUITE_SZ=65534
-#   -DWOLFSSL_MAX_SIGALGO=65532        every ClientHello OpenSSL takes (long
-#                                      suite and signature scheme lists:
-#                                      docs/design.md, "Large and odd ClientHellos")
+#   -DMAX_HANDSHAKE_SZ=131396          a ClientHello as long as OpenSSL takes;
+#                                      wolfssl-patches/keep-shared-lists.patch
+#                                      keeps the suites and schemes we share
+#                                      from lists longer than WolfSSL's arrays
+#                                      (docs/design.md, "Large and odd
+#                                      ClientHellos")
 #   CFLAGS -UHAVE_MAX_FRAGMENT         no max_fragment_length (RFC 6066): a
 #                                      server that acknowledged it would owe
 #                                      the peer small records, and kernel TLS
@@ -45,7 +47,7 @@ dest=$KTLSD_CACHE/wolfssl
 prefix=$dest/prefix
 wolfssl_version=5.9.2-1
 wolfssl_dsc_sha256=6fc35cea9c1685d1450ef775a8e70c3d446d5081b7988e98f9a6c58e592fe42f
-our_cppflags="-DHAVE_SECRET_CALLBACK -DWOLFSSL_EARLY_DATA -DWOLFSSL_TLS13_MIDDLEBOX_COMPAT -DWOLFSSL_MAX_SUITE_SZ=65534 -DWOLFSSL_MAX_SIGALGO=65532 -DMAX_HANDSHAKE_SZ=131396"
+our_cppflags="-DHAVE_SECRET_CALLBACK -DWOLFSSL_EARLY_DATA -DWOLFSSL_TLS13_MIDDLEBOX_COMPAT -DMAX_HANDSHAKE_SZ=131396"
 our_cflags="-UHAVE_MAX_FRAGMENT"
 our_configure="--enable-distro --enable-pkcs11 --disable-examples --enable-aesni --enable-intelasm --enable-static --disable-shared --disable-crypttests --enable-sp --enable-sp-asm"
 # Our patches to WolfSSL (scripts/wolfssl-patches/*.patch), each saying why.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * How many connections may be in their handshake at once: in all (each
- * costs a WolfSSL session, 220-340 KiB, and a descriptor) and per source. A
+ * costs a WolfSSL session, ~60 KiB, and a descriptor) and per source. A
  * connection over either cap is closed at accept, before any TLS state
  * exists, so silent clients from one address cannot starve the others.
  *

@@ -22,9 +22,7 @@
 #define DEFAULT_LISTEN "0.0.0.0:8443"
 #define MAX_WORKERS 1024
 /*
- * 220-340 KiB of WolfSSL state each (it keeps room for the longest suite
- * and signature scheme lists a ClientHello can carry): 450-680 MiB at
- * most by default. Per source:
+ * ~60 KiB of WolfSSL state each: 120 MiB at most by default. Per source:
  * room for a busy NAT, or 200 parallel curls (selftests/serve/serve.sh).
  */
 #define DEFAULT_MAX_HANDSHAKES 2048
