@@ -22,6 +22,7 @@ PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export PATH
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/serve-port.sh"
 bin=${KTLSD_BIN:-$here/../bin}
 serve=$bin/ktls-serve
 certs=${KTLSD_TEST_CERTS:-$here/../test-certs}
@@ -54,19 +55,13 @@ trap cleanup EXIT
 
 # start LOG [options]: ktls-serve on a free port; sets spid and port.
 start() {
-	local log=$1 i=0
+	local log=$1
 	shift
 	"$serve" --root "$root" --listen 127.0.0.1:0 --workers 2 \
 		--cert "$certs/server.pem" --key "$certs/server.key" "$@" \
 		> "$log" 2>&1 &
 	spid=$!
-	while ! grep -q '^ktls-serve: serving' "$log" && [ $i -lt 100 ]; do
-		kill -0 "$spid" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	port=$(sed -n 's|^ktls-serve: serving .* on https://127.0.0.1:\([0-9]*\)/.*|\1|p' "$log")
-	[ -n "$port" ]
+	port=$(serve_port "$log" "$spid")
 }
 
 stop() {	# SIGTERM; the exit statuses collect in stops

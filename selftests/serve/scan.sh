@@ -15,6 +15,7 @@ export PATH
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/guest-ktap.sh"
+. "$here/serve-port.sh"
 bin=${KTLSD_BIN:-$here/../bin}
 certs=${KTLSD_TEST_CERTS:-$here/../test-certs}
 work=$(mktemp -d "${TMPDIR:-/tmp}/ktls_scan.XXXXXX")
@@ -40,13 +41,7 @@ log=$work/serve.log
 "$bin/ktls-serve" --root "$work/root" --listen 127.0.0.1:0 --workers 1 \
 	--cert "$certs/server.pem" --key "$certs/server.key" > "$log" 2>&1 &
 spid=$!
-i=0
-while ! grep -q '^ktls-serve: serving' "$log" && [ $i -lt 100 ]; do
-	kill -0 "$spid" 2>/dev/null || break
-	sleep 0.1
-	i=$((i + 1))
-done
-port=$(sed -n 's|^ktls-serve: serving .* on https://127.0.0.1:\([0-9]*\)/.*|\1|p' "$log")
+port=$(serve_port "$log" "$spid")
 if [ -z "$port" ]; then
 	not_ok "ktls-serve starts"
 	sed 's/^/# /' "$log"

@@ -26,6 +26,7 @@ PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export PATH
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/serve-port.sh"
 bin=${KTLSD_BIN:-$here/../bin}
 serve=$bin/ktls-serve
 certs=${KTLSD_TEST_CERTS:-$here/../test-certs}
@@ -80,13 +81,7 @@ done
 	--request-timeout 2 --idle-timeout 60 --handshake-timeout 60 \
 	> "$log" 2>&1 &
 spid=$!
-i=0
-while ! grep -q '^ktls-serve: serving' "$log" && [ $i -lt 100 ]; do
-	kill -0 "$spid" 2>/dev/null || break
-	sleep 0.1
-	i=$((i + 1))
-done
-port=$(sed -n 's|^ktls-serve: serving .* on https://127.0.0.1:\([0-9]*\)/.*|\1|p' "$log")
+port=$(serve_port "$log" "$spid")
 if [ -z "$port" ]; then
 	not_ok "server starts" "$(cat "$log")"
 	echo "# Totals: pass:$pass fail:$fails xfail:0 xpass:0 skip:0 error:0"
@@ -341,13 +336,7 @@ if [ $expect = ktls ]; then
 	"$serve" --root "$root" --listen 127.0.0.1:0 --workers 1 --tls userspace \
 		--cert "$certs/server.pem" --key "$certs/server.key" > "$flog" 2>&1 &
 	spid=$!
-	i=0
-	while ! grep -q '^ktls-serve: serving' "$flog" && [ $i -lt 100 ]; do
-		kill -0 "$spid" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	fport=$(sed -n 's|^ktls-serve: serving .* on https://127.0.0.1:\([0-9]*\)/.*|\1|p' "$flog")
+	fport=$(serve_port "$flog" "$spid")
 	mode=$(sed -n 's/^ktls-serve: mode: //p' "$flog")
 	case $mode in
 	"userspace TLS (WolfSSL, "*"): --tls userspace") true ;;
@@ -396,13 +385,7 @@ CONF
 	"$serve" --root "$root" --listen 127.0.0.1:0 --workers 1 --body splice \
 		--ktlsd "$work/handoff.sock" --user nobody > "$klog" 2>&1 &
 	spid=$!
-	i=0
-	while ! grep -q '^ktls-serve: serving' "$klog" && [ $i -lt 100 ]; do
-		kill -0 "$spid" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kport=$(sed -n 's|^ktls-serve: serving .* on https://127.0.0.1:\([0-9]*\)/.*|\1|p' "$klog")
+	kport=$(serve_port "$klog" "$spid")
 	curl -sS --cacert "$certs/ca.pem" -o "$work/ktlsd.body" \
 		"https://127.0.0.1:${kport:-0}/f1048576" 2> "$work/ktlsd.err"
 	[ "$(sha "$work/ktlsd.body" 2>/dev/null)" = "$(sha "$root/f1048576")" ]
