@@ -20,7 +20,7 @@
 #include "kselftest_harness.h"
 #include "test_util.h"
 #include "ktls/handoff.h"
-#include "../../userspace/lib/handoff_wire.h"
+#include "fake_handoff.h"
 
 #ifndef SOL_TLS
 #define SOL_TLS 282
@@ -66,45 +66,19 @@ static int set_up(int fd, const struct fake_job *job)
 static int fake_daemon(struct peer *peer)
 {
 	struct fake_job *job = peer->arg;
-	struct ktls_handoff_wire_res res = {
-		.magic = KTLS_HANDOFF_MAGIC,
-		.version = KTLS_HANDOFF_VERSION,
-		.size = sizeof(res),
-		.cipher = "TLS_AES_128_GCM_SHA256",
-	};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct ktls_handoff_wire_req req;
-	struct iovec iov = { .iov_base = &req, .iov_len = sizeof(req) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *cmsg;
-	int conn, fd = -1, ret;
+	int conn, fd, ret;
 
-	snprintf(res.tls_version, sizeof(res.tls_version), "%s",
-		 job->reported);
-	conn = accept(job->listener, NULL, NULL);
-	if (conn < 0)
-		return -errno;
-	ret = recvmsg(conn, &msg, 0) == sizeof(req) ? 0 : -EBADMSG;
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!ret && cmsg && cmsg->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
-	if (!ret && fd < 0)
-		ret = -EBADMSG;
-	if (!ret)
-		ret = set_up(fd, job);
-	if (fd >= 0)
-		close(fd);
-	if (!ret && send(conn, &res, sizeof(res), MSG_NOSIGNAL) != sizeof(res))
-		ret = -EIO;
-	close(conn);
-	return ret;
+	ret = fake_handoff_take(job->listener, &conn, &fd);
+	if (ret)
+		return ret;
+	ret = set_up(fd, job);
+	close(fd);
+	if (ret) {
+		close(conn);
+		return ret;
+	}
+	return fake_handoff_succeed(conn, job->reported,
+				    "TLS_AES_128_GCM_SHA256");
 }
 
 FIXTURE(verify)

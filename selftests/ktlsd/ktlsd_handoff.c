@@ -25,6 +25,7 @@
 #include "test_util.h"
 #include "ktls/handoff.h"
 #include "lib/daemon.h"
+#include "fake_handoff.h"
 #include "../../userspace/lib/handoff_wire.h"
 
 FIXTURE(handoff)
@@ -446,45 +447,13 @@ TEST_F(handoff, full_backlog_is_eagain_not_a_hang)
 /* A fake daemon that answers "success" without touching the socket. */
 static int lying_daemon(struct peer *peer)
 {
-	struct ktls_handoff_wire_res res = {
-		.magic = KTLS_HANDOFF_MAGIC,
-		.version = KTLS_HANDOFF_VERSION,
-		.size = sizeof(res),
-		.tls_version = "TLSv1.3",
-		.cipher = "TLS_AES_128_GCM_SHA256",
-	};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct ktls_handoff_wire_req req;
-	struct iovec iov = { .iov_base = &req, .iov_len = sizeof(req) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *cmsg;
-	int conn, fd = -1;
+	int conn, fd, ret;
 
-	conn = accept(*(int *)peer->arg, NULL, NULL);
-	if (conn < 0)
-		return -errno;
-	if (recvmsg(conn, &msg, 0) != sizeof(req)) {
-		close(conn);
-		return -EBADMSG;
-	}
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (cmsg && cmsg->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
-	if (fd >= 0)
-		close(fd);
-	if (send(conn, &res, sizeof(res), MSG_NOSIGNAL) != sizeof(res)) {
-		close(conn);
-		return -EIO;
-	}
-	close(conn);
-	return 0;
+	ret = fake_handoff_take(*(int *)peer->arg, &conn, &fd);
+	if (ret)
+		return ret;
+	close(fd);
+	return fake_handoff_succeed(conn, "TLSv1.3", "TLS_AES_128_GCM_SHA256");
 }
 
 TEST_F(handoff, success_without_kernel_tls_fails_closed)
