@@ -85,6 +85,12 @@ sub strip_comments {
 	return $s;
 }
 
+if (system('command -v groff > /dev/null 2>&1') != 0) {
+	result("groff renders the pages",
+	       "groff is not installed: apt-get install groff-base (man-db needs it too)");
+	totals();
+}
+
 my @absent = grep { !-f "$top/$_" } @headers;
 if (@absent) {
 	result("the public headers are there",
