@@ -14,6 +14,9 @@
 #   make bench      the benchmark: rewrites docs/benchmarks.md and docs/bench/*.png
 #   make vm-test KERNEL=6.12 TEST=ktls_loopback   one test on one kernel
 #   make style      checkpatch.pl over our C
+#   make install    DESTDIR, PREFIX (/usr/local), BINDIR, SBINDIR, LIBDIR,
+#                   MANDIR, SYSCONFDIR (/etc)...: see dist/install.mk;
+#                   make uninstall with the same variables
 #   make V=1        show full commands
 #
 # The cache (WolfSSL build, VM kernels, kselftest harness) lives outside git,
@@ -27,6 +30,8 @@ export KTLSD_CACHE
 WOLFSSL_PREFIX ?= $(KTLSD_CACHE)/wolfssl/prefix
 KSELFTEST_DIR ?= $(KTLSD_CACHE)/kselftest
 BUILD ?= build
+# One version for ktlsd --version, libktls.so.$(VERSION) and ktls.pc.
+VERSION := 0.1.0
 
 ifeq ($(V),1)
 Q :=
@@ -40,7 +45,8 @@ CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
 	-Wstrict-prototypes
 CFLAGS ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -I$(WOLFSSL_PREFIX)/include
+CPPFLAGS += -D_GNU_SOURCE -DKTLS_VERSION='"$(VERSION)"' -Iinclude \
+	-I$(WOLFSSL_PREFIX)/include
 LIBWOLFSSL := $(WOLFSSL_PREFIX)/lib/libwolfssl.a
 LDLIBS := $(LIBWOLFSSL) -lm -lpthread
 
@@ -86,13 +92,15 @@ include $(sort $(wildcard userspace/*/build.mk))
 include $(sort $(wildcard selftests/*/build.mk))
 # Fuzz targets (make fuzz): built only on demand, not by all.
 include fuzz/build.mk
+# make install / make uninstall.
+include dist/install.mk
 
-.PHONY: all deps demo check style vm-test clean help bench asan
+.PHONY: all deps demo check style vm-test clean help bench asan install uninstall
 all: $(LIBKTLS) $(TOOLS) $(TEST_BINS) $(INTEROP_BINS) $(INTEROP_TEST) $(GUEST_LISTS) \
 	$(TEST_CERTS) $(EXTRA_TARGETS)
 
 help:
-	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,23p' Makefile | sed 's/^# \{0,1\}//'
 
 # Fail early and say how to fix it, rather than with a missing header.
 $(WOLFSSL_PREFIX)/include/wolfssl/options.h $(KSELFTEST_DIR)/kselftest_harness.h:
@@ -102,7 +110,7 @@ $(WOLFSSL_PREFIX)/include/wolfssl/options.h $(KSELFTEST_DIR)/kselftest_harness.h
 $(BUILD)/userspace/%.o: userspace/%.c $(WOLFSSL_PREFIX)/include/wolfssl/options.h
 	@mkdir -p $(@D)
 	$(quiet) CC $<
-	$(Q)$(CC) $(CPPFLAGS) -Iuserspace/lib $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) -Iuserspace/lib $(CFLAGS) $(PICFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
 $(LIBKTLS): $(LIB_OBJS)
 	$(quiet) AR $@

@@ -8,6 +8,8 @@
 #                                      RSA-2048/3072: measured 2.7-3.6x faster
 #                                      P-256 sign/verify and 3x RSA-2048 signs
 #                                      than Debian's generic math
+#   --with-pic                         position-independent static objects:
+#                                      libktls.so links them in
 #   -DHAVE_SECRET_CALLBACK             TLS 1.3 traffic secrets for our key schedule
 #   -DWOLFSSL_EARLY_DATA               0-RTT (Debian's --enable-distro forces
 #                                      --enable-earlydata off, so we define it)
@@ -49,7 +51,7 @@ wolfssl_version=5.9.2-1
 wolfssl_dsc_sha256=6fc35cea9c1685d1450ef775a8e70c3d446d5081b7988e98f9a6c58e592fe42f
 our_cppflags="-DHAVE_SECRET_CALLBACK -DWOLFSSL_EARLY_DATA -DWOLFSSL_TLS13_MIDDLEBOX_COMPAT -DMAX_HANDSHAKE_SZ=131396"
 our_cflags="-UHAVE_MAX_FRAGMENT"
-our_configure="--enable-distro --enable-pkcs11 --disable-examples --enable-aesni --enable-intelasm --enable-static --disable-shared --disable-crypttests --enable-sp --enable-sp-asm"
+our_configure="--enable-distro --enable-pkcs11 --disable-examples --enable-aesni --enable-intelasm --enable-static --disable-shared --disable-crypttests --enable-sp --enable-sp-asm --with-pic"
 # Our patches to WolfSSL (scripts/wolfssl-patches/*.patch), each saying why.
 patches=$(ls "$(dirname "$0")"/wolfssl-patches/*.patch 2>/dev/null | sort)
 # shellcheck disable=SC2086 # one word per file

@@ -352,9 +352,15 @@ bool ktls_session_early_data_accepted(const struct ktls_session *session);
 
 /* "TLSv1.2" or "TLSv1.3". */
 const char *ktls_session_version(const struct ktls_session *session);
-/* The IANA cipher suite name, e.g. "TLS_AES_128_GCM_SHA256". */
+/*
+ * The IANA cipher suite name, e.g. "TLS_AES_128_GCM_SHA256"; "none" before
+ * the peer's hello chose one.
+ */
 const char *ktls_session_cipher(const struct ktls_session *session);
-/* The key exchange group: "X25519", "P-256" or "P-384". */
+/*
+ * The key exchange group: "X25519MLKEM768", "SecP256r1MLKEM768", "X25519",
+ * "P-256" or "P-384"; "none" without one.
+ */
 const char *ktls_session_group(const struct ktls_session *session);
 
 /* The peer's certificate chain as sent, for display. */

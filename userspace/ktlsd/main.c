@@ -31,7 +31,6 @@
 #include "upcall_server.h"
 #include "worker.h"
 
-#define KTLSD_VERSION "0.1"
 #define EXIT_CONFIG 2
 
 /* --tlshd-config: the file is tlshd's, whatever its sections say. */
@@ -504,7 +503,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("ktlsd %s\n", KTLSD_VERSION);
+			printf("ktlsd %s\n", KTLS_VERSION);
 			return 0;
 		default:
 			usage(stderr);

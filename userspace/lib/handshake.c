@@ -656,7 +656,8 @@ const char *ktls_session_version(const struct ktls_session *session)
 
 const char *ktls_session_cipher(const struct ktls_session *session)
 {
-	return session->suite->name;
+	/* No suite before the ServerHello: say so, as the group does. */
+	return session->suite ? session->suite->name : "none";
 }
 
 int ktls_session_fd(const struct ktls_session *session)
