@@ -20,6 +20,8 @@ packages=(
 	gnutls-bin
 	# ktls_serve_scan: a common scanner must see TLS 1.2 and 1.3 enabled.
 	sslscan
+	# man_pages (selftests/man): groff renders and warns, mandoc lints.
+	groff-base mandoc
 	# make bench's plots (userspace/bench/report.sh).
 	gnuplot-nox
 	# make bench's rtt section copies ip and tc (netns, netem) into the VM.
