@@ -111,6 +111,15 @@ struct ktls_config {
 	bool verify_client;
 	bool client_cert_optional;
 	/*
+	 * PEM certificate revocation lists of the CAs in ca_file (a client's,
+	 * or a verify_client server's). Every certificate of the peer's chain
+	 * is then checked: one listed fails the handshake ("certificate
+	 * revoked"), and so does one whose issuer has no CRL in the file
+	 * ("no CRL for the certificate's issuer"). Each CRL must be signed by
+	 * a CA of ca_file and be current (nextUpdate not passed). NULL: none.
+	 */
+	const char *crl_file;
+	/*
 	 * TLS 1.3 external PSK (RFC 8446 §4.2.11), always with (EC)DHE for
 	 * forward secrecy: both ends name the same identity and key. A server
 	 * with a PSK needs no certificate. The key has 16 to 64 bytes; a PSK

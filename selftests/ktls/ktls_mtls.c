@@ -81,7 +81,7 @@ out:
 struct mtls_ends {
 	int client_fd, server_fd;
 	char ca[PATH_MAX], server_cert[PATH_MAX], server_key[PATH_MAX];
-	char client_cert[PATH_MAX], client_key[PATH_MAX];
+	char client_cert[PATH_MAX], client_key[PATH_MAX], crl[PATH_MAX];
 	struct ktls_config client, server;
 };
 
@@ -118,6 +118,7 @@ FIXTURE_SETUP(mtls)
 		      sizeof(self->ends.client_cert));
 	test_pki_file("client.key", self->ends.client_key,
 		      sizeof(self->ends.client_key));
+	test_pki_file("crl.pem", self->ends.crl, sizeof(self->ends.crl));
 	ASSERT_EQ(0, access(self->ends.client_cert, R_OK))
 		TH_LOG("%s: %s (run make)", self->ends.client_cert, strerror(errno));
 	self->ends.client = (struct ktls_config){
@@ -337,6 +338,103 @@ TEST_F(mtls, optional_unknown_ca_still_refused)
 	EXPECT_STREQ("certificate signed by unknown authority", server.reason);
 }
 
+/*
+ * Revocation (tlshd's x509.crl): both ends load the CA's CRL and check the
+ * other's chain. Good certificates pass; a revoked client certificate is
+ * refused by the server, a revoked server certificate by the client, each
+ * naming the cause, and the peer hears certificate_revoked.
+ */
+TEST_F(mtls, crl_good_certificates_accepted)
+{
+	struct server_job job = { 0 };
+	struct peer server;
+	char reason[512];
+
+	self->ends.server.crl_file = self->ends.crl;
+	self->ends.client.crl_file = self->ends.crl;
+	ASSERT_EQ(0, tcp_pair(&self->ends.client_fd, &self->ends.server_fd));
+	EXPECT_EQ(0, client_run(_metadata, &self->ends, &job, &server, reason,
+				sizeof(reason)));
+	ASSERT_EQ(0, server.ret);
+	EXPECT_STREQ(CLIENT_SUBJECT, job.subject);
+}
+
+TEST_F(mtls, crl_revoked_client_refused)
+{
+	char cert[PATH_MAX], key[PATH_MAX];
+	struct server_job job = { 0 };
+	struct peer server;
+	char reason[512];
+
+	test_pki_file("client-revoked.pem", cert, sizeof(cert));
+	test_pki_file("client-revoked.key", key, sizeof(key));
+	self->ends.client.cert_file = cert;
+	self->ends.client.key_file = key;
+	self->ends.server.crl_file = self->ends.crl;
+	ASSERT_EQ(0, tcp_pair(&self->ends.client_fd, &self->ends.server_fd));
+	EXPECT_NE(0, client_run(_metadata, &self->ends, &job, &server, reason,
+				sizeof(reason)));
+	EXPECT_EQ(-EKEYREJECTED, server.ret);
+	EXPECT_STREQ("certificate revoked", server.reason);
+	EXPECT_NE(NULL, strstr(reason, "certificate_revoked"))
+		TH_LOG("client: %s", reason);
+}
+
+TEST_F(mtls, crl_revoked_server_refused)
+{
+	struct server_job job = { 0 };
+	struct peer server;
+	char reason[512];
+
+	test_pki_file("server-revoked.pem", self->ends.server_cert,
+		      sizeof(self->ends.server_cert));
+	test_pki_file("server-revoked.key", self->ends.server_key,
+		      sizeof(self->ends.server_key));
+	self->ends.client.crl_file = self->ends.crl;
+	ASSERT_EQ(0, tcp_pair(&self->ends.client_fd, &self->ends.server_fd));
+	EXPECT_EQ(-EKEYREJECTED, client_run(_metadata, &self->ends, &job,
+					    &server, reason, sizeof(reason)));
+	EXPECT_STREQ("certificate revoked", reason);
+	EXPECT_NE(0, server.ret);
+	EXPECT_NE(NULL, strstr(server.reason, "certificate_revoked"))
+		TH_LOG("server: %s", server.reason);
+}
+
+/* Without the CRL the same revoked server passes: the CRL decides. */
+TEST_F(mtls, crl_revoked_server_passes_without_crl)
+{
+	struct server_job job = { 0 };
+	struct peer server;
+	char reason[512];
+
+	test_pki_file("server-revoked.pem", self->ends.server_cert,
+		      sizeof(self->ends.server_cert));
+	test_pki_file("server-revoked.key", self->ends.server_key,
+		      sizeof(self->ends.server_key));
+	ASSERT_EQ(0, tcp_pair(&self->ends.client_fd, &self->ends.server_fd));
+	EXPECT_EQ(0, client_run(_metadata, &self->ends, &job, &server, reason,
+				sizeof(reason)));
+	EXPECT_EQ(0, server.ret);
+}
+
+/* A chain through a CA the file has no CRL for is refused, not waved on. */
+TEST_F(mtls, crl_missing_for_issuer_refused)
+{
+	struct server_job job = { 0 };
+	struct peer server;
+	char reason[512];
+
+	test_pki_file("chain-full.pem", self->ends.server_cert,
+		      sizeof(self->ends.server_cert));
+	test_pki_file("chain-leaf.key", self->ends.server_key,
+		      sizeof(self->ends.server_key));
+	self->ends.client.crl_file = self->ends.crl;
+	ASSERT_EQ(0, tcp_pair(&self->ends.client_fd, &self->ends.server_fd));
+	EXPECT_EQ(-EKEYREJECTED, client_run(_metadata, &self->ends, &job,
+					    &server, reason, sizeof(reason)));
+	EXPECT_STREQ("no CRL for the certificate's issuer (crl_file)", reason);
+}
+
 /* 1 MiB each way through kernel TLS after the mTLS handshake. */
 TEST_F_TIMEOUT(mtls, ktls_duplex_1mib, 300)
 {
@@ -446,6 +544,45 @@ TEST(verify_client_needs_ca_file)
 		     ktls_reason());
 	EXPECT_EQ(NULL, ctx);
 	ktls_ctx_free(ctx);
+}
+
+/* CRL mistakes are refused when the context is made, each with its cause. */
+TEST(crl_config_errors)
+{
+	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], crl[PATH_MAX];
+	char other_ca[PATH_MAX];
+	struct ktls_config config;
+	struct ktls_ctx *ctx = NULL;
+
+	test_pki_file("ca.pem", ca, sizeof(ca));
+	test_pki_file("server.pem", cert, sizeof(cert));
+	test_pki_file("server.key", key, sizeof(key));
+	test_pki_file("crl.pem", crl, sizeof(crl));
+	test_pki_file("unknownca-ca.pem", other_ca, sizeof(other_ca));
+	config = (struct ktls_config){
+		.role = KTLS_ROLE_SERVER, .cert_file = cert, .key_file = key,
+		.ca_file = ca, .crl_file = crl,
+	};
+	EXPECT_EQ(-EINVAL, ktls_ctx_new(&config, &ctx));
+	EXPECT_STREQ("crl_file checks client certificates: a server needs verify_client for it",
+		     ktls_reason());
+	config = (struct ktls_config){
+		.role = KTLS_ROLE_CLIENT, .server_name = "localhost",
+		.ca_file = ca, .crl_file = "/nonexistent/crl.pem",
+	};
+	EXPECT_EQ(-ENOENT, ktls_ctx_new(&config, &ctx));
+	EXPECT_NE(NULL, strstr(ktls_reason(), "/nonexistent/crl.pem"))
+		TH_LOG("%s", ktls_reason());
+	config.crl_file = cert;	/* a certificate, not a CRL */
+	EXPECT_EQ(-EINVAL, ktls_ctx_new(&config, &ctx));
+	EXPECT_NE(NULL, strstr(ktls_reason(), "holds no PEM CRL"))
+		TH_LOG("%s", ktls_reason());
+	config.crl_file = crl;
+	config.ca_file = other_ca;	/* not the CRL's issuer */
+	EXPECT_EQ(-EINVAL, ktls_ctx_new(&config, &ctx));
+	EXPECT_NE(NULL, strstr(ktls_reason(), "not signed by a CA of the trust store"))
+		TH_LOG("%s", ktls_reason());
+	EXPECT_EQ(NULL, ctx);
 }
 
 TEST_HARNESS_MAIN

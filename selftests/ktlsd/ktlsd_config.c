@@ -347,6 +347,105 @@ TEST_F(config, tlshd_drop_in_checks)
 	EXPECT_STREQ(self->expect, self->out);
 }
 
+/*
+ * CRLs: loaded at start against their trust store, so a file that is no
+ * CRL, or one from another CA, is refused with the line of its key.
+ */
+TEST_F(config, client_crl)
+{
+	char text[3 * PATH_MAX + 128], crl[PATH_MAX], other_ca[PATH_MAX];
+
+	test_pki_file("crl.pem", crl, sizeof(crl));
+	test_pki_file("unknownca-ca.pem", other_ca, sizeof(other_ca));
+	snprintf(text, sizeof(text), "[client]\ntrust_store = %s\ncrl = %s\n",
+		 self->ca, crl);
+	EXPECT_EQ(0, check(&self->d, text, -1, self->out, sizeof(self->out)))
+		TH_LOG("%s", self->out);
+
+	snprintf(text, sizeof(text), "[client]\ntrust_store = %s\ncrl = %s\n",
+		 self->ca, self->cert);
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:3: [client]: CRL file %s holds no PEM CRL",
+		 self->d.conf, self->cert);
+	EXPECT_EQ(0, strncmp(self->expect, self->out, strlen(self->expect)))
+		TH_LOG("%s", self->out);
+
+	snprintf(text, sizeof(text), "[client]\ntrust_store = %s\ncrl = %s\n",
+		 other_ca, crl);
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:3: [client]: CRL file %s: a CRL is not signed by a CA of the trust store\n",
+		 self->d.conf, crl);
+	EXPECT_STREQ(self->expect, self->out);
+
+	/* A server section checks no client certificates: no crl there. */
+	server_conf(text, sizeof(text), self->cert, self->key, "crl = /x\n");
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	EXPECT_NE(NULL, strstr(self->out, ":4: unknown key \"crl\" in [server]"))
+		TH_LOG("%s", self->out);
+}
+
+TEST_F(config, upcall_crls)
+{
+	char text[4 * PATH_MAX + 256], crl[PATH_MAX];
+
+	test_pki_file("crl.pem", crl, sizeof(crl));
+	snprintf(text, sizeof(text),
+		 "[upcall]\ncertificate = %s\nprivate_key = %s\n"
+		 "trust_store = %s\ncrl = %s\nverify_client = yes\n"
+		 "client_trust_store = %s\nclient_crl = %s\n",
+		 self->cert, self->key, self->ca, crl, self->ca, crl);
+	EXPECT_EQ(0, check(&self->d, text, -1, self->out, sizeof(self->out)))
+		TH_LOG("%s", self->out);
+
+	snprintf(text, sizeof(text),
+		 "[upcall]\ncertificate = %s\nprivate_key = %s\n"
+		 "client_crl = %s\n", self->cert, self->key, crl);
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:4: [upcall] client_crl checks client certificates: it needs verify_client = yes or optional\n",
+		 self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+
+	/* A certificate given as the client CRL: blamed on client_crl. */
+	snprintf(text, sizeof(text),
+		 "[upcall]\ncertificate = %s\nprivate_key = %s\n"
+		 "verify_client = yes\nclient_trust_store = %s\n"
+		 "client_crl = %s\n", self->cert, self->key, self->ca,
+		 self->cert);
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:6: [upcall]: CRL file %s holds no PEM CRL",
+		 self->d.conf, self->cert);
+	EXPECT_EQ(0, strncmp(self->expect, self->out, strlen(self->expect)))
+		TH_LOG("%s", self->out);
+}
+
+/* tlshd's x509.crl: the server's for client certificates, here. */
+TEST_F(config, tlshd_crl)
+{
+	char text[4 * PATH_MAX + 256], extra[2 * PATH_MAX + 64];
+	char crl[PATH_MAX];
+
+	test_pki_file("crl.pem", crl, sizeof(crl));
+	snprintf(extra, sizeof(extra), "x509.truststore= %s\nx509.crl= %s\n",
+		 self->ca, crl);
+	tlshd_conf(text, sizeof(text), self->cert, self->key, extra);
+	EXPECT_EQ(0, check(&self->d, text, -1, self->out, sizeof(self->out)))
+		TH_LOG("%s", self->out);
+
+	snprintf(extra, sizeof(extra), "x509.truststore= %s\nx509.crl= %s\n",
+		 self->ca, self->cert);
+	tlshd_conf(text, sizeof(text), self->cert, self->key, extra);
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:16: [authenticate.server]: CRL file %s holds no PEM CRL",
+		 self->d.conf, self->cert);
+	EXPECT_EQ(0, strncmp(self->expect, self->out, strlen(self->expect)))
+		TH_LOG("%s", self->out);
+}
+
 /* Served as tlshd would be: upcalls are the point, so they are required. */
 TEST_F(config, tlshd_drop_in_requires_family)
 {

@@ -61,6 +61,7 @@ struct peer_job {
 	enum ktls_role role;
 	int fd;
 	const char *alpn;
+	const char *cert;	/* test PKI name of the peer's certificate */
 	char agreed[64];	/* ALPN the peer saw */
 	int delay_ms;		/* stall before starting */
 	size_t len;		/* bytes each way after the switch */
@@ -75,7 +76,7 @@ static int run_peer(struct peer *peer)
 		.server_name = "localhost",
 		.handshake_timeout_ms = 20000,
 	};
-	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], name[64];
 	struct ktls_session *session = NULL;
 	struct pollfd pfd = { .fd = job->fd };
 	struct ktls_ctx *ctx;
@@ -83,8 +84,10 @@ static int run_peer(struct peer *peer)
 	int ret;
 
 	test_pki_file("ca.pem", ca, sizeof(ca));
-	test_pki_file("server.pem", cert, sizeof(cert));
-	test_pki_file("server.key", key, sizeof(key));
+	snprintf(name, sizeof(name), "%s.pem", job->cert ? job->cert : "server");
+	test_pki_file(name, cert, sizeof(cert));
+	snprintf(name, sizeof(name), "%s.key", job->cert ? job->cert : "server");
+	test_pki_file(name, key, sizeof(key));
 	config.ca_file = ca;
 	config.cert_file = cert;
 	config.key_file = key;
@@ -213,6 +216,51 @@ TEST_F(tls, client_role_name_mismatch)
 	EXPECT_STREQ("certificate name mismatch: the certificate is not valid for wrong.example",
 		     result.reason);
 	EXPECT_NE(0, peer_join(&peer));
+}
+
+/*
+ * [client] crl: a client-role handoff refuses a server whose certificate
+ * the CA revoked, naming why, and still takes one in good standing.
+ */
+TEST_F(tls, client_role_revoked_server_refused)
+{
+	struct ktls_handoff_request request = {
+		.role = KTLS_ROLE_CLIENT,
+		.server_name = "localhost",
+	};
+	struct peer_job job = { .role = KTLS_ROLE_SERVER,
+				.fd = self->server_fd,
+				.cert = "server-revoked" };
+	char crl[PATH_MAX], extra[PATH_MAX + 128];
+	struct ktls_handoff_result result;
+	struct peer peer;
+
+	test_pki_file("crl.pem", crl, sizeof(crl));
+	/* The usual [client] section gains the CRL (it comes last). */
+	snprintf(extra, sizeof(extra),
+		 "crl = %s\n[handoff]\nfirst_byte_timeout = 20s\n", crl);
+	ASSERT_EQ(0, daemon_stop(&self->d));
+	ASSERT_EQ(0, daemon_write_config(&self->d, "20s", extra));
+	ASSERT_EQ(0, daemon_start(&self->d)) TH_LOG("ktlsd did not start");
+
+	ASSERT_EQ(0, peer_start(&peer, run_peer, &job));
+	EXPECT_EQ(-EKEYREJECTED, ktls_handoff(self->d.sock, self->client_fd,
+					      &request, &result));
+	EXPECT_STREQ("certificate revoked", result.reason);
+	EXPECT_NE(0, peer_join(&peer));
+	EXPECT_NE(NULL, strstr(peer.reason, "certificate_revoked"))
+		TH_LOG("peer: %s", peer.reason);
+
+	close(self->client_fd);
+	close(self->server_fd);
+	ASSERT_EQ(0, ktls_tcp_pair(&self->client_fd, &self->server_fd));
+	job = (struct peer_job){ .role = KTLS_ROLE_SERVER,
+				 .fd = self->server_fd };
+	ASSERT_EQ(0, peer_start(&peer, run_peer, &job));
+	EXPECT_EQ(0, ktls_handoff(self->d.sock, self->client_fd, &request,
+				  &result))
+		TH_LOG("handoff: %s", result.reason);
+	EXPECT_EQ(0, peer_join(&peer)) TH_LOG("peer: %s", peer.reason);
 }
 
 /* @dst = @src, owned by root, mode 0600. */

@@ -14,6 +14,10 @@
 #   chain-full.pem                chain-leaf.pem + intermediate.pem
 #   client.pem client.key         CN "ktlsd test client", clientAuth, by the CA
 #   client-unknownca.pem client-unknownca.key   the same, by the untrusted CA
+#   server-revoked.pem server-revoked.key   localhost, by the CA, revoked
+#   client-revoked.pem client-revoked.key   a client certificate, revoked
+#   crl.pem                       the CA's CRL (from 2020, for 10 years
+#                                 from today): the two revoked ones
 #
 # EC P-256 keys except server-rsa. OpenSSL 3.0's x509 cannot set dates in
 # the past, so the expired certificate is signed with 'openssl ca'.
@@ -120,6 +124,19 @@ openssl rand -hex 16 > "$tmp/ca-db.srl"
 openssl ca -batch -notext -config "$tmp/ca.cnf" -cert ca.pem -keyfile ca.key \
 	-startdate 20200101000000Z -enddate 20210101000000Z \
 	-extfile "$tmp/leaf.ext" -in "$tmp/expired.csr" -out expired.pem \
+	2>/dev/null
+
+# Revoked by the CA: its CRL lists them (and nothing else in use).
+leaf server-revoked localhost "DNS:localhost,IP:127.0.0.1" ca
+client_leaf client-revoked ca
+echo 01 > "$tmp/crlnumber"
+printf 'crlnumber = %s\n' "$tmp/crlnumber" >> "$tmp/ca.cnf"
+for c in server-revoked client-revoked; do
+	openssl ca -batch -config "$tmp/ca.cnf" -cert ca.pem -keyfile ca.key \
+		-revoke "$c.pem" -crl_reason keyCompromise 2>/dev/null
+done
+openssl ca -batch -config "$tmp/ca.cnf" -cert ca.pem -keyfile ca.key \
+	-gencrl -crl_lastupdate 20200101000000Z -crldays 3650 -out crl.pem \
 	2>/dev/null
 
 chmod 600 ./*.key

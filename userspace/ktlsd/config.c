@@ -73,13 +73,15 @@ static const char *const keys_server[] = {
 };
 
 static const char *const keys_client[] = {
-	"trust_store", "min_version", "max_version", "ciphers", "groups", NULL
+	"trust_store", "crl", "min_version", "max_version", "ciphers", "groups",
+	NULL
 };
 
 static const char *const keys_upcall[] = {
 	"enable", "certificate", "private_key", "trust_store",
 	"client_certificate", "client_private_key", "client_trust_store",
-	"keyrings", "handshake_timeout", "verify_client", NULL
+	"crl", "client_crl", "keyrings", "handshake_timeout", "verify_client",
+	NULL
 };
 
 static const char *const keys_allow[] = {
@@ -369,6 +371,9 @@ static int set_role(struct parser *p, struct ktlsd_role_config *r,
 	if (!strcmp(key, "trust_store"))
 		return parse_file(p, key, value, r->trust_store,
 				  sizeof(r->trust_store), &r->trust_store_line);
+	if (!strcmp(key, "crl"))
+		return parse_file(p, key, value, r->crl, sizeof(r->crl),
+				  &r->crl_line);
 	if (!strcmp(key, "min_version") || !strcmp(key, "max_version")) {
 		r->version_line = p->line;
 		return parse_version(p, key, value,
@@ -424,6 +429,12 @@ static int set_upcall(struct parser *p, const char *key, const char *value)
 	if (!strcmp(key, "client_trust_store"))
 		return parse_file(p, key, value, u->client_trust_store,
 				  sizeof(u->client_trust_store), &unused);
+	if (!strcmp(key, "crl"))
+		return parse_file(p, key, value, u->crl, sizeof(u->crl),
+				  &u->crl_line);
+	if (!strcmp(key, "client_crl"))
+		return parse_file(p, key, value, u->client_crl,
+				  sizeof(u->client_crl), &u->client_crl_line);
 	if (!strcmp(key, "keyrings"))
 		return copy_value(p, key, value, u->keyrings,
 				  sizeof(u->keyrings));
@@ -694,6 +705,10 @@ static int check_whole(struct parser *p)
 				    "chain to (never the system bundle)",
 				    c->upcall.client_cert_optional ?
 				    "optional" : "yes");
+		if (*c->upcall.client_crl && !c->upcall.verify_client) {
+			p->line = c->upcall.client_crl_line;
+			return fail(p, "[upcall] client_crl checks client certificates: it needs verify_client = yes or optional");
+		}
 	}
 	if (!c->server.enabled && !c->client.enabled &&
 	    c->upcall.enable == KTLSD_UPCALL_NO) {

@@ -27,12 +27,13 @@ struct ktlsd_role_config {
 	char certificate[PATH_MAX];	/* server */
 	char private_key[PATH_MAX];	/* server */
 	char trust_store[PATH_MAX];	/* client; "" for the system bundle */
+	char crl[PATH_MAX];	/* client: CRLs of the trust store's CAs */
 	uint16_t min_version, max_version;	/* 0: TLS 1.2, TLS 1.3 */
 	char ciphers[1024];	/* colon-separated IANA names; "" for all */
 	char groups[256];	/* "" for all */
 	bool session_tickets;	/* server */
 	/* lines of the keys above, to blame the right one for a failure */
-	int certificate_line, private_key_line, trust_store_line;
+	int certificate_line, private_key_line, trust_store_line, crl_line;
 	int ciphers_line, groups_line, version_line;
 };
 
@@ -55,6 +56,8 @@ struct ktlsd_upcall_config {
 	char client_certificate[PATH_MAX];	/* x509 client (mutual TLS) */
 	char client_private_key[PATH_MAX];
 	char client_trust_store[PATH_MAX];	/* a server verifies clients */
+	char crl[PATH_MAX];	/* CRLs for trust_store's CAs; "": none */
+	char client_crl[PATH_MAX];	/* for client_trust_store's */
 	bool verify_client;	/* x509 server: verify client certificates */
 	bool client_cert_optional;	/* verify_client = optional */
 	char keyrings[1024];	/* ';'-separated keyring names to link */
@@ -63,6 +66,7 @@ struct ktlsd_upcall_config {
 	char tlshd_ignored[1024];	/* "line N: key, ..." ktlsd ignored */
 	int certificate_line, private_key_line, trust_store_line;
 	int client_certificate_line, client_private_key_line;
+	int crl_line, client_crl_line;
 };
 
 /* Roles an [allow] rule grants. */

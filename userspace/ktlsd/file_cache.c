@@ -7,7 +7,7 @@
 #include "file_cache.h"
 #include "ktls/ktls.h"
 
-#define MAX_CACHED_FILES 8
+#define MAX_CACHED_FILES 12
 
 struct cached_file {
 	char *path;
@@ -47,8 +47,9 @@ int ktlsd_file_cache_fill(const struct ktlsd_config *config)
 	const struct ktlsd_upcall_config *u = &config->upcall;
 	const char *const paths[] = {
 		config->server.certificate, config->client.trust_store,
-		u->certificate, u->trust_store, u->client_certificate,
-		u->client_trust_store,
+		config->client.crl, u->certificate, u->trust_store,
+		u->client_certificate, u->client_trust_store, u->crl,
+		u->client_crl,
 	};
 	int ret = 0;
 

@@ -49,6 +49,7 @@ static void role_to_ktls(const struct ktlsd_config *config,
 		k->session_tickets = r->session_tickets;
 	} else {
 		k->ca_file = *r->trust_store ? r->trust_store : NULL;
+		k->crl_file = *r->crl ? r->crl : NULL;
 		/* Client handoffs never resume: see ktlsd.conf(5). */
 		k->resumption = false;
 	}
@@ -72,6 +73,9 @@ static int blame_line(const struct ktlsd_role_config *r, const char *reason)
 	if (strstr(reason, "is not a PEM private key") ||
 	    strstr(reason, "does not match"))
 		return r->private_key_line;
+	/* Before the trust store: a CRL's error may name it too. */
+	if (strstr(reason, "CRL"))
+		return r->crl_line ? r->crl_line : r->line;
 	if (strstr(reason, "trust store"))
 		return r->trust_store_line ? r->trust_store_line : r->line;
 	if (*r->private_key && strstr(reason, r->private_key))
@@ -135,7 +139,8 @@ static int upcall_get_ctx(void *arg, const struct ktls_config *k,
 		if (slot->role == k->role && !strcmp(slot->server_name, name) &&
 		    slot->own_cert == !!k->cert_file &&
 		    slot->verify_client == k->verify_client &&
-		    slot->client_cert_optional == k->client_cert_optional) {
+		    slot->client_cert_optional == k->client_cert_optional &&
+		    slot->crl == !!k->crl_file) {
 			*ctx = slot->ctx;
 			goto unlock;
 		}
@@ -155,6 +160,7 @@ static int upcall_get_ctx(void *arg, const struct ktls_config *k,
 	slot->own_cert = k->cert_file;
 	slot->verify_client = k->verify_client;
 	slot->client_cert_optional = k->client_cert_optional;
+	slot->crl = k->crl_file;
 	slot->ctx = *ctx;
 	profile->nr_upcall_ctxs++;
 unlock:
@@ -185,6 +191,8 @@ static int upcall_setup(struct ktlsd_profile *profile, char *err,
 	cfg->verify_client = u->verify_client;
 	cfg->client_cert_optional = u->client_cert_optional;
 	cfg->client_ca_file = or_null(u->client_trust_store);
+	cfg->crl_file = or_null(u->crl);
+	cfg->client_crl_file = or_null(u->client_crl);
 	cfg->timeout_ms = u->handshake_timeout_ms ? u->handshake_timeout_ms :
 			  profile->config.handshake_timeout_ms;
 	cfg->get_ctx = upcall_get_ctx;
@@ -248,6 +256,49 @@ static int upcall_client_check(struct ktlsd_profile *profile, char *err,
 	return 0;
 }
 
+/*
+ * [upcall]'s CRLs, loaded at start against their trust stores: a CRL file
+ * that is not one, or not from those CAs, shows now, blamed on its line.
+ */
+static int upcall_crl_check(struct ktlsd_profile *profile, char *err,
+			    size_t err_len)
+{
+	const struct ktlsd_upcall_config *u = &profile->config.upcall;
+	const struct upcall_serve_config *cfg = &profile->upcall;
+	const struct {
+		const char *crl, *ca_file;
+		int line;
+	} crls[] = {
+		{ cfg->crl_file, cfg->ca_file, u->crl_line },
+		{ cfg->client_crl_file, cfg->client_ca_file, u->client_crl_line },
+	};
+	struct ktls_ctx *ctx;
+	int ret;
+
+	for (size_t i = 0; i < sizeof(crls) / sizeof(crls[0]); i++) {
+		struct ktls_config k = {
+			.role = KTLS_ROLE_CLIENT, .server_name = "localhost",
+			.ca_file = crls[i].ca_file, .crl_file = crls[i].crl,
+			.read_file = cfg->read_file,
+		};
+
+		if (!k.crl_file)
+			continue;
+		ret = ktls_ctx_new(&k, &ctx);
+		if (ret) {
+			snprintf(err, err_len, "%s:%d: [%s]: %s",
+				 profile->config.path, crls[i].line,
+				 u->from_tlshd ? (i ? "authenticate.server" :
+						      "authenticate.client") :
+						 "upcall",
+				 ktls_reason());
+			return ret;
+		}
+		ktls_ctx_free(ctx);
+	}
+	return 0;
+}
+
 int ktlsd_profile_new(const struct ktlsd_config *config,
 		      struct ktlsd_profile **out, char *err, size_t err_len)
 {
@@ -273,6 +324,8 @@ int ktlsd_profile_new(const struct ktlsd_config *config,
 		ret = upcall_setup(profile, err, err_len);
 		if (!ret)
 			ret = upcall_client_check(profile, err, err_len);
+		if (!ret)
+			ret = upcall_crl_check(profile, err, err_len);
 		if (ret)
 			goto put_profile;
 	}

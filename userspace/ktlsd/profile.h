@@ -37,7 +37,7 @@ struct ktlsd_profile {
 	struct ktlsd_upcall_ctx {
 		enum ktls_role role;
 		char *server_name;	/* client; "" for a server */
-		bool own_cert, verify_client, client_cert_optional;
+		bool own_cert, verify_client, client_cert_optional, crl;
 		struct ktls_ctx *ctx;
 	} upcall_ctxs[KTLSD_CLIENT_CTX_CACHE];
 	int nr_upcall_ctxs;

@@ -7,9 +7,10 @@
  *
  *   [debug]                loglevel (0: info, more: debug)
  *   [authenticate]         keyrings (';'-separated names, linked to ours)
- *   [authenticate.client]  x509.truststore, x509.certificate,
+ *   [authenticate.client]  x509.truststore, x509.crl, x509.certificate,
  *                          x509.private_key
- *   [authenticate.server]  the same, the trust store for client certificates
+ *   [authenticate.server]  the same, the trust store and CRL for client
+ *                          certificates
  *
  * Everything else is noted in tlshd_ignored and logged at start, never
  * silently dropped. Values are checked as ktlsd.conf's are: numbers,
@@ -85,6 +86,15 @@ static int set_x509(struct tlshd_parser *p, bool server, const char *key,
 	if (!strcmp(key, "x509.truststore"))
 		return take_file(p, key, value, u->trust_store,
 				 sizeof(u->trust_store), &u->trust_store_line);
+	/* Revocation: of the client certificates a server verifies, or of
+	 * the servers a client verifies.
+	 */
+	if (!strcmp(key, "x509.crl"))
+		return server ?
+		       take_file(p, key, value, u->client_crl,
+				 sizeof(u->client_crl), &u->client_crl_line) :
+		       take_file(p, key, value, u->crl, sizeof(u->crl),
+				 &u->crl_line);
 	if (!strcmp(key, "x509.certificate"))
 		return server ?
 		       take_file(p, key, value, u->certificate,

@@ -191,6 +191,9 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 	} else if (config->client_cert_optional) {
 		return ktls_fail(-EINVAL,
 				 "client_cert_optional goes with verify_client (it makes the client certificate optional)");
+	} else if (config->crl_file) {
+		return ktls_fail(-EINVAL,
+				 "crl_file checks client certificates: a server needs verify_client for it");
 	}
 	/*
 	 * WolfSSL's session cache is one for the whole process, and its
@@ -239,6 +242,9 @@ static int setup_client(struct ktls_ctx *ctx, const struct ktls_config *config)
 	 * check.
 	 */
 	if (ctx->psk && !config->server_name) {
+		if (config->crl_file)
+			return ktls_fail(-EINVAL,
+					 "crl_file checks the server's certificate: a PSK client without server_name checks none");
 		wolfSSL_CTX_set_verify(ctx->wolfssl, WOLFSSL_VERIFY_NONE, NULL);
 		return 0;
 	}

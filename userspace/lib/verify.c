@@ -47,6 +47,7 @@
 #define X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN 19
 #define X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY 20
 #define X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE 21
+#define X509_V_ERR_CERT_REVOKED 23
 #define X509_V_ERR_HOSTNAME_MISMATCH 62
 #define X509_V_ERR_IP_ADDRESS_MISMATCH 64
 
@@ -74,6 +75,13 @@ const char *ktls_cert_error_phrase(int err)
 	case X509_V_ERR_HOSTNAME_MISMATCH:
 	case X509_V_ERR_IP_ADDRESS_MISMATCH:
 		return "certificate name mismatch";
+	case CRL_CERT_REVOKED:
+	case X509_V_ERR_CERT_REVOKED:
+		return "certificate revoked";
+	case CRL_MISSING:
+		return "no CRL for the certificate's issuer (crl_file)";
+	case CRL_CERT_DATE_ERR:
+		return "the issuer's CRL is out of date (crl_file)";
 	}
 	return "certificate rejected";
 }
@@ -118,6 +126,35 @@ static int load_trust_store(WOLFSSL_CTX *wctx, const struct ktls_config *config,
 	return 0;
 }
 
+/* After the trust store: WolfSSL checks each CRL's signature against it. */
+static int load_crls(WOLFSSL_CTX *wctx, const struct ktls_config *config)
+{
+	uint8_t *pem;
+	size_t len;
+	int ret;
+
+	if (!config->crl_file)
+		return 0;
+	ret = ktls_read_config_file(config, "CRL file", config->crl_file, &pem,
+				    &len);
+	if (ret)
+		return ret;
+	ret = wolfSSL_CTX_EnableCRL(wctx, WOLFSSL_CRL_CHECKALL);
+	if (ret == WOLFSSL_SUCCESS)
+		ret = wolfSSL_CTX_LoadCRLBuffer(wctx, pem, (long)len,
+						WOLFSSL_FILETYPE_PEM);
+	ktls_file_free(pem, len);
+	if (ret == ASN_CRL_NO_SIGNER_E || ret == ASN_CRL_CONFIRM_E)
+		return ktls_fail(-EINVAL,
+				 "CRL file %s: a CRL is not signed by a CA of the trust store",
+				 config->crl_file);
+	if (ret != WOLFSSL_SUCCESS)
+		return ktls_fail(-EINVAL,
+				 "CRL file %s holds no PEM CRL WolfSSL can use (error %d)",
+				 config->crl_file, ret);
+	return 0;
+}
+
 int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 {
 	const char *ca_file = config->ca_file ? config->ca_file :
@@ -128,6 +165,8 @@ int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 		return ktls_fail(-EINVAL,
 				 "a TLS client needs the server name to verify its certificate");
 	ret = load_trust_store(wctx, config, ca_file);
+	if (!ret)
+		ret = load_crls(wctx, config);
 	if (ret)
 		return ret;
 	wolfSSL_CTX_set_verify(wctx, WOLFSSL_VERIFY_PEER,
@@ -150,6 +189,8 @@ int ktls_verify_client_setup(WOLFSSL_CTX *wctx,
 		return ktls_fail(-EINVAL,
 				 "verify_client needs ca_file, the CA certificates client certificates must chain to (the system bundle would accept any publicly trusted certificate)");
 	ret = load_trust_store(wctx, config, ca_file);
+	if (!ret)
+		ret = load_crls(wctx, config);
 	if (ret)
 		return ret;
 	/*
@@ -307,6 +348,9 @@ int ktls_handshake_failure(struct ktls_session *session, int ret,
 	case ASN_BEFORE_DATE_E:
 	case ASN_NO_SIGNER_E:
 	case ASN_SELF_SIGNED_E:
+	case CRL_CERT_REVOKED:
+	case CRL_MISSING:
+	case CRL_CERT_DATE_ERR:
 		return ktls_fail(-EKEYREJECTED, "%s", ktls_cert_error_phrase(err));
 	case VERSION_ERROR:
 	case MATCH_SUITE_ERROR:

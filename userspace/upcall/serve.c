@@ -256,6 +256,9 @@ int upcall_prepare(const struct upcall_req *req,
 					  "has no PEERNAME and none is configured");
 			goto free_hs;
 		}
+		/* Every client that checks a certificate checks revocation. */
+		if (req->auth_mode != HANDSHAKE_AUTH_PSK)
+			k.crl_file = cfg->crl_file;
 	} else {
 		k.role = KTLS_ROLE_SERVER;
 		if (req->auth_mode == HANDSHAKE_AUTH_X509 &&
@@ -263,6 +266,7 @@ int upcall_prepare(const struct upcall_req *req,
 			k.verify_client = true;
 			k.client_cert_optional = cfg->client_cert_optional;
 			k.ca_file = cfg->client_ca_file;
+			k.crl_file = cfg->client_crl_file;
 		}
 	}
 	/* The request's keyring is linked from ACCEPT to DONE (keys.c). */

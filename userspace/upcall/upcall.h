@@ -122,6 +122,13 @@ struct upcall_serve_config {
 	bool client_cert_optional;
 	const char *client_ca_file;
 	/*
+	 * CRLs (tlshd's x509.crl): crl_file for the servers a client checks
+	 * against ca_file, client_crl_file for the client certificates a
+	 * verify_client server checks against client_ca_file. NULL: none.
+	 */
+	const char *crl_file;
+	const char *client_crl_file;
+	/*
 	 * Optional: a context for @k when the request names no key serials,
 	 * so that one built from the files above serves many requests (a
 	 * new context per handshake costs PEM parsing). 0 and *@ctx, with
