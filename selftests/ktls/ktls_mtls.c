@@ -380,24 +380,38 @@ TEST_F(mtls, crl_revoked_client_refused)
 		TH_LOG("client: %s", reason);
 }
 
-TEST_F(mtls, crl_revoked_server_refused)
+/* The server presents @cert with @key (test PKI names). */
+static void server_identity(struct mtls_ends *ends, const char *cert,
+			    const char *key)
+{
+	test_pki_file(cert, ends->server_cert, sizeof(ends->server_cert));
+	test_pki_file(key, ends->server_key, sizeof(ends->server_key));
+}
+
+/* The client refuses the server's certificate for @why, with @alert. */
+static void client_refuses(struct __test_metadata *_metadata,
+			   struct mtls_ends *ends, const char *why,
+			   const char *alert)
 {
 	struct server_job job = { 0 };
 	struct peer server;
 	char reason[512];
 
-	test_pki_file("server-revoked.pem", self->ends.server_cert,
-		      sizeof(self->ends.server_cert));
-	test_pki_file("server-revoked.key", self->ends.server_key,
-		      sizeof(self->ends.server_key));
-	self->ends.client.crl_file = self->ends.crl;
-	ASSERT_EQ(0, tcp_pair(&self->ends.client_fd, &self->ends.server_fd));
-	EXPECT_EQ(-EKEYREJECTED, client_run(_metadata, &self->ends, &job,
-					    &server, reason, sizeof(reason)));
-	EXPECT_STREQ("certificate revoked", reason);
+	ends->client.crl_file = ends->crl;
+	ASSERT_EQ(0, tcp_pair(&ends->client_fd, &ends->server_fd));
+	EXPECT_EQ(-EKEYREJECTED, client_run(_metadata, ends, &job, &server,
+					    reason, sizeof(reason)));
+	EXPECT_STREQ(why, reason);
 	EXPECT_NE(0, server.ret);
-	EXPECT_NE(NULL, strstr(server.reason, "certificate_revoked"))
+	EXPECT_NE(NULL, strstr(server.reason, alert))
 		TH_LOG("server: %s", server.reason);
+}
+
+TEST_F(mtls, crl_revoked_server_refused)
+{
+	server_identity(&self->ends, "server-revoked.pem", "server-revoked.key");
+	client_refuses(_metadata, &self->ends, "certificate revoked",
+		       "alert certificate_revoked");
 }
 
 /* Without the CRL the same revoked server passes: the CRL decides. */
@@ -407,10 +421,7 @@ TEST_F(mtls, crl_revoked_server_passes_without_crl)
 	struct peer server;
 	char reason[512];
 
-	test_pki_file("server-revoked.pem", self->ends.server_cert,
-		      sizeof(self->ends.server_cert));
-	test_pki_file("server-revoked.key", self->ends.server_key,
-		      sizeof(self->ends.server_key));
+	server_identity(&self->ends, "server-revoked.pem", "server-revoked.key");
 	ASSERT_EQ(0, tcp_pair(&self->ends.client_fd, &self->ends.server_fd));
 	EXPECT_EQ(0, client_run(_metadata, &self->ends, &job, &server, reason,
 				sizeof(reason)));
@@ -420,19 +431,10 @@ TEST_F(mtls, crl_revoked_server_passes_without_crl)
 /* A chain through a CA the file has no CRL for is refused, not waved on. */
 TEST_F(mtls, crl_missing_for_issuer_refused)
 {
-	struct server_job job = { 0 };
-	struct peer server;
-	char reason[512];
-
-	test_pki_file("chain-full.pem", self->ends.server_cert,
-		      sizeof(self->ends.server_cert));
-	test_pki_file("chain-leaf.key", self->ends.server_key,
-		      sizeof(self->ends.server_key));
-	self->ends.client.crl_file = self->ends.crl;
-	ASSERT_EQ(0, tcp_pair(&self->ends.client_fd, &self->ends.server_fd));
-	EXPECT_EQ(-EKEYREJECTED, client_run(_metadata, &self->ends, &job,
-					    &server, reason, sizeof(reason)));
-	EXPECT_STREQ("no CRL for the certificate's issuer (crl_file)", reason);
+	server_identity(&self->ends, "chain-full.pem", "chain-leaf.key");
+	client_refuses(_metadata, &self->ends,
+		       "no CRL for the certificate's issuer (crl_file)",
+		       "alert bad_certificate");
 }
 
 /* 1 MiB each way through kernel TLS after the mTLS handshake. */
