@@ -55,6 +55,25 @@ static int hs_tls_submit(const struct tls_handshake_args *args, gfp_t flags,
 	return hs_req_submit(req, flags);
 }
 
+/**
+ * tls_client_hello_anon - ask the daemon for a TLS client handshake
+ * @args: the socket, done callback and its data, peer name, timeout (ms)
+ *        and keyring of the request
+ * @flags: memory allocation flags
+ *
+ * The client presents no certificate; it verifies the server against
+ * @args->ta_peername (or the daemon's configured name). The daemon installs
+ * kernel TLS on @args->ta_sock before it reports success.
+ *
+ * Return: 0 if the request is queued: @args->ta_done then runs exactly
+ * once, with the daemon's status, unless tls_handshake_cancel() withdraws
+ * the request first. Otherwise a negative errno and no callback: -EINVAL
+ * for a socket without a file, a missing done callback or more than
+ * TLS_MAX_PEERIDS peer ids, -ENOMEM, -EBUSY if the socket already has
+ * a request, -EAGAIN if too many are pending, -ESRCH if no daemon listens
+ * in the socket's network namespace, -EOPNOTSUPP if that namespace is
+ * going away.
+ */
 int tls_client_hello_anon(const struct tls_handshake_args *args, gfp_t flags)
 {
 	return hs_tls_submit(args, flags, HANDSHAKE_MSG_TYPE_CLIENTHELLO,
@@ -62,6 +81,25 @@ int tls_client_hello_anon(const struct tls_handshake_args *args, gfp_t flags)
 }
 EXPORT_SYMBOL(tls_client_hello_anon);
 
+/**
+ * tls_client_hello_x509 - ask for a TLS client handshake with a certificate
+ * @args: the socket, done callback and its data, peer name, timeout (ms)
+ *        and keyring of the request
+ * @flags: memory allocation flags
+ *
+ * As tls_client_hello_anon(), and the client presents the certificate and
+ * private key named by @args->ta_my_cert and @args->ta_my_privkey (key
+ * serials; TLS_NO_CERT for the daemon's configured ones) if the server asks.
+ *
+ * Return: 0 if the request is queued: @args->ta_done then runs exactly
+ * once, with the daemon's status, unless tls_handshake_cancel() withdraws
+ * the request first. Otherwise a negative errno and no callback: -EINVAL
+ * for a socket without a file, a missing done callback or more than
+ * TLS_MAX_PEERIDS peer ids, -ENOMEM, -EBUSY if the socket already has
+ * a request, -EAGAIN if too many are pending, -ESRCH if no daemon listens
+ * in the socket's network namespace, -EOPNOTSUPP if that namespace is
+ * going away.
+ */
 int tls_client_hello_x509(const struct tls_handshake_args *args, gfp_t flags)
 {
 	return hs_tls_submit(args, flags, HANDSHAKE_MSG_TYPE_CLIENTHELLO,
@@ -69,6 +107,25 @@ int tls_client_hello_x509(const struct tls_handshake_args *args, gfp_t flags)
 }
 EXPORT_SYMBOL(tls_client_hello_x509);
 
+/**
+ * tls_client_hello_psk - ask for a TLS 1.3 client handshake with a PSK
+ * @args: the socket, done callback and its data, peer name, timeout (ms)
+ *        and keyring of the request
+ * @flags: memory allocation flags
+ *
+ * The client offers the pre-shared keys named by @args->ta_my_peerids
+ * (@args->ta_num_peerids key serials, at least one, each key's description
+ * its PSK identity); the server is authenticated by the key alone.
+ *
+ * Return: 0 if the request is queued: @args->ta_done then runs exactly
+ * once, with the daemon's status, unless tls_handshake_cancel() withdraws
+ * the request first. Otherwise a negative errno and no callback: -EINVAL
+ * for a socket without a file, a missing done callback or more than
+ * TLS_MAX_PEERIDS peer ids, no PSK, -ENOMEM, -EBUSY if the socket already has
+ * a request, -EAGAIN if too many are pending, -ESRCH if no daemon listens
+ * in the socket's network namespace, -EOPNOTSUPP if that namespace is
+ * going away.
+ */
 int tls_client_hello_psk(const struct tls_handshake_args *args, gfp_t flags)
 {
 	if (!args->ta_num_peerids)
@@ -78,6 +135,26 @@ int tls_client_hello_psk(const struct tls_handshake_args *args, gfp_t flags)
 }
 EXPORT_SYMBOL(tls_client_hello_psk);
 
+/**
+ * tls_server_hello_x509 - ask for a TLS server handshake with a certificate
+ * @args: the socket, done callback and its data, peer name, timeout (ms)
+ *        and keyring of the request
+ * @flags: memory allocation flags
+ *
+ * The server presents the certificate and key of @args->ta_my_cert and
+ * @args->ta_my_privkey, or the daemon's configured ones; whether a client
+ * certificate is required is the daemon's configuration. The client's
+ * verified identity comes back as the done callback's peer key.
+ *
+ * Return: 0 if the request is queued: @args->ta_done then runs exactly
+ * once, with the daemon's status, unless tls_handshake_cancel() withdraws
+ * the request first. Otherwise a negative errno and no callback: -EINVAL
+ * for a socket without a file, a missing done callback or more than
+ * TLS_MAX_PEERIDS peer ids, -ENOMEM, -EBUSY if the socket already has
+ * a request, -EAGAIN if too many are pending, -ESRCH if no daemon listens
+ * in the socket's network namespace, -EOPNOTSUPP if that namespace is
+ * going away.
+ */
 int tls_server_hello_x509(const struct tls_handshake_args *args, gfp_t flags)
 {
 	return hs_tls_submit(args, flags, HANDSHAKE_MSG_TYPE_SERVERHELLO,
@@ -85,6 +162,25 @@ int tls_server_hello_x509(const struct tls_handshake_args *args, gfp_t flags)
 }
 EXPORT_SYMBOL(tls_server_hello_x509);
 
+/**
+ * tls_server_hello_psk - ask for a TLS 1.3 server handshake with a PSK
+ * @args: the socket, done callback and its data, peer name, timeout (ms)
+ *        and keyring of the request
+ * @flags: memory allocation flags
+ *
+ * The daemon finds the key for the identity the client offers in
+ * @args->ta_keyring (or its configured keyrings) and reports it as the
+ * peer key.
+ *
+ * Return: 0 if the request is queued: @args->ta_done then runs exactly
+ * once, with the daemon's status, unless tls_handshake_cancel() withdraws
+ * the request first. Otherwise a negative errno and no callback: -EINVAL
+ * for a socket without a file, a missing done callback or more than
+ * TLS_MAX_PEERIDS peer ids, -ENOMEM, -EBUSY if the socket already has
+ * a request, -EAGAIN if too many are pending, -ESRCH if no daemon listens
+ * in the socket's network namespace, -EOPNOTSUPP if that namespace is
+ * going away.
+ */
 int tls_server_hello_psk(const struct tls_handshake_args *args, gfp_t flags)
 {
 	return hs_tls_submit(args, flags, HANDSHAKE_MSG_TYPE_SERVERHELLO,
@@ -92,9 +188,13 @@ int tls_server_hello_psk(const struct tls_handshake_args *args, gfp_t flags)
 }
 EXPORT_SYMBOL(tls_server_hello_psk);
 
-/*
- * True if the request was withdrawn before the daemon reported: the done
- * callback will not run. False if it already ran or is running.
+/**
+ * tls_handshake_cancel - withdraw a handshake request
+ * @sk: the socket a tls_*_hello() call was made for
+ *
+ * Return: true if the request was withdrawn before the daemon reported:
+ * the done callback will not run. False if there is none, or the callback
+ * already ran or is running.
  */
 bool tls_handshake_cancel(struct sock *sk)
 {
@@ -107,7 +207,14 @@ bool tls_handshake_cancel(struct sock *sk)
 }
 EXPORT_SYMBOL(tls_handshake_cancel);
 
-/* Send close_notify on a socket the daemon put into kernel TLS. */
+/**
+ * tls_handshake_close - send close_notify on a kernel TLS socket
+ * @sock: a socket the daemon put into kernel TLS
+ *
+ * Sends the close_notify alert as a TLS record, without waiting for send
+ * space. On a socket without the tls ULP it sends nothing: the alert would
+ * go out as plain bytes.
+ */
 void tls_handshake_close(struct socket *sock)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sock->sk);

@@ -2,7 +2,8 @@
 # checkpatch.pl over our C: kmod/ exactly as the kernel would take it; the
 # userspace code in the same spirit, less what only applies inside the
 # kernel (u8 types, ARRAY_SIZE, __printf) and the camel case of WolfSSL's
-# API. Prints nothing but findings; exits non-zero if there are any.
+# API. kmod/'s exported calls need kernel-doc. Prints nothing but
+# findings; exits non-zero if there are any.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KTLSD_CACHE=${KTLSD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktlsd}
@@ -37,4 +38,21 @@ mapfile -t user < <(files 'userspace/*.c' 'userspace/*.h' 'include/ktls/*.h' \
 	'selftests/*.c' 'selftests/*.h' 'fuzz/*.c' 'fuzz/*.h')
 [ ${#kernel[@]} -eq 0 ] || run -f "${kernel[@]}"
 [ ${#user[@]} -eq 0 ] || run --ignore "$userspace_ignore" -f "${user[@]}"
+
+# kmod/: every exported call has its kernel-doc comment, and the comments
+# are well-formed (the kernel's own scripts/kernel-doc, from the 6.12
+# kbuild package the VM set-up unpacks).
+for f in $(files 'kmod/*.c'); do
+	for sym in $(sed -n 's/^EXPORT_SYMBOL[_GPL]*(\(.*\));$/\1/p' "$f"); do
+		grep -q "^ \* $sym - " "$f" || {
+			echo "$f: $sym is exported without a kernel-doc comment (/** $sym - ...)"
+			status=1
+		}
+	done
+done
+kerneldoc=$(ls "$KTLSD_CACHE"/kernels/6.12/root/usr/lib/linux-kbuild-*/scripts/kernel-doc 2>/dev/null | head -n 1)
+[ -n "$kerneldoc" ] || { echo "no kernel-doc in $KTLSD_CACHE/kernels/6.12: run make deps" >&2; exit 1; }
+mapfile -t kmod_c < <(files 'kmod/*.c')
+out=$(perl "$kerneldoc" -none -Wall "${kmod_c[@]}" 2>&1)
+[ -z "$out" ] || { echo "$out"; status=1; }
 exit $status
