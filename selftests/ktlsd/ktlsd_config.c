@@ -446,6 +446,44 @@ TEST_F(config, tlshd_crl)
 		TH_LOG("%s", self->out);
 }
 
+/*
+ * --tlshd reads tlshd's file from where tlshd 1.3+ does: /etc/tlshd.conf
+ * while it exists (with a word to move it), else /etc/tlshd/config; with
+ * neither it exits 2 naming both. Each run sees an /etc of its own.
+ */
+TEST_F(config, tlshd_default_paths)
+{
+	const char *const args[] = { "--check-config", "--tlshd", NULL };
+	char good[2 * PATH_MAX + 256];
+	char bad[] = "[authenticate.server]\nx509.certificate= /nonexistent\n";
+	struct etc_file only_new[] = {
+		{ "tlshd/config", good }, { NULL, NULL },
+	};
+	struct etc_file both[] = {
+		{ "tlshd/config", good }, { "tlshd.conf", bad }, { NULL, NULL },
+	};
+	struct etc_file none[] = { { NULL, NULL } };
+
+	tlshd_conf(good, sizeof(good), self->cert, self->key, "");
+	EXPECT_EQ(0, ktlsd_run_etc(args, only_new, self->out,
+				   sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	EXPECT_STREQ("ktlsd: /etc/tlshd/config: configuration is valid\n",
+		     self->out);
+
+	/* The older file wins while it exists, as in tlshd: here it is bad. */
+	EXPECT_EQ(2, ktlsd_run_etc(args, both, self->out, sizeof(self->out)));
+	EXPECT_NE(NULL, strstr(self->out, "reading /etc/tlshd.conf, tlshd's older path"))
+		TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out,
+			       "/etc/tlshd.conf:2: [authenticate.server] x509.certificate"))
+		TH_LOG("%s", self->out);
+
+	EXPECT_EQ(2, ktlsd_run_etc(args, none, self->out, sizeof(self->out)));
+	EXPECT_STREQ("ktlsd: --tlshd: neither /etc/tlshd/config nor /etc/tlshd.conf exists: write tlshd's configuration there (tlshd.conf(5)), or name a file with --tlshd-config FILE\n",
+		     self->out);
+}
+
 /* Served as tlshd would be: upcalls are the point, so they are required. */
 TEST_F(config, tlshd_drop_in_requires_family)
 {

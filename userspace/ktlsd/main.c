@@ -36,6 +36,25 @@
 /* --tlshd-config: the file is tlshd's, whatever its sections say. */
 static bool tlshd_format;
 
+/* Where tlshd 1.3+ looks: its older file first if it is still there. */
+#define TLSHD_CONFIG "/etc/tlshd/config"
+#define TLSHD_CONFIG_OLD "/etc/tlshd.conf"
+
+/* --tlshd: the file tlshd itself would read, or NULL (and why, printed). */
+static const char *tlshd_config_path(void)
+{
+	if (access(TLSHD_CONFIG_OLD, F_OK) == 0) {
+		fprintf(stderr, "ktlsd: reading %s, tlshd's older path, as tlshd does when it exists; move it to %s\n",
+			TLSHD_CONFIG_OLD, TLSHD_CONFIG);
+		return TLSHD_CONFIG_OLD;
+	}
+	if (access(TLSHD_CONFIG, F_OK) == 0)
+		return TLSHD_CONFIG;
+	fprintf(stderr, "ktlsd: --tlshd: neither %s nor %s exists: write tlshd's configuration there (tlshd.conf(5)), or name a file with --tlshd-config FILE\n",
+		TLSHD_CONFIG, TLSHD_CONFIG_OLD);
+	return NULL;
+}
+
 static int config_load(const char *path, struct ktlsd_config *config,
 		       char *err, size_t err_len)
 {
@@ -47,7 +66,7 @@ static int config_load(const char *path, struct ktlsd_config *config,
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ktlsd [-c FILE | --tlshd-config FILE] [-f|--foreground]\n"
+		"usage: ktlsd [-c FILE | --tlshd-config FILE | --tlshd] [-f|--foreground]\n"
 		"             [--check-config] [-h|--help] [--version]\n"
 		"Run TLS handshakes for applications that pass a connected TCP\n"
 		"socket over the handoff socket, and for the kernel's handshake\n"
@@ -57,6 +76,8 @@ static void usage(FILE *out)
 		"                     tlshd's format is recognised by its sections\n"
 		"      --tlshd-config FILE  read tlshd's configuration (tlshd.conf(5)):\n"
 		"                     kernel upcalls only, as tlshd would serve them\n"
+		"      --tlshd        the same, from where tlshd reads it: " TLSHD_CONFIG "\n"
+		"                     (or " TLSHD_CONFIG_OLD " while that exists)\n"
 		"  -f, --foreground   stay in the foreground (for systemd)\n"
 		"      --check-config check the configuration, build its TLS\n"
 		"                     contexts, and exit (0 if valid, 2 if not)\n"
@@ -471,6 +492,7 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "tlshd-config", required_argument, NULL, 'T' },
+		{ "tlshd", no_argument, NULL, 't' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -491,6 +513,12 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			path = optarg;
+			tlshd_format = true;
+			break;
+		case 't':
+			path = tlshd_config_path();
+			if (!path)
+				return EXIT_CONFIG;
 			tlshd_format = true;
 			break;
 		case 'f':

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -353,8 +355,51 @@ void daemon_cleanup(struct daemon *d)
  * ktlsd with @args as @uid (-1: ours), ended by SIGALRM after @secs (0:
  * never); its output in @out. 0 and its wait status, or -1.
  */
+/*
+ * In the child: a mount namespace of its own with an empty tmpfs on /etc,
+ * holding only @etc's files (path under /etc, text; a NULL text: none).
+ */
+static void own_etc(const struct etc_file *etc)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	const char *step = "unshare(CLONE_NEWNS)";
+
+	if (!unshare(CLONE_NEWNS)) {
+		step = "making / private";
+		if (!mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+			step = "a tmpfs on /etc";
+			/* The guest's initramfs has no /etc at all. */
+			if ((!mkdir("/etc", 0755) || errno == EEXIST) &&
+			    !mount("ktlsd-test-etc", "/etc", "tmpfs", 0,
+				   "mode=0755"))
+				step = NULL;
+		}
+	}
+	if (step) {
+		fprintf(stderr, "test: own /etc: %s: %s\n", step,
+			strerror(errno));
+		_exit(125);
+	}
+	for (; etc->name; etc++) {
+		if (!etc->text)
+			continue;
+		snprintf(path, sizeof(path), "/etc/%s", etc->name);
+		if (strchr(etc->name, '/')) {
+			*strrchr(path, '/') = '\0';
+			mkdir(path, 0755);
+			snprintf(path, sizeof(path), "/etc/%s", etc->name);
+		}
+		f = fopen(path, "w");
+		if (!f || fputs(etc->text, f) < 0 || fclose(f))
+			_exit(125);
+	}
+}
+
 static int run_child(const char *const args[], uid_t uid, int secs,
-		     char *out, size_t len, int *status)
+		     const struct etc_file *etc, char *out, size_t len,
+		     int *status)
 {
 	const char *argv[16];
 	char bin[PATH_MAX];
@@ -374,6 +419,8 @@ static int run_child(const char *const args[], uid_t uid, int secs,
 	if (pid == 0) {
 		dup2(pipefd[1], STDOUT_FILENO);
 		dup2(pipefd[1], STDERR_FILENO);
+		if (etc)
+			own_etc(etc);
 		if (uid != (uid_t)-1 && (setgid(uid) || setuid(uid)))
 			_exit(126);
 		/* Kept across exec: SIGALRM ends a ktlsd that serves. */
@@ -395,7 +442,19 @@ int ktlsd_run(const char *const args[], uid_t uid, char *out, size_t len)
 {
 	int status;
 
-	if (run_child(args, uid, 0, out, len, &status) || !WIFEXITED(status))
+	if (run_child(args, uid, 0, NULL, out, len, &status) ||
+	    !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+int ktlsd_run_etc(const char *const args[], const struct etc_file *etc,
+		  char *out, size_t len)
+{
+	int status;
+
+	if (run_child(args, (uid_t)-1, 0, etc, out, len, &status) ||
+	    !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
 }
@@ -404,7 +463,7 @@ int ktlsd_run_for(const char *const args[], int secs, char *out, size_t len)
 {
 	int status;
 
-	if (run_child(args, (uid_t)-1, secs, out, len, &status))
+	if (run_child(args, (uid_t)-1, secs, NULL, out, len, &status))
 		return -2;
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
 		return -1;

@@ -53,6 +53,19 @@ void daemon_cleanup(struct daemon *d);
  * stdout in @out. Returns its exit status, or -1.
  */
 int ktlsd_run(const char *const args[], uid_t uid, char *out, size_t len);
+/* A file under /etc as ktlsd_run_etc() shows it: @name, e.g. "a/b". */
+struct etc_file {
+	const char *name;
+	const char *text;	/* NULL: the file does not exist */
+};
+
+/*
+ * ktlsd_run() as root, in a mount namespace whose /etc is an empty tmpfs
+ * with only @etc's files (an array ending with a NULL name): for paths
+ * ktlsd reads from /etc itself, without touching the host's.
+ */
+int ktlsd_run_etc(const char *const args[], const struct etc_file *etc,
+		  char *out, size_t len);
 /*
  * The same as our user, ended by SIGALRM after @secs: -1 if it was still
  * running then (it serves), -2 if it could not be run, else its exit status.
