@@ -228,14 +228,15 @@ TEST_F(privsep, forbidden_syscall_kills_the_worker)
 }
 
 /*
- * With upcalls the worker stays root, as tlshd does (the kernel's key
- * serials are root's keys), with CAP_NET_ADMIN alone; Landlock still keeps
- * it from the key files. Only where the kernel has the handshake family.
+ * With upcalls the worker still runs as the configured user without a
+ * capability: the upcall broker (ktlsd-upcall) alone stays root, with
+ * CAP_NET_ADMIN and nothing else, for the netlink socket and the
+ * keyrings. Only where the kernel has the handshake family.
  */
-TEST_F(privsep, upcall_worker_keeps_only_net_admin_and_no_key_files)
+TEST_F(privsep, upcall_worker_unprivileged_broker_net_admin_only)
 {
 	char extra[2 * PATH_MAX + 64], cert[PATH_MAX], expect[PATH_MAX + 64];
-	pid_t worker;
+	pid_t worker, keys, broker;
 
 	if (geteuid() != 0)
 		SKIP(return, "needs root");
@@ -250,15 +251,30 @@ TEST_F(privsep, upcall_worker_keeps_only_net_admin_and_no_key_files)
 	if (daemon_wait_log(&self->d, "kernel upcalls on", 100))
 		SKIP(return, "no handshake netlink family on this kernel");
 	worker = daemon_child(&self->d, "ktlsd-worker");
+	keys = daemon_child(&self->d, "ktlsd-keys");
+	broker = daemon_child(&self->d, "ktlsd-upcall");
 	ASSERT_LT(0, worker);
-	EXPECT_EQ(0, status_field(worker, "Uid"));
-	EXPECT_EQ(1LL << 12, status_field(worker, "CapEff"));	/* CAP_NET_ADMIN */
-	EXPECT_EQ(0, status_field(worker, "CapBnd") & ~(1LL << 12));
+	ASSERT_LT(0, keys);
+	ASSERT_LT(0, broker) TH_LOG("no ktlsd-upcall under ktlsd");
+	/* The worker: the configured user, as the key process, no caps. */
+	EXPECT_NE(0, status_field(worker, "Uid"));
+	EXPECT_EQ(status_field(keys, "Uid"), status_field(worker, "Uid"));
+	EXPECT_EQ(status_field(keys, "Gid"), status_field(worker, "Gid"));
+	EXPECT_EQ(0, status_field(worker, "CapEff"));
+	EXPECT_EQ(0, status_field(worker, "CapPrm"));
+	EXPECT_EQ(0, status_field(worker, "CapBnd"));
 	EXPECT_EQ(2, status_field(worker, "Seccomp"));
+	EXPECT_EQ(1, status_field(worker, "NoNewPrivs"));
+	/* The broker: root with CAP_NET_ADMIN (bit 12) and nothing else. */
+	EXPECT_EQ(0, status_field(broker, "Uid"));
+	EXPECT_EQ(1LL << 12, status_field(broker, "CapEff"));
+	EXPECT_EQ(1LL << 12, status_field(broker, "CapPrm"));
+	EXPECT_EQ(0, status_field(broker, "CapBnd") & ~(1LL << 12));
+	EXPECT_EQ(2, status_field(broker, "Seccomp"));
+	EXPECT_EQ(1, status_field(broker, "NoNewPrivs"));
 	snprintf(expect, sizeof(expect),
 		 "the worker cannot open %s: Permission denied", self->key);
 	EXPECT_EQ(0, daemon_wait_log(&self->d, expect, 5000));
-	EXPECT_NE(0, status_field(daemon_child(&self->d, "ktlsd-keys"), "Uid"));
 }
 
 /* The private key is in the key process's memory and nowhere in the worker's. */
