@@ -49,7 +49,8 @@ $(BUILD)/tests/upcall_prepare_test: $(UPCALL_PREPARE_OBJ) \
 # upcall_broker_test: the upcall broker's checks of the worker, natively.
 UPCALL_BROKER_OBJ := $(BUILD)/selftests/ktlsd/upcall_broker_test.o
 UPCALL_BROKER_DEPS := $(BUILD)/userspace/ktlsd/upcall_broker.o \
-	$(BUILD)/userspace/ktlsd/upcall_wire.o $(BUILD)/userspace/ktlsd/log.o
+	$(BUILD)/userspace/ktlsd/upcall_wire.o $(BUILD)/userspace/ktlsd/log.o \
+	$(BUILD)/userspace/ktlsd/keyproc_wire.o
 EXTRA_TARGETS += $(BUILD)/tests/upcall_broker_test
 EXTRA_DEPS += $(UPCALL_BROKER_OBJ:.o=.d)
 $(UPCALL_BROKER_OBJ): CPPFLAGS += -Iinclude/uapi -Iuserspace/upcall \

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "test_util.h"
 #include "upcall_broker.h"
 
 struct done {
@@ -341,6 +342,75 @@ TEST_F(broker, too_many_lookups_done_eio)
 	EXPECT_TRUE(broker_message(&self->b, r, &l, len));
 	ASSERT_EQ(1, nr_dones);
 	EXPECT_EQ(EIO, dones[0].status);
+}
+
+static size_t sign_msg(struct upw_sign *q, uint64_t id)
+{
+	memset(q, 0, sizeof(*q));
+	q->hdr.type = UPW_SIGN;
+	q->hdr.id = id;
+	q->req.magic = KEYPROC_MAGIC;
+	q->req.key_id = KEYPROC_KEY_UPCALL_SERVER;
+	q->req.alg = KTLS_SIGN_ECDSA;
+	q->req.in_len = 32;
+	memset(q->req.in, 0x5a, 32);
+	q->hdr.len = (uint32_t)(sizeof(q->hdr) + KEYPROC_REQUEST_HEADER + 32);
+	return q->hdr.len;
+}
+
+/*
+ * A private key from a key serial stays in the broker, which signs for
+ * the worker: as often as a handshake does, never for a request whose
+ * key it does not hold.
+ */
+TEST_F(broker, key_serial_key_signs_in_broker)
+{
+	struct broker_req *r = add(_metadata, self,
+				   HANDSHAKE_MSG_TYPE_SERVERHELLO,
+				   HANDSHAKE_AUTH_X509);
+	struct test_pki pki;
+	struct upw_sign q;
+	struct upw_sig a;
+	size_t len;
+	ssize_t n;
+
+	test_pki(&pki);
+	ASSERT_EQ(0, ktls_private_key_load(pki.key, pki.cert, &r->key));
+	len = sign_msg(&q, r->id);
+	for (int i = 0; i < BROKER_MAX_SIGNS; i++) {
+		ASSERT_FALSE(broker_message(&self->b, r, &q, len));
+		n = recv(self->worker[0], &a, sizeof(a), MSG_DONTWAIT);
+		ASSERT_LT(0, n);
+		EXPECT_EQ(0, upw_decode_sig(&a, (size_t)n, r->id));
+		EXPECT_EQ(0, a.res.status);
+		/* A DER ECDSA-Sig-Value: SEQUENCE of two INTEGERs. */
+		EXPECT_LT(8U, a.res.sig_len);
+		EXPECT_EQ(0x30, a.res.sig[0]);
+	}
+	EXPECT_TRUE(broker_message(&self->b, r, &q, len));
+	ASSERT_EQ(1, nr_dones);
+	EXPECT_EQ(EIO, dones[0].status);
+}
+
+TEST_F(broker, sign_without_broker_key_done_eio)
+{
+	struct broker_req *r = add(_metadata, self,
+				   HANDSHAKE_MSG_TYPE_SERVERHELLO,
+				   HANDSHAKE_AUTH_X509);
+	struct upw_sign q;
+	size_t len = sign_msg(&q, r->id);
+
+	EXPECT_TRUE(broker_message(&self->b, r, &q, len));
+	ASSERT_EQ(1, nr_dones);
+	EXPECT_EQ(EIO, dones[0].status);
+	/* A malformed one, on a request with a key, too. */
+	r = add(_metadata, self, HANDSHAKE_MSG_TYPE_SERVERHELLO,
+		HANDSHAKE_AUTH_X509);
+	len = sign_msg(&q, r->id);
+	q.req.in_len = 31;
+	EXPECT_TRUE(broker_message(&self->b, r, &q, len));
+	ASSERT_EQ(2, nr_dones);
+	EXPECT_EQ(EIO, dones[1].status);
 }
 
 /* A failed handshake's status reaches DONE as the worker reported it. */

@@ -224,7 +224,7 @@ static int seccomp_install(enum ktlsd_sandbox_kind kind, char *err,
 	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |	\
 	 LANDLOCK_ACCESS_FS_MAKE_SYM)
 
-/* What may still be read: WolfSSL's seed, the system trust store. */
+/* What may still be read: WolfSSL's seed (first), the system trust store. */
 static const struct {
 	const char *path;
 	uint64_t access;
@@ -242,8 +242,8 @@ static const struct {
 static int landlock_files(enum ktlsd_sandbox_kind kind, char *err,
 			  size_t err_len)
 {
-	/* The broker reads no file at all (getrandom(2) for its names). */
-	size_t nr = kind == KTLSD_SANDBOX_BROKER ? 0 :
+	/* The broker reads only WolfSSL's seed (it signs with key serials). */
+	size_t nr = kind == KTLSD_SANDBOX_BROKER ? 1 :
 		    sizeof(readable) / sizeof(readable[0]);
 	struct landlock_ruleset_attr attr = {
 		.handled_access_fs = LANDLOCK_FS_ALL,

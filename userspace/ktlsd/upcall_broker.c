@@ -59,6 +59,7 @@ static void forget(struct broker *b, struct broker_req *r)
 		close(r->chan);
 	if (r->req.sockfd >= 0)
 		close(r->req.sockfd);
+	ktls_private_key_free(r->key);
 	free(r);
 }
 
@@ -123,6 +124,35 @@ static bool lookup(struct broker *b, struct broker_req *r,
 	return false;
 }
 
+static bool sign(struct broker *b, struct broker_req *r,
+		 const struct keyproc_request *q)
+{
+	struct upw_sig sig = {
+		.hdr = { .type = UPW_SIG, .id = r->id },
+		.res = { .magic = KEYPROC_MAGIC },
+	};
+	size_t sig_len = sizeof(sig.res.sig), len;
+	ssize_t n;
+
+	if (!r->key)
+		return hostile(b, r, "a signature for a request whose key the broker does not hold");
+	if (++r->signs > BROKER_MAX_SIGNS)
+		return hostile(b, r, "more signatures than one handshake makes");
+	sig.res.status = ktls_private_key_sign(r->key, q->alg, q->hash, q->in,
+					       q->in_len, sig.res.sig,
+					       &sig_len);
+	if (sig.res.status > 0)
+		sig.res.status = -EIO;
+	if (!sig.res.status)
+		sig.res.sig_len = (uint32_t)sig_len;
+	len = sizeof(sig.hdr) + KEYPROC_RESPONSE_HEADER + sig.res.sig_len;
+	sig.hdr.len = (uint32_t)len;
+	n = send(r->chan, &sig, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n != (ssize_t)len)
+		return hostile(b, r, "the worker does not take the signature");
+	return false;
+}
+
 static bool result(struct broker *b, struct broker_req *r,
 		   const struct upw_result *res)
 {
@@ -166,6 +196,8 @@ bool broker_message(struct broker *b, struct broker_req *r, const void *buf,
 		over = hostile(b, r, why);
 	} else if (msg->type == UPW_LOOKUP) {
 		over = lookup(b, r, &msg->lookup);
+	} else if (msg->type == UPW_SIGN) {
+		over = sign(b, r, &msg->sign);
 	} else {
 		over = result(b, r, &msg->result);
 	}

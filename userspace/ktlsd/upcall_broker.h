@@ -18,11 +18,14 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "ktls/signer.h"
 #include "upcall.h"
 #include "upcall_wire.h"
 
 /* How many keys one PSK server handshake may ask for (identities offered). */
 #define BROKER_MAX_LOOKUPS 16
+/* How many signatures one handshake may ask for (it makes one). */
+#define BROKER_MAX_SIGNS 2
 
 /* A request handed to the worker, until its DONE. */
 struct broker_req {
@@ -31,7 +34,9 @@ struct broker_req {
 	int chan;			/* the broker's end of its channel */
 	uint32_t flags;			/* UPW_F_* */
 	int32_t psk_serial;		/* REMOTE_AUTH of a PSK request */
-	unsigned int lookups;
+	unsigned int lookups, signs;
+	/* A private key from a key serial: it signs here, never in the worker. */
+	struct ktls_private_key *key;
 	int64_t deadline_ms;		/* DONE ETIMEDOUT if still here */
 };
 

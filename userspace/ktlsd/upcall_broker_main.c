@@ -21,6 +21,7 @@
 #include "generation.h"
 #include "log.h"
 #include "psk_keyring.h"
+#include "ktls/signer.h"
 #include "sandbox.h"
 #include "upcall_broker.h"
 #include "worker.h"
@@ -239,11 +240,48 @@ static bool material_fits(const struct upcall_material *m)
 		strlen(m->psk_identity) < UPW_IDENTITY_MAX);
 }
 
+/* DONE @req with @err (upcall_reason() says why), as the worker would. */
+static void refuse(struct upcall_req *req, int err)
+{
+	struct upcall_outcome out = { .status = upcall_status_of(err) };
+
+	snprintf(out.why, sizeof(out.why), "%s", upcall_reason());
+	log_info("upcall: %s %s handshake (peer %s) failed, DONE %s: %s",
+		 upcall_msg_type_name(req->msg_type),
+		 upcall_auth_name(req->auth_mode),
+		 req->peername[0] ? req->peername : "-",
+		 upcall_status_name(out.status), out.why);
+	upcall_report(upcall, req, &out, 0);
+}
+
+/*
+ * A private key from a key serial stays here: checked against its
+ * certificate, it signs for the worker (UPW_SIGN); its PEM is wiped.
+ */
+static int keep_key(const struct upcall_req *req, struct upcall_material *m,
+		    struct ktls_private_key **key)
+{
+	char what[48];
+	int err;
+
+	snprintf(what, sizeof(what), "private key %d", req->privkey);
+	err = ktls_private_key_load_mem(m->key_pem, m->key_len, m->cert_pem,
+					m->cert_len, what, key);
+	upcall_key_free(m->key_pem, m->key_len);
+	m->key_pem = NULL;
+	m->key_len = 0;
+	if (err)
+		return upcall_fail(-EKEYREJECTED, "%s handshake: %s",
+				   upcall_msg_type_name(req->msg_type),
+				   ktls_reason());
+	return 0;
+}
+
 /* Hand @req to the worker, or DONE it with why not. */
 static void hand_over(const struct ktlsd_config *config, int jobs_fd,
 		      struct upcall_req *req)
 {
-	struct upcall_outcome out = { 0 };
+	struct ktls_private_key *key = NULL;
 	struct upcall_material m;
 	struct upw_request *msg;
 	struct broker_req *r;
@@ -256,29 +294,22 @@ static void hand_over(const struct ktlsd_config *config, int jobs_fd,
 		upcall_material_wipe(&m);
 		err = upcall_fail(-EKEYREJECTED, "the request's key material is larger than ktlsd takes (certificate 32 KiB, key 16 KiB)");
 	}
+	if (!err && m.key_pem) {
+		err = keep_key(req, &m, &key);
+		flags |= UPW_F_SIGN;
+	}
+	if (!err && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+			       SOCK_NONBLOCK, 0, chan))
+		err = upcall_fail(-EIO, "socketpair: %s", strerror(errno));
 	if (err) {
-		out.status = upcall_status_of(err);
-		snprintf(out.why, sizeof(out.why), "%s", upcall_reason());
-		log_info("upcall: %s %s handshake (peer %s) failed, DONE %s: %s",
-			 upcall_msg_type_name(req->msg_type),
-			 upcall_auth_name(req->auth_mode),
-			 req->peername[0] ? req->peername : "-",
-			 upcall_status_name(out.status), out.why);
-		upcall_report(upcall, req, &out, 0);
+		upcall_material_wipe(&m);
+		ktls_private_key_free(key);
+		refuse(req, err);
 		return;
 	}
 	if (req->auth_mode == HANDSHAKE_AUTH_PSK &&
 	    req->msg_type == HANDSHAKE_MSG_TYPE_SERVERHELLO)
 		flags |= UPW_F_PSK_LOOKUP;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		       0, chan)) {
-		upcall_material_wipe(&m);
-		out.status = EIO;
-		snprintf(out.why, sizeof(out.why), "socketpair: %s",
-			 strerror(errno));
-		upcall_report(upcall, req, &out, 0);
-		return;
-	}
 	/* As the worker's profile picks it (profile.c), plus grace. */
 	timeout = req->timeout_ms ? (int)req->timeout_ms :
 		  config->upcall.handshake_timeout_ms ?
@@ -289,13 +320,13 @@ static void hand_over(const struct ktlsd_config *config, int jobs_fd,
 		       req->accepted_ms + timeout + BROKER_GRACE_MS);
 	if (!r) {
 		upcall_material_wipe(&m);
+		ktls_private_key_free(key);
 		close(chan[0]);
 		close(chan[1]);
-		out.status = EIO;
-		snprintf(out.why, sizeof(out.why), "out of memory");
-		upcall_report(upcall, req, &out, 0);
+		refuse(req, upcall_fail(-ENOMEM, "out of memory"));
 		return;
 	}
+	r->key = key;
 	msg = request_msg(r, &m, &len);
 	upcall_material_wipe(&m);
 	err = msg ? send_with_fds(jobs_fd, msg, len, r->req.sockfd, chan[1]) :

@@ -176,6 +176,21 @@ static const struct ktlsd_task_ops upcall_job_ops = {
 	.free = job_free,
 };
 
+/* One round trip on @job's channel: send @q, take the answer into @a. */
+static ssize_t ask_broker(struct upcall_job *job, const void *q, size_t q_len,
+			  void *a, size_t a_max)
+{
+	struct pollfd pfd = { .fd = job->chan, .events = POLLIN };
+	int ret;
+
+	if (send(job->chan, q, q_len, MSG_NOSIGNAL) != (ssize_t)q_len)
+		return -1;
+	do {
+		ret = poll(&pfd, 1, 5000);
+	} while (ret < 0 && errno == EINTR);
+	return ret > 0 ? recv(job->chan, a, a_max, MSG_DONTWAIT) : -1;
+}
+
 /*
  * A PSK server's key for the identity the client offered: the broker
  * looks it up, over the request's channel (one round trip, in this loop).
@@ -187,7 +202,6 @@ static int psk_ask(void *arg, const char *identity, uint8_t *key,
 	struct upw_lookup q = {
 		.hdr = { .type = UPW_LOOKUP, .id = job->id },
 	};
-	struct pollfd pfd = { .fd = job->chan, .events = POLLIN };
 	size_t len = strlen(identity);
 	struct upw_key a;
 	ssize_t n;
@@ -198,12 +212,7 @@ static int psk_ask(void *arg, const char *identity, uint8_t *key,
 	q.identity_len = (uint32_t)len;
 	q.hdr.len = (uint32_t)(UPW_LOOKUP_HEADER + len);
 	memcpy(q.identity, identity, len);
-	if (send(job->chan, &q, q.hdr.len, MSG_NOSIGNAL) != (ssize_t)q.hdr.len)
-		return -EIO;
-	do {
-		ret = poll(&pfd, 1, 5000);
-	} while (ret < 0 && errno == EINTR);
-	n = ret > 0 ? recv(job->chan, &a, sizeof(a), MSG_DONTWAIT) : -1;
+	n = ask_broker(job, &q, q.hdr.len, &a, sizeof(a));
 	if (n < 0 || upw_decode_key(&a, (size_t)n, job->id)) {
 		log_error("upcall: request %llu: no answer from the broker to a PSK lookup",
 			  (unsigned long long)job->id);
@@ -220,6 +229,44 @@ static int psk_ask(void *arg, const char *identity, uint8_t *key,
 	}
 	explicit_bzero(&a, sizeof(a));
 	return ret;
+}
+
+/* The request's private key is the broker's: it signs (UPW_SIGN). */
+static int broker_sign(void *arg, uint32_t key_id, enum ktls_sign_alg alg,
+		       enum ktls_sign_hash hash, const uint8_t *in,
+		       size_t in_len, uint8_t *out, size_t *out_len)
+{
+	struct upcall_job *job = arg;
+	struct upw_sign q = {
+		.hdr = { .type = UPW_SIGN, .id = job->id },
+		.req = {
+			.magic = KEYPROC_MAGIC,
+			.key_id = KEYPROC_KEY_UPCALL_SERVER,
+			.alg = alg, .hash = hash, .in_len = (uint32_t)in_len,
+		},
+	};
+	size_t q_len = sizeof(q.hdr) + KEYPROC_REQUEST_HEADER + in_len;
+	struct upw_sig a;
+	ssize_t n;
+
+	(void)key_id;
+	if (in_len > sizeof(q.req.in))
+		return -EINVAL;
+	memcpy(q.req.in, in, in_len);
+	q.hdr.len = (uint32_t)q_len;
+	n = ask_broker(job, &q, q_len, &a, sizeof(a));
+	if (n < 0 || upw_decode_sig(&a, (size_t)n, job->id)) {
+		log_error("upcall: request %llu: no answer from the broker to a signing request",
+			  (unsigned long long)job->id);
+		return -EIO;
+	}
+	if (a.res.status)
+		return a.res.status;
+	if (a.res.sig_len > *out_len)
+		return -ENOSPC;
+	memcpy(out, a.res.sig, a.res.sig_len);
+	*out_len = a.res.sig_len;
+	return 0;
 }
 
 /* A copy of @len bytes of @src (NULL for none) for @m: wiped later. */
@@ -299,6 +346,11 @@ static void job_start(struct ktlsd_loop *loop, const struct upw_request_view *v,
 	if (v->req->flags & UPW_F_PSK_LOOKUP) {
 		m.psk_find = psk_ask;
 		m.psk_find_arg = job;
+	}
+	if (v->req->flags & UPW_F_SIGN) {
+		job->signer = (struct ktls_signer){ .sign = broker_sign,
+						    .arg = job };
+		m.signer = &job->signer;
 	}
 	log_debug("upcall: %s %s handshake requested (peer %s, timeout %u ms)",
 		  upcall_msg_type_name(job->req.msg_type),

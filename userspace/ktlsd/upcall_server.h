@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "ktls/signer.h"
 #include "loop.h"
 #include "upcall.h"
 
@@ -27,6 +28,7 @@ struct upcall_job {
 	struct upcall_req req;
 	uint64_t id;			/* the broker's name for it */
 	int chan;			/* the request's channel */
+	struct ktls_signer signer;	/* a key-serial key: the broker signs */
 	struct upcall_handshake *hs;
 	struct ktlsd_profile *profile;
 	int refused;			/* -errno: DONE waits for the delay */

@@ -88,6 +88,10 @@ int upw_decode_worker(const void *buf, size_t len, struct upw_worker_msg *msg,
 		return decode_lookup(buf, len, msg, why, why_len);
 	case UPW_RESULT:
 		return decode_result(buf, len, msg, why, why_len);
+	case UPW_SIGN:
+		return keyproc_decode((const uint8_t *)buf + sizeof(hdr),
+				      len - sizeof(hdr), &msg->sign, why,
+				      why_len);
 	}
 	return bad(why, why_len, "a message of a type the worker may not send");
 }
@@ -122,6 +126,18 @@ int upw_decode_key(const void *buf, size_t len, uint64_t id)
 	if (len != sizeof(*k) || k->hdr.type != UPW_KEY ||
 	    k->hdr.len != len || k->hdr.id != id || k->err > 0 ||
 	    k->key_len > sizeof(k->key) || (k->err && k->key_len))
+		return -EBADMSG;
+	return 0;
+}
+
+int upw_decode_sig(const struct upw_sig *sig, size_t len, uint64_t id)
+{
+	if (len < sizeof(sig->hdr) + KEYPROC_RESPONSE_HEADER ||
+	    sig->hdr.type != UPW_SIG || sig->hdr.len != len ||
+	    sig->hdr.id != id || sig->res.magic != KEYPROC_MAGIC ||
+	    sig->res.status > 0 || sig->res.sig_len > sizeof(sig->res.sig) ||
+	    len != sizeof(sig->hdr) + KEYPROC_RESPONSE_HEADER +
+		   sig->res.sig_len)
 		return -EBADMSG;
 	return 0;
 }

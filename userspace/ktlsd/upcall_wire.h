@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keyproc_wire.h"
 #include "ktls/ktls.h"
 
 enum upw_type {
@@ -28,6 +29,8 @@ enum upw_type {
 	UPW_LOOKUP = 2,		/* worker -> broker, request channel */
 	UPW_KEY = 3,		/* broker -> worker, request channel */
 	UPW_RESULT = 4,		/* worker -> broker, request channel, last */
+	UPW_SIGN = 5,		/* worker -> broker, request channel */
+	UPW_SIG = 6,		/* broker -> worker, request channel */
 };
 
 /* Key material a request may carry (kernel "user" keys hold 32 KiB). */
@@ -44,6 +47,7 @@ struct upw_hdr {
 
 /* UPW_REQUEST flags */
 #define UPW_F_PSK_LOOKUP 1u	/* a PSK server: ask UPW_LOOKUP */
+#define UPW_F_SIGN 2u		/* the key is the broker's: ask UPW_SIGN */
 
 struct upw_request {
 	struct upw_hdr hdr;
@@ -86,12 +90,30 @@ struct upw_result {
 	char why[512];
 };
 
+/*
+ * A signature with the request's own key: the key process's request and
+ * answer (keyproc_wire.h, checked by keyproc_decode()), behind our header;
+ * key_id is KEYPROC_KEY_UPCALL_SERVER and means nothing here. Only
+ * KEYPROC_REQUEST_HEADER + in_len (KEYPROC_RESPONSE_HEADER + sig_len)
+ * bytes of the inner struct are sent.
+ */
+struct upw_sign {
+	struct upw_hdr hdr;
+	struct keyproc_request req;
+};
+
+struct upw_sig {
+	struct upw_hdr hdr;
+	struct keyproc_response res;
+};
+
 /* A message from the worker, decoded. */
 struct upw_worker_msg {
-	uint32_t type;		/* UPW_LOOKUP or UPW_RESULT */
+	uint32_t type;		/* UPW_LOOKUP, UPW_SIGN or UPW_RESULT */
 	uint64_t id;
 	union {
 		struct upw_lookup lookup;	/* identity NUL-terminated */
+		struct keyproc_request sign;
 		struct upw_result result;
 	};
 };
@@ -117,5 +139,7 @@ int upw_decode_request(const void *buf, size_t len,
 		       struct upw_request_view *view);
 /* A UPW_KEY for request @id: 0, or -EBADMSG. */
 int upw_decode_key(const void *buf, size_t len, uint64_t id);
+/* A UPW_SIG of @len bytes for request @id: 0, or -EBADMSG. */
+int upw_decode_sig(const struct upw_sig *sig, size_t len, uint64_t id);
 
 #endif /* KTLSD_UPCALL_WIRE_H */

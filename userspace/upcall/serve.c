@@ -180,7 +180,7 @@ static int pick_identity(const struct upcall_req *req,
 	if (req->auth_mode != HANDSHAKE_AUTH_X509)
 		return 0;
 	if (req->cert) {
-		if (!m->cert_pem || !m->key_pem)
+		if (!m->cert_pem || (!m->key_pem && !m->signer))
 			return upcall_fail(-ENOKEY, "the request names certificate "
 					   "key %d but no private key", req->cert);
 		hs->cert_pem = m->cert_pem;
@@ -195,6 +195,10 @@ static int pick_identity(const struct upcall_req *req,
 			 "private key %d", req->privkey);
 		k->cert_file = hs->cert_name;
 		k->key_file = hs->key_name;
+		if (m->signer) {
+			k->signer = m->signer;
+			k->key_file = NULL;
+		}
 		return 0;
 	}
 	k->cert_file = client ? cfg->client_cert_file : cfg->cert_file;

@@ -191,6 +191,8 @@ int upcall_prepare(const struct upcall_req *req,
 struct upcall_material {
 	uint8_t *cert_pem, *key_pem;	/* x509 with key serials, as PEM */
 	size_t cert_len, key_len;
+	/* x509: instead of key_pem, the process that holds the key signs */
+	const struct ktls_signer *signer;
 	char *psk_identity;		/* psk client: the request's PSK */
 	uint8_t *psk_key;
 	size_t psk_key_len;
