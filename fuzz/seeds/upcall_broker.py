@@ -3,12 +3,16 @@
 # Seeds for upcall_broker_fuzz: one byte choosing the request (bit 0
 # server, bit 1 PSK, bit 2 the message carries the request's own id), then
 # one message from the worker as userspace/ktlsd/upcall_wire.h lays it
-# out: good lookups and results, and the ways a hostile worker lies.
+# out: good lookups, signing requests and results, and the ways a hostile
+# worker lies.
 # Writes fuzz/corpus/upcall_broker/.
 import os
 import struct
 
-LOOKUP, KEY, RESULT = 2, 3, 4
+LOOKUP, KEY, RESULT, SIGN = 2, 3, 4, 5
+KEYPROC_MAGIC, KEY_UPCALL_SERVER = 0x6b74736b, 2
+ECDSA, RSA_PKCS1, RSA_PSS = 1, 2, 3
+SHA256 = 1
 SUBJECT, ISSUER, SAN, DATE = 256, 256, 512, 32
 RESULT_LEN = 16 + 8 + SUBJECT + ISSUER + SAN + 2 * DATE + 512
 
@@ -37,6 +41,12 @@ def result(status, peer=0, subject=b'CN=client', why=b'', rid=1,
     return hdr(RESULT, length, rid) + body
 
 
+def sign(alg, hash_, digest, rid=1, magic=KEYPROC_MAGIC):
+    body = struct.pack('=IIIII', magic, KEY_UPCALL_SERVER, alg, hash_,
+                       len(digest)) + digest
+    return hdr(SIGN, 16 + len(body), rid) + body
+
+
 X509_CLIENT, X509_SERVER, PSK_CLIENT, PSK_SERVER = 4, 5, 6, 7
 seeds = {
     'x509_ok': bytes([X509_CLIENT]) + result(0),
@@ -57,6 +67,12 @@ seeds = {
     'psk_with_peer': bytes([PSK_CLIENT]) + result(0, 1),
     'key_from_worker': bytes([X509_CLIENT]) + hdr(KEY, 88) + b'\0' * 72,
     'header_only': bytes([X509_CLIENT]) + hdr(RESULT, 16),
+    'sign_ecdsa': bytes([X509_CLIENT]) + sign(ECDSA, 0, b'\x5a' * 32),
+    'sign_pss': bytes([X509_SERVER]) + sign(RSA_PSS, SHA256, b'\x5a' * 32),
+    'sign_pkcs1': bytes([X509_SERVER]) + sign(RSA_PKCS1, 0, b'\x30' * 51),
+    'sign_bad_magic': bytes([X509_CLIENT]) + sign(ECDSA, 0, b'\x5a' * 32,
+                                                  magic=0),
+    'sign_odd_digest': bytes([X509_CLIENT]) + sign(ECDSA, 0, b'\x5a' * 31),
 }
 out = os.path.join(os.path.dirname(__file__), '..', 'corpus', 'upcall_broker')
 os.makedirs(out, exist_ok=True)
