@@ -909,19 +909,21 @@ static int count_memfds(pid_t pid, const char *name)
 }
 
 /*
- * A client request naming client.pem and client.key by key serial
- * (@keys), to a server that never answers: the handshake waits 3 s. Back
- * once the ClientHello has gone out.
+ * A client request naming @name.pem and @name.key by key serial (@keys),
+ * to a server that never answers: the handshake waits 3 s. Back once the
+ * ClientHello has gone out.
  */
 static void start_key_serial_client(struct __test_metadata *_metadata,
 				    struct upcall_fixture *self, struct job *j,
-				    int32_t *keys)
+				    const char *name, int32_t *keys)
 {
 	char cert[PATH_MAX], key[PATH_MAX];
 
 	start_daemon(_metadata, self, true, NULL);
-	test_pki_file("client.pem", cert, sizeof(cert));
-	test_pki_file("client.key", key, sizeof(key));
+	snprintf(j->cmd, sizeof(j->cmd), "%s.pem", name);
+	test_pki_file(j->cmd, cert, sizeof(cert));
+	snprintf(j->cmd, sizeof(j->cmd), "%s.key", name);
+	test_pki_file(j->cmd, key, sizeof(key));
 	keys[0] = add_file_key("ktlsd-upcall-stuck-cert", cert);
 	keys[1] = add_file_key("ktlsd-upcall-stuck-key", key);
 	ASSERT_LT(0, keys[0]);
@@ -959,7 +961,7 @@ TEST_F_TIMEOUT(upcall, key_serial_memfd_closed_at_once, 120)
 	int32_t keys[2];
 	struct job j = {};
 
-	start_key_serial_client(_metadata, self, &j, keys);
+	start_key_serial_client(_metadata, self, &j, "client", keys);
 	EXPECT_EQ(0, count_memfds(self->d.pid, "upcall-key"));
 	end_key_serial_client(_metadata, &j, keys);
 }
@@ -978,9 +980,10 @@ TEST_F_TIMEOUT(upcall, key_serial_private_key_stays_in_broker, 120)
 	struct job j = {};
 	pid_t worker, broker;
 
-	test_pki_file("client.key", key, sizeof(key));
+	/* A key the configuration does not name: only the request brings it. */
+	test_pki_file("client-unknownca.key", key, sizeof(key));
 	ASSERT_EQ(0, ec_scalar(key, scalar, &len));
-	start_key_serial_client(_metadata, self, &j, keys);
+	start_key_serial_client(_metadata, self, &j, "client-unknownca", keys);
 	worker = daemon_child(&self->d, "ktlsd-worker");
 	broker = daemon_child(&self->d, "ktlsd-upcall");
 	ASSERT_LT(0, worker);
