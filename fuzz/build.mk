@@ -49,6 +49,8 @@ FUZZ_CPPFLAGS_http_range := -Iuserspace/serve
 FUZZ_SRCS_http_path := userspace/serve/http_path.c userspace/serve/http_parse.c
 FUZZ_CPPFLAGS_http_path := -Iuserspace/serve
 FUZZ_SRCS_keyproc := userspace/ktlsd/keyproc_wire.c
+FUZZ_SRCS_upcall_broker := userspace/ktlsd/upcall_broker.c userspace/ktlsd/upcall_wire.c userspace/ktlsd/keyproc_wire.c userspace/ktlsd/log.c
+FUZZ_CPPFLAGS_upcall_broker := -Iuserspace/ktlsd
 # --- end of the per-target lines ---
 
 fuzz_objs = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))

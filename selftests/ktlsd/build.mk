@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # ktlsd's tests (selftests/ktlsd): each NAME.c is one kselftest program,
 # linked with the daemon helper in lib/; each needs bin/ktlsd in the guest.
-KTLSD_TEST_SRCS := $(filter-out %/upcall_prepare_test.c,\
+KTLSD_TEST_SRCS := $(filter-out %/upcall_prepare_test.c %/upcall_broker_test.c,\
 	$(wildcard selftests/ktlsd/*.c))
 KTLSD_TEST_BINS := $(addprefix $(BUILD)/tests/,$(notdir $(KTLSD_TEST_SRCS:.c=)))
 KTLSD_TEST_LIB := $(BUILD)/selftests/ktlsd/lib/daemon.o
@@ -40,6 +40,23 @@ EXTRA_DEPS += $(UPCALL_PREPARE_OBJ:.o=.d)
 $(UPCALL_PREPARE_OBJ): CPPFLAGS += -Iinclude/uapi -Iuserspace/upcall
 
 $(BUILD)/tests/upcall_prepare_test: $(UPCALL_PREPARE_OBJ) \
+		$(BUILD)/libupcall.a $(LIBKTLS) $(TEST_UTIL_OBJS)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(BUILD)/libupcall.a $(LIBKTLS) \
+		-lmnl -lkeyutils $(LDLIBS) -o $@
+
+# upcall_broker_test: the upcall broker's checks of the worker, natively.
+UPCALL_BROKER_OBJ := $(BUILD)/selftests/ktlsd/upcall_broker_test.o
+UPCALL_BROKER_DEPS := $(BUILD)/userspace/ktlsd/upcall_broker.o \
+	$(BUILD)/userspace/ktlsd/upcall_wire.o $(BUILD)/userspace/ktlsd/log.o \
+	$(BUILD)/userspace/ktlsd/keyproc_wire.o
+EXTRA_TARGETS += $(BUILD)/tests/upcall_broker_test
+EXTRA_DEPS += $(UPCALL_BROKER_OBJ:.o=.d)
+$(UPCALL_BROKER_OBJ): CPPFLAGS += -Iinclude/uapi -Iuserspace/upcall \
+	-Iuserspace/ktlsd
+
+$(BUILD)/tests/upcall_broker_test: $(UPCALL_BROKER_OBJ) $(UPCALL_BROKER_DEPS) \
 		$(BUILD)/libupcall.a $(LIBKTLS) $(TEST_UTIL_OBJS)
 	@mkdir -p $(@D)
 	$(quiet) LD $@

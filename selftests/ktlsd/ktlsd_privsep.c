@@ -18,10 +18,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/asn_public.h>
-#include <wolfssl/wolfcrypt/ecc.h>
-
 #include "kselftest_harness.h"
 #include "test_util.h"
 #include "lib/daemon.h"
@@ -43,99 +39,6 @@ static long long status_field(pid_t pid, const char *key)
 	if (f)
 		fclose(f);
 	return value;
-}
-
-static int read_file_all(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	return 0;
-}
-
-/* The raw private scalar of an ECDSA P-256 PEM key file. */
-static int ec_scalar(const char *key_file, uint8_t *scalar, word32 *len)
-{
-	char pem[4096];
-	uint8_t der[2048];
-	word32 idx = 0, off = 0;
-	ecc_key key;
-	int der_len, ret;
-
-	if (read_file_all(key_file, pem, sizeof(pem)))
-		return -1;
-	der_len = wc_KeyPemToDer((uint8_t *)pem, (int)strlen(pem), der,
-				 sizeof(der), NULL);
-	if (der_len <= 0)
-		return -1;
-	if (wc_GetPkcs8TraditionalOffset(der, &off, (word32)der_len) < 0)
-		off = 0;
-	idx = off;
-	if (wc_ecc_init(&key) ||
-	    wc_EccPrivateKeyDecode(der, &idx, &key, (word32)der_len))
-		return -1;
-	ret = wc_ecc_export_private_only(&key, scalar, len);
-	wc_ecc_free(&key);
-	return ret ? -1 : 0;
-}
-
-static bool has(const uint8_t *hay, size_t n, const uint8_t *needle,
-		size_t len)
-{
-	for (size_t i = 0; i + len <= n; i++)
-		if (hay[i] == needle[0] && !memcmp(hay + i, needle, len))
-			return true;
-	return false;
-}
-
-/*
- * Whether @pid's writable memory holds @secret, big-endian (as in DER)
- * or little-endian (as wolfCrypt's math keeps it). Read as root through
- * /proc/PID/mem, which an undumpable process does not stop.
- */
-static int memory_holds(pid_t pid, const uint8_t *secret, size_t len)
-{
-	char path[64], line[512];
-	uint8_t rev[64], *buf;
-	bool found = false;
-	FILE *maps;
-	int mem;
-
-	for (size_t i = 0; i < len; i++)
-		rev[i] = secret[len - 1 - i];
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	maps = fopen(path, "r");
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	mem = open(path, O_RDONLY);
-	if (!maps || mem < 0)
-		return -errno;
-	while (!found && fgets(line, sizeof(line), maps)) {
-		unsigned long start, end;
-		char perms[8];
-		ssize_t n;
-
-		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3 ||
-		    perms[0] != 'r' || perms[1] != 'w' || end - start > (64 << 20))
-			continue;
-		buf = malloc(end - start);
-		if (!buf)
-			break;
-		n = pread(mem, buf, end - start, (off_t)start);
-		if (n > 0)
-			found = has(buf, (size_t)n, secret, len) ||
-				has(buf, (size_t)n, rev, len);
-		free(buf);
-	}
-	fclose(maps);
-	close(mem);
-	return found;
 }
 
 FIXTURE(privsep)
@@ -228,14 +131,15 @@ TEST_F(privsep, forbidden_syscall_kills_the_worker)
 }
 
 /*
- * With upcalls the worker stays root, as tlshd does (the kernel's key
- * serials are root's keys), with CAP_NET_ADMIN alone; Landlock still keeps
- * it from the key files. Only where the kernel has the handshake family.
+ * With upcalls the worker still runs as the configured user without a
+ * capability: the upcall broker (ktlsd-upcall) alone stays root, with
+ * CAP_NET_ADMIN and nothing else, for the netlink socket and the
+ * keyrings. Only where the kernel has the handshake family.
  */
-TEST_F(privsep, upcall_worker_keeps_only_net_admin_and_no_key_files)
+TEST_F(privsep, upcall_worker_unprivileged_broker_net_admin_only)
 {
 	char extra[2 * PATH_MAX + 64], cert[PATH_MAX], expect[PATH_MAX + 64];
-	pid_t worker;
+	pid_t worker, keys, broker;
 
 	if (geteuid() != 0)
 		SKIP(return, "needs root");
@@ -250,22 +154,37 @@ TEST_F(privsep, upcall_worker_keeps_only_net_admin_and_no_key_files)
 	if (daemon_wait_log(&self->d, "kernel upcalls on", 100))
 		SKIP(return, "no handshake netlink family on this kernel");
 	worker = daemon_child(&self->d, "ktlsd-worker");
+	keys = daemon_child(&self->d, "ktlsd-keys");
+	broker = daemon_child(&self->d, "ktlsd-upcall");
 	ASSERT_LT(0, worker);
-	EXPECT_EQ(0, status_field(worker, "Uid"));
-	EXPECT_EQ(1LL << 12, status_field(worker, "CapEff"));	/* CAP_NET_ADMIN */
-	EXPECT_EQ(0, status_field(worker, "CapBnd") & ~(1LL << 12));
+	ASSERT_LT(0, keys);
+	ASSERT_LT(0, broker) TH_LOG("no ktlsd-upcall under ktlsd");
+	/* The worker: the configured user, as the key process, no caps. */
+	EXPECT_NE(0, status_field(worker, "Uid"));
+	EXPECT_EQ(status_field(keys, "Uid"), status_field(worker, "Uid"));
+	EXPECT_EQ(status_field(keys, "Gid"), status_field(worker, "Gid"));
+	EXPECT_EQ(0, status_field(worker, "CapEff"));
+	EXPECT_EQ(0, status_field(worker, "CapPrm"));
+	EXPECT_EQ(0, status_field(worker, "CapBnd"));
 	EXPECT_EQ(2, status_field(worker, "Seccomp"));
+	EXPECT_EQ(1, status_field(worker, "NoNewPrivs"));
+	/* The broker: root with CAP_NET_ADMIN (bit 12) and nothing else. */
+	EXPECT_EQ(0, status_field(broker, "Uid"));
+	EXPECT_EQ(1LL << 12, status_field(broker, "CapEff"));
+	EXPECT_EQ(1LL << 12, status_field(broker, "CapPrm"));
+	EXPECT_EQ(0, status_field(broker, "CapBnd") & ~(1LL << 12));
+	EXPECT_EQ(2, status_field(broker, "Seccomp"));
+	EXPECT_EQ(1, status_field(broker, "NoNewPrivs"));
 	snprintf(expect, sizeof(expect),
 		 "the worker cannot open %s: Permission denied", self->key);
 	EXPECT_EQ(0, daemon_wait_log(&self->d, expect, 5000));
-	EXPECT_NE(0, status_field(daemon_child(&self->d, "ktlsd-keys"), "Uid"));
 }
 
 /* The private key is in the key process's memory and nowhere in the worker's. */
 TEST_F(privsep, only_the_key_process_holds_the_key)
 {
 	uint8_t scalar[66];
-	word32 len = sizeof(scalar);
+	unsigned int len = sizeof(scalar);
 	pid_t worker, keys;
 
 	if (geteuid() != 0)

@@ -909,40 +909,88 @@ static int count_memfds(pid_t pid, const char *name)
 }
 
 /*
- * The private key a request names by serial reaches WolfSSL through a
- * memfd: wiped and closed once loaded, never open while the handshake
- * waits for its peer.
+ * A client request naming @name.pem and @name.key by key serial (@keys),
+ * to a server that never answers: the handshake waits 3 s. Back once the
+ * ClientHello has gone out.
  */
-TEST_F_TIMEOUT(upcall, key_serial_memfd_closed_at_once, 120)
+static void start_key_serial_client(struct __test_metadata *_metadata,
+				    struct upcall_fixture *self, struct job *j,
+				    const char *name, int32_t *keys)
 {
 	char cert[PATH_MAX], key[PATH_MAX];
-	int32_t cert_key, priv_key;
-	struct job j = {};
 
 	start_daemon(_metadata, self, true, NULL);
-	test_pki_file("client.pem", cert, sizeof(cert));
-	test_pki_file("client.key", key, sizeof(key));
-	cert_key = add_file_key("ktlsd-upcall-memfd-cert", cert);
-	priv_key = add_file_key("ktlsd-upcall-memfd-key", key);
-	ASSERT_LT(0, cert_key);
-	ASSERT_LT(0, priv_key);
-	/* A server that never answers: the handshake waits 3 s. */
+	snprintf(j->cmd, sizeof(j->cmd), "%s.pem", name);
+	test_pki_file(j->cmd, cert, sizeof(cert));
+	snprintf(j->cmd, sizeof(j->cmd), "%s.key", name);
+	test_pki_file(j->cmd, key, sizeof(key));
+	keys[0] = add_file_key("ktlsd-upcall-stuck-cert", cert);
+	keys[1] = add_file_key("ktlsd-upcall-stuck-key", key);
+	ASSERT_LT(0, keys[0]);
+	ASSERT_LT(0, keys[1]);
 	self->lfd = consumer_peer_listen(&self->port, 8);
 	ASSERT_LE(0, self->lfd);
-	snprintf(j.cmd, sizeof(j.cmd),
+	snprintf(j->cmd, sizeof(j->cmd),
 		 "client 127.0.0.1 %d auth=x509 peername=localhost cert=%d key=%d timeout=3000",
-		 self->port, cert_key, priv_key);
-	ASSERT_EQ(0, pthread_create(&j.thread, NULL, job_main, &j));
+		 self->port, keys[0], keys[1]);
+	ASSERT_EQ(0, pthread_create(&j->thread, NULL, job_main, j));
 	ASSERT_EQ(0, daemon_wait_log(&self->d, "upcall: client x509 handshake requested",
 				     LOG_WAIT_MS));
 	/* Long enough for the ClientHello to go out; well inside 3 s. */
 	usleep(500 * 1000);
+}
+
+/* Its end: the consumer's own timeout. */
+static void end_key_serial_client(struct __test_metadata *_metadata,
+				  struct job *j, const int32_t *keys)
+{
+	pthread_join(j->thread, NULL);
+	ASSERT_EQ(0, j->ret);
+	EXPECT_EQ(-ETIMEDOUT, j->res.status);
+	keyctl_invalidate(keys[0]);
+	keyctl_invalidate(keys[1]);
+}
+
+/*
+ * The private key a request names by serial is never open as a memfd
+ * while the handshake waits for its peer (it stays in the upcall broker:
+ * key_serial_private_key_stays_in_broker).
+ */
+TEST_F_TIMEOUT(upcall, key_serial_memfd_closed_at_once, 120)
+{
+	int32_t keys[2];
+	struct job j = {};
+
+	start_key_serial_client(_metadata, self, &j, "client", keys);
 	EXPECT_EQ(0, count_memfds(self->d.pid, "upcall-key"));
-	pthread_join(j.thread, NULL);
-	ASSERT_EQ(0, j.ret);
-	EXPECT_EQ(-ETIMEDOUT, j.res.status);
-	keyctl_invalidate(cert_key);
-	keyctl_invalidate(priv_key);
+	end_key_serial_client(_metadata, &j, keys);
+}
+
+/*
+ * A private key named by key serial stays in the upcall broker, which
+ * signs for the worker: while the handshake waits for its peer, the key's
+ * scalar is in the broker's memory and nowhere in the worker's.
+ */
+TEST_F_TIMEOUT(upcall, key_serial_private_key_stays_in_broker, 120)
+{
+	char key[PATH_MAX];
+	uint8_t scalar[66];
+	unsigned int len = sizeof(scalar);
+	int32_t keys[2];
+	struct job j = {};
+	pid_t worker, broker;
+
+	/* A key the configuration does not name: only the request brings it. */
+	test_pki_file("client-unknownca.key", key, sizeof(key));
+	ASSERT_EQ(0, ec_scalar(key, scalar, &len));
+	start_key_serial_client(_metadata, self, &j, "client-unknownca", keys);
+	worker = daemon_child(&self->d, "ktlsd-worker");
+	broker = daemon_child(&self->d, "ktlsd-upcall");
+	ASSERT_LT(0, worker);
+	ASSERT_LT(0, broker);
+	EXPECT_EQ(1, memory_holds(broker, scalar, len));
+	EXPECT_EQ(0, memory_holds(worker, scalar, len));
+	end_key_serial_client(_metadata, &j, keys);
 }
 
 static void *sigcont_later(void *arg)
@@ -1017,7 +1065,7 @@ TEST_F_TIMEOUT(upcall, stalled_daemon_etimedout, 120)
 		 &res);
 }
 
-/* ktlsd killed mid-handshake: an error, and no socket left behind. */
+/* The worker killed mid-handshake: DONE EIO, and no socket left behind. */
 TEST_F_TIMEOUT(upcall, killed_mid_handshake_no_leak, 120)
 {
 	int inuse_before = tcp_inuse(), inuse_after, status;
@@ -1036,8 +1084,11 @@ TEST_F_TIMEOUT(upcall, killed_mid_handshake_no_leak, 120)
 	self->d.pid = -1;
 	pthread_join(j.thread, NULL);
 	ASSERT_EQ(0, j.ret);
-	/* Nobody answers any more: the consumer's timeout says so. */
-	EXPECT_EQ(-ETIMEDOUT, j.res.status);
+	/*
+	 * The upcall broker outlives the worker and ends what it held at
+	 * once: EIO, not the consumer's timeout.
+	 */
+	EXPECT_EQ(-EIO, j.res.status);
 	EXPECT_STREQ("handshake", j.res.stage);
 	/* The consumer's socket and our side of it close for good. */
 	close(self->lfd);

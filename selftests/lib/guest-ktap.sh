@@ -18,3 +18,16 @@ now() { cut -d' ' -f1 /proc/uptime; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}'; }
 tls_stat() { awk -v k="$1" '$1 == k {print $2}' /proc/net/tls_stat 2>/dev/null; }
 sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
+# ktlsd_ready LOG PID: wait (30 s at most) until ktlsd logs that every
+# process is ready (its upcall broker has joined the netlink group); 1 if
+# it died first or never said so.
+ktlsd_ready() {
+	waited=0
+	while [ "$waited" -lt 300 ]; do
+		grep -q 'info: ready:' "$1" && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	return 1
+}

@@ -93,8 +93,7 @@ start_daemon() {
 		> "$work/ktlsd.conf"
 	"$bin/ktlsd" -f -c "$work/ktlsd.conf" 2> "$work/daemon.log" &
 	daemon_pid=$!
-	sleep 0.5
-	kill -0 "$daemon_pid" 2>/dev/null
+	ktlsd_ready "$work/daemon.log" "$daemon_pid"
 }
 
 stop_daemon() {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "generation.h"
 #include "keyproc.h"
 #include "log.h"
+#include "upcall_broker.h"
 #include "worker.h"
 
 /* Loading keys and building contexts, under TCG on a busy host. */
@@ -31,6 +33,17 @@ void ktlsd_describe_exit(int status, char *out, size_t out_len)
 			 sigabbrev_np(WTERMSIG(status)) ?: "?");
 	else
 		snprintf(out, out_len, "ended (status %#x)", status);
+}
+
+/* SIGTERM and SIGINT (blocked since the monitor's start) as an fd. */
+int ktlsd_child_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
 /* The first message on @fd: 0 if it says ready, else -EINVAL and why. */
@@ -105,11 +118,12 @@ int ktlsd_generation_start(struct ktlsd_config *config,
 {
 	int n = spawn->threads + 1, pair[2], ret = 0;
 	int keys_side[n], worker_side[n], status[2] = { -1, -1 };
-	int ctl[2] = { -1, -1 };
-	char keys_err[1024] = "";
+	int ctl[2] = { -1, -1 }, jobs[2] = { -1, -1 }, bctl[2] = { -1, -1 };
+	char keys_err[1024] = "", broker_err[1024] = "";
 
 	memset(gen, 0, sizeof(*gen));
 	gen->ctl_fd = -1;
+	gen->broker_ctl_fd = -1;
 	for (int i = 0; i < n; i++) {
 		keys_side[i] = -1;
 		worker_side[i] = -1;
@@ -126,6 +140,10 @@ int ktlsd_generation_start(struct ktlsd_config *config,
 		     socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 				ctl)))
 		ret = -errno;
+	if (!ret && spawn->upcalls &&
+	    (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, jobs) ||
+	     socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, bctl)))
+		ret = -errno;
 	if (ret) {
 		snprintf(err, err_len, "socketpair: %s", strerror(-ret));
 		goto close_fds;
@@ -138,6 +156,8 @@ int ktlsd_generation_start(struct ktlsd_config *config,
 		close(status[1]);
 		close(ctl[0]);
 		close(ctl[1]);
+		close_all(jobs, 2);
+		close_all(bctl, 2);
 		if (spawn->listen_fd >= 0)
 			close(spawn->listen_fd);
 		keyproc_main(config, &spawn->id, status[0], keys_side, n);
@@ -150,47 +170,90 @@ int ktlsd_generation_start(struct ktlsd_config *config,
 	close_all(keys_side, n);
 	close_all(status, 1);
 
+	if (spawn->upcalls) {
+		gen->broker = fork();
+		if (gen->broker == 0) {
+			struct broker_args args = {
+				.config = config, .ctl_fd = bctl[0],
+				.jobs_fd = jobs[0],
+			};
+
+			keep_out(spawn);
+			close_all(worker_side, n);
+			close(status[1]);
+			close_all(ctl, 2);
+			close(jobs[1]);
+			close(bctl[1]);
+			if (spawn->listen_fd >= 0)
+				close(spawn->listen_fd);
+			ktlsd_broker_main(&args);
+		}
+		if (gen->broker < 0) {
+			ret = -errno;
+			snprintf(err, err_len, "fork: %s", strerror(-ret));
+			gen->broker = 0;
+			end(&gen->keys);
+			goto close_fds;
+		}
+		close_all(jobs, 1);
+		close_all(bctl, 1);
+	}
+
 	gen->worker = fork();
 	if (gen->worker == 0) {
 		struct ktlsd_worker_args args = {
 			.config = config, .id = &spawn->id,
 			.threads = spawn->threads,
 			.listen_fd = spawn->listen_fd,
-			.upcalls = spawn->upcalls, .ctl_fd = ctl[0],
+			.jobs_fd = jobs[1], .ctl_fd = ctl[0],
 			.key_fds = worker_side, .nr_key_fds = n,
 		};
 
 		keep_out(spawn);
 		close(status[1]);
 		close(ctl[1]);
+		if (bctl[1] >= 0)
+			close(bctl[1]);
 		ktlsd_worker_main(&args);
 	}
 	if (gen->worker < 0) {
 		ret = -errno;
 		snprintf(err, err_len, "fork: %s", strerror(-ret));
+		end(&gen->broker);
 		end(&gen->keys);
 		goto close_fds;
 	}
 	close_all(worker_side, n);
 	close_all(ctl, 1);
+	close_all(jobs + 1, 1);
 
 	/* A worker's complaint names the file and line first. */
 	ret = wait_ready(ctl[1], "worker", err, err_len);
 	if (!ret)
 		ret = wait_ready(status[1], "key process", keys_err,
 				 sizeof(keys_err));
+	if (!ret && gen->broker)
+		ret = wait_ready(bctl[1], "upcall broker", broker_err,
+				 sizeof(broker_err));
 	if (ret && keys_err[0])
 		snprintf(err, err_len, "%s", keys_err);
+	else if (ret && broker_err[0])
+		snprintf(err, err_len, "%s", broker_err);
 	if (ret == -EIO)
-		describe_early_end(gen->worker, err, err_len);
+		describe_early_end(broker_err[0] ? gen->broker : gen->worker,
+				   err, err_len);
 	close(status[1]);
 	if (ret) {
 		end(&gen->worker);
+		end(&gen->broker);
 		end(&gen->keys);
 		close(ctl[1]);
+		if (bctl[1] >= 0)
+			close(bctl[1]);
 		return ret;
 	}
 	gen->ctl_fd = ctl[1];
+	gen->broker_ctl_fd = bctl[1];
 	gen->config = config;
 	return 0;
 
@@ -199,6 +262,8 @@ close_fds:
 	close_all(worker_side, n);
 	close_all(status, 2);
 	close_all(ctl, 2);
+	close_all(jobs, 2);
+	close_all(bctl, 2);
 	return ret;
 }
 
@@ -206,6 +271,9 @@ void ktlsd_generation_tell(struct ktlsd_generation *gen, const char *word)
 {
 	if (gen->ctl_fd >= 0 && gen->worker > 0)
 		send(gen->ctl_fd, word, strlen(word), MSG_NOSIGNAL);
+	/* It stops ACCEPTing; it ends once the worker has. */
+	if (gen->broker_ctl_fd >= 0 && gen->broker > 0)
+		send(gen->broker_ctl_fd, word, strlen(word), MSG_NOSIGNAL);
 }
 
 bool ktlsd_generation_reaped(struct ktlsd_generation *gen, pid_t pid)
@@ -218,12 +286,16 @@ bool ktlsd_generation_reaped(struct ktlsd_generation *gen, pid_t pid)
 		gen->keys = 0;
 		return true;
 	}
+	if (pid == gen->broker) {
+		gen->broker = 0;
+		return true;
+	}
 	return false;
 }
 
 bool ktlsd_generation_gone(const struct ktlsd_generation *gen)
 {
-	return !gen->worker && !gen->keys;
+	return !gen->worker && !gen->keys && !gen->broker;
 }
 
 void ktlsd_generation_free(struct ktlsd_generation *gen)
@@ -231,6 +303,9 @@ void ktlsd_generation_free(struct ktlsd_generation *gen)
 	if (gen->ctl_fd >= 0)
 		close(gen->ctl_fd);
 	gen->ctl_fd = -1;
+	if (gen->broker_ctl_fd >= 0)
+		close(gen->broker_ctl_fd);
+	gen->broker_ctl_fd = -1;
 	free(gen->config);
 	gen->config = NULL;
 }

@@ -28,7 +28,7 @@
 #include "listener.h"
 #include "log.h"
 #include "profile.h"
-#include "upcall_server.h"
+#include "upcall_broker.h"
 #include "worker.h"
 
 #define EXIT_CONFIG 2
@@ -215,7 +215,8 @@ static int reap(bool block, bool stopping)
 		for (int i = 0; pid > 0 && i < nr_gens; i++) {
 			bool current = i == nr_gens - 1 && !stopping;
 			const char *who = pid == gens[i].worker ? "worker" :
-					  "key process";
+					  pid == gens[i].broker ?
+					  "upcall broker" : "key process";
 
 			if (!ktlsd_generation_reaped(&gens[i], pid))
 				continue;
@@ -464,8 +465,9 @@ static int serve(const char *path, struct ktlsd_config *config,
 		 spawn.threads, spawn.threads == 1 ? "" : "s",
 		 bound[0] ? bound : "off", spawn.upcalls ? "on" : "off");
 	if (spawn.upcalls)
-		log_info("key process pid %d runs as %s; worker pid %d as root with CAP_NET_ADMIN only (upcalls), under Landlock and seccomp",
-			 (int)gen->keys, spawn.id.name, (int)gen->worker);
+		log_info("worker pid %d and key process pid %d run as %s, without capabilities; upcall broker pid %d as root with CAP_NET_ADMIN only, under Landlock and seccomp",
+			 (int)gen->worker, (int)gen->keys, spawn.id.name,
+			 (int)gen->broker);
 	else
 		log_info("worker pid %d and key process pid %d run as %s, without capabilities",
 			 (int)gen->worker, (int)gen->keys, spawn.id.name);

@@ -135,16 +135,26 @@ static const int common_syscalls[] = {
 	SCMP_SYS(sigaltstack), SCMP_SYS(sched_getaffinity),
 };
 
-/* And the worker: event loops, sockets, kernel TLS, keyrings, threads. */
+/* And the worker: event loops, sockets, kernel TLS, threads. */
 static const int worker_syscalls[] = {
 	SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait),
 	SCMP_SYS(epoll_pwait), SCMP_SYS(eventfd2), SCMP_SYS(accept4),
 	SCMP_SYS(getsockopt), SCMP_SYS(setsockopt), SCMP_SYS(getsockname),
 	SCMP_SYS(getpeername), SCMP_SYS(shutdown), SCMP_SYS(ioctl),
-	SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key),
 	SCMP_SYS(sched_getaffinity), SCMP_SYS(getuid), SCMP_SYS(geteuid),
 	SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(uname),
 	SCMP_SYS(sysinfo), SCMP_SYS(pread64),
+	SCMP_SYS(restart_syscall),
+};
+
+/*
+ * And the upcall broker: keyrings (key serials, PSK lookups, REMOTE_AUTH
+ * keys), socketpairs for the requests' channels. One thread: no clone.
+ */
+static const int broker_syscalls[] = {
+	SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key),
+	SCMP_SYS(socketpair), SCMP_SYS(getuid),
+	SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
 	SCMP_SYS(restart_syscall),
 };
 
@@ -181,13 +191,16 @@ static int seccomp_install(enum ktlsd_sandbox_kind kind, char *err,
 	if (!ret && kind == KTLSD_SANDBOX_WORKER)
 		ret = allow(f, worker_syscalls,
 			    sizeof(worker_syscalls) / sizeof(worker_syscalls[0]));
+	if (!ret && kind == KTLSD_SANDBOX_BROKER)
+		ret = allow(f, broker_syscalls,
+			    sizeof(broker_syscalls) / sizeof(broker_syscalls[0]));
 	/* Threads, never processes: clone only with CLONE_THREAD. */
-	if (!ret)
+	if (!ret && kind != KTLSD_SANDBOX_BROKER)
 		ret = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
 				       SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD,
 					       CLONE_THREAD));
 	/* clone3's flags are behind a pointer: glibc falls back to clone. */
-	if (!ret)
+	if (!ret && kind != KTLSD_SANDBOX_BROKER)
 		ret = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS),
 				       SCMP_SYS(clone3), 0);
 	if (!ret)
@@ -211,7 +224,7 @@ static int seccomp_install(enum ktlsd_sandbox_kind kind, char *err,
 	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |	\
 	 LANDLOCK_ACCESS_FS_MAKE_SYM)
 
-/* What may still be read: WolfSSL's seed, the system trust store. */
+/* What may still be read: WolfSSL's seed (first), the system trust store. */
 static const struct {
 	const char *path;
 	uint64_t access;
@@ -226,8 +239,12 @@ static const struct {
  * No file but those above can be opened from now on, whatever the uid:
  * the key files give EACCES. -EOPNOTSUPP if the kernel has no Landlock.
  */
-static int landlock_files(char *err, size_t err_len)
+static int landlock_files(enum ktlsd_sandbox_kind kind, char *err,
+			  size_t err_len)
 {
+	/* The broker reads only WolfSSL's seed (it signs with key serials). */
+	size_t nr = kind == KTLSD_SANDBOX_BROKER ? 1 :
+		    sizeof(readable) / sizeof(readable[0]);
 	struct landlock_ruleset_attr attr = {
 		.handled_access_fs = LANDLOCK_FS_ALL,
 	};
@@ -238,7 +255,7 @@ static int landlock_files(char *err, size_t err_len)
 	if (ruleset < 0)
 		return errno == ENOSYS || errno == EOPNOTSUPP ? -EOPNOTSUPP :
 							       -errno;
-	for (size_t i = 0; i < sizeof(readable) / sizeof(readable[0]); i++) {
+	for (size_t i = 0; i < nr; i++) {
 		struct landlock_path_beneath_attr rule = {
 			.allowed_access = readable[i].access,
 		};
@@ -261,7 +278,7 @@ static int landlock_files(char *err, size_t err_len)
 	return ret;
 }
 
-/* Root, but with no capability beyond CAP_NET_ADMIN (upcall workers). */
+/* Root, but with no capability beyond CAP_NET_ADMIN (the upcall broker). */
 static int drop_caps(bool keep_net_admin, char *err, size_t err_len)
 {
 	capng_clear(CAPNG_SELECT_BOTH);
@@ -305,13 +322,13 @@ int ktlsd_sandbox_enter(const struct ktlsd_identity *id,
 		snprintf(err, err_len, "PR_SET_NO_NEW_PRIVS: %s", strerror(-ret));
 		return ret;
 	}
-	ret = landlock_files(err, err_len);
+	ret = landlock_files(kind, err, err_len);
 	/* Without Landlock only the uid keeps the key files out of reach. */
 	if (ret == -EOPNOTSUPP && id->change)
 		ret = 0;
 	else if (ret == -EOPNOTSUPP)
 		snprintf(err, err_len,
-			 "this kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, lsm=landlock): a worker that stays root could read the key files; refusing to run it so");
+			 "this kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, lsm=landlock): the upcall broker, which stays root, could read the key files; refusing to run it so");
 	if (ret)
 		return ret;
 	return seccomp_install(kind, err, err_len);

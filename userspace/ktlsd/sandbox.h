@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the worker and the key process give up before they touch anything
- * from outside: root (their own uid), every capability (the worker keeps
- * CAP_NET_ADMIN only when it answers kernel upcalls), core dumps and
+ * from outside: root (their own uid), every capability (the upcall broker
+ * stays root and keeps CAP_NET_ADMIN alone), core dumps and
  * ptrace (PR_SET_DUMPABLE 0), and every system call not on their list
  * (seccomp: a forbidden one kills the process).
  */
@@ -26,6 +26,7 @@ struct ktlsd_identity {
 enum ktlsd_sandbox_kind {
 	KTLSD_SANDBOX_WORKER,	/* handshakes, handoffs, upcalls */
 	KTLSD_SANDBOX_KEYS,	/* the key process: signs, nothing else */
+	KTLSD_SANDBOX_BROKER,	/* the upcall broker: netlink, keyrings */
 };
 
 /*

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Kernel handshake requests served in the event loops (see
- * upcall_server.h). libupcall checks a request and starts its handshake
- * (upcall_prepare), the loop steps it when its socket is ready, and
- * libupcall installs kernel TLS and reports DONE (upcall_finish).
+ * upcall_server.h). The broker's request brings the socket and the key
+ * material; libupcall starts its handshake (upcall_prepare_with), the
+ * loop steps it when its socket is ready, libupcall installs kernel TLS
+ * (upcall_complete), and the outcome goes back to the broker for DONE.
  */
 #include <errno.h>
 #include <poll.h>
@@ -11,160 +12,66 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <keyutils.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "profile.h"
+#include "psk_keyring.h"
 #include "upcall_server.h"
+#include "upcall_wire.h"
 
 #define UPCALLS_PER_WAKE 64
 
-static struct upcall *upcall;	/* set before the loops start */
+static int jobs_fd = -1;	/* set before the loops start */
 
-int ktlsd_upcall_open(const struct ktlsd_config *config, struct upcall **up,
-		      char *err, size_t err_len)
+void ktlsd_upcall_worker_init(int fd)
 {
-	const struct ktlsd_upcall_config *u = &config->upcall;
-	int ret;
-
-	*up = NULL;
-	if (u->enable == KTLSD_UPCALL_NO)
-		return 0;
-	ret = upcall_open(up);
-	if (!ret)
-		return 0;
-	if (ret == -ENOENT && u->enable == KTLSD_UPCALL_AUTO) {
-		log_info("no kernel handshake upcalls here (no \"handshake\" netlink family: Linux >= 6.4 with CONFIG_NET_HANDSHAKE, or ktlsd_handshake.ko on 6.1): serving handoffs only");
-		return 0;
-	}
-	if (ret == -ENOENT)
-		snprintf(err, err_len,
-			 "%s: upcalls are required (%s), but this kernel has no \"handshake\" netlink family: it needs Linux >= 6.4 with CONFIG_NET_HANDSHAKE, or on Linux 6.1 the ktlsd_handshake.ko module from kmod/ (insmod ktlsd_handshake.ko)",
-			 config->path, u->from_tlshd ?
-			 "tlshd's configuration" : "[upcall] enable = yes");
-	else
-		snprintf(err, err_len, "kernel handshake upcalls: %s",
-			 upcall_reason());
-	return ret;
+	jobs_fd = fd;
 }
 
-/* Link each ';'-separated keyring name into our process keyring. */
-static int link_keyrings(const char *names, char *err, size_t err_len)
+/* The outcome to the broker, which DONEs the request. */
+static void report(struct upcall_job *job, const struct upcall_outcome *out)
 {
-	char list[sizeof(((struct ktlsd_upcall_config *)0)->keyrings)];
-	char *save = NULL, *name;
-	int ret;
+	struct upw_result res = {
+		.hdr = { .type = UPW_RESULT, .len = sizeof(res), .id = job->id },
+		.status = out->status,
+		.peer_cert = out->peer_cert,
+		.peer = out->peer,
+	};
 
-	snprintf(list, sizeof(list), "%s", names);
-	for (name = strtok_r(list, ";", &save); name;
-	     name = strtok_r(NULL, ";", &save)) {
-		key_serial_t ring;
-
-		while (*name == ' ')
-			name++;
-		if (!*name)
-			continue;
-		ring = find_key_by_type_and_desc("keyring", name, 0);
-		ret = ring < 0 ? -errno : upcall_keyring_link(upcall, ring);
-		if (ret) {
-			snprintf(err, err_len,
-				 "keyring \"%s\" (keyrings =): %s: create it (keyctl newring %s @u) or take it out of the list",
-				 name, strerror(-ret), name);
-			return ret;
-		}
-		log_info("keyring \"%s\" (%d) linked: its keys are ours to use",
-			 name, ring);
-	}
-	return 0;
+	snprintf(res.why, sizeof(res.why), "%s", out->why);
+	if (send(job->chan, &res, sizeof(res), MSG_NOSIGNAL) != sizeof(res))
+		log_warning("upcall: request %llu: cannot tell the broker its result: %s",
+			    (unsigned long long)job->id, strerror(errno));
 }
 
-/*
- * A PSK server whose request names no keyring looks in .nvme
- * (psk_keyring.c). Pinned here, once, it is never mistaken for a request's
- * keyring and unlinked at that request's DONE.
- */
-static void pin_nvme_keyring(void)
-{
-	key_serial_t nvme = find_key_by_type_and_desc("keyring", ".nvme", 0);
-
-	if (nvme <= 0)
-		return;
-	if (upcall_keyring_link(upcall, nvme))
-		log_warning("keyring .nvme (%d): %s", nvme, upcall_reason());
-	else
-		log_info("keyring .nvme (%d) linked: NVMe/TCP PSKs", nvme);
-}
-
-int ktlsd_upcall_prepare(const struct ktlsd_config *config, struct upcall *up,
-			 char *err, size_t err_len)
-{
-	key_serial_t keyring;
-
-	upcall = up;
-	if (!up)
-		return 0;
-	keyring = keyctl_get_keyring_ID(KEY_SPEC_PROCESS_KEYRING, 1);
-	if (keyring < 0) {
-		int ret = -errno;	/* before snprintf can change it */
-
-		snprintf(err, err_len, "cannot create a process keyring: %s",
-			 strerror(-ret));
-		return ret;
-	}
-	/* Where to look (/proc/keys) to see what ktlsd holds. */
-	log_info("upcall: process keyring %d (%08x in /proc/keys): a request's keyring is linked here only until its DONE",
-		 keyring, keyring);
-	pin_nvme_keyring();
-	return link_keyrings(config->upcall.keyrings, err, err_len);
-}
-
-static const char *status_name(int status)
-{
-	switch (status) {
-	case 0:
-		return "ok";
-	case EACCES:
-		return "EACCES";
-	case ETIMEDOUT:
-		return "ETIMEDOUT";
-	case EKEYREJECTED:
-		return "EKEYREJECTED";
-	case ENOKEY:
-		return "ENOKEY";
-	case EOPNOTSUPP:
-		return "EOPNOTSUPP";
-	case EINVAL:
-		return "EINVAL";
-	case EIO:
-		return "EIO";
-	}
-	return "error";
-}
-
-/* Report DONE (whatever @err is), then leave the job to the loop. */
+/* Report the outcome (whatever @err is), then leave the job to the loop. */
 static void finish(struct upcall_job *job, int err)
 {
 	const char *role = upcall_msg_type_name(job->req.msg_type);
 	const char *auth = upcall_auth_name(job->req.auth_mode);
 	const char *peer = job->req.peername[0] ? job->req.peername : "-";
+	struct upcall_outcome out;
 	int status;
 
 	if (job->done)
 		return;
 	job->done = true;
-	/* Before upcall_finish closes it: the consumer keeps the socket. */
+	/* Before it is closed: the consumer keeps the socket. */
 	if (job->events)
 		ktlsd_loop_unwatch(job->loop, job->req.sockfd);
 	job->events = 0;
-	status = upcall_finish(upcall, &job->req, job->hs, err);
+	status = upcall_complete(&job->req, job->hs, err, &out);
 	job->hs = NULL;
-	if (status < 0)
-		log_warning("upcall: %s %s handshake (peer %s): DONE failed: %s",
-			    role, auth, peer, upcall_reason());
-	else if (status)
+	close(job->req.sockfd);
+	job->req.sockfd = -1;
+	report(job, &out);
+	close(job->chan);
+	job->chan = -1;
+	if (status)
 		log_info("upcall: %s %s handshake (peer %s) failed, DONE %s: %s",
-			 role, auth, peer, status_name(status),
-			 upcall_reason());
+			 role, auth, peer, upcall_status_name(status), out.why);
 	else
 		log_info("upcall: %s %s handshake (peer %s) done", role, auth,
 			 peer);
@@ -269,27 +176,189 @@ static const struct ktlsd_task_ops upcall_job_ops = {
 	.free = job_free,
 };
 
-static void job_start(struct ktlsd_loop *loop, struct upcall_req *req)
+/* One round trip on @job's channel: send @q, take the answer into @a. */
+static ssize_t ask_broker(struct upcall_job *job, const void *q, size_t q_len,
+			  void *a, size_t a_max)
+{
+	struct pollfd pfd = { .fd = job->chan, .events = POLLIN };
+	int ret;
+
+	if (send(job->chan, q, q_len, MSG_NOSIGNAL) != (ssize_t)q_len)
+		return -1;
+	do {
+		ret = poll(&pfd, 1, 5000);
+	} while (ret < 0 && errno == EINTR);
+	return ret > 0 ? recv(job->chan, a, a_max, MSG_DONTWAIT) : -1;
+}
+
+/*
+ * A PSK server's key for the identity the client offered: the broker
+ * looks it up, over the request's channel (one round trip, in this loop).
+ */
+static int psk_ask(void *arg, const char *identity, uint8_t *key,
+		   size_t key_max, size_t *key_len, const char **cipher)
+{
+	struct upcall_job *job = arg;
+	struct upw_lookup q = {
+		.hdr = { .type = UPW_LOOKUP, .id = job->id },
+	};
+	size_t len = strlen(identity);
+	struct upw_key a;
+	ssize_t n;
+	int ret;
+
+	if (!len || len >= sizeof(q.identity))
+		return -ENOKEY;
+	q.identity_len = (uint32_t)len;
+	q.hdr.len = (uint32_t)(UPW_LOOKUP_HEADER + len);
+	memcpy(q.identity, identity, len);
+	n = ask_broker(job, &q, q.hdr.len, &a, sizeof(a));
+	if (n < 0 || upw_decode_key(&a, (size_t)n, job->id)) {
+		log_error("upcall: request %llu: no answer from the broker to a PSK lookup",
+			  (unsigned long long)job->id);
+		ret = -EIO;
+	} else if (a.err) {
+		ret = a.err;
+	} else if (a.key_len > key_max) {
+		ret = -EKEYREJECTED;
+	} else {
+		memcpy(key, a.key, a.key_len);
+		*key_len = a.key_len;
+		*cipher = upcall_psk_cipher(identity);
+		ret = 0;
+	}
+	explicit_bzero(&a, sizeof(a));
+	return ret;
+}
+
+/* The request's private key is the broker's: it signs (UPW_SIGN). */
+static int broker_sign(void *arg, uint32_t key_id, enum ktls_sign_alg alg,
+		       enum ktls_sign_hash hash, const uint8_t *in,
+		       size_t in_len, uint8_t *out, size_t *out_len)
+{
+	struct upcall_job *job = arg;
+	struct upw_sign q = {
+		.hdr = { .type = UPW_SIGN, .id = job->id },
+		.req = {
+			.magic = KEYPROC_MAGIC,
+			.key_id = KEYPROC_KEY_UPCALL_SERVER,
+			.alg = alg, .hash = hash, .in_len = (uint32_t)in_len,
+		},
+	};
+	size_t q_len = sizeof(q.hdr) + KEYPROC_REQUEST_HEADER + in_len;
+	struct upw_sig a;
+	ssize_t n;
+
+	(void)key_id;
+	if (in_len > sizeof(q.req.in))
+		return -EINVAL;
+	memcpy(q.req.in, in, in_len);
+	q.hdr.len = (uint32_t)q_len;
+	n = ask_broker(job, &q, q_len, &a, sizeof(a));
+	if (n < 0 || upw_decode_sig(&a, (size_t)n, job->id)) {
+		log_error("upcall: request %llu: no answer from the broker to a signing request",
+			  (unsigned long long)job->id);
+		return -EIO;
+	}
+	if (a.res.status)
+		return a.res.status;
+	if (a.res.sig_len > *out_len)
+		return -ENOSPC;
+	memcpy(out, a.res.sig, a.res.sig_len);
+	*out_len = a.res.sig_len;
+	return 0;
+}
+
+/* A copy of @len bytes of @src (NULL for none) for @m: wiped later. */
+static int copy_in(uint8_t **dst, size_t *dst_len, const void *src,
+		   size_t len)
+{
+	*dst = NULL;
+	*dst_len = 0;
+	if (!len)
+		return 0;
+	*dst = malloc(len + 1);
+	if (!*dst)
+		return -ENOMEM;
+	memcpy(*dst, src, len);
+	(*dst)[len] = 0;
+	*dst_len = len;
+	return 0;
+}
+
+/* The request as libupcall knows it, with the material the broker read. */
+static int unpack(const struct upw_request_view *v, int sockfd,
+		  struct upcall_req *req, struct upcall_material *m)
+{
+	const struct upw_request *r = v->req;
+	size_t ident_len;
+	int ret;
+
+	memset(req, 0, sizeof(*req));
+	memset(m, 0, sizeof(*m));
+	req->sockfd = sockfd;
+	req->msg_type = r->msg_type;
+	req->auth_mode = r->auth_mode;
+	req->timeout_ms = r->timeout_ms;
+	req->accepted_ms = r->accepted_ms;
+	req->cert = r->cert;
+	req->privkey = r->privkey;
+	snprintf(req->peername, sizeof(req->peername), "%s", r->peername);
+	ret = copy_in(&m->cert_pem, &m->cert_len, v->cert, r->cert_len);
+	if (!ret)
+		ret = copy_in(&m->key_pem, &m->key_len, v->key, r->key_len);
+	if (!ret)
+		ret = copy_in(&m->psk_key, &m->psk_key_len, v->psk, r->psk_len);
+	if (!ret && r->identity_len)
+		ret = copy_in((uint8_t **)&m->psk_identity, &ident_len,
+			      v->identity, r->identity_len);
+	if (ret)
+		upcall_material_wipe(m);
+	return ret;
+}
+
+static void job_start(struct ktlsd_loop *loop, const struct upw_request_view *v,
+		      int sockfd, int chan)
 {
 	struct upcall_job *job = calloc(1, sizeof(*job));
+	struct upcall_material m;
 	int ret;
 
 	if (!job) {
-		/* Never leave the kernel waiting, even now. */
+		/* Never leave the kernel waiting, even now: the broker DONEs. */
 		log_error("upcall: out of memory; DONE EIO");
-		upcall_done(upcall, req, EIO, NULL, 0);
+		close(sockfd);
+		close(chan);
 		return;
 	}
 	job->task.ops = &upcall_job_ops;
 	job->loop = loop;
 	job->watch.kind = KTLSD_WATCH_UPCALL_TCP;
-	job->req = *req;
+	job->id = v->req->hdr.id;
+	job->chan = chan;
 	job->profile = ktlsd_profile_current();
+	ret = unpack(v, sockfd, &job->req, &m);
+	if (ret) {
+		job->req.sockfd = sockfd;
+		finish(job, upcall_fail(ret, "out of memory"));
+		return;
+	}
+	if (v->req->flags & UPW_F_PSK_LOOKUP) {
+		m.psk_find = psk_ask;
+		m.psk_find_arg = job;
+	}
+	if (v->req->flags & UPW_F_SIGN) {
+		job->signer = (struct ktls_signer){ .sign = broker_sign,
+						    .arg = job };
+		m.signer = &job->signer;
+	}
 	log_debug("upcall: %s %s handshake requested (peer %s, timeout %u ms)",
-		  upcall_msg_type_name(req->msg_type),
-		  upcall_auth_name(req->auth_mode),
-		  req->peername[0] ? req->peername : "-", req->timeout_ms);
-	ret = upcall_prepare(&job->req, &job->profile->upcall, &job->hs);
+		  upcall_msg_type_name(job->req.msg_type),
+		  upcall_auth_name(job->req.auth_mode),
+		  job->req.peername[0] ? job->req.peername : "-",
+		  job->req.timeout_ms);
+	ret = upcall_prepare_with(&job->req, &job->profile->upcall, &m,
+				  &job->hs);
 	if (ret) {
 		refuse(job, ret);
 		return;
@@ -299,26 +368,62 @@ static void job_start(struct ktlsd_loop *loop, struct upcall_req *req)
 	step(job);
 }
 
-/*
- * ACCEPT everything waiting before starting any: the kernel refuses new
- * requests (-EAGAIN) while too many wait for ACCEPT (a small limit per
- * network namespace), however many are accepted and in progress.
- */
+/* One message from the broker: 0, -EAGAIN if none, -EPIPE at its end. */
+static int take_one(struct ktlsd_loop *loop)
+{
+	/* A request with the largest key material the broker sends. */
+	static __thread union {
+		uint8_t buf[sizeof(struct upw_request) + UPW_CERT_MAX +
+			    UPW_KEY_MAX + UPW_IDENTITY_MAX + UPW_PSK_MAX];
+		uint64_t align;
+	} in;
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = in.buf, .iov_len = sizeof(in.buf) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct upw_request_view v;
+	int fds[2] = { -1, -1 };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	n = recvmsg(jobs_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? -EAGAIN : -EPIPE;
+	if (n == 0)
+		return -EPIPE;
+	c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(fds)))
+		memcpy(fds, CMSG_DATA(c), sizeof(fds));
+	if (fds[0] < 0 || fds[1] < 0 || (mh.msg_flags & MSG_TRUNC) ||
+	    upw_decode_request(in.buf, (size_t)n, &v)) {
+		/* Its channel closes with it: the broker DONEs it EIO. */
+		log_error("upcall: a malformed request from the broker");
+		if (fds[0] >= 0)
+			close(fds[0]);
+		if (fds[1] >= 0)
+			close(fds[1]);
+	} else {
+		job_start(loop, &v, fds[0], fds[1]);
+	}
+	explicit_bzero(in.buf, (size_t)n);
+	return 0;
+}
+
 void upcall_jobs_accept(struct ktlsd_loop *loop)
 {
-	static __thread struct upcall_req reqs[UPCALLS_PER_WAKE];
-	int n, failed;
+	int ret = 0;
 
-	do {
-		n = upcall_accept(upcall, reqs, UPCALLS_PER_WAKE);
-		failed = upcall_accept_failures();
-		if (failed)
-			log_error("upcall: %d request%s not accepted; the last: %s",
-				  failed, failed > 1 ? "s" : "",
-				  upcall_reason());
-		if (n < 0)
-			return;
-		for (int i = 0; i < n; i++)
-			job_start(loop, &reqs[i]);
-	} while (n == UPCALLS_PER_WAKE);
+	for (int i = 0; i < UPCALLS_PER_WAKE && !ret; i++)
+		ret = take_one(loop);
+	if (ret == -EPIPE) {
+		/* The monitor stops ktlsd when the broker ends. */
+		log_error("upcall: the broker is gone: no more upcalls here");
+		ktlsd_loop_unwatch(loop, jobs_fd);
+	}
 }

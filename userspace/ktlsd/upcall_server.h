@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The kernel's handshake upcalls in ktlsd's event loops: a READY wakes one
- * loop, which ACCEPTs the requests and runs each handshake stepped, like a
- * handoff's, until DONE. Every accepted request gets a DONE, whatever
+ * The kernel's handshake upcalls in ktlsd's event loops: the upcall broker
+ * (upcall_broker.h) ACCEPTs each request and hands it over on the jobs
+ * channel; one loop takes it and runs its handshake stepped, like a
+ * handoff's, then reports the outcome on the request's own channel, for
+ * the broker's DONE. Every request handed over gets a result, whatever
  * happens: success, failure, its deadline, or ktlsd stopping.
  */
 #ifndef KTLSD_UPCALL_SERVER_H
@@ -12,6 +14,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "ktls/signer.h"
 #include "loop.h"
 #include "upcall.h"
 
@@ -23,6 +26,9 @@ struct upcall_job {
 	struct ktlsd_watch watch;	/* the request's socket */
 	uint32_t events;		/* registered in epoll, 0 if not */
 	struct upcall_req req;
+	uint64_t id;			/* the broker's name for it */
+	int chan;			/* the request's channel */
+	struct ktls_signer signer;	/* a key-serial key: the broker signs */
 	struct upcall_handshake *hs;
 	struct ktlsd_profile *profile;
 	int refused;			/* -errno: DONE waits for the delay */
@@ -30,24 +36,10 @@ struct upcall_job {
 	bool done;
 };
 
-/*
- * Open the upcall as [upcall] enable says: *@up is NULL if it is off, or
- * "auto" on a kernel without the family (logged at info). -errno with
- * @err saying which kernel or module is needed if it must be on and cannot.
- */
-int ktlsd_upcall_open(const struct ktlsd_config *config, struct upcall **up,
-		      char *err, size_t err_len);
+/* The worker serves the requests the broker sends on @jobs_fd. */
+void ktlsd_upcall_worker_init(int jobs_fd);
 
-/*
- * Before the loops start, after any fork: our process keyring (where peer
- * identities go, visible only to threads started after it exists), with
- * the keyrings [upcall] keyrings names linked into it. @up is served by
- * the loops from then on.
- */
-int ktlsd_upcall_prepare(const struct ktlsd_config *config, struct upcall *up,
-			 char *err, size_t err_len);
-
-/* The READY notifications are readable: take what is waiting. */
+/* The jobs channel is readable: take the requests waiting. */
 void upcall_jobs_accept(struct ktlsd_loop *loop);
 /* The request's socket is ready for its handshake. */
 void upcall_job_event(struct upcall_job *job, uint32_t events);

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "file_cache.h"
 #include "key_client.h"
+#include "generation.h"
 #include "log.h"
 #include "loop.h"
 #include "profile.h"
@@ -94,28 +94,16 @@ static void __attribute__((noreturn)) control(int ctl_fd, int sig_fd,
 	_exit(0);
 }
 
-static int signals(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	return signalfd(-1, &set, SFD_CLOEXEC);
-}
-
 void ktlsd_worker_main(const struct ktlsd_worker_args *a)
 {
 	const struct ktlsd_config *config = a->config;
 	struct ktlsd_profile *profile;
-	struct ktlsd_identity wid;
-	struct upcall *up = NULL;
 	char err[1024] = "";
 	int sig_fd, ret;
 
 	prctl(PR_SET_NAME, "ktlsd-worker");
 	prctl(PR_SET_DUMPABLE, 0);
-	sig_fd = signals();
+	sig_fd = ktlsd_child_signals();
 	if (sig_fd < 0 || ktlsd_key_client_init(a->key_fds, a->nr_key_fds) ||
 	    ktlsd_file_cache_fill(config))
 		fail(a->ctl_fd, "the worker could not start: out of memory or fds", 1);
@@ -123,30 +111,20 @@ void ktlsd_worker_main(const struct ktlsd_worker_args *a)
 	ret = ktlsd_profile_new(config, &profile, err, sizeof(err));
 	if (ret)
 		fail(a->ctl_fd, err, 2);
-	if (a->upcalls) {
-		ret = ktlsd_upcall_open(config, &up, err, sizeof(err));
-		if (!ret)
-			ret = ktlsd_upcall_prepare(config, up, err, sizeof(err));
-		if (ret)
-			fail(a->ctl_fd, err, 1);
-	}
 	/*
-	 * An upcall worker stays root, as tlshd does: the kernel's key
-	 * serials are root's keys and its REMOTE_AUTH keys go to root's
-	 * consumers. It keeps no capability but CAP_NET_ADMIN, and Landlock
-	 * keeps the key files out of its reach (sandbox.c).
+	 * Upcalls or not, the worker runs as the configured user without
+	 * capabilities: the upcall broker (ktlsd-upcall) keeps root and
+	 * CAP_NET_ADMIN, the netlink socket and the keyrings, and hands it
+	 * sockets and key material.
 	 */
-	wid = *a->id;
-	if (up)
-		wid.change = false;
-	ret = ktlsd_sandbox_enter(&wid, KTLSD_SANDBOX_WORKER, !!up, err,
+	ktlsd_upcall_worker_init(a->jobs_fd);
+	ret = ktlsd_sandbox_enter(a->id, KTLSD_SANDBOX_WORKER, false, err,
 				  sizeof(err));
 	if (ret)
 		fail(a->ctl_fd, err, 1);
 	sandbox_probe(config);
 	ktlsd_profile_install(profile);
-	ret = ktlsd_loops_start(a->listen_fd, up ? upcall_fd(up) : -1,
-				a->threads);
+	ret = ktlsd_loops_start(a->listen_fd, a->jobs_fd, a->threads);
 	if (ret) {
 		snprintf(err, sizeof(err), "cannot start %d event loops: %s",
 			 a->threads, strerror(-ret));

@@ -22,7 +22,7 @@ struct ktlsd_worker_args {
 	const struct ktlsd_identity *id;
 	int threads;
 	int listen_fd;		/* -1: no handoffs */
-	bool upcalls;		/* answer the kernel's handshake upcalls */
+	int jobs_fd;		/* the upcall broker's requests; -1: none */
 	int ctl_fd;		/* to the monitor: "" ready, or why not */
 	const int *key_fds;	/* to the key process, one per thread */
 	int nr_key_fds;

@@ -37,6 +37,29 @@ const char *upcall_auth_name(uint32_t auth_mode)
 	return "unknown";
 }
 
+const char *upcall_status_name(int status)
+{
+	switch (status) {
+	case 0:
+		return "ok";
+	case EACCES:
+		return "EACCES";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case EKEYREJECTED:
+		return "EKEYREJECTED";
+	case ENOKEY:
+		return "ENOKEY";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	case EINVAL:
+		return "EINVAL";
+	case EIO:
+		return "EIO";
+	}
+	return "error";
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;

@@ -79,8 +79,4 @@ bool upcall_is_pem(const uint8_t *data, size_t len);
 int upcall_der_to_pem(int32_t serial, const uint8_t *der, size_t len,
 		      bool private_key, uint8_t **pem, size_t *pem_len);
 
-/* Store a verified peer's identity as a key; its serial in *@serial. */
-int upcall_peer_key_add(const struct upcall_req *req,
-			struct ktls_session *session, int32_t *serial);
-
 #endif /* KTLSD_UPCALL_INTERNAL_H */

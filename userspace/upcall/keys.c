@@ -210,19 +210,22 @@ int upcall_psk_read(int32_t serial, char **identity, uint8_t **key,
  * was given. Each key expires after UPCALL_PEER_KEY_TIMEOUT_S, so the
  * keyring does not grow with handshakes.
  */
-int upcall_peer_key_add(const struct upcall_req *req,
-			struct ktls_session *session, int32_t *serial)
+int upcall_peer_key_store(const struct upcall_req *req,
+			  const struct ktls_cert_info *cert, int32_t *serial)
 {
-	struct ktls_cert_info info;
+	struct ktls_cert_info info = *cert;
 	char desc[600], text[1400];
 	key_serial_t key;
 	uint64_t id;
 	int len;
 
 	*serial = 0;
-	if (ktls_session_peer_certs(session) <= 0 ||
-	    ktls_session_peer_cert(session, 0, &info))
-		return 0;	/* no certificate: nothing to report */
+	/* Whoever filled @cert, the key holds C strings only. */
+	info.subject[sizeof(info.subject) - 1] = '\0';
+	info.issuer[sizeof(info.issuer) - 1] = '\0';
+	info.san[sizeof(info.san) - 1] = '\0';
+	info.not_before[sizeof(info.not_before) - 1] = '\0';
+	info.not_after[sizeof(info.not_after) - 1] = '\0';
 	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
 		return upcall_fail(-EIO, "getrandom for the peer key's name: %s",
 				   strerror(errno));

@@ -129,10 +129,11 @@ static int check_request(const struct upcall_req *req)
  * the key's description is the PSK identity, and an NVMe identity's hash
  * field picks the suite. A server finds the key for the identity the
  * client offers among the request's peer identities and in its keyring
- * (psk_keyring.c); the key it used is REMOTE_AUTH.
+ * (psk_keyring.c), or asks whoever read the request (@m's psk_find); the
+ * key it used is REMOTE_AUTH.
  */
-static int pick_psk(const struct upcall_req *req, struct upcall_handshake *hs,
-		    struct ktls_config *k)
+static int pick_psk(const struct upcall_req *req, struct upcall_material *m,
+		    struct upcall_handshake *hs, struct ktls_config *k)
 {
 	int err;
 
@@ -140,6 +141,11 @@ static int pick_psk(const struct upcall_req *req, struct upcall_handshake *hs,
 	k->server_name = NULL;
 	k->min_version = KTLS_TLS_1_3;
 	if (req->msg_type == HANDSHAKE_MSG_TYPE_SERVERHELLO) {
+		if (m->psk_find) {
+			k->psk_find = m->psk_find;
+			k->psk_find_arg = m->psk_find_arg;
+			return 0;
+		}
 		err = upcall_psk_lookup_new(req, &hs->psk_serial,
 					    &hs->psk_lookup);
 		if (err)
@@ -148,15 +154,14 @@ static int pick_psk(const struct upcall_req *req, struct upcall_handshake *hs,
 		k->psk_find_arg = hs->psk_lookup;
 		return 0;
 	}
-	if (!req->num_peerids || req->peerids[0] <= 0)
-		return upcall_fail(-ENOKEY, "a PSK client handshake needs the "
-				   "PSK's key serial in the request (peer "
-				   "identity), and the request has none");
-	err = upcall_psk_read(req->peerids[0], &hs->psk_identity,
-			      &hs->psk_key, &hs->psk_key_len);
-	if (err)
-		return err == -ENOKEY ? err : -EKEYREJECTED;
-	hs->psk_serial = req->peerids[0];
+	if (!m->psk_key)
+		return upcall_fail(-ENOKEY, "a PSK client handshake needs the PSK");
+	hs->psk_identity = m->psk_identity;
+	hs->psk_key = m->psk_key;
+	hs->psk_key_len = m->psk_key_len;
+	hs->psk_serial = m->psk_serial;
+	m->psk_identity = NULL;
+	m->psk_key = NULL;
 	k->psk_identity = hs->psk_identity;
 	k->psk_key = hs->psk_key;
 	k->psk_key_len = hs->psk_key_len;
@@ -167,30 +172,33 @@ static int pick_psk(const struct upcall_req *req, struct upcall_handshake *hs,
 /* The request's own certificate and key, from key serials or files. */
 static int pick_identity(const struct upcall_req *req,
 			 const struct upcall_serve_config *cfg,
+			 struct upcall_material *m,
 			 struct upcall_handshake *hs, struct ktls_config *k)
 {
 	bool client = req->msg_type == HANDSHAKE_MSG_TYPE_CLIENTHELLO;
-	int err;
 
 	if (req->auth_mode != HANDSHAKE_AUTH_X509)
 		return 0;
 	if (req->cert) {
-		if (!req->privkey)
+		if (!m->cert_pem || (!m->key_pem && !m->signer))
 			return upcall_fail(-ENOKEY, "the request names certificate "
 					   "key %d but no private key", req->cert);
-		err = key_read_pem(req->cert, false, &hs->cert_pem,
-				   &hs->cert_len);
-		if (!err)
-			err = key_read_pem(req->privkey, true, &hs->key_pem,
-					   &hs->key_len);
-		if (err)
-			return err;
+		hs->cert_pem = m->cert_pem;
+		hs->cert_len = m->cert_len;
+		hs->key_pem = m->key_pem;
+		hs->key_len = m->key_len;
+		m->cert_pem = NULL;
+		m->key_pem = NULL;
 		snprintf(hs->cert_name, sizeof(hs->cert_name),
 			 "certificate key %d", req->cert);
 		snprintf(hs->key_name, sizeof(hs->key_name),
 			 "private key %d", req->privkey);
 		k->cert_file = hs->cert_name;
 		k->key_file = hs->key_name;
+		if (m->signer) {
+			k->signer = m->signer;
+			k->key_file = NULL;
+		}
 		return 0;
 	}
 	k->cert_file = client ? cfg->client_cert_file : cfg->cert_file;
@@ -206,6 +214,54 @@ static int pick_identity(const struct upcall_req *req,
 				   upcall_msg_type_name(req->msg_type),
 				   client ? "client " : "server ");
 	return 0;
+}
+
+void upcall_material_wipe(struct upcall_material *m)
+{
+	upcall_key_free(m->cert_pem, m->cert_len);
+	upcall_key_free(m->key_pem, m->key_len);
+	upcall_key_free(m->psk_key, m->psk_key_len);
+	free(m->psk_identity);
+	m->cert_pem = NULL;
+	m->key_pem = NULL;
+	m->psk_key = NULL;
+	m->psk_identity = NULL;
+}
+
+int upcall_material_read(const struct upcall_req *req,
+			 struct upcall_material *m)
+{
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	err = check_request(req);
+	if (err)
+		return err;
+	if (req->auth_mode == HANDSHAKE_AUTH_X509 && req->cert) {
+		if (!req->privkey)
+			return upcall_fail(-ENOKEY, "the request names certificate "
+					   "key %d but no private key", req->cert);
+		err = key_read_pem(req->cert, false, &m->cert_pem,
+				   &m->cert_len);
+		if (!err)
+			err = key_read_pem(req->privkey, true, &m->key_pem,
+					   &m->key_len);
+	} else if (req->auth_mode == HANDSHAKE_AUTH_PSK &&
+		   req->msg_type == HANDSHAKE_MSG_TYPE_CLIENTHELLO) {
+		if (!req->num_peerids || req->peerids[0] <= 0)
+			return upcall_fail(-ENOKEY, "a PSK client handshake needs the "
+					   "PSK's key serial in the request (peer "
+					   "identity), and the request has none");
+		err = upcall_psk_read(req->peerids[0], &m->psk_identity,
+				      &m->psk_key, &m->psk_key_len);
+		if (err && err != -ENOKEY)
+			err = -EKEYREJECTED;
+		if (!err)
+			m->psk_serial = req->peerids[0];
+	}
+	if (err)
+		upcall_material_wipe(m);
+	return err;
 }
 
 static void handshake_free(struct upcall_handshake *hs)
@@ -226,6 +282,21 @@ int upcall_prepare(const struct upcall_req *req,
 		   const struct upcall_serve_config *cfg,
 		   struct upcall_handshake **out)
 {
+	struct upcall_material m;
+	int err;
+
+	*out = NULL;
+	err = upcall_material_read(req, &m);
+	if (err)
+		return err;
+	return upcall_prepare_with(req, cfg, &m, out);
+}
+
+int upcall_prepare_with(const struct upcall_req *req,
+			const struct upcall_serve_config *cfg,
+			struct upcall_material *m,
+			struct upcall_handshake **out)
+{
 	struct ktls_config k = {
 		.ca_file = cfg->ca_file,
 		.handshake_timeout_ms = req->timeout_ms ? (int)req->timeout_ms :
@@ -239,10 +310,12 @@ int upcall_prepare(const struct upcall_req *req,
 	*out = NULL;
 	err = check_request(req);
 	if (err)
-		return err;
+		goto wipe_material;
 	hs = calloc(1, sizeof(*hs));
-	if (!hs)
-		return upcall_fail(-ENOMEM, "out of memory");
+	if (!hs) {
+		err = upcall_fail(-ENOMEM, "out of memory");
+		goto wipe_material;
+	}
 	hs->cfg = cfg;
 	hs->sock_flags = -1;
 	if (req->msg_type == HANDSHAKE_MSG_TYPE_CLIENTHELLO) {
@@ -271,9 +344,9 @@ int upcall_prepare(const struct upcall_req *req,
 	}
 	/* The request's keyring is linked from ACCEPT to DONE (keys.c). */
 	if (req->auth_mode == HANDSHAKE_AUTH_PSK)
-		err = pick_psk(req, hs, &k);
+		err = pick_psk(req, m, hs, &k);
 	else
-		err = pick_identity(req, cfg, hs, &k);
+		err = pick_identity(req, cfg, m, hs, &k);
 	if (err)
 		goto free_hs;
 	if (cfg->get_ctx && !req->cert &&
@@ -291,7 +364,8 @@ int upcall_prepare(const struct upcall_req *req,
 	key_material_wipe(hs);
 	if (err) {
 		/* Key material given by the request is the request's fault. */
-		err = upcall_fail(req->cert || hs->psk_key || hs->psk_lookup ?
+		err = upcall_fail(req->cert || hs->psk_key || hs->psk_lookup ||
+				  m->psk_find ?
 				  -EKEYREJECTED : -EIO,
 				  "%s handshake: %s",
 				  upcall_msg_type_name(req->msg_type),
@@ -315,6 +389,7 @@ int upcall_prepare(const struct upcall_req *req,
 				  ktls_reason());
 		goto restore_flags;
 	}
+	upcall_material_wipe(m);
 	*out = hs;
 	return 0;
 
@@ -322,18 +397,17 @@ restore_flags:
 	fcntl(req->sockfd, F_SETFL, hs->sock_flags);
 free_hs:
 	handshake_free(hs);
+wipe_material:
+	upcall_material_wipe(m);
 	return err;
 }
 
-int upcall_finish(struct upcall *up, struct upcall_req *req,
-		  struct upcall_handshake *hs, int err)
+int upcall_complete(struct upcall_req *req, struct upcall_handshake *hs,
+		    int err, struct upcall_outcome *out)
 {
-	int32_t peer_key = 0;
-	char why[512] = "";
-	int status, ret;
-
+	memset(out, 0, sizeof(*out));
 	if (!err && !hs)
-		err = upcall_fail(-EINVAL, "upcall_finish: no handshake");
+		err = upcall_fail(-EINVAL, "upcall_complete: no handshake");
 	if (!err) {
 		err = ktls_install(hs->session, KTLS_TX | KTLS_RX);
 		if (err)
@@ -341,19 +415,38 @@ int upcall_finish(struct upcall *up, struct upcall_req *req,
 				    upcall_msg_type_name(req->msg_type),
 				    ktls_reason());
 	}
-	if (!err && hs->psk_serial)
-		peer_key = hs->psk_serial;	/* the PSK we both proved */
-	else if (!err)
-		err = upcall_peer_key_add(req, hs->session, &peer_key);
-	status = upcall_status_of(err);
-	if (status)
-		snprintf(why, sizeof(why), "%s", upcall_reason());
+	/* A PSK proves who the peer is; a certificate is read for the key. */
+	if (!err && req->auth_mode != HANDSHAKE_AUTH_PSK &&
+	    ktls_session_peer_certs(hs->session) > 0 &&
+	    !ktls_session_peer_cert(hs->session, 0, &out->peer))
+		out->peer_cert = true;
+	out->status = upcall_status_of(err);
+	if (out->status)
+		snprintf(out->why, sizeof(out->why), "%s", upcall_reason());
 	/* The session's secrets go before the kernel hears anything. */
 	if (hs) {
 		/* The consumer shares the file: give it back as it came. */
 		if (hs->sock_flags >= 0)
 			fcntl(req->sockfd, F_SETFL, hs->sock_flags);
 		handshake_free(hs);
+	}
+	return out->status;
+}
+
+int upcall_report(struct upcall *up, struct upcall_req *req,
+		  const struct upcall_outcome *out, int32_t psk_serial)
+{
+	int32_t peer_key = 0;
+	char why[sizeof(out->why)];
+	int status = out->status, ret;
+
+	snprintf(why, sizeof(why), "%s", out->why);
+	if (!status && req->auth_mode == HANDSHAKE_AUTH_PSK)
+		peer_key = psk_serial;		/* the PSK we both proved */
+	else if (!status && out->peer_cert &&
+		 upcall_peer_key_store(req, &out->peer, &peer_key)) {
+		status = EIO;
+		snprintf(why, sizeof(why), "%s", upcall_reason());
 	}
 	ret = upcall_done(up, req, status, peer_key ? &peer_key : NULL,
 			  peer_key ? 1 : 0);
@@ -362,6 +455,16 @@ int upcall_finish(struct upcall *up, struct upcall_req *req,
 	if (status)
 		upcall_fail(0, "%s", why);
 	return status;
+}
+
+int upcall_finish(struct upcall *up, struct upcall_req *req,
+		  struct upcall_handshake *hs, int err)
+{
+	struct upcall_outcome out;
+	int32_t psk_serial = hs ? hs->psk_serial : 0;
+
+	upcall_complete(req, hs, err, &out);
+	return upcall_report(up, req, &out, psk_serial);
 }
 
 static int64_t now_ms(void)

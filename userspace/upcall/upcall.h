@@ -188,6 +188,71 @@ int upcall_prepare(const struct upcall_req *req,
 		   struct upcall_handshake **hs);
 
 /*
+ * Privilege separation (ktlsd's upcall broker): the process that ACCEPTs
+ * reads the request's key material with upcall_material_read() and hands
+ * it, with the socket, to the process that runs the handshake, which calls
+ * upcall_prepare_with() (the material is then the handshake's, wiped once
+ * loaded), steps it, and ends it with upcall_complete(); the outcome goes
+ * back to the first, which reports it with upcall_report().
+ */
+struct upcall_material {
+	uint8_t *cert_pem, *key_pem;	/* x509 with key serials, as PEM */
+	size_t cert_len, key_len;
+	/* x509: instead of key_pem, the process that holds the key signs */
+	const struct ktls_signer *signer;
+	char *psk_identity;		/* psk client: the request's PSK */
+	uint8_t *psk_key;
+	size_t psk_key_len;
+	int32_t psk_serial;
+	/*
+	 * psk server: where the client's identity is looked up (libktls's
+	 * psk_find); NULL looks in the keyrings (psk_keyring.c).
+	 */
+	int (*psk_find)(void *arg, const char *identity, uint8_t *key,
+			size_t key_max, size_t *key_len, const char **cipher);
+	void *psk_find_arg;
+};
+
+/* Check @req and read its key serials into @m (zeroed first); -errno. */
+int upcall_material_read(const struct upcall_req *req,
+			 struct upcall_material *m);
+/* Wipe and free what @m holds. */
+void upcall_material_wipe(struct upcall_material *m);
+/* upcall_prepare() with @m instead of the key serials; @m is wiped. */
+int upcall_prepare_with(const struct upcall_req *req,
+			const struct upcall_serve_config *cfg,
+			struct upcall_material *m,
+			struct upcall_handshake **hs);
+
+/* How a handshake ended, as its DONE will say. */
+struct upcall_outcome {
+	int status;			/* 0 or a positive errno */
+	bool peer_cert;			/* @peer: the verified peer's */
+	struct ktls_cert_info peer;
+	char why[512];			/* the reason, if @status */
+};
+
+/*
+ * upcall_finish() without DONE: install kernel TLS (@err 0), fill @out,
+ * free @hs. req->sockfd stays open. Returns out->status.
+ */
+int upcall_complete(struct upcall_req *req, struct upcall_handshake *hs,
+		    int err, struct upcall_outcome *out);
+/*
+ * DONE for @out: a PSK request's REMOTE_AUTH is @psk_serial, an x509
+ * one's a key made from out->peer (upcall_peer_key_store). As
+ * upcall_finish() returns.
+ */
+int upcall_report(struct upcall *up, struct upcall_req *req,
+		  const struct upcall_outcome *out, int32_t psk_serial);
+/*
+ * Store a verified peer's identity as a key (see keys.c) in the request's
+ * keyring, else our process keyring; its serial in *@serial.
+ */
+int upcall_peer_key_store(const struct upcall_req *req,
+			  const struct ktls_cert_info *cert, int32_t *serial);
+
+/*
  * End the request: with @err 0, install kernel TLS in both directions and
  * store the verified peer's identity as a key (REMOTE_AUTH); then report
  * DONE with a deliberate status: 0, or EACCES (failed handshake or
@@ -232,6 +297,8 @@ int upcall_refuse_wait_ms(const struct upcall_req *req);
 int upcall_serve(struct upcall *up, struct upcall_req *req,
 		 const struct upcall_serve_config *cfg);
 
+/* "ok", "EACCES", "ENOKEY"...: a DONE status, for logs. */
+const char *upcall_status_name(int status);
 /* "client"/"server", "unauth"/"psk"/"x509", for logs. */
 const char *upcall_msg_type_name(uint32_t msg_type);
 const char *upcall_auth_name(uint32_t auth_mode);

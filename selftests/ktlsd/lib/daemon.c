@@ -2,6 +2,7 @@
 /* ktlsd as a child process of a test. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
@@ -16,6 +17,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 
 #include "daemon.h"
 #include "test_util.h"
@@ -492,4 +497,97 @@ int daemon_tls_client(struct peer *peer)
 	ktls_session_free(session);
 	ktls_ctx_free(ctx);
 	return ret;
+}
+
+static int read_file_all(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* The raw private scalar of an ECDSA P-256 PEM key file. */
+int ec_scalar(const char *key_file, uint8_t *scalar, unsigned int *len)
+{
+	char pem[4096];
+	uint8_t der[2048];
+	word32 idx = 0, off = 0;
+	ecc_key key;
+	int der_len, ret;
+
+	if (read_file_all(key_file, pem, sizeof(pem)))
+		return -1;
+	der_len = wc_KeyPemToDer((uint8_t *)pem, (int)strlen(pem), der,
+				 sizeof(der), NULL);
+	if (der_len <= 0)
+		return -1;
+	if (wc_GetPkcs8TraditionalOffset(der, &off, (word32)der_len) < 0)
+		off = 0;
+	idx = off;
+	if (wc_ecc_init(&key) ||
+	    wc_EccPrivateKeyDecode(der, &idx, &key, (word32)der_len))
+		return -1;
+	ret = wc_ecc_export_private_only(&key, scalar, len);
+	wc_ecc_free(&key);
+	return ret ? -1 : 0;
+}
+
+static bool has(const uint8_t *hay, size_t n, const uint8_t *needle,
+		size_t len)
+{
+	for (size_t i = 0; i + len <= n; i++)
+		if (hay[i] == needle[0] && !memcmp(hay + i, needle, len))
+			return true;
+	return false;
+}
+
+/*
+ * Whether @pid's writable memory holds @secret, big-endian (as in DER)
+ * or little-endian (as wolfCrypt's math keeps it). Read as root through
+ * /proc/PID/mem, which an undumpable process does not stop.
+ */
+int memory_holds(pid_t pid, const uint8_t *secret, size_t len)
+{
+	char path[64], line[512];
+	uint8_t rev[64], *buf;
+	bool found = false;
+	FILE *maps;
+	int mem;
+
+	for (size_t i = 0; i < len; i++)
+		rev[i] = secret[len - 1 - i];
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	maps = fopen(path, "r");
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	mem = open(path, O_RDONLY);
+	if (!maps || mem < 0)
+		return -errno;
+	while (!found && fgets(line, sizeof(line), maps)) {
+		unsigned long start, end;
+		char perms[8];
+		ssize_t n;
+
+		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3 ||
+		    perms[0] != 'r' || perms[1] != 'w' || end - start > (64 << 20))
+			continue;
+		buf = malloc(end - start);
+		if (!buf)
+			break;
+		n = pread(mem, buf, end - start, (off_t)start);
+		if (n > 0)
+			found = has(buf, (size_t)n, secret, len) ||
+				has(buf, (size_t)n, rev, len);
+		free(buf);
+	}
+	fclose(maps);
+	close(mem);
+	return found;
 }

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct daemon {
@@ -79,5 +80,13 @@ struct peer;
  * server role; its reason in peer->reason.
  */
 int daemon_tls_client(struct peer *peer);
+
+/* The raw private scalar of an ECDSA P-256 PEM key file: 0, or -1. */
+int ec_scalar(const char *key_file, uint8_t *scalar, unsigned int *len);
+/*
+ * Whether @pid's writable memory holds @secret (1) or not (0), big- or
+ * little-endian; -errno if it cannot be read (needs root).
+ */
+int memory_holds(pid_t pid, const uint8_t *secret, size_t len);
 
 #endif /* KTLSD_TEST_DAEMON_H */
