@@ -411,6 +411,49 @@ int ktlsd_run_for(const char *const args[], int secs, char *out, size_t len)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
 }
 
+int process_memory_scan(pid_t pid,
+			int (*fn)(const uint8_t *buf, size_t len, void *arg),
+			void *arg)
+{
+	char path[64], line[512];
+	uint8_t *buf;
+	FILE *maps;
+	int mem, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	maps = fopen(path, "r");
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	mem = open(path, O_RDONLY | O_CLOEXEC);
+	if (!maps || mem < 0) {
+		ret = -errno;
+		goto close;
+	}
+	while (!ret && fgets(line, sizeof(line), maps)) {
+		unsigned long start, end;
+		char perms[8];
+		ssize_t n;
+
+		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3 ||
+		    perms[0] != 'r' || perms[1] != 'w' || end - start > (64 << 20))
+			continue;
+		buf = malloc(end - start);
+		if (!buf) {
+			ret = -ENOMEM;
+			break;
+		}
+		n = pread(mem, buf, end - start, (off_t)start);
+		if (n > 0)
+			ret = fn(buf, (size_t)n, arg);
+		free(buf);
+	}
+close:
+	if (maps)
+		fclose(maps);
+	if (mem >= 0)
+		close(mem);
+	return ret;
+}
+
 int daemon_tls_client(struct peer *peer)
 {
 	struct ktls_config config = {

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct daemon {
@@ -58,6 +59,15 @@ int ktlsd_run(const char *const args[], uid_t uid, char *out, size_t len);
  * running then (it serves), -2 if it could not be run, else its exit status.
  */
 int ktlsd_run_for(const char *const args[], int secs, char *out, size_t len);
+
+/*
+ * Call @fn on each writable mapping of @pid (up to 64 MiB each), read as
+ * root through /proc/PID/mem, which an undumpable process does not stop,
+ * until it returns non-zero: that value, 0 if none did, or -errno.
+ */
+int process_memory_scan(pid_t pid,
+			int (*fn)(const uint8_t *buf, size_t len, void *arg),
+			void *arg);
 
 struct peer;
 /*
