@@ -81,6 +81,10 @@ int ktls_ticket_keys_open(struct ktls_ticket_keys *keys,
 int ktls_ticket_keys_tick(struct ktls_ticket_keys *keys, unsigned int *next_s);
 void ktls_ticket_keys_stats(struct ktls_ticket_keys *keys,
 			    struct ktls_ticket_stats *stats);
+/* A sealer (any key id) that seals and opens with @keys, in this process. */
+void ktls_ticket_keys_sealer(struct ktls_ticket_keys *keys,
+			     uint32_t lifetime_s,
+			     struct ktls_ticket_sealer *sealer);
 /* Wipes the keys (munmap unlocks them). */
 void ktls_ticket_keys_free(struct ktls_ticket_keys *keys);
 

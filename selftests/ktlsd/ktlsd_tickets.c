@@ -111,22 +111,6 @@ FIXTURE_VARIANT_ADD(tickets, tls12)
 	.version = WOLFSSL_TLSV1_2,
 };
 
-static int write_config(struct daemon *d)
-{
-	char text[4 * PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
-
-	test_pki_file("server.pem", cert, sizeof(cert));
-	test_pki_file("server.key", key, sizeof(key));
-	snprintf(text, sizeof(text),
-		 "[global]\nthreads = 2\nloglevel = debug\n"
-		 "handshake_timeout = 10s\n\n"
-		 "[handoff]\npath = %s\nmode = 0666\n\n"
-		 "[server]\ncertificate = %s\nprivate_key = %s\n"
-		 "session_tickets = yes\n",
-		 d->sock, cert, key);
-	return daemon_write_raw(d, text);
-}
-
 FIXTURE_SETUP(tickets)
 {
 	char ca[PATH_MAX];
@@ -141,7 +125,8 @@ FIXTURE_SETUP(tickets)
 	ASSERT_EQ(WOLFSSL_SUCCESS,
 		  wolfSSL_CTX_load_verify_locations(self->c.ctx, ca, NULL));
 	ASSERT_EQ(0, daemon_init(&self->d));
-	ASSERT_EQ(0, write_config(&self->d));
+	ASSERT_EQ(0, daemon_write_config_server(&self->d, "10s",
+						"session_tickets = yes\n", NULL));
 	ASSERT_EQ(0, daemon_start(&self->d)) TH_LOG("ktlsd did not start");
 }
 

@@ -175,6 +175,31 @@ unlock:
 	return ret;
 }
 
+static int sealer_seal(void *arg, uint32_t key_id, uint8_t *name, uint8_t *iv,
+		       uint8_t *mac, uint8_t *ticket, size_t len)
+{
+	(void)key_id;
+	return ktls_ticket_keys_seal(arg, name, iv, mac, ticket, len);
+}
+
+static int sealer_open(void *arg, uint32_t key_id, const uint8_t *name,
+		       const uint8_t *iv, const uint8_t *mac, uint8_t *ticket,
+		       size_t len)
+{
+	(void)key_id;
+	return ktls_ticket_keys_open(arg, name, iv, mac, ticket, len);
+}
+
+void ktls_ticket_keys_sealer(struct ktls_ticket_keys *keys,
+			     uint32_t lifetime_s,
+			     struct ktls_ticket_sealer *sealer)
+{
+	*sealer = (struct ktls_ticket_sealer){
+		.seal = sealer_seal, .open = sealer_open, .arg = keys,
+		.lifetime_s = lifetime_s,
+	};
+}
+
 int ktls_ticket_keys_new(unsigned int period_s, struct ktls_ticket_keys **out)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);

@@ -16,22 +16,6 @@
 #include "internal.h"
 #include "ktls/tickets.h"
 
-/* The key holder in this process, for a 0-RTT context without a sealer. */
-static int own_seal(void *arg, uint32_t key_id, uint8_t *name, uint8_t *iv,
-		    uint8_t *mac, uint8_t *ticket, size_t len)
-{
-	(void)key_id;
-	return ktls_ticket_keys_seal(arg, name, iv, mac, ticket, len);
-}
-
-static int own_open(void *arg, uint32_t key_id, const uint8_t *name,
-		    const uint8_t *iv, const uint8_t *mac, uint8_t *ticket,
-		    size_t len)
-{
-	(void)key_id;
-	return ktls_ticket_keys_open(arg, name, iv, mac, ticket, len);
-}
-
 static int to_wolfssl(int verdict, bool tls13)
 {
 	switch (verdict) {
@@ -168,10 +152,7 @@ int ktls_tickets_own_keys(struct ktls_ctx *ctx, uint32_t lifetime_s)
 	ret = ktls_ticket_keys_new(lifetime_s, &ctx->own_ticket_keys);
 	if (ret)
 		return ret;
-	ctx->sealer = (struct ktls_ticket_sealer){
-		.seal = own_seal, .open = own_open,
-		.arg = ctx->own_ticket_keys,
-	};
+	ktls_ticket_keys_sealer(ctx->own_ticket_keys, lifetime_s, &ctx->sealer);
 	return set_cb(ctx, sealer_cb) ?: set_lifetime(ctx, lifetime_s);
 }
 

@@ -20,23 +20,6 @@
 static struct ktls_ticket_keys *keys;
 static struct ktls_ticket_sealer sealer;
 
-static int seal(void *arg, uint32_t key_id, uint8_t *name, uint8_t *iv,
-		uint8_t *mac, uint8_t *ticket, size_t len)
-{
-	(void)arg;
-	(void)key_id;
-	return ktls_ticket_keys_seal(keys, name, iv, mac, ticket, len);
-}
-
-static int open_ticket(void *arg, uint32_t key_id, const uint8_t *name,
-		       const uint8_t *iv, const uint8_t *mac, uint8_t *ticket,
-		       size_t len)
-{
-	(void)arg;
-	(void)key_id;
-	return ktls_ticket_keys_open(keys, name, iv, mac, ticket, len);
-}
-
 int tickets_init(const struct serve_config *cfg, struct ktls_config *config)
 {
 	int ret;
@@ -46,10 +29,7 @@ int tickets_init(const struct serve_config *cfg, struct ktls_config *config)
 	ret = ktls_ticket_keys_new(cfg->ticket_rotate_s, &keys);
 	if (ret)
 		return ret;
-	sealer = (struct ktls_ticket_sealer){
-		.seal = seal, .open = open_ticket,
-		.lifetime_s = cfg->ticket_rotate_s,
-	};
+	ktls_ticket_keys_sealer(keys, cfg->ticket_rotate_s, &sealer);
 	config->session_tickets = true;
 	config->ticket_sealer = &sealer;
 	return 0;

@@ -74,6 +74,12 @@ int daemon_write_raw(struct daemon *d, const char *text)
 int daemon_write_config(struct daemon *d, const char *timeout,
 			const char *extra)
 {
+	return daemon_write_config_server(d, timeout, "", extra);
+}
+
+int daemon_write_config_server(struct daemon *d, const char *timeout,
+			       const char *server, const char *extra)
+{
 	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
 	char text[8192];
 
@@ -85,9 +91,9 @@ int daemon_write_config(struct daemon *d, const char *timeout,
 		 "[global]\nthreads = 2\nloglevel = debug\n"
 		 "handshake_timeout = %s\n\n"
 		 "[handoff]\npath = %s\nmode = 0666\n\n"
-		 "[server]\ncertificate = %s\nprivate_key = %s\n\n"
+		 "[server]\ncertificate = %s\nprivate_key = %s\n%s\n"
 		 "[client]\ntrust_store = %s\n%s",
-		 timeout ? timeout : "10s", d->sock, cert, key, ca,
+		 timeout ? timeout : "10s", d->sock, cert, key, server, ca,
 		 extra ? extra : "");
 	return daemon_write_raw(d, text);
 }

@@ -28,6 +28,9 @@ int daemon_init(struct daemon *d);
  */
 int daemon_write_config(struct daemon *d, const char *timeout,
 			const char *extra);
+/* The same with @server's lines (e.g. "session_tickets = yes\n") in [server]. */
+int daemon_write_config_server(struct daemon *d, const char *timeout,
+			       const char *server, const char *extra);
 int daemon_write_raw(struct daemon *d, const char *text);
 /* Start ktlsd -f -c conf; wait until its socket answers (15 s). */
 int daemon_start(struct daemon *d);
