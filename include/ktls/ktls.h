@@ -23,7 +23,7 @@ enum ktls_role {
 #define KTLS_TLS_1_2 0x0303
 #define KTLS_TLS_1_3 0x0304
 
-/* A ticket's clear fields, and what ticket_seal answers (see below). */
+/* A ticket's clear fields, and what a ticket sealer answers (tickets.h). */
 #define KTLS_TICKET_NAME_LEN 16
 #define KTLS_TICKET_IV_LEN 16
 #define KTLS_TICKET_MAC_LEN 32
@@ -33,6 +33,8 @@ enum ktls_ticket_verdict {
 	KTLS_TICKET_REJECT = 1,	/* not ours, stale or forged: full handshake */
 	KTLS_TICKET_RENEW = 2,	/* opened with an old key: resume, issue anew */
 };
+
+struct ktls_ticket_sealer;
 
 struct ktls_config {
 	enum ktls_role role;
@@ -164,23 +166,13 @@ struct ktls_config {
 			 size_t *len);
 	void *read_file_arg;
 	/*
-	 * Server with session_tickets: seal and open tickets with the
-	 * caller's keys (ktls-serve rotates its own, serve/tickets.c)
-	 * instead of a random key per context; not with max_early_data (its
-	 * replay guard seals its own). @seal: encrypt the @len bytes of
-	 * @ticket in place, fill in @name, @iv and @mac, set *@out_len.
-	 * Otherwise find the key by @name, authenticate and decrypt in
-	 * place. Return a KTLS_TICKET_* value. Called from any handshake
-	 * thread, with @arg = ticket_arg. @lifetime_s: how long a ticket is
-	 * good for (sent as its lifetime); 0 keeps WolfSSL's default.
+	 * Server with session_tickets: seal and open tickets elsewhere
+	 * (include/ktls/tickets.h: ktlsd's key process, ktls-serve's
+	 * rotating keys) instead of under a random key of the context's;
+	 * the context then holds no ticket key. With max_early_data the
+	 * single-use guard still runs here: it needs only a ticket's iv.
 	 */
-	int (*ticket_seal)(void *arg, bool seal,
-			   uint8_t name[KTLS_TICKET_NAME_LEN],
-			   uint8_t iv[KTLS_TICKET_IV_LEN],
-			   uint8_t mac[KTLS_TICKET_MAC_LEN], uint8_t *ticket,
-			   int len, int *out_len);
-	void *ticket_arg;
-	uint32_t ticket_lifetime_s;
+	const struct ktls_ticket_sealer *ticket_sealer;
 };
 
 /*

@@ -23,6 +23,7 @@
 
 #include "kselftest_harness.h"
 #include "test_config.h"
+#include "ktls/tickets.h"
 
 #define QUEUED 4096
 #define BULK MiB
@@ -41,6 +42,9 @@ struct conn {
 	size_t capture_len;
 	bool server_spoke;	/* the relay passed server bytes on */
 };
+
+/* Set: the server's tickets are sealed elsewhere (ktls/tickets.h). */
+static const struct ktls_ticket_sealer *server_sealer;
 
 static int make_ends(uint32_t server_max, uint32_t client_max,
 		     struct ends *ends)
@@ -64,6 +68,7 @@ static int make_ends(uint32_t server_max, uint32_t client_max,
 	test_pki(&pki);
 	server.cert_file = pki.cert;
 	server.key_file = pki.key;
+	server.ticket_sealer = server_sealer;
 	client.ca_file = pki.ca;
 	ret = ktls_ctx_new(&server, &ends->server);
 	if (ret)
@@ -453,7 +458,7 @@ TEST(replayed_first_flight)
  * connection's new ticket is not read yet): the second use gets a full
  * handshake without 0-RTT, and its bytes still arrive, once.
  */
-TEST(ticket_used_twice)
+static void used_twice(struct __test_metadata *_metadata)
 {
 	uint8_t queued[QUEUED], want[DIGEST_LEN], got[DIGEST_LEN];
 	const uint8_t *early;
@@ -490,6 +495,55 @@ TEST(ticket_used_twice)
 	conn_close(&second);
 	conn_close(&first);
 	free_ends(&ends);
+}
+
+TEST(ticket_used_twice)
+{
+	used_twice(_metadata);
+}
+
+/* Keys in "another process": the sealer holds them, the server none. */
+static struct ktls_ticket_keys *elsewhere;
+static int seals, opens;
+
+static int sealer_seal(void *arg, uint32_t key_id, uint8_t *name,
+		       uint8_t *iv, uint8_t *mac, uint8_t *ticket, size_t len)
+{
+	(void)arg;
+	seals += key_id == 7;
+	return ktls_ticket_keys_seal(elsewhere, name, iv, mac, ticket, len);
+}
+
+static int sealer_open(void *arg, uint32_t key_id, const uint8_t *name,
+		       const uint8_t *iv, const uint8_t *mac, uint8_t *ticket,
+		       size_t len)
+{
+	(void)arg;
+	opens += key_id == 7;
+	return ktls_ticket_keys_open(elsewhere, name, iv, mac, ticket, len);
+}
+
+/*
+ * The same with a ticket sealer (ktlsd's key process holds the keys): the
+ * guard needs only the ticket's iv, and still refuses the second use.
+ */
+TEST(ticket_used_twice_through_a_sealer)
+{
+	static const struct ktls_ticket_sealer sealer = {
+		.seal = sealer_seal, .open = sealer_open, .key_id = 7,
+		.lifetime_s = 600,
+	};
+
+	ASSERT_EQ(0, ktls_ticket_keys_new(600, &elsewhere));
+	server_sealer = &sealer;
+	used_twice(_metadata);
+	server_sealer = NULL;
+	ktls_ticket_keys_free(elsewhere);
+	if (skip_unless_ktls() == -ENOENT)
+		return;
+	/* Every ticket went through it: two resumptions opened one each. */
+	EXPECT_LE(2, seals);
+	EXPECT_LE(2, opens);
 }
 
 /*

@@ -18,6 +18,7 @@
 
 #include "kselftest_harness.h"
 #include "test_util.h"
+#include "ktls/tickets.h"
 
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
@@ -317,6 +318,66 @@ TEST_F(scope, reloaded_context_judges_certificate_again)
 
 	connect_once(_metadata, &self->peer, self->server_b, &o);
 	expect_refused(_metadata, &o, "certificate signed by unknown authority");
+}
+
+/*
+ * Tickets sealed elsewhere, as ktlsd's key process seals them: one ticket
+ * key per context, picked by the key id the sealer is given. A ticket of
+ * context A does not open on B (verify_client): a full handshake, and
+ * B asks for the certificate.
+ */
+static struct ktls_ticket_keys *holder[3];
+
+static int holder_seal(void *arg, uint32_t key_id, uint8_t *name, uint8_t *iv,
+		       uint8_t *mac, uint8_t *ticket, size_t len)
+{
+	(void)arg;
+	return ktls_ticket_keys_seal(holder[key_id], name, iv, mac, ticket,
+				     len);
+}
+
+static int holder_open(void *arg, uint32_t key_id, const uint8_t *name,
+		       const uint8_t *iv, const uint8_t *mac, uint8_t *ticket,
+		       size_t len)
+{
+	(void)arg;
+	return ktls_ticket_keys_open(holder[key_id], name, iv, mac, ticket,
+				     len);
+}
+
+TEST_F(scope, sealed_elsewhere_other_context_asks_for_certificate)
+{
+	struct ktls_ticket_sealer a = {
+		.seal = holder_seal, .open = holder_open, .key_id = 1,
+	};
+	struct ktls_ticket_sealer b = a;
+	struct outcome o;
+
+	if (!variant->client_tickets)
+		SKIP(return, "tickets only");
+	b.key_id = 2;
+	for (int i = 1; i <= 2; i++)
+		ASSERT_EQ(0, ktls_ticket_keys_new(3600, &holder[i]));
+	self->server.ticket_sealer = &a;
+	ASSERT_EQ(0, ktls_ctx_new(&self->server, &self->server_a));
+	self->server.ticket_sealer = &b;
+	self->server.verify_client = true;
+	self->server.ca_file = self->ca;
+	ASSERT_EQ(0, ktls_ctx_new(&self->server, &self->server_b));
+	ASSERT_EQ(0, client_new(&self->peer, &self->client, true));
+
+	connect_once(_metadata, &self->peer, self->server_a, &o);
+	ASSERT_EQ(0, o.client_ret);
+	ASSERT_EQ(0, o.server_ret);
+	/* A resumes its own ticket, through the sealer. */
+	connect_once(_metadata, &self->peer, self->server_a, &o);
+	ASSERT_EQ(0, o.server_ret);
+	EXPECT_TRUE(o.server_resumed);
+
+	connect_once(_metadata, &self->peer, self->server_b, &o);
+	expect_refused(_metadata, &o, NO_CLIENT_CERT);
+	for (int i = 1; i <= 2; i++)
+		ktls_ticket_keys_free(holder[i]);
 }
 
 TEST_HARNESS_MAIN

@@ -351,7 +351,7 @@ static size_t sign_msg(struct upw_sign *q, uint64_t id)
 	q->hdr.id = id;
 	q->req.magic = KEYPROC_MAGIC;
 	q->req.key_id = KEYPROC_KEY_UPCALL_SERVER;
-	q->req.alg = KTLS_SIGN_ECDSA;
+	q->req.op = KTLS_SIGN_ECDSA;
 	q->req.in_len = 32;
 	memset(q->req.in, 0x5a, 32);
 	q->hdr.len = (uint32_t)(sizeof(q->hdr) + KEYPROC_REQUEST_HEADER + 32);
@@ -384,8 +384,8 @@ TEST_F(broker, key_serial_key_signs_in_broker)
 		EXPECT_EQ(0, upw_decode_sig(&a, (size_t)n, r->id));
 		EXPECT_EQ(0, a.res.status);
 		/* A DER ECDSA-Sig-Value: SEQUENCE of two INTEGERs. */
-		EXPECT_LT(8U, a.res.sig_len);
-		EXPECT_EQ(0x30, a.res.sig[0]);
+		EXPECT_LT(8U, a.res.out_len);
+		EXPECT_EQ(0x30, a.res.out[0]);
 	}
 	EXPECT_TRUE(broker_message(&self->b, r, &q, len));
 	ASSERT_EQ(1, nr_dones);

@@ -4,7 +4,7 @@
 # and kernel-upcall servers) and ktls-hs-rtt (time to first byte through
 # netem), all linked with libktls. What the guest needs: hs.guest.
 HS_COMMON_OBJ := $(BUILD)/userspace/bench/hs_common.o
-HS_PROGS := ktls-hs-load ktls-hs-server ktls-hs-rtt
+HS_PROGS := ktls-hs-load ktls-hs-server ktls-hs-rtt ktls-hs-resume
 HS_BINS := $(addprefix $(BUILD)/bin/,$(HS_PROGS))
 TOOLS += $(HS_BINS)
 EXTRA_DEPS += $(HS_COMMON_OBJ:.o=.d) \

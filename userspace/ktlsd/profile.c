@@ -20,8 +20,12 @@ void ktlsd_profile_use_key_process(void)
 	privsep = true;
 }
 
-/* With privilege separation, sign with key @id instead of reading a key. */
-static void use_key_process(struct ktls_config *k, uint32_t id)
+/*
+ * With privilege separation, sign with key @id instead of reading a key,
+ * and seal a server's tickets with the key process's ticket key @ticket_id.
+ */
+static void use_key_process(struct ktls_config *k, uint32_t id,
+			    uint32_t ticket_id)
 {
 	if (!privsep)
 		return;
@@ -30,6 +34,8 @@ static void use_key_process(struct ktls_config *k, uint32_t id)
 		k->key_file = NULL;
 		k->signer = ktlsd_key_client_signer(id);
 	}
+	if (k->session_tickets)
+		k->ticket_sealer = ktlsd_key_client_sealer(ticket_id);
 }
 
 static void role_to_ktls(const struct ktlsd_config *config,
@@ -53,7 +59,7 @@ static void role_to_ktls(const struct ktlsd_config *config,
 		/* Client handoffs never resume: see ktlsd.conf(5). */
 		k->resumption = false;
 	}
-	use_key_process(k, KEYPROC_KEY_SERVER);
+	use_key_process(k, KEYPROC_KEY_SERVER, KEYPROC_TICKET_SERVER);
 }
 
 /*
@@ -208,7 +214,7 @@ static int upcall_setup(struct ktlsd_profile *profile, char *err,
 	/* Now, not at the first request: a bad key shows at start. */
 	k.cert_file = cfg->cert_file;
 	k.key_file = cfg->key_file;
-	use_key_process(&k, KEYPROC_KEY_UPCALL_SERVER);
+	use_key_process(&k, KEYPROC_KEY_UPCALL_SERVER, 0);
 	ret = ktls_ctx_new(&k, &ctx);
 	if (ret) {
 		snprintf(err, err_len, "%s:%d: [%s]: %s", profile->config.path,
@@ -240,7 +246,7 @@ static int upcall_client_check(struct ktlsd_profile *profile, char *err,
 
 	if (!k.cert_file)
 		return 0;
-	use_key_process(&k, KEYPROC_KEY_UPCALL_CLIENT);
+	use_key_process(&k, KEYPROC_KEY_UPCALL_CLIENT, 0);
 	ret = ktls_ctx_new(&k, &ctx);
 	if (ret) {
 		snprintf(err, err_len, "%s:%d: [%s]: %s", profile->config.path,

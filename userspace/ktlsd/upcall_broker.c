@@ -131,21 +131,21 @@ static bool sign(struct broker *b, struct broker_req *r,
 		.hdr = { .type = UPW_SIG, .id = r->id },
 		.res = { .magic = KEYPROC_MAGIC },
 	};
-	size_t sig_len = sizeof(sig.res.sig), len;
+	size_t sig_len = KTLS_SIGN_MAX_SIG, len;
 	ssize_t n;
 
 	if (!r->key)
 		return hostile(b, r, "a signature for a request whose key the broker does not hold");
 	if (++r->signs > BROKER_MAX_SIGNS)
 		return hostile(b, r, "more signatures than one handshake makes");
-	sig.res.status = ktls_private_key_sign(r->key, q->alg, q->hash, q->in,
-					       q->in_len, sig.res.sig,
+	sig.res.status = ktls_private_key_sign(r->key, q->op, q->hash, q->in,
+					       q->in_len, sig.res.out,
 					       &sig_len);
 	if (sig.res.status > 0)
 		sig.res.status = -EIO;
 	if (!sig.res.status)
-		sig.res.sig_len = (uint32_t)sig_len;
-	len = sizeof(sig.hdr) + KEYPROC_RESPONSE_HEADER + sig.res.sig_len;
+		sig.res.out_len = (uint32_t)sig_len;
+	len = sizeof(sig.hdr) + KEYPROC_RESPONSE_HEADER + sig.res.out_len;
 	sig.hdr.len = (uint32_t)len;
 	n = send(r->chan, &sig, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n != (ssize_t)len)

@@ -242,7 +242,7 @@ static int broker_sign(void *arg, uint32_t key_id, enum ktls_sign_alg alg,
 		.req = {
 			.magic = KEYPROC_MAGIC,
 			.key_id = KEYPROC_KEY_UPCALL_SERVER,
-			.alg = alg, .hash = hash, .in_len = (uint32_t)in_len,
+			.op = alg, .hash = hash, .in_len = (uint32_t)in_len,
 		},
 	};
 	size_t q_len = sizeof(q.hdr) + KEYPROC_REQUEST_HEADER + in_len;
@@ -262,10 +262,10 @@ static int broker_sign(void *arg, uint32_t key_id, enum ktls_sign_alg alg,
 	}
 	if (a.res.status)
 		return a.res.status;
-	if (a.res.sig_len > *out_len)
+	if (a.res.out_len > *out_len)
 		return -ENOSPC;
-	memcpy(out, a.res.sig, a.res.sig_len);
-	*out_len = a.res.sig_len;
+	memcpy(out, a.res.out, a.res.out_len);
+	*out_len = a.res.out_len;
 	return 0;
 }
 

@@ -89,9 +89,14 @@ int upw_decode_worker(const void *buf, size_t len, struct upw_worker_msg *msg,
 	case UPW_RESULT:
 		return decode_result(buf, len, msg, why, why_len);
 	case UPW_SIGN:
-		return keyproc_decode((const uint8_t *)buf + sizeof(hdr),
-				      len - sizeof(hdr), &msg->sign, why,
-				      why_len);
+		if (keyproc_decode((const uint8_t *)buf + sizeof(hdr),
+				   len - sizeof(hdr), &msg->sign, why, why_len))
+			return -EBADMSG;
+		/* The broker holds signing keys only, never a ticket key. */
+		if (msg->sign.op == KEYPROC_OP_TICKET_SEAL ||
+		    msg->sign.op == KEYPROC_OP_TICKET_OPEN)
+			return bad(why, why_len, "a ticket request to the broker");
+		return 0;
 	}
 	return bad(why, why_len, "a message of a type the worker may not send");
 }
@@ -135,9 +140,9 @@ int upw_decode_sig(const struct upw_sig *sig, size_t len, uint64_t id)
 	if (len < sizeof(sig->hdr) + KEYPROC_RESPONSE_HEADER ||
 	    sig->hdr.type != UPW_SIG || sig->hdr.len != len ||
 	    sig->hdr.id != id || sig->res.magic != KEYPROC_MAGIC ||
-	    sig->res.status > 0 || sig->res.sig_len > sizeof(sig->res.sig) ||
+	    sig->res.status > 0 || sig->res.out_len > KTLS_SIGN_MAX_SIG ||
 	    len != sizeof(sig->hdr) + KEYPROC_RESPONSE_HEADER +
-		   sig->res.sig_len)
+		   sig->res.out_len)
 		return -EBADMSG;
 	return 0;
 }

@@ -94,7 +94,7 @@ struct upw_result {
  * A signature with the request's own key: the key process's request and
  * answer (keyproc_wire.h, checked by keyproc_decode()), behind our header;
  * key_id is KEYPROC_KEY_UPCALL_SERVER and means nothing here. Only
- * KEYPROC_REQUEST_HEADER + in_len (KEYPROC_RESPONSE_HEADER + sig_len)
+ * KEYPROC_REQUEST_HEADER + in_len (KEYPROC_RESPONSE_HEADER + out_len)
  * bytes of the inner struct are sent.
  */
 struct upw_sign {

@@ -27,7 +27,7 @@ static void __attribute__((noreturn)) fail(int ctl_fd, const char *err,
 	_exit(status);
 }
 
-/* Debugging the sandbox (tests): KTLSD_SANDBOX_PROBE=keys|syscall. */
+/* Debugging the sandbox (tests): KTLSD_SANDBOX_PROBE=keys|syscall|ticket. */
 static void sandbox_probe(const struct ktlsd_config *config)
 {
 	const char *probe = getenv("KTLSD_SANDBOX_PROBE");
@@ -56,6 +56,8 @@ static void sandbox_probe(const struct ktlsd_config *config)
 		log_info("sandbox probe: calling ptrace(), which the worker may not");
 		syscall(SYS_ptrace, 0, 0, 0, 0);
 		log_error("sandbox probe: ptrace() returned; the filter is not on");
+	} else if (!strcmp(probe, "ticket")) {
+		ktlsd_key_client_probe_malformed();
 	}
 }
 

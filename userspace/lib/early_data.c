@@ -13,10 +13,12 @@
  * early data; we read that data then and keep it in the session.
  *
  * Replay guard (RFC 8446 §8.1): with early data on, a server's tickets are
- * single use. We encrypt the tickets ourselves (ChaCha20-Poly1305, key and
- * key name random per context) and remember each ticket accepted until it
- * expires. A ticket seen again is refused, and its holder gets a full
- * handshake: its 0-RTT records fail to decrypt and are skipped unread.
+ * single use. Every ticket passes through our ticket callback (tickets.c:
+ * the context's ticket sealer, or keys of its own, ticket_keys.c), and we
+ * remember each ticket opened, by its iv, for a ticket's lifetime. A
+ * ticket seen again is refused, and its holder gets a full handshake: its
+ * 0-RTT records fail to decrypt and are skipped unread. The guard holds
+ * no key: with a sealer (ktlsd's key process) the key is elsewhere.
  * WolfSSL 5.5 cannot accept a ticket while refusing only its early data, so
  * the whole ticket goes. When the set of used tickets is full, tickets are
  * refused (full handshakes) until entries expire: never unguarded 0-RTT.
@@ -24,21 +26,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "internal.h"
 
-#include <wolfssl/wolfcrypt/chacha20_poly1305.h>
-
-/* A ticket is good for this long; a used one is remembered as long. */
+/* Without a sealer's lifetime, a ticket is good for this long. */
 #define TICKET_LIFETIME_S 300
 /* Used tickets remembered at once: buckets of a few slots each. */
 #define GUARD_BUCKETS 8192
 #define GUARD_WAYS 8
-#define NONCE_LEN CHACHA20_POLY1305_AEAD_IV_SIZE
-#define TAG_LEN CHACHA20_POLY1305_AEAD_AUTHTAG_SIZE
-/* A ticket's id: its 16-byte "iv" field, the nonce and the issue time. */
+/* A ticket's id: its 16-byte "iv" field, unique per ticket. */
 #define TICKET_ID_LEN WOLFSSL_TICKET_IV_SZ
 
 struct ticket_slot {
@@ -47,8 +44,6 @@ struct ticket_slot {
 };
 
 struct ktls_ticket_guard {
-	uint8_t key[CHACHA20_POLY1305_AEAD_KEYSIZE];
-	uint8_t name[WOLFSSL_TICKET_NAME_SZ];
 	int64_t start;		/* CLOCK_MONOTONIC seconds at creation */
 	pthread_mutex_t lock;
 	struct ticket_slot slots[GUARD_BUCKETS][GUARD_WAYS];
@@ -85,28 +80,10 @@ static uint32_t guard_now(const struct ktls_ticket_guard *guard)
 	return (uint32_t)(ts.tv_sec - guard->start + 1);
 }
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
 static uint32_t get_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	       (uint32_t)p[2] << 8 | p[3];
-}
-
-/* Additional data: the key name, the id and the length, all authenticated. */
-static void ticket_aad(const struct ktls_ticket_guard *guard,
-		       const uint8_t *id, int len,
-		       uint8_t aad[WOLFSSL_TICKET_NAME_SZ + TICKET_ID_LEN + 4])
-{
-	memcpy(aad, guard->name, WOLFSSL_TICKET_NAME_SZ);
-	memcpy(aad + WOLFSSL_TICKET_NAME_SZ, id, TICKET_ID_LEN);
-	put_be32(aad + WOLFSSL_TICKET_NAME_SZ + TICKET_ID_LEN, (uint32_t)len);
 }
 
 /*
@@ -125,7 +102,7 @@ static int claim_ticket(struct ktls_ticket_guard *guard,
 	if (session && session->early && session->early->claimed)
 		return memcmp(session->early->ticket_id, id, TICKET_ID_LEN) ?
 			       -EEXIST : 0;
-	/* The id starts with a random nonce: a fair bucket index. */
+	/* The iv is random: a fair bucket index. */
 	bucket = guard->slots[get_be32(id) % GUARD_BUCKETS];
 	pthread_mutex_lock(&guard->lock);
 	for (int i = 0; i < GUARD_WAYS; i++) {
@@ -157,78 +134,23 @@ static int claim_ticket(struct ktls_ticket_guard *guard,
 	return ret;
 }
 
-static int encrypt_ticket(struct ktls_ticket_guard *guard,
-			  uint8_t name[WOLFSSL_TICKET_NAME_SZ],
-			  uint8_t id[TICKET_ID_LEN], uint8_t mac[32],
-			  uint8_t *ticket, int len, int *out_len)
+/* tickets.c: @session's ticket @id opened; 0, or refuse it (a replay). */
+int ktls_early_data_claim(struct ktls_ctx *ctx, struct ktls_session *session,
+			  const uint8_t *id)
 {
-	uint8_t aad[WOLFSSL_TICKET_NAME_SZ + TICKET_ID_LEN + 4];
+	struct ktls_ticket_guard *guard = ctx->ticket_guard;
+	uint32_t now = guard_now(guard);
 
-	if (getrandom(id, NONCE_LEN, 0) != NONCE_LEN)
-		return WOLFSSL_TICKET_RET_FATAL;
-	put_be32(id + NONCE_LEN, guard_now(guard));
-	memcpy(name, guard->name, WOLFSSL_TICKET_NAME_SZ);
-	ticket_aad(guard, id, len, aad);
-	if (wc_ChaCha20Poly1305_Encrypt(guard->key, id, aad, sizeof(aad),
-					ticket, (word32)len, ticket, mac))
-		return WOLFSSL_TICKET_RET_FATAL;
-	memset(mac + TAG_LEN, 0, WOLFSSL_TICKET_MAC_SZ - TAG_LEN);
-	*out_len = len;
-	return WOLFSSL_TICKET_RET_OK;
-}
-
-static int decrypt_ticket(struct ktls_ticket_guard *guard, WOLFSSL *ssl,
-			  const uint8_t name[WOLFSSL_TICKET_NAME_SZ],
-			  const uint8_t id[TICKET_ID_LEN], const uint8_t mac[32],
-			  uint8_t *ticket, int len, int *out_len)
-{
-	uint8_t aad[WOLFSSL_TICKET_NAME_SZ + TICKET_ID_LEN + 4];
-	uint32_t issued = get_be32(id + NONCE_LEN), now = guard_now(guard);
-	static const uint8_t zeros[WOLFSSL_TICKET_MAC_SZ - TAG_LEN];
-
-	/* Another context's ticket, or one we did not make: not fatal. */
-	if (memcmp(name, guard->name, WOLFSSL_TICKET_NAME_SZ) ||
-	    memcmp(mac + TAG_LEN, zeros, sizeof(zeros)))
-		return WOLFSSL_TICKET_RET_REJECT;
-	if (issued > now || now - issued > TICKET_LIFETIME_S)
-		return WOLFSSL_TICKET_RET_REJECT;
-	ticket_aad(guard, id, len, aad);
-	if (wc_ChaCha20Poly1305_Decrypt(guard->key, id, aad, sizeof(aad),
-					ticket, (word32)len, mac, ticket)) {
-		explicit_bzero(ticket, (size_t)len);
-		return WOLFSSL_TICKET_RET_REJECT;
-	}
-	/* Single use: a replayed or reused ticket means a full handshake. */
-	if (claim_ticket(guard, wolfSSL_get_ex_data(ssl, 0), id,
-			 issued + TICKET_LIFETIME_S, now)) {
-		explicit_bzero(ticket, (size_t)len);
-		return WOLFSSL_TICKET_RET_REJECT;
-	}
-	*out_len = len;
-	return WOLFSSL_TICKET_RET_OK;
-}
-
-/* WolfSSL's SessionTicketEncCb; its "iv" field is our ticket id. */
-static int ticket_cb(WOLFSSL *ssl, unsigned char name[WOLFSSL_TICKET_NAME_SZ],
-		     unsigned char iv[WOLFSSL_TICKET_IV_SZ],
-		     unsigned char mac[WOLFSSL_TICKET_MAC_SZ], int enc,
-		     unsigned char *ticket, int len, int *out_len, void *arg)
-{
-	struct ktls_ticket_guard *guard = arg;
-
-	if (len <= 0)
-		return WOLFSSL_TICKET_RET_REJECT;
-	if (enc)
-		return encrypt_ticket(guard, name, iv, mac, ticket, len,
-				      out_len);
-	return decrypt_ticket(guard, ssl, name, iv, mac, ticket, len, out_len);
+	/* A ticket opens only within its lifetime: remember it that long. */
+	return claim_ticket(guard, session, id, now + ctx->ticket_lifetime_s,
+			    now);
 }
 
 /*
  * WolfSSL 5.9 takes 0-RTT only if evicting the ticket's session from a
  * session cache found it (RFC 8446 §8: single use), and our servers keep
  * no WolfSSL cache (a session would cross contexts). The guard is that
- * cache: ticket_cb already refused a ticket seen before, so a remove
+ * cache: tickets.c's callback already refused a ticket seen before, so a remove
  * callback, which WolfSSL takes as "the external cache had it", is right.
  */
 static void guard_consumed(WOLFSSL_CTX *wctx, WOLFSSL_SESSION *session)
@@ -241,24 +163,19 @@ static int guard_new(struct ktls_ctx *ctx)
 {
 	struct ktls_ticket_guard *guard;
 	struct timespec ts;
+	int ret;
 
+	/* Every ticket through our callback: the sealer's, or our keys. */
+	ret = ktls_tickets_own_keys(ctx, TICKET_LIFETIME_S);
+	if (ret)
+		return ret;
 	guard = calloc(1, sizeof(*guard));
 	if (!guard)
 		return ktls_fail(-ENOMEM, "out of memory");
-	if (getrandom(guard->key, sizeof(guard->key), 0) !=
-		    sizeof(guard->key) ||
-	    getrandom(guard->name, sizeof(guard->name), 0) !=
-		    sizeof(guard->name)) {
-		free(guard);
-		return ktls_fail(-EIO, "getrandom failed for the ticket key");
-	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	guard->start = ts.tv_sec;
 	pthread_mutex_init(&guard->lock, NULL);
 	ctx->ticket_guard = guard;
-	wolfSSL_CTX_set_TicketEncCtx(ctx->wolfssl, guard);
-	wolfSSL_CTX_set_TicketEncCb(ctx->wolfssl, ticket_cb);
-	wolfSSL_CTX_set_TicketHint(ctx->wolfssl, TICKET_LIFETIME_S);
 	wolfSSL_CTX_sess_set_remove_cb(ctx->wolfssl, guard_consumed);
 	return 0;
 }
@@ -303,7 +220,6 @@ void ktls_early_data_ctx_free(struct ktls_ctx *ctx)
 	if (!guard)
 		return;
 	pthread_mutex_destroy(&guard->lock);
-	explicit_bzero(guard->key, sizeof(guard->key));
 	free(guard);
 	ctx->ticket_guard = NULL;
 }

@@ -85,83 +85,6 @@ static bool has_key(const struct ktls_config *config)
 	return config->key_file || config->signer;
 }
 
-/* WolfSSL's SessionTicketEncCb, passed on to the caller's ticket_seal. */
-static int ticket_seal_cb(WOLFSSL *ssl,
-			  unsigned char name[WOLFSSL_TICKET_NAME_SZ],
-			  unsigned char iv[WOLFSSL_TICKET_IV_SZ],
-			  unsigned char mac[WOLFSSL_TICKET_MAC_SZ], int enc,
-			  unsigned char *ticket, int len, int *out_len,
-			  void *arg)
-{
-	struct ktls_ctx *ctx = arg;
-	bool tls13 = wolfSSL_version(ssl) == TLS1_3_VERSION;
-	int ret;
-
-	if (len <= 0)
-		return WOLFSSL_TICKET_RET_REJECT;
-	ret = ctx->ticket_seal(ctx->ticket_arg, enc, name, iv, mac, ticket,
-			       len, out_len);
-	/*
-	 * A resumed TLS 1.3 connection gets no new ticket: WolfSSL carries
-	 * the ticket nonce over from the old ticket and fails the handshake
-	 * (SESSION_TICKET_NONCE_OVERFLOW) once a client has chained 255
-	 * resumptions. The client keeps its ticket (no 0-RTT here, so reuse
-	 * is allowed) until it expires, then makes a full handshake.
-	 */
-	if (!enc && tls13 &&
-	    (ret == KTLS_TICKET_OK || ret == KTLS_TICKET_RENEW))
-		wolfSSL_no_ticket_TLSv13(ssl);
-	switch (ret) {
-	case KTLS_TICKET_OK:
-		return WOLFSSL_TICKET_RET_OK;
-	case KTLS_TICKET_RENEW:
-		/* TLS 1.2: resume, send a new ticket; TLS 1.3 takes only OK. */
-		return tls13 ? WOLFSSL_TICKET_RET_OK :
-			       WOLFSSL_TICKET_RET_CREATE;
-	case KTLS_TICKET_REJECT:
-		return WOLFSSL_TICKET_RET_REJECT;
-	default:
-		return WOLFSSL_TICKET_RET_FATAL;
-	}
-}
-
-/*
- * The caller's ticket keys instead of WolfSSL's random one per context;
- * the context stays the scope all the same (the keys are the caller's).
- */
-static int ticket_keys_setup(struct ktls_ctx *ctx,
-			     const struct ktls_config *config)
-{
-	WOLFSSL_CTX *wctx = ctx->wolfssl;
-
-	if (!config->ticket_seal)
-		return 0;
-	if (!config->session_tickets)
-		return ktls_fail(-EINVAL,
-				 "ticket_seal needs session_tickets");
-	if (config->max_early_data)
-		return ktls_fail(-EINVAL,
-				 "ticket_seal and max_early_data exclude each other: 0-RTT's single-use tickets have their own key");
-	ctx->ticket_seal = config->ticket_seal;
-	ctx->ticket_arg = config->ticket_arg;
-	if (wolfSSL_CTX_set_TicketEncCtx(wctx, ctx) != WOLFSSL_SUCCESS ||
-	    wolfSSL_CTX_set_TicketEncCb(wctx, ticket_seal_cb) !=
-		    WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "cannot set the ticket callback");
-	if (!config->ticket_lifetime_s)
-		return 0;
-	/*
-	 * The hint (TLS 1.2), and the session timeout: the lifetime a TLS 1.3
-	 * ticket carries and the age WolfSSL accepts. (set_timeout returns
-	 * the old value in OpenSSL-compatible builds: not an error.)
-	 */
-	if (wolfSSL_CTX_set_TicketHint(wctx, (int)config->ticket_lifetime_s) !=
-	    WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "cannot set the ticket lifetime");
-	wolfSSL_CTX_set_timeout(wctx, config->ticket_lifetime_s);
-	return 0;
-}
-
 static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 {
 	WOLFSSL_CTX *wctx = ctx->wolfssl;
@@ -201,7 +124,8 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 	 * on one context would resume on any other (past verify_client, or
 	 * with a client certificate from a CA a reload dropped). So no
 	 * session-ID resumption: a server resumes from tickets only, whose
-	 * key WolfSSL draws at random for each context (DefTicketEncCb).
+	 * key WolfSSL draws at random for each context (DefTicketEncCb), or
+	 * a ticket sealer keeps apart (tickets.c).
 	 */
 	if (wolfSSL_CTX_set_session_cache_mode(wctx, WOLFSSL_SESS_CACHE_OFF) !=
 	    WOLFSSL_SUCCESS)
@@ -218,7 +142,7 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 	} else if (wolfSSL_CTX_UseSessionTicket(wctx) != WOLFSSL_SUCCESS) {
 		return ktls_fail(-EINVAL, "cannot enable session tickets");
 	}
-	return ticket_keys_setup(ctx, config);
+	return ktls_tickets_ctx_setup(ctx, config);
 }
 
 static int setup_client(struct ktls_ctx *ctx, const struct ktls_config *config)
@@ -373,6 +297,8 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 	return 0;
 
 free_psk:
+	ktls_early_data_ctx_free(ctx);
+	ktls_tickets_ctx_free(ctx);
 	ktls_psk_ctx_free(ctx);
 	ktls_signer_free(ctx);
 free_wolfssl:
@@ -392,6 +318,7 @@ void ktls_ctx_free(struct ktls_ctx *ctx)
 	pthread_mutex_destroy(&ctx->resume_lock);
 	wolfSSL_CTX_free(ctx->wolfssl);
 	ktls_early_data_ctx_free(ctx);
+	ktls_tickets_ctx_free(ctx);
 	ktls_psk_ctx_free(ctx);
 	ktls_signer_free(ctx);
 	free(ctx->server_name);

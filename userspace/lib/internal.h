@@ -13,6 +13,7 @@
 
 #include "ktls/keysched.h"
 #include "ktls/ktls.h"
+#include "ktls/tickets.h"
 
 #define TLS_RECORD_HEADER_LEN 5
 
@@ -137,11 +138,13 @@ struct ktls_ctx {
 	/* 0-RTT (early_data.c): 0 is off; a server's single-use tickets */
 	uint32_t max_early_data;
 	struct ktls_ticket_guard *ticket_guard;
-	/* server: the caller's ticket keys (ktls_config.ticket_seal) */
-	int (*ticket_seal)(void *arg, bool seal, uint8_t *name, uint8_t *iv,
-			   uint8_t *mac, uint8_t *ticket, int len,
-			   int *out_len);
-	void *ticket_arg;
+	/*
+	 * server (tickets.c): who seals the tickets (seal NULL: WolfSSL's
+	 * key), our own keys if it is us, and a ticket's lifetime (0: WolfSSL's)
+	 */
+	struct ktls_ticket_sealer sealer;
+	struct ktls_ticket_keys *own_ticket_keys;
+	uint32_t ticket_lifetime_s;
 	/* server: a client certificate is required and verified */
 	bool verify_client;
 	/* client: verification is recorded, not enforced (ktls-probe) */
@@ -213,6 +216,15 @@ void ktls_early_data_session_free(struct ktls_session *session);
 void ktls_early_data_secret(struct ktls_session *session, int id);
 int ktls_early_data_step(struct ktls_session *session);
 int ktls_early_data_skip(struct ktls_session *session);
+int ktls_early_data_claim(struct ktls_ctx *ctx, struct ktls_session *session,
+			  const uint8_t *id);
+
+/* tickets.c: the server's ticket callback (ktls/tickets.h) */
+int ktls_tickets_ctx_setup(struct ktls_ctx *ctx,
+			   const struct ktls_config *config);
+/* 0-RTT: every ticket through our callback; our own keys if no sealer */
+int ktls_tickets_own_keys(struct ktls_ctx *ctx, uint32_t lifetime_s);
+void ktls_tickets_ctx_free(struct ktls_ctx *ctx);
 
 /* install.c: the deferred KTLS_RX, once WolfSSL holds nothing */
 int ktls_install_deferred_rx(struct ktls_session *session);

@@ -81,6 +81,12 @@ int daemon_write_raw(struct daemon *d, const char *text)
 int daemon_write_config(struct daemon *d, const char *timeout,
 			const char *extra)
 {
+	return daemon_write_config_server(d, timeout, "", extra);
+}
+
+int daemon_write_config_server(struct daemon *d, const char *timeout,
+			       const char *server, const char *extra)
+{
 	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
 	char text[8192];
 
@@ -92,9 +98,9 @@ int daemon_write_config(struct daemon *d, const char *timeout,
 		 "[global]\nthreads = 2\nloglevel = debug\n"
 		 "handshake_timeout = %s\n\n"
 		 "[handoff]\npath = %s\nmode = 0666\n\n"
-		 "[server]\ncertificate = %s\nprivate_key = %s\n\n"
+		 "[server]\ncertificate = %s\nprivate_key = %s\n%s\n"
 		 "[client]\ntrust_store = %s\n%s",
-		 timeout ? timeout : "10s", d->sock, cert, key, ca,
+		 timeout ? timeout : "10s", d->sock, cert, key, server, ca,
 		 extra ? extra : "");
 	return daemon_write_raw(d, text);
 }
@@ -473,6 +479,49 @@ int ktlsd_run_for(const char *const args[], int secs, char *out, size_t len)
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+}
+
+int process_memory_scan(pid_t pid,
+			int (*fn)(const uint8_t *buf, size_t len, void *arg),
+			void *arg)
+{
+	char path[64], line[512];
+	uint8_t *buf;
+	FILE *maps;
+	int mem, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	maps = fopen(path, "r");
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	mem = open(path, O_RDONLY | O_CLOEXEC);
+	if (!maps || mem < 0) {
+		ret = -errno;
+		goto close;
+	}
+	while (!ret && fgets(line, sizeof(line), maps)) {
+		unsigned long start, end;
+		char perms[8];
+		ssize_t n;
+
+		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3 ||
+		    perms[0] != 'r' || perms[1] != 'w' || end - start > (64 << 20))
+			continue;
+		buf = malloc(end - start);
+		if (!buf) {
+			ret = -ENOMEM;
+			break;
+		}
+		n = pread(mem, buf, end - start, (off_t)start);
+		if (n > 0)
+			ret = fn(buf, (size_t)n, arg);
+		free(buf);
+	}
+close:
+	if (maps)
+		fclose(maps);
+	if (mem >= 0)
+		close(mem);
+	return ret;
 }
 
 int daemon_tls_client(struct peer *peer)

@@ -28,6 +28,9 @@ int daemon_init(struct daemon *d);
  */
 int daemon_write_config(struct daemon *d, const char *timeout,
 			const char *extra);
+/* The same with @server's lines (e.g. "session_tickets = yes\n") in [server]. */
+int daemon_write_config_server(struct daemon *d, const char *timeout,
+			       const char *server, const char *extra);
 int daemon_write_raw(struct daemon *d, const char *text);
 /* Start ktlsd -f -c conf; wait until its socket answers (15 s). */
 int daemon_start(struct daemon *d);
@@ -72,6 +75,15 @@ int ktlsd_run_etc(const char *const args[], const struct etc_file *etc,
  * running then (it serves), -2 if it could not be run, else its exit status.
  */
 int ktlsd_run_for(const char *const args[], int secs, char *out, size_t len);
+
+/*
+ * Call @fn on each writable mapping of @pid (up to 64 MiB each), read as
+ * root through /proc/PID/mem, which an undumpable process does not stop,
+ * until it returns non-zero: that value, 0 if none did, or -errno.
+ */
+int process_memory_scan(pid_t pid,
+			int (*fn)(const uint8_t *buf, size_t len, void *arg),
+			void *arg);
 
 struct peer;
 /*
