@@ -83,8 +83,9 @@ fi
 left=$(cd .. && ls ./*.deb ./*.changes ./*.buildinfo 2>/dev/null)
 [ -z "$left" ] || say "in ..: $left"
 check "nothing is left in .." test -z "$left"
-check "dh_clean left debian/ as git has it" \
-	test -z "$(git status --porcelain --ignored debian 2>/dev/null)"
+left=$(git ls-files --others debian 2>/dev/null)
+[ -z "$left" ] || say "left in debian/: $left"
+check "dh_clean leaves no build product in debian/" test -z "$left"
 
 # Each package's files (not directories; not its changelog and copyright).
 list() {
