@@ -17,6 +17,7 @@
 #   make install    DESTDIR, PREFIX (/usr/local), BINDIR, SBINDIR, LIBDIR,
 #                   MANDIR, SYSCONFDIR (/etc)...: see dist/install.mk;
 #                   make uninstall with the same variables
+#   make deb        the Debian packages (debian/) in $(BUILD)/deb
 #   make V=1        show full commands
 #
 # The cache (WolfSSL build, VM kernels, kselftest harness) lives outside git,
@@ -94,13 +95,16 @@ include $(sort $(wildcard selftests/*/build.mk))
 include fuzz/build.mk
 # make install / make uninstall.
 include dist/install.mk
+# make deb: the Debian packages.
+include dist/deb.mk
 
-.PHONY: all deps demo check style vm-test clean help bench asan install uninstall
+.PHONY: all deps demo check style vm-test clean help bench asan install uninstall \
+	installables deb
 all: $(LIBKTLS) $(TOOLS) $(TEST_BINS) $(INTEROP_BINS) $(INTEROP_TEST) $(GUEST_LISTS) \
 	$(TEST_CERTS) $(EXTRA_TARGETS)
 
 help:
-	@sed -n '3,23p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,24p' Makefile | sed 's/^# \{0,1\}//'
 
 # Fail early and say how to fix it, rather than with a missing header.
 $(WOLFSSL_PREFIX)/include/wolfssl/options.h $(KSELFTEST_DIR)/kselftest_harness.h:
@@ -119,7 +123,7 @@ $(LIBKTLS): $(LIB_OBJS)
 $(BUILD)/bin/ktls-probe: $(PROBE_OBJS) $(LIBKTLS)
 	@mkdir -p $(@D)
 	$(quiet) LD $@
-	$(Q)$(CC) $(CFLAGS) $(PROBE_OBJS) $(LIBKTLS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(PROBE_OBJS) $(LIBKTLS) $(LDLIBS) -o $@
 
 $(BUILD)/selftests/%.o: selftests/%.c $(KSELFTEST_DIR)/kselftest_harness.h \
 		$(WOLFSSL_PREFIX)/include/wolfssl/options.h

@@ -42,7 +42,10 @@ INSTALLED := $(D)$(SBINDIR)/ktlsd $(D)$(BINDIR)/ktls-serve \
 # The units name /usr/sbin/ktlsd and /etc/ktlsd: where this install puts them.
 UNIT_PATHS := -e 's|/usr/sbin/|$(SBINDIR)/|g' -e 's|/etc/|$(SYSCONFDIR)/|g'
 
-install: $(TOOLS) $(LIBKTLS_SO) $(LIBKTLS_DIST_A)
+# What install installs, built (a package build's build step).
+installables: $(TOOLS) $(LIBKTLS_SO) $(LIBKTLS_DIST_A)
+
+install: installables
 	$(quiet) INSTALL $(or $(DESTDIR),/)
 	$(Q)$(INSTALL) -d $(D)$(BINDIR) $(D)$(SBINDIR) $(D)$(LIBDIR) \
 		$(D)$(PKGCONFIGDIR) $(D)$(INCLUDEDIR)/ktls $(D)$(UNITDIR) \

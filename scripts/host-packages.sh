@@ -22,6 +22,9 @@ packages=(
 	sslscan
 	# man_pages (selftests/man): groff renders and warns, mandoc lints.
 	groff-base mandoc
+	# make deb (debian/, dist/deb.mk) and ktls_deb: debhelper with the
+	# dkms addon, lintian, and dkms to build the ktlsd-dkms source.
+	debhelper dh-dkms lintian dkms
 	# make bench's plots (userspace/bench/report.sh).
 	gnuplot-nox
 	# make bench's rtt section copies ip and tc (netns, netem) into the VM.

@@ -15,6 +15,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/guest-ktap.sh"
+. "$here/example-config.sh"
 bin=${KTLSD_BIN:-build/bin}
 build=$(cd "$bin/.." && pwd)
 certs=${KTLSD_TEST_CERTS:-$build/test-certs}
@@ -125,13 +126,8 @@ say "$out"
 version=$("$root/usr/sbin/ktlsd" --version)
 check "ktlsd --version names ktls.pc's version ($version)" \
 	test "$version" = "ktlsd $(pkg-config --modversion ktls)"
-sed -e "s|/etc/ktlsd/server.pem|$certs/server.pem|" \
-	-e "s|/etc/ktlsd/server.key|$certs/server.key|" \
-	"$root/etc/ktlsd/ktlsd.conf" > "$work/ktlsd.conf"
-"$root/usr/sbin/ktlsd" --check-config -c "$work/ktlsd.conf" > "$work/check.log" 2>&1
-rc=$?
-sed 's/^/# /' "$work/check.log"
-check "the example configuration passes --check-config" test "$rc" = 0
+check "the example configuration passes --check-config" \
+	example_config_ok "$root/usr/sbin/ktlsd" "$root/etc/ktlsd/ktlsd.conf"
 check "the unit starts /usr/sbin/ktlsd with /etc/ktlsd/ktlsd.conf" grep -qx \
 	'ExecStart=/usr/sbin/ktlsd --foreground -c /etc/ktlsd/ktlsd.conf' \
 	"$root/usr/lib/systemd/system/ktlsd.service"

@@ -14,5 +14,5 @@ $(KTLSD_OBJS): CPPFLAGS += -Iinclude/uapi -Iuserspace/upcall
 $(BUILD)/bin/ktlsd: $(KTLSD_OBJS) $(KTLSD_LIBUPCALL) $(LIBKTLS)
 	@mkdir -p $(@D)
 	$(quiet) LD $@
-	$(Q)$(CC) $(CFLAGS) $(KTLSD_OBJS) $(KTLSD_LIBUPCALL) $(LIBKTLS) \
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(KTLSD_OBJS) $(KTLSD_LIBUPCALL) $(LIBKTLS) \
 		-lmnl -lkeyutils -lseccomp -lcap-ng -lsystemd $(LDLIBS) -o $@

@@ -16,7 +16,7 @@ $(LIB_OBJS): PICFLAGS := -fPIC
 $(LIBKTLS_SO): $(LIB_OBJS) userspace/lib/libktls.map
 	@mkdir -p $(@D)
 	$(quiet) LD $@
-	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIBKTLS_SONAME) \
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIBKTLS_SONAME) \
 		-Wl,--version-script=userspace/lib/libktls.map \
 		-Wl,--no-undefined -Wl,--exclude-libs,ALL -Wl,-z,relro,-z,now \
 		$(LIB_OBJS) $(LIBWOLFSSL) -lm -lpthread -o $@

@@ -8,4 +8,4 @@ EXTRA_DEPS += $(SERVE_OBJS:.o=.d)
 $(BUILD)/bin/ktls-serve: $(SERVE_OBJS) $(LIBKTLS)
 	@mkdir -p $(@D)
 	$(quiet) LD $@
-	$(Q)$(CC) $(CFLAGS) $(SERVE_OBJS) $(LIBKTLS) $(LDLIBS) -luring -lseccomp -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(SERVE_OBJS) $(LIBKTLS) $(LDLIBS) -luring -lseccomp -o $@
