@@ -19,12 +19,12 @@
 #                                      wolfssl-patches/keep-shared-lists.patch
 #                                      keeps the suites and schemes we share
 #                                      from lists longer than WolfSSL's arrays
-#                                      (docs/design.md, "Large and odd
+#                                      (docs/internals.md, "Large and odd
 #                                      ClientHellos")
 #   CFLAGS -UHAVE_MAX_FRAGMENT         no max_fragment_length (RFC 6066): a
 #                                      server that acknowledged it would owe
 #                                      the peer small records, and kernel TLS
-#                                      sends 2^14 (docs/design.md, "Record
+#                                      sends 2^14 (docs/internals.md, "Record
 #                                      sizes"). --enable-distro turns on the
 #                                      nginx/stunnel sets, which force
 #                                      -DHAVE_MAX_FRAGMENT past
