@@ -6,8 +6,8 @@
 #
 # Installs what it needs (gnuplot-nox, Debian 12's nginx and Debian 13's
 # nginx 1.26 with OpenSSL 3.5 into the cache), then runs the native section
-# (userspace/bench/handshakes-native.sh: handshakes at real speed, no kTLS
-# needed) on this host, then userspace/bench/run.sh natively when this
+# (userspace/bench/handshakes-native.sh and throughput-native.sh: handshakes
+# and userspace-TLS throughput at real speed, no kTLS needed) on this host, then userspace/bench/run.sh natively when this
 # kernel has kTLS
 # (modprobe tls works and /proc/net/tls_stat exists), else in one Debian
 # 6.12 VM under qemu TCG, whose results come back in the VM's log.
@@ -54,6 +54,12 @@ BENCH_BIN=$build/bin BENCH_CERTS=$build/test-certs \
 	BENCH_NGINX126=$KTLSD_CACHE/nginx126/root/opt/nginx126 \
 	bash "$top/userspace/bench/handshakes-native.sh" "$out" ||
 	say bench "the native section failed (above)"
+BENCH_BIN=$build/bin BENCH_TESTS=$build/tests BENCH_CERTS=$build/test-certs \
+	BENCH_NGINX122=$nginx_root/usr/sbin/nginx \
+	BENCH_NGINX122_LIBS=$nginx_root/lib/x86_64-linux-gnu:$nginx_root/usr/lib/x86_64-linux-gnu \
+	BENCH_NGINX126=$KTLSD_CACHE/nginx126/root/opt/nginx126 \
+	bash "$top/userspace/bench/throughput-native.sh" "$out" ||
+	say bench "the native throughput section failed (above)"
 if [ "${BENCH_NATIVE_ONLY:-0}" = 1 ]; then
 	say bench "native section measured in $(($(date +%s) - start)) s; results in $out"
 	bash "$top/userspace/bench/report.sh" "$out" "$command"

@@ -260,6 +260,34 @@ Every row with its handshake count, wall and CPU seconds, client CPU and
 errors: \`$(basename "$tsv")\` in the results directory.
 
 EOF
+tp=$out/native-throughput.tsv
+if [ -f "$tp" ]; then
+	cat <<-EOF
+	## Native: userspace-TLS throughput at real speed
+
+	**Native, real speed, the same host, right after the handshakes.** Keep-alive GETs of one
+	file, TLS 1.3 with TLS_AES_128_GCM_SHA256, ECDSA P-256, encrypted in
+	userspace by every server (no kernel TLS here): ktls-serve \`--tls
+	userspace --workers 2\` (WolfSSL with AES-NI) against both nginx builds
+	(2 workers, \`sendfile on\`, which OpenSSL turns into \`SSL_write\` without
+	kTLS). One client, \`bench_get --userspace\` (WolfSSL decrypts; it
+	checks every response's status and length); 1 s turns alternating
+	between the servers; server CPU from \`/proc\` (every server process).
+	MB are 10^6 bytes of payload.
+
+	| server | file × connections | MB/s | MB per server CPU-second | errors |
+	|---|---|---:|---:|---:|
+	EOF
+	awk -F'\t' 'NR > 1 {
+		name = "nginx 1.26 + OpenSSL 3.5"
+		if ($1 == "ktls-serve") name = "ktls-serve --tls userspace"
+		if ($1 == "nginx122") name = "nginx 1.22 + OpenSSL 3.0"
+		printf "| %s | %s ×%s | %s | %s | %s |\n", name, $2, $3, $7, $8, $9
+	}' "$tp"
+	echo
+	cat "$here/native-throughput-notes.md" 2>/dev/null
+	echo
+fi
 notes=$(awk -F'\t' 'NR > 1 && $18 != "" && $6 != "-" {printf "- %s, %s, %s, %s ×%s: %s\n", $1, $2, $3, $4, $5, $18}' "$tsv")
 if [ -n "$notes" ]; then
 	echo "Notes on rows:"

@@ -49,7 +49,7 @@ part() {
 }
 if [ -f "$out/native-handshakes.tsv" ]; then
 	bash "$here/handshakes-native-report.sh" "$out" "$command" > "$native" ||
-		echo "(the native report failed: see the output of make bench)" > "$native"
+		printf '## Native\n\n(the native report failed: see the output of make bench)\n\n' > "$native"
 else
 	part "## Native" > "$native"
 fi
