@@ -4,13 +4,17 @@
 #
 #   BUILD=build bash scripts/bench.sh     (make bench runs it after make all)
 #
-# Installs what it needs (gnuplot-nox, Debian's nginx into the cache), then
-# runs userspace/bench/run.sh natively when this kernel has kTLS
+# Installs what it needs (gnuplot-nox, Debian 12's nginx and Debian 13's
+# nginx 1.26 with OpenSSL 3.5 into the cache), then runs the native section
+# (userspace/bench/handshakes-native.sh and throughput-native.sh: handshakes
+# and userspace-TLS throughput at real speed, no kTLS needed) on this host, then userspace/bench/run.sh natively when this
+# kernel has kTLS
 # (modprobe tls works and /proc/net/tls_stat exists), else in one Debian
 # 6.12 VM under qemu TCG, whose results come back in the VM's log.
 # Environment: BENCH_SECONDS (one measurement, default 5), BENCH_QUICK=1
 # (a smoke run: fewer, shorter cells), BENCH_OUT (results directory,
-# default BUILD/bench).
+# default BUILD/bench), BENCH_NATIVE_ONLY=1 (the native section alone; the
+# report keeps the rest of docs/benchmarks.md).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 top=$(cd "$here/.." && pwd)
@@ -24,10 +28,12 @@ out=${BENCH_OUT:-$build/bench}
 settings=
 [ -n "${BENCH_SECONDS:-}" ] && settings+="BENCH_SECONDS=$BENCH_SECONDS "
 [ -n "${BENCH_QUICK:-}" ] && settings+="BENCH_QUICK=$BENCH_QUICK "
+[ -n "${BENCH_NATIVE_ONLY:-}" ] && settings+="BENCH_NATIVE_ONLY=$BENCH_NATIVE_ONLY "
 command="${settings}make bench"
 
 bash "$here/host-packages.sh"
 bash "$here/nginx.sh"
+bash "$here/nginx126.sh"
 
 [ -x "$build/tests/bench_get" ] && [ -x "$build/bin/ktls-serve" ] ||
 	die "$build has no bench_get or ktls-serve: run make BUILD=$build first"
@@ -40,6 +46,25 @@ host_has_ktls() {
 rm -rf "$out"
 mkdir -p "$out"
 start=$(date +%s)
+say bench "native section: handshakes at real speed on this host"
+nginx_root=$KTLSD_CACHE/nginx/root
+BENCH_BIN=$build/bin BENCH_CERTS=$build/test-certs \
+	BENCH_NGINX122=$nginx_root/usr/sbin/nginx \
+	BENCH_NGINX122_LIBS=$nginx_root/lib/x86_64-linux-gnu:$nginx_root/usr/lib/x86_64-linux-gnu \
+	BENCH_NGINX126=$KTLSD_CACHE/nginx126/root/opt/nginx126 \
+	bash "$top/userspace/bench/handshakes-native.sh" "$out" ||
+	say bench "the native section failed (above)"
+BENCH_BIN=$build/bin BENCH_TESTS=$build/tests BENCH_CERTS=$build/test-certs \
+	BENCH_NGINX122=$nginx_root/usr/sbin/nginx \
+	BENCH_NGINX122_LIBS=$nginx_root/lib/x86_64-linux-gnu:$nginx_root/usr/lib/x86_64-linux-gnu \
+	BENCH_NGINX126=$KTLSD_CACHE/nginx126/root/opt/nginx126 \
+	bash "$top/userspace/bench/throughput-native.sh" "$out" ||
+	say bench "the native throughput section failed (above)"
+if [ "${BENCH_NATIVE_ONLY:-0}" = 1 ]; then
+	say bench "native section measured in $(($(date +%s) - start)) s; results in $out"
+	bash "$top/userspace/bench/report.sh" "$out" "$command"
+	exit
+fi
 # Other work on the host slows qemu's vCPUs unevenly: say how busy it was.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 if host_has_ktls; then

@@ -254,6 +254,65 @@ TEST_F(scope, same_context_resumes_from_ticket)
 	EXPECT_EQ(variant->client_tickets, o.server_resumed);
 }
 
+/*
+ * The same with a libktls client in userspace TLS (a kernel without kTLS;
+ * make bench's native load client): the TLS 1.3 ticket arrives with the
+ * server's byte, which ktls_tls_recv() reads, and must be kept for the
+ * next handshake as ktls_recv() keeps it.
+ */
+static void libktls_connect_once(struct __test_metadata *_metadata,
+				 struct ktls_ctx *client, struct ktls_ctx *server,
+				 struct outcome *out)
+{
+	struct server_job job = { .ctx = server };
+	struct ktls_session *session = NULL;
+	struct peer thread;
+	int client_fd;
+	char got = 0;
+
+	memset(out, 0, sizeof(*out));
+	ASSERT_EQ(0, tcp_pair(&client_fd, &job.fd));
+	ASSERT_EQ(0, peer_start(&thread, serve_one, &job));
+	out->client_ret = ktls_handshake(client, client_fd, &session);
+	if (!out->client_ret) {
+		out->client_resumed = ktls_session_resumed(session);
+		if (ktls_tls_recv(session, &got, 1) != 1 || got != 'k')
+			out->client_ret = -EIO;
+	}
+	if (out->client_ret)
+		shutdown(client_fd, SHUT_RDWR);
+	out->server_ret = peer_join(&thread);
+	out->server_resumed = job.resumed;
+	TH_LOG("client %d (%s), server %d %s, resumed %d/%d", out->client_ret,
+	       out->client_ret ? ktls_reason() : "ok", out->server_ret,
+	       thread.reason, out->client_resumed, out->server_resumed);
+	ktls_session_free(session);
+	close(client_fd);
+	close(job.fd);
+}
+
+TEST_F(scope, userspace_libktls_client_resumes)
+{
+	struct ktls_ctx *client = NULL;
+	struct outcome o;
+
+	ASSERT_EQ(0, ktls_ctx_new(&self->server, &self->server_a));
+	self->client.resumption = true;
+	self->client.server_name = "localhost";
+	ASSERT_EQ(0, ktls_ctx_new(&self->client, &client));
+	libktls_connect_once(_metadata, client, self->server_a, &o);
+	EXPECT_EQ(0, o.client_ret);
+	EXPECT_EQ(0, o.server_ret);
+	EXPECT_FALSE(o.client_resumed);
+	libktls_connect_once(_metadata, client, self->server_a, &o);
+	EXPECT_EQ(0, o.client_ret);
+	EXPECT_EQ(0, o.server_ret);
+	/* Tickets only: a session ID alone does not resume (cache off). */
+	EXPECT_EQ(variant->client_tickets, o.client_resumed);
+	EXPECT_EQ(variant->client_tickets, o.server_resumed);
+	ktls_ctx_free(client);
+}
+
 /* A client without a certificate is asked for one, and refused. */
 static void expect_refused(struct __test_metadata *_metadata,
 			   const struct outcome *o, const char *reason)

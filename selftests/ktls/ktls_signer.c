@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -294,6 +295,107 @@ TEST(wrong_algorithm_is_refused)
 					   sizeof(digest), sig, &len));
 	ASSERT_LT(0U, len);
 	ktls_private_key_free(k);
+}
+
+/*
+ * ktlsd's worker runs one server context on several event loops, and its
+ * key process signs for each of them on its own thread: one RSA key, and
+ * the public key that checks our own signatures, shared by threads that
+ * sign at once. WolfSSL's RsaKey keeps state while it works, so each use
+ * must be alone on it (found natively: ktlsd with an RSA certificate
+ * failed most handoffs at two concurrent clients, RSA-PSS errors, then a
+ * worker SIGSEGV).
+ */
+#define CONCURRENT_ENDS 4
+#define ROUNDS 25
+
+struct concurrent_end {
+	struct ktls_ctx *server, *client;
+	int failures;
+	char reason[600];
+};
+
+struct shared_job {
+	int fd;
+	struct ktls_ctx *server;
+};
+
+static int serve_shared(struct peer *peer)
+{
+	struct shared_job *job = peer->arg;
+	struct ktls_session *session = NULL;
+	int ret;
+
+	ret = ktls_handshake(job->server, job->fd, &session);
+	if (!ret)
+		ret = ktls_tls_send(session, "k", 1) == 1 ? 0 : -EIO;
+	if (ret) {
+		snprintf(peer->reason, sizeof(peer->reason), "%s",
+			 ktls_reason());
+		shutdown(job->fd, SHUT_RDWR);
+	}
+	ktls_session_free(session);
+	return ret;
+}
+
+static void *concurrent_rounds(void *arg)
+{
+	struct concurrent_end *end = arg;
+
+	for (int i = 0; i < ROUNDS; i++) {
+		struct shared_job job = { .server = end->server };
+		struct ktls_session *session = NULL;
+		struct peer server;
+		int client_fd, ret;
+		uint8_t byte;
+
+		if (tcp_pair(&client_fd, &job.fd) ||
+		    peer_start(&server, serve_shared, &job)) {
+			end->failures++;
+			break;
+		}
+		ret = ktls_handshake(end->client, client_fd, &session);
+		if (!ret)
+			ret = ktls_tls_recv(session, &byte, 1) == 1 ? 0 : -EPROTO;
+		if (ret)
+			shutdown(client_fd, SHUT_RDWR);
+		if (peer_join(&server) || ret) {
+			if (!end->failures++)
+				snprintf(end->reason, sizeof(end->reason),
+					 "client %d; server: %s", ret,
+					 server.reason);
+		}
+		ktls_session_free(session);
+		close(client_fd);
+		close(job.fd);
+	}
+	return NULL;
+}
+
+TEST_F(signer, threads_share_the_signer)
+{
+	struct concurrent_end ends[CONCURRENT_ENDS] = {};
+	pthread_t threads[CONCURRENT_ENDS];
+	struct ktls_ctx *server;
+	int i;
+
+	ASSERT_EQ(0, ktls_ctx_new(&self->e.server, &server))
+		TH_LOG("%s", ktls_reason());
+	for (i = 0; i < CONCURRENT_ENDS; i++) {
+		ends[i].server = server;
+		ASSERT_EQ(0, ktls_ctx_new(&self->e.client, &ends[i].client));
+	}
+	for (i = 0; i < CONCURRENT_ENDS; i++)
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL,
+					    concurrent_rounds, &ends[i]));
+	for (i = 0; i < CONCURRENT_ENDS; i++) {
+		pthread_join(threads[i], NULL);
+		EXPECT_EQ(0, ends[i].failures)
+			TH_LOG("end %d: %d of %d failed, the first: %s", i,
+			       ends[i].failures, ROUNDS, ends[i].reason);
+		ktls_ctx_free(ends[i].client);
+	}
+	ktls_ctx_free(server);
 }
 
 TEST_HARNESS_MAIN

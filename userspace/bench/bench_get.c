@@ -6,7 +6,9 @@
  *
  * Decryption is the kernel's (kTLS RX installed after the handshake): no
  * userspace record layer, one copy into a buffer that is never looked at
- * beyond the response head. The handshakes happen before the window,
+ * beyond the response head; with --userspace (a kernel without kTLS: make
+ * bench's native section) WolfSSL decrypts instead. The handshakes happen
+ * before the window,
  * which opens when every connection is up and has had one HEAD answered.
  * Around the window it reads the CPU time of the server's processes
  * (/proc/PID/stat utime + stime, threads included), so CPU-seconds and
@@ -14,6 +16,7 @@
  *
  *   bench_get --connect IP:PORT --path /FILE --size BYTES --conns N
  *             --seconds S --ca CA.pem [--ciphers LIST] [--pids PID,...]
+ *             [--userspace]
  *
  * Prints one line of KEY=VALUE on stdout: body bytes received in the
  * window, complete responses, errors (refused or failed handshakes, a
@@ -23,9 +26,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,9 +65,16 @@ struct bench {
 	const char *want_cipher;
 	pid_t pids[MAX_PIDS];
 	int npids;
+	bool userspace;		/* --userspace: no kTLS, WolfSSL decrypts */
 };
 
-static int connect_tls(struct bench *b)
+/* One connection: its socket, and its session when TLS stays in userspace. */
+struct link {
+	int fd;
+	struct ktls_session *session;
+};
+
+static int connect_tls(struct bench *b, struct link *link)
 {
 	struct ktls_session *session;
 	struct timeval tv = { .tv_usec = POLL_STOP_MS * 1000 };
@@ -86,6 +99,12 @@ static int connect_tls(struct bench *b)
 			ktls_session_cipher(session), b->want_cipher);
 		atomic_store(&b->cipher_mismatch, 1);
 	}
+	if (b->userspace) {
+		/* Our own waits, so that they see the end of the window. */
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		*link = (struct link){ .fd = fd, .session = session };
+		return 0;
+	}
 	ret = ktls_install(session, KTLS_TX | KTLS_RX);
 	ktls_session_free(session);
 	if (ret) {
@@ -94,22 +113,61 @@ static int connect_tls(struct bench *b)
 	}
 	/* Blocked reads wake up now and then to see whether time is up. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
+	*link = (struct link){ .fd = fd };
+	return 0;
 
 close_fd:
 	close(fd);
 	return ret;
 }
 
-/* ktls_recv_fd(), retried while the read only timed out and time is left. */
-static ssize_t recv_some(struct bench *b, int fd, char *buf, size_t len)
+static void link_close(struct link *link)
+{
+	ktls_session_free(link->session);
+	close(link->fd);
+}
+
+/* Userspace TLS on a non-blocking socket: wait a little, then say so. */
+static ssize_t wait_some(struct link *link, short events)
+{
+	struct pollfd pfd = { .fd = link->fd, .events = events };
+
+	poll(&pfd, 1, POLL_STOP_MS);
+	return -EAGAIN;
+}
+
+/*
+ * One read (kTLS, or WolfSSL in userspace), retried while it only timed
+ * out and time is left.
+ */
+static ssize_t recv_some(struct bench *b, struct link *link, char *buf,
+			 size_t len)
 {
 	ssize_t n;
 
 	do {
-		n = ktls_recv_fd(fd, buf, len);
+		if (!link->session) {
+			n = ktls_recv_fd(link->fd, buf, len);
+			continue;
+		}
+		n = ktls_tls_recv(link->session, buf, len);
+		if (n == -EAGAIN)
+			wait_some(link, POLLIN);
 	} while ((n == -EAGAIN || n == -EINTR) && !atomic_load(&b->stop));
 	return n;
+}
+
+/* All of a request; 0 or -errno. */
+static int send_request(struct link *link, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (!link->session)
+		return send(link->fd, buf, len, MSG_NOSIGNAL) == (ssize_t)len ?
+			0 : -EIO;
+	while ((n = ktls_tls_send(link->session, buf, len)) == -EAGAIN)
+		wait_some(link, POLLOUT);
+	return n == (ssize_t)len ? 0 : -EIO;
 }
 
 /*
@@ -117,7 +175,8 @@ static ssize_t recv_some(struct bench *b, int fd, char *buf, size_t len)
  * with it are counted and their number left in @extra. Returns 0, -EAGAIN
  * when time ran out, or -EPROTO for a response that is not the file.
  */
-static int read_head(struct bench *b, int fd, char *head, long long *extra)
+static int read_head(struct bench *b, struct link *link, char *head,
+		     long long *extra)
 {
 	size_t have = 0;
 	char *end = NULL, *cl;
@@ -129,7 +188,7 @@ static int read_head(struct bench *b, int fd, char *head, long long *extra)
 				HEAD_MAX);
 			return -EPROTO;
 		}
-		n = recv_some(b, fd, head + have, HEAD_MAX - 1 - have);
+		n = recv_some(b, link, head + have, HEAD_MAX - 1 - have);
 		if (n == -EAGAIN)
 			return -EAGAIN;
 		if (n <= 0) {
@@ -161,7 +220,7 @@ static int read_head(struct bench *b, int fd, char *head, long long *extra)
  * with the handshake (tickets sent, kTLS installed), so none of that CPU
  * falls into the window.
  */
-static int warm_up(struct bench *b, int fd)
+static int warm_up(struct bench *b, struct link *link)
 {
 	char request[512], head[HEAD_MAX];
 	long long extra;
@@ -169,11 +228,11 @@ static int warm_up(struct bench *b, int fd)
 
 	len = snprintf(request, sizeof(request),
 		       "HEAD %s HTTP/1.1\r\nHost: localhost\r\n\r\n", b->path);
-	if (send(fd, request, (size_t)len, MSG_NOSIGNAL) != len) {
-		fprintf(stderr, "bench_get: send: %s\n", strerror(errno));
+	if (send_request(link, request, (size_t)len)) {
+		fprintf(stderr, "bench_get: send failed\n");
 		return -EPROTO;
 	}
-	ret = read_head(b, fd, head, &extra);
+	ret = read_head(b, link, head, &extra);
 	if (!ret && extra) {
 		fprintf(stderr, "bench_get: a body after the head of a HEAD response\n");
 		ret = -EPROTO;
@@ -186,28 +245,29 @@ static void *connection(void *arg)
 	struct bench *b = arg;
 	char request[512], head[HEAD_MAX];
 	char *body = malloc(BODY_BUF);
+	struct link link = { .fd = -1 };
 	long long left, extra;
-	int fd, len, ret;
+	int ret, len;
 	ssize_t n;
 
-	fd = body ? connect_tls(b) : -ENOMEM;
-	if (fd >= 0 && warm_up(b, fd)) {
-		close(fd);
-		fd = -EPROTO;
+	ret = body ? connect_tls(b, &link) : -ENOMEM;
+	if (!ret && warm_up(b, &link)) {
+		link_close(&link);
+		ret = -EPROTO;
 	}
-	if (fd < 0)
+	if (ret)
 		atomic_fetch_add(&b->errors, 1);
 	pthread_barrier_wait(&b->ready);
-	if (fd < 0)
+	if (ret)
 		goto free_body;
 	len = snprintf(request, sizeof(request),
 		       "GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n", b->path);
 	while (!atomic_load(&b->stop)) {
-		if (send(fd, request, (size_t)len, MSG_NOSIGNAL) != len) {
-			fprintf(stderr, "bench_get: send: %s\n", strerror(errno));
+		if (send_request(&link, request, (size_t)len)) {
+			fprintf(stderr, "bench_get: send failed\n");
 			goto count_error;
 		}
-		ret = read_head(b, fd, head, &extra);
+		ret = read_head(b, &link, head, &extra);
 		if (ret == -EAGAIN)
 			break;
 		if (ret)
@@ -218,11 +278,11 @@ static void *connection(void *arg)
 		}
 		atomic_fetch_add(&b->bytes, extra);
 		for (left = b->size - extra; left > 0; left -= n) {
-			n = recv_some(b, fd, body,
+			n = recv_some(b, &link, body,
 				      left < BODY_BUF ? (size_t)left : BODY_BUF);
 			/* Time is up mid-body: this connection is done. */
 			if (n == -EAGAIN || atomic_load(&b->stop))
-				goto close_fd;
+				goto close_link;
 			if (n <= 0) {
 				fprintf(stderr, "bench_get: connection lost %lld bytes before the end of a body: %s\n",
 					left, n ? strerror((int)-n) : "EOF");
@@ -232,12 +292,12 @@ static void *connection(void *arg)
 		}
 		atomic_fetch_add(&b->responses, 1);
 	}
-	goto close_fd;
+	goto close_link;
 
 count_error:
 	atomic_fetch_add(&b->errors, 1);
-close_fd:
-	close(fd);
+close_link:
+	link_close(&link);
 free_body:
 	free(body);
 	return NULL;
@@ -281,7 +341,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench_get --connect IP:PORT --path /FILE --size BYTES --conns N\n"
-		"                 --seconds S --ca CA.pem [--ciphers LIST] [--pids PID,...]\n");
+		"                 --seconds S --ca CA.pem [--ciphers LIST] [--pids PID,...]\n"
+		"                 [--userspace]  (no kTLS: WolfSSL decrypts)\n");
 	exit(2);
 }
 
@@ -324,6 +385,7 @@ static void parse_args(int argc, char **argv, struct bench *b,
 		{ "ca", required_argument, NULL, 'a' },
 		{ "ciphers", required_argument, NULL, 'C' },
 		{ "pids", required_argument, NULL, 'P' },
+		{ "userspace", no_argument, NULL, 'U' },
 		{ 0 }
 	};
 	int opt;
@@ -357,6 +419,9 @@ static void parse_args(int argc, char **argv, struct bench *b,
 		case 'P':
 			if (parse_pids(b, optarg))
 				usage();
+			break;
+		case 'U':
+			b->userspace = true;
 			break;
 		default:
 			usage();

@@ -24,6 +24,7 @@ set -uo pipefail
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/hs-lib.sh"
 out=${1:?usage: handshakes.sh OUTDIR}
 mkdir -p "$out"
 tsv=$out/handshakes.tsv
@@ -59,14 +60,6 @@ for f in server.pem server.key server-rsa.pem server-rsa.key ca.pem; do
 	[ -f "$certs/$f" ] ||
 		die "no $f in $certs (make builds the test PKI; set BENCH_CERTS)"
 done
-
-# listening PORT: a TCP listener on 127.0.0.1:PORT (no tools needed).
-listening() {
-	local hex
-	hex=$(printf '%04X' "$1")
-	awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" {found = 1} END {exit !found}' \
-		/proc/net/tcp
-}
 
 # wait_for WHAT CHECK...: up to 20 s (emulated CPUs start slowly).
 wait_for() {
@@ -130,13 +123,7 @@ row() {
 		if (lo == "" || r < lo) lo = r
 		if (r > hi) hi = r
 	} END {printf "%.1f %.1f", lo, hi}' "$work/sum-$id" 2>/dev/null)"
-	read -r p50 p99 <<<"$(sort -n "$work/lat-$id" 2>/dev/null | awk '
-		{v[NR] = $1}
-		function pct(p,  r) {
-			r = int(p / 100 * NR + 0.999999)
-			return v[r < 1 ? 1 : r]
-		}
-		END {if (NR) printf "%.2f %.2f", pct(50), pct(99); else print "0 0"}')"
+	read -r p50 p99 <<<"$(hs_percentiles "$work/lat-$id")"
 	note=$(cat "$work/err-$id" 2>/dev/null)
 	if [ "$3" = resumed ] && [ "$n" != 0 ] && [ "$resumed" != "$n" ]; then
 		note="only $resumed of $n resumed${note:+; $note}"
@@ -209,32 +196,6 @@ load_consumer() {
 }
 
 nginx_why=
-nginx_conf() {	# nginx_conf CERT KEY
-	cat <<-CONF
-	$( [ "$(id -u)" = 0 ] && echo "user root root;" )
-	worker_processes auto;
-	pid $work/nginx.pid;
-	error_log $work/nginx-error.log warn;
-	events { worker_connections 1024; }
-	http {
-		access_log off;
-		client_body_temp_path $work/nginx-body;
-		proxy_temp_path $work/nginx-proxy;
-		fastcgi_temp_path $work/nginx-fastcgi;
-		uwsgi_temp_path $work/nginx-uwsgi;
-		scgi_temp_path $work/nginx-scgi;
-		server {
-			listen 127.0.0.1:$port_nginx ssl;
-			ssl_certificate $1;
-			ssl_certificate_key $2;
-			ssl_protocols TLSv1.3;
-			ssl_session_tickets on;
-			location / { return 200 "ok\n"; }
-		}
-	}
-	CONF
-}
-
 # nginx looks its user up: a bare guest has no /etc/passwd.
 nginx_users() {
 	[ "$(id -u)" = 0 ] || return 0
@@ -303,12 +264,12 @@ for cert in ecdsa rsa; do
 
 	# (4) nginx with OpenSSL
 	if [ -z "$nginx_why" ]; then
-		nginx_conf "$crt" "$key" > "$work/nginx.conf"
+		hs_nginx_conf nginx "$port_nginx" "$crt" "$key" "$work" > "$work/nginx.conf"
 		# Natively, nginx's libssl3 comes from the cache tree.
 		start "$work/nginx.log" env ${BENCH_NGINX_LIBS:+LD_LIBRARY_PATH="$BENCH_NGINX_LIBS"} \
 			"$nginx" -p "$work" -c "$work/nginx.conf" \
 			-e "$work/nginx-error.log" -g 'daemon off;'
-		if wait_for nginx listening "$port_nginx"; then
+		if wait_for nginx hs_listening "$port_nginx"; then
 			paths+=("nginx 127.0.0.1:$port_nginx")
 		else
 			why+=("nginx did not start: $(tail -n 1 "$work/nginx-error.log" "$work/nginx.log" 2>/dev/null | tail -n 1)")

@@ -12,9 +12,18 @@
  * then every counted connection offers the newest ticket it holds.
  * With --ports N thread i connects to PORT + i % N and retries a refused
  * connect (the kernel test consumer listens for one connection per job).
+ * With --userspace the request and answer go through userspace TLS (a
+ * kernel without kTLS; make bench's native section). With --expect-close
+ * the server closes instead of answering (ktlsd handoff on such a kernel:
+ * the handshake completes, the install fails): a connection counts when
+ * its handshake completed and the server then closed it, a TLS 1.3 ticket
+ * read on the way.
  *
  * Prints one line on stdout:
  *   handshakes=N seconds=S rate=R p50_ms=X p99_ms=Y resumed=N errors=N
+ *   cpu_s=C
+ * (C: this process's user + system CPU while measuring, so that a reader
+ * can tell whether the client was the bottleneck)
  * and with --latencies FILE appends every latency (ms, one a line) to FILE,
  * so that runs taken in turns can be summed up together.
  */
@@ -27,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,6 +47,7 @@
 #define MAX_CONNS 256
 #define REFUSED_RETRY_US 200
 #define ERROR_PAUSE_US 2000
+#define CHAIN_MAX 200
 
 static const char usage_text[] =
 	"usage: ktls-hs-load --connect ADDR:PORT --ca FILE [options]\n"
@@ -46,14 +57,18 @@ static const char usage_text[] =
 	"  --resume        resume with TLS 1.3 tickets after one full handshake\n"
 	"  --ports N       thread i uses PORT + i %% N; retry refused connects\n"
 	"  --latencies F   append each latency in ms to F, one a line\n"
-	"Prints: handshakes=N seconds=S rate=R p50_ms=X p99_ms=Y resumed=N errors=N\n";
+	"  --groups LIST   key exchange groups to offer (X25519)\n"
+	"  --userspace     request and answer in userspace TLS, no kTLS\n"
+	"  --expect-close  the server closes after the handshake (no answer)\n"
+	"Prints: handshakes=N seconds=S rate=R p50_ms=X p99_ms=Y resumed=N errors=N cpu_s=C\n";
 
 struct options {
 	struct sockaddr_in addr;
-	const char *ca, *name, *latencies;
+	const char *ca, *name, *latencies, *groups;
+	const struct ktls_config *config;
 	int conns, ports;
 	double seconds;
-	bool resume;
+	bool resume, userspace, expect_close;
 };
 
 struct worker {
@@ -62,7 +77,7 @@ struct worker {
 	const struct options *opts;
 	struct ktls_ctx *ctx;
 	struct hs_samples latency;
-	unsigned long done, resumed, errors;
+	unsigned long done, resumed, errors, chained;
 	char first_error[256];
 };
 
@@ -108,14 +123,70 @@ static int connect_port(struct worker *w, int64_t *started)
 	}
 }
 
+/* The request and the first bytes of the answer through kernel TLS. */
+static int exchange_ktls(struct worker *w, struct ktls_session *session)
+{
+	char buf[256];
+	ssize_t n;
+	int ret;
+
+	ret = ktls_install(session, KTLS_TX | KTLS_RX);
+	if (ret) {
+		note_error(w, "kTLS install", ktls_reason());
+		return ret;
+	}
+	n = ktls_send(session, REQUEST, strlen(REQUEST));
+	if (n < 0) {
+		note_error(w, "send", ktls_reason());
+		return (int)n;
+	}
+	/* The answer; a TLS 1.3 ticket before it is kept for the next. */
+	n = ktls_recv(session, buf, sizeof(buf));
+	if (n <= 0) {
+		note_error(w, "reading the answer",
+			   n ? ktls_reason() : "closed before any byte");
+		return n ? (int)n : -ECONNRESET;
+	}
+	return 0;
+}
+
+/*
+ * The same in userspace TLS. With --expect-close the server's close (or
+ * reset: our request lay unread) is the answer; the ticket before it is
+ * kept all the same.
+ */
+static int exchange_userspace(struct worker *w, struct ktls_session *session)
+{
+	char buf[256];
+	ssize_t n;
+
+	n = ktls_tls_send(session, REQUEST, strlen(REQUEST));
+	if (n < 0 && !w->opts->expect_close) {
+		note_error(w, "send", ktls_reason());
+		return (int)n;
+	}
+	n = ktls_tls_recv(session, buf, sizeof(buf));
+	if (w->opts->expect_close) {
+		if (n > 0) {
+			note_error(w, "--expect-close", "the server answered");
+			return -EPROTO;
+		}
+		return 0;
+	}
+	if (n <= 0) {
+		note_error(w, "reading the answer",
+			   n ? ktls_reason() : "closed before any byte");
+		return n ? (int)n : -ECONNRESET;
+	}
+	return 0;
+}
+
 /* One connection; 0 and its latency, or -errno (noted). */
 static int one_connection(struct worker *w, int64_t *latency_us,
 			  bool *resumed)
 {
 	struct ktls_session *session = NULL;
 	int64_t started = 0;
-	char buf[256];
-	ssize_t n;
 	int fd, ret;
 
 	fd = connect_port(w, &started);
@@ -130,29 +201,40 @@ static int one_connection(struct worker *w, int64_t *latency_us,
 	}
 	*latency_us = hs_now_us() - started;
 	*resumed = ktls_session_resumed(session);
-	ret = ktls_install(session, KTLS_TX | KTLS_RX);
-	if (ret) {
-		note_error(w, "kTLS install", ktls_reason());
-		goto out_free;
-	}
-	n = ktls_send(session, REQUEST, strlen(REQUEST));
-	if (n < 0) {
-		ret = (int)n;
-		note_error(w, "send", ktls_reason());
-		goto out_free;
-	}
-	/* The answer; a TLS 1.3 ticket before it is kept for the next. */
-	n = ktls_recv(session, buf, sizeof(buf));
-	if (n <= 0) {
-		ret = n ? (int)n : -ECONNRESET;
-		note_error(w, "reading the answer",
-			   n ? ktls_reason() : "closed before any byte");
-	}
-out_free:
+	if (w->opts->userspace)
+		ret = exchange_userspace(w, session);
+	else
+		ret = exchange_ktls(w, session);
 	ktls_session_free(session);
 out_close:
 	close(fd);
 	return ret;
+}
+
+/*
+ * A fresh context and, not counted, the full handshake that brings its
+ * first ticket. A TLS 1.3 server on WolfSSL's own ticket keys (ktlsd,
+ * ktls-hs-server) issues each resumed connection a ticket whose nonce
+ * follows the old one's and fails the 256th chained resumption with
+ * SESSION_TICKET_NONCE_OVERFLOW: so every CHAIN_MAX resumptions a thread
+ * starts over (one uncounted full handshake in CHAIN_MAX, for every
+ * server alike).
+ */
+static int fresh_ticket(struct worker *w)
+{
+	int64_t latency_us;
+	bool resumed;
+	int ret;
+
+	ktls_ctx_free(w->ctx);
+	w->ctx = NULL;
+	ret = ktls_ctx_new(w->opts->config, &w->ctx);
+	if (ret) {
+		note_error(w, "client context", ktls_reason());
+		return ret;
+	}
+	w->chained = 0;
+	return one_connection(w, &latency_us, &resumed);
 }
 
 static void *worker_run(void *arg)
@@ -161,15 +243,18 @@ static void *worker_run(void *arg)
 	int64_t latency_us;
 	bool resumed;
 
-	/* Not counted: the full handshake that brings the first ticket. */
 	if (w->opts->resume)
 		one_connection(w, &latency_us, &resumed);
 	w->errors = 0;
 	w->first_error[0] = '\0';
 	pthread_barrier_wait(&start_line);
 	while (hs_now_us() < deadline_us) {
+		if (w->opts->resume && w->chained >= CHAIN_MAX &&
+		    fresh_ticket(w) && !w->ctx)
+			break;
 		if (one_connection(w, &latency_us, &resumed))
 			continue;
+		w->chained += resumed;
 		if (hs_samples_add(&w->latency, latency_us)) {
 			note_error(w, "memory", strerror(ENOMEM));
 			break;
@@ -191,14 +276,19 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		{ "resume", no_argument, NULL, 'r' },
 		{ "ports", required_argument, NULL, 'p' },
 		{ "latencies", required_argument, NULL, 'L' },
+		{ "groups", required_argument, NULL, 'g' },
+		{ "userspace", no_argument, NULL, 'U' },
+		{ "expect-close", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	bool have_addr = false;
 	int opt;
 
+	/* One key share the servers all take: no HelloRetryRequest. */
 	*opts = (struct options){ .name = "localhost", .conns = 4,
-				  .ports = 1, .seconds = 5 };
+				  .ports = 1, .seconds = 5,
+				  .groups = "X25519" };
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -230,6 +320,15 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		case 'L':
 			opts->latencies = optarg;
 			break;
+		case 'g':
+			opts->groups = optarg;
+			break;
+		case 'U':
+			opts->userspace = true;
+			break;
+		case 'E':
+			opts->expect_close = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -239,8 +338,9 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		}
 	}
 	if (!have_addr || !opts->ca || opts->conns < 1 ||
-	    opts->conns > MAX_CONNS || opts->seconds <= 0 || opts->ports < 1) {
-		fprintf(stderr, "ktls-hs-load: need --connect and --ca; --conns 1..%d, --seconds > 0, --ports >= 1\n",
+	    opts->conns > MAX_CONNS || opts->seconds <= 0 || opts->ports < 1 ||
+	    (opts->expect_close && !opts->userspace)) {
+		fprintf(stderr, "ktls-hs-load: need --connect and --ca; --conns 1..%d, --seconds > 0, --ports >= 1; --expect-close with --userspace\n",
 			MAX_CONNS);
 		fputs(usage_text, stderr);
 		return -EINVAL;
@@ -262,8 +362,19 @@ static int append_latencies(const char *path, const struct hs_samples *all)
 	return ret;
 }
 
+/* User + system CPU of this process, in seconds. */
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static void report(struct worker *workers, int count, double seconds,
-		   const char *latencies)
+		   double cpu, const char *latencies)
 {
 	struct hs_samples all = {};
 	unsigned long done = 0, resumed = 0, errors = 0;
@@ -282,9 +393,9 @@ static void report(struct worker *workers, int count, double seconds,
 	if (ret)
 		fprintf(stderr, "ktls-hs-load: writing %s: %s\n", latencies,
 			strerror(-ret));
-	printf("handshakes=%lu seconds=%.2f rate=%.1f p50_ms=%.2f p99_ms=%.2f resumed=%lu errors=%lu\n",
+	printf("handshakes=%lu seconds=%.2f rate=%.1f p50_ms=%.2f p99_ms=%.2f resumed=%lu errors=%lu cpu_s=%.3f\n",
 	       done, seconds, done / seconds, hs_samples_pct_ms(&all, 50),
-	       hs_samples_pct_ms(&all, 99), resumed, errors);
+	       hs_samples_pct_ms(&all, 99), resumed, errors, cpu);
 	if (first_error)
 		fprintf(stderr, "ktls-hs-load: %lu errors, the first: %s\n",
 			errors, first_error);
@@ -297,12 +408,11 @@ int main(int argc, char **argv)
 		.role = KTLS_ROLE_CLIENT,
 		.min_version = KTLS_TLS_1_3,
 		.max_version = KTLS_TLS_1_3,
-		/* One key share the servers all take: no HelloRetryRequest. */
-		.groups = "X25519",
 	};
 	struct worker *workers;
 	struct options opts;
 	int64_t start_us;
+	double cpu_start;
 	int i, ret, started = 0;
 
 	if (parse_options(argc, argv, &opts))
@@ -310,6 +420,8 @@ int main(int argc, char **argv)
 	config.ca_file = opts.ca;
 	config.server_name = opts.name;
 	config.resumption = opts.resume;
+	config.groups = opts.groups;
+	opts.config = &config;
 	workers = calloc(opts.conns, sizeof(*workers));
 	if (!workers)
 		return 1;
@@ -338,11 +450,12 @@ int main(int argc, char **argv)
 	}
 	pthread_barrier_wait(&start_line);
 	start_us = hs_now_us();
+	cpu_start = cpu_seconds();
 	deadline_us = start_us + (int64_t)(opts.seconds * 1e6);
 	for (i = 0; i < started; i++)
 		pthread_join(workers[i].thread, NULL);
 	report(workers, opts.conns, (hs_now_us() - start_us) / 1e6,
-	       opts.latencies);
+	       cpu_seconds() - cpu_start, opts.latencies);
 	for (i = 0; i < opts.conns; i++) {
 		ktls_ctx_free(workers[i].ctx);
 		hs_samples_free(&workers[i].latency);

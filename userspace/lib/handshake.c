@@ -274,6 +274,12 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 		goto free_wolfssl;
 	wolfSSL_CTX_SetIORecv(ctx->wolfssl, ktls_record_io_recv);
 	wolfSSL_CTX_SetIOSend(ctx->wolfssl, ktls_record_io_send);
+	/*
+	 * Our callers wait (poll, epoll): WolfSSL's OpenSSL-compatible default
+	 * would read an empty socket ten more times before "want read", ten
+	 * system calls per wait of every handshake.
+	 */
+	wolfSSL_CTX_clear_mode(ctx->wolfssl, WOLFSSL_MODE_AUTO_RETRY);
 
 	/* First: it narrows the versions and replaces the read callback. */
 	if (config->signer && config->key_file) {

@@ -5,6 +5,7 @@
  * to sign what a handshake elsewhere asks for (signer.c is that side).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -23,12 +24,17 @@ struct ktls_private_key {
 		ecc_key ecc;
 		RsaKey rsa;
 	} k;
+	/*
+	 * WolfSSL's RsaKey keeps state while it signs (it is not only read):
+	 * threads that share the key sign with it one at a time.
+	 */
+	pthread_mutex_t rsa_lock;
 };
 
 /*
  * One random number generator per thread: a key is shared by the threads
- * that sign with it (ktlsd's key process has one per worker thread), and
- * only the generator changes as it signs.
+ * that sign with it (ktlsd's key process has one per worker thread); an
+ * ECC key is only read as it signs, an RSA key is also locked (rsa_lock).
  */
 static __thread WC_RNG thread_rng;
 static __thread bool thread_rng_ready;
@@ -143,11 +149,13 @@ static int load_mem(const uint8_t *key_pem, size_t key_len,
 	key = calloc(1, sizeof(*key));
 	if (!key)
 		return ktls_fail(-ENOMEM, "out of memory");
+	pthread_mutex_init(&key->rsa_lock, NULL);
 	ret = pem_to_der(key_pem, key_len, what, &der, &der_max, &der_len);
 	if (!ret)
 		ret = decode(key, der, der_len, what);
 	der_free(der, der_max);
 	if (ret) {
+		pthread_mutex_destroy(&key->rsa_lock);
 		explicit_bzero(key, sizeof(*key));
 		free(key);
 		return ret;
@@ -240,8 +248,10 @@ int ktls_private_key_sign(struct ktls_private_key *key,
 	case KTLS_SIGN_RSA_PKCS1:
 		if (!key->rsa || hash != KTLS_SIGN_HASH_NONE)
 			break;
+		pthread_mutex_lock(&key->rsa_lock);
 		ret = wc_RsaSSL_Sign(in, (word32)in_len, sig, len, &key->k.rsa,
 				     r);
+		pthread_mutex_unlock(&key->rsa_lock);
 		if (ret <= 0)
 			return ktls_fail(-EIO, "RSA signing failed (%d)", ret);
 		*sig_len = (size_t)ret;
@@ -250,8 +260,10 @@ int ktls_private_key_sign(struct ktls_private_key *key,
 		if (!key->rsa || pss_params(hash, &type, &mgf, &digest_len) ||
 		    in_len != digest_len)
 			break;
+		pthread_mutex_lock(&key->rsa_lock);
 		ret = wc_RsaPSS_Sign(in, (word32)in_len, sig, len, type, mgf,
 				     &key->k.rsa, r);
+		pthread_mutex_unlock(&key->rsa_lock);
 		if (ret <= 0)
 			return ktls_fail(-EIO, "RSA-PSS signing failed (%d)", ret);
 		*sig_len = (size_t)ret;
@@ -269,6 +281,7 @@ void ktls_private_key_free(struct ktls_private_key *key)
 		wc_FreeRsaKey(&key->k.rsa);
 	else
 		wc_ecc_free(&key->k.ecc);
+	pthread_mutex_destroy(&key->rsa_lock);
 	explicit_bzero(key, sizeof(*key));
 	free(key);
 }

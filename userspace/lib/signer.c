@@ -7,6 +7,7 @@
  * goes out, as WolfSSL checks its own (a faulty signature leaks the key).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,12 @@ struct ktls_remote_key {
 	struct ktls_signer signer;
 	bool rsa;
 	RsaKey rsa_pub;		/* for the check of our own signatures */
+	/*
+	 * WolfSSL's RsaKey keeps state while it works, and the context's
+	 * sessions run on several threads (ktlsd's event loops): one check
+	 * at a time.
+	 */
+	pthread_mutex_t rsa_lock;
 };
 
 static struct ktls_remote_key *remote_key_of(WOLFSSL *ssl)
@@ -119,13 +126,17 @@ static int rsa_check(WOLFSSL *ssl, unsigned char *sig, unsigned int sig_len,
 		     unsigned int key_len, void *arg)
 {
 	struct ktls_remote_key *rk = remote_key_of(ssl);
+	int ret;
 
 	(void)key_der;
 	(void)key_len;
 	(void)arg;
 	if (!rk || !rk->rsa)
 		return BAD_FUNC_ARG;
-	return wc_RsaSSL_VerifyInline(sig, sig_len, out, &rk->rsa_pub);
+	pthread_mutex_lock(&rk->rsa_lock);
+	ret = wc_RsaSSL_VerifyInline(sig, sig_len, out, &rk->rsa_pub);
+	pthread_mutex_unlock(&rk->rsa_lock);
+	return ret;
 }
 
 static int rsa_pss_check(WOLFSSL *ssl, unsigned char *sig,
@@ -139,11 +150,16 @@ static int rsa_pss_check(WOLFSSL *ssl, unsigned char *sig,
 	(void)key_der;
 	(void)key_len;
 	(void)arg;
+	int ret;
+
 	if (!rk || !rk->rsa ||
 	    pss_hash(hash, &type, &mgf) == KTLS_SIGN_HASH_NONE)
 		return BAD_FUNC_ARG;
-	return wc_RsaPSS_VerifyInline(sig, sig_len, out, type, mgf,
-				      &rk->rsa_pub);
+	pthread_mutex_lock(&rk->rsa_lock);
+	ret = wc_RsaPSS_VerifyInline(sig, sig_len, out, type, mgf,
+				     &rk->rsa_pub);
+	pthread_mutex_unlock(&rk->rsa_lock);
+	return ret;
 }
 
 static int load_rsa_public(struct ktls_remote_key *rk, WOLFSSL_X509 *cert,
@@ -155,6 +171,7 @@ static int load_rsa_public(struct ktls_remote_key *rk, WOLFSSL_X509 *cert,
 
 	if (wc_InitRsaKey(&rk->rsa_pub, NULL))
 		return ktls_fail(-ENOMEM, "cannot set up an RSA key");
+	pthread_mutex_init(&rk->rsa_lock, NULL);
 	rk->rsa = true;
 	if (wolfSSL_X509_get_pubkey_buffer(cert, der, &len) != WOLFSSL_SUCCESS ||
 	    wc_RsaPublicKeyDecode(der, &idx, &rk->rsa_pub, (word32)len))
@@ -205,8 +222,10 @@ void ktls_signer_free(struct ktls_ctx *ctx)
 
 	if (!rk)
 		return;
-	if (rk->rsa)
+	if (rk->rsa) {
 		wc_FreeRsaKey(&rk->rsa_pub);
+		pthread_mutex_destroy(&rk->rsa_lock);
+	}
 	free(rk);
 	ctx->remote_key = NULL;
 }

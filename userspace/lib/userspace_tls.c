@@ -75,10 +75,17 @@ ssize_t ktls_tls_recv(struct ktls_session *session, void *buf, size_t len)
 		session->rio.last_errno = 0;
 		n = wolfSSL_read(session->ssl, buf, len > INT32_MAX ?
 						    INT32_MAX : (int)len);
-		if (n > 0)
+		/*
+		 * A TLS 1.3 ticket comes before the data (or the close):
+		 * keep it for the next handshake, as ktls_recv() does.
+		 */
+		if (n > 0) {
+			ktls_save_resumption(session);
 			return n;
+		}
 		err = wolfSSL_get_error(session->ssl, n);
 		if (err == WOLFSSL_ERROR_ZERO_RETURN) {
+			ktls_save_resumption(session);
 			session->rx_closed = true;
 			return 0;
 		}
@@ -87,10 +94,14 @@ ssize_t ktls_tls_recv(struct ktls_session *session, void *buf, size_t len)
 		else if (err == WOLFSSL_ERROR_WANT_WRITE)
 			ret = wait_or_again(session, POLLOUT);
 		else
-			return failure(session, "userspace TLS read", err);
+			break;
 		if (ret)
 			return ret;
 	}
+	/* Closed or reset without close_notify: a ticket read stands. */
+	if (session->rio.peer_closed || session->rio.last_errno == ECONNRESET)
+		ktls_save_resumption(session);
+	return failure(session, "userspace TLS read", err);
 }
 
 /*
