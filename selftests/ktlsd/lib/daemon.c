@@ -603,40 +603,26 @@ static bool has(const uint8_t *hay, size_t n, const uint8_t *needle,
  * or little-endian (as wolfCrypt's math keeps it). Read as root through
  * /proc/PID/mem, which an undumpable process does not stop.
  */
+struct secret {
+	const uint8_t *bytes;
+	uint8_t rev[64];
+	size_t len;
+};
+
+static int holds(const uint8_t *buf, size_t n, void *arg)
+{
+	const struct secret *s = arg;
+
+	return has(buf, n, s->bytes, s->len) || has(buf, n, s->rev, s->len);
+}
+
 int memory_holds(pid_t pid, const uint8_t *secret, size_t len)
 {
-	char path[64], line[512];
-	uint8_t rev[64], *buf;
-	bool found = false;
-	FILE *maps;
-	int mem;
+	struct secret s = { .bytes = secret, .len = len };
 
+	if (len > sizeof(s.rev))
+		return -EINVAL;
 	for (size_t i = 0; i < len; i++)
-		rev[i] = secret[len - 1 - i];
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	maps = fopen(path, "r");
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	mem = open(path, O_RDONLY);
-	if (!maps || mem < 0)
-		return -errno;
-	while (!found && fgets(line, sizeof(line), maps)) {
-		unsigned long start, end;
-		char perms[8];
-		ssize_t n;
-
-		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3 ||
-		    perms[0] != 'r' || perms[1] != 'w' || end - start > (64 << 20))
-			continue;
-		buf = malloc(end - start);
-		if (!buf)
-			break;
-		n = pread(mem, buf, end - start, (off_t)start);
-		if (n > 0)
-			found = has(buf, (size_t)n, secret, len) ||
-				has(buf, (size_t)n, rev, len);
-		free(buf);
-	}
-	fclose(maps);
-	close(mem);
-	return found;
+		s.rev[i] = secret[len - 1 - i];
+	return process_memory_scan(pid, holds, &s);
 }
