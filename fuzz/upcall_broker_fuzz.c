@@ -66,7 +66,15 @@ static void check_decoder(const uint8_t *data, size_t size)
 			abort();
 		if (msg->type == UPW_RESULT && size != sizeof(msg->result))
 			abort();
-		if (msg->type != UPW_LOOKUP && msg->type != UPW_RESULT)
+		/* A signing request: exactly its digest, never a ticket's. */
+		if (msg->type == UPW_SIGN &&
+		    (sizeof(struct upw_hdr) + KEYPROC_REQUEST_HEADER +
+		     msg->sign.in_len != size ||
+		     msg->sign.op == KEYPROC_OP_TICKET_SEAL ||
+		     msg->sign.op == KEYPROC_OP_TICKET_OPEN))
+			abort();
+		if (msg->type != UPW_LOOKUP && msg->type != UPW_RESULT &&
+		    msg->type != UPW_SIGN)
 			abort();
 	}
 	free(msg);
