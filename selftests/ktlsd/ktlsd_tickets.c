@@ -156,8 +156,14 @@ static void connect_once(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, peer_start(&thread, client_run, c));
 	ret = ktls_handoff(d->sock, server_fd, &server_role, &result);
 	/* With kTLS the client reads a byte, else the end of the stream. */
-	EXPECT_EQ(ret ? -ENOENT : 1, ret ? ret : write(server_fd, "k", 1))
+	EXPECT_EQ(ret ? -ENOENT : 1, ret ? ret : write(server_fd, "k", 1)) {
+		char cmd[PATH_MAX + 32];
+
 		TH_LOG("%s", result.reason);
+		snprintf(cmd, sizeof(cmd), "tail -n 30 %s >&2", d->log);
+		if (system(cmd))
+			TH_LOG("no log");
+	}
 	close(server_fd);
 	EXPECT_EQ(0, peer_join(&thread)) TH_LOG("client: %s", thread.reason);
 	close(c->fd);
