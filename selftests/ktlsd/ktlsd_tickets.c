@@ -133,6 +133,7 @@ FIXTURE_SETUP(tickets)
 FIXTURE_TEARDOWN(tickets)
 {
 	unsetenv("KTLSD_SANDBOX_PROBE");
+	unsetenv("KTLSD_TEST_DRAIN_DELAY_MS");
 	wolfSSL_SESSION_free(self->c.last);
 	wolfSSL_CTX_free(self->c.ctx);
 	daemon_cleanup(&self->d);
@@ -302,6 +303,38 @@ TEST_F(tickets, reload_refuses_the_old_ticket)
 	/* The new generation's ticket resumes on it. */
 	connect_once(_metadata, &self->d, &self->c);
 	EXPECT_TRUE(self->c.resumed);
+}
+
+/*
+ * Once ktlsd logs "reloaded", every new connection meets the new
+ * configuration, even when the old worker hears of the drain late
+ * (KTLSD_TEST_DRAIN_DELAY_MS): the ticket from before the reload, offered
+ * again and again, never resumes. Before the monitor waited for the old
+ * worker to leave the listener, its idle loops took these connections.
+ */
+TEST_F(tickets, reload_waits_until_the_old_worker_stops_accepting)
+{
+	WOLFSSL_SESSION *before;
+
+	daemon_stop(&self->d);
+	setenv("KTLSD_TEST_DRAIN_DELAY_MS", "1000", 1);
+	ASSERT_EQ(0, daemon_start(&self->d)) TH_LOG("ktlsd did not start");
+	unsetenv("KTLSD_TEST_DRAIN_DELAY_MS");
+	connect_once(_metadata, &self->d, &self->c);
+	ASSERT_TRUE(wolfSSL_SESSION_has_ticket(self->c.last));
+	before = wolfSSL_SESSION_dup(self->c.last);
+	ASSERT_NE(NULL, before);
+	ASSERT_EQ(0, kill(self->d.pid, SIGHUP));
+	ASSERT_EQ(0, daemon_wait_log(&self->d, "reloaded (worker pid", 10000));
+	for (int i = 0; i < 6; i++) {
+		wolfSSL_SESSION_free(self->c.last);
+		self->c.last = wolfSSL_SESSION_dup(before);
+		memset(self->c.ticket, 0, sizeof(self->c.ticket));
+		self->c.ticket_len = 0;
+		connect_once(_metadata, &self->d, &self->c);
+		EXPECT_FALSE(self->c.resumed) TH_LOG("connection %d after the reload resumed the old ticket", i);
+	}
+	wolfSSL_SESSION_free(before);
 }
 
 /* A ticket request that lies about its length ends the key process. */

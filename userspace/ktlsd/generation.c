@@ -9,6 +9,8 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "generation.h"
@@ -72,6 +74,14 @@ static int wait_ready(int fd, const char *who, char *err, size_t err_len)
 	msg[n] = '\0';
 	snprintf(err, err_len, "%s", msg);
 	return -EINVAL;
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void close_all(int *fds, int n)
@@ -274,6 +284,58 @@ void ktlsd_generation_tell(struct ktlsd_generation *gen, const char *word)
 	/* It stops ACCEPTing; it ends once the worker has. */
 	if (gen->broker_ctl_fd >= 0 && gen->broker > 0)
 		send(gen->broker_ctl_fd, word, strlen(word), MSG_NOSIGNAL);
+}
+
+/* Both loops' wait, plus what the broker's single poll adds. */
+#define DRAIN_ANSWER_MS (KTLSD_DRAIN_ACK_MS + 500)
+
+int ktlsd_generation_drain(struct ktlsd_generation *gen, char *err,
+			   size_t err_len)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = gen->worker > 0 ? gen->ctl_fd : -1, .events = POLLIN },
+		{ .fd = gen->broker > 0 ? gen->broker_ctl_fd : -1,
+		  .events = POLLIN },
+	};
+	const char *who[2] = { "worker", "upcall broker" };
+	int64_t until = monotonic_ms() + DRAIN_ANSWER_MS;
+	char word[16];
+
+	ktlsd_generation_tell(gen, KTLSD_CTL_DRAIN);
+	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
+		int64_t left = until - monotonic_ms();
+		int ret;
+
+		ret = left > 0 ? poll(pfd, 2, (int)left) : 0;
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret <= 0) {
+			snprintf(err, err_len,
+				 "the old %s (pid %d) did not confirm within %d ms that it accepts no more",
+				 who[pfd[0].fd >= 0 ? 0 : 1],
+				 (int)(pfd[0].fd >= 0 ? gen->worker : gen->broker),
+				 DRAIN_ANSWER_MS);
+			return -ETIMEDOUT;
+		}
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (pfd[i].fd < 0 || !pfd[i].revents)
+				continue;
+			n = recv(pfd[i].fd, word, sizeof(word) - 1,
+				 MSG_DONTWAIT);
+			if (n <= 0) {
+				snprintf(err, err_len,
+					 "the old %s ended while draining",
+					 who[i]);
+				return -EIO;
+			}
+			word[n] = '\0';
+			if (!strcmp(word, KTLSD_CTL_DRAINED))
+				pfd[i].fd = -1;
+		}
+	}
+	return 0;
 }
 
 bool ktlsd_generation_reaped(struct ktlsd_generation *gen, pid_t pid)

@@ -45,6 +45,14 @@ int ktlsd_generation_start(struct ktlsd_config *config,
 			   size_t err_len);
 /* Tell the worker (and broker) KTLSD_CTL_DRAIN or KTLSD_CTL_STOP. */
 void ktlsd_generation_tell(struct ktlsd_generation *gen, const char *word);
+/*
+ * A reload's old generation: tell it KTLSD_CTL_DRAIN and wait until its
+ * worker (and broker) say they accept no more, so that every connection
+ * made after this returns meets the new configuration. 0, or -ETIMEDOUT
+ * (or -EIO: one ended) and @err says which did not answer.
+ */
+int ktlsd_generation_drain(struct ktlsd_generation *gen, char *err,
+			   size_t err_len);
 /* @pid has ended: forget it; true if it was one of @gen's. */
 bool ktlsd_generation_reaped(struct ktlsd_generation *gen, pid_t pid);
 bool ktlsd_generation_gone(const struct ktlsd_generation *gen);

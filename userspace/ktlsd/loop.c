@@ -47,6 +47,7 @@ struct ktlsd_loop {
 	struct ktlsd_task *first, *last;	/* by deadline */
 	struct ktlsd_task *retired;	/* ended this batch, freed after it */
 	bool draining;		/* no new work: end once idle */
+	bool accepting;		/* listener and upcall fds in the set */
 	bool joined;
 	int64_t listener_paused_until;	/* 0: the listener is watched */
 };
@@ -61,6 +62,11 @@ static struct ktlsd_watch listener_watch = { KTLSD_WATCH_LISTENER };
 static struct ktlsd_watch stop_watch = { KTLSD_WATCH_STOP };
 static struct ktlsd_watch upcall_watch = { KTLSD_WATCH_UPCALL };
 static struct ktlsd_watch drain_watch = { KTLSD_WATCH_DRAIN };
+
+/* How many loops have left the listener and the upcall fd, for a reload. */
+static pthread_mutex_t drain_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t drain_cond = PTHREAD_COND_INITIALIZER;
+static int loops_not_accepting;
 
 /*
  * Spent to accept (and refuse) one connection when the fd table is full:
@@ -211,7 +217,7 @@ static void resume_listener(struct ktlsd_loop *loop)
 	    ktlsd_now_ms() < loop->listener_paused_until)
 		return;
 	/* A draining loop takes no new connections: leave it unwatched. */
-	if (loop->draining) {
+	if (!loop->accepting) {
 		loop->listener_paused_until = 0;
 		return;
 	}
@@ -271,6 +277,27 @@ static void fail_all(struct ktlsd_loop *loop)
 	free_retired(loop);
 }
 
+/*
+ * Out of the listener's and the upcall's sets for good, once: a reload's
+ * monitor waits for every loop to have done this before it says the new
+ * configuration is in charge.
+ */
+static void stop_accepting(struct ktlsd_loop *loop)
+{
+	loop->draining = true;
+	if (!loop->accepting)
+		return;
+	loop->accepting = false;
+	if (listen_fd >= 0)
+		ktlsd_loop_unwatch(loop, listen_fd);
+	if (notify_fd >= 0)
+		ktlsd_loop_unwatch(loop, notify_fd);
+	pthread_mutex_lock(&drain_lock);
+	loops_not_accepting++;
+	pthread_cond_broadcast(&drain_cond);
+	pthread_mutex_unlock(&drain_lock);
+}
+
 static void *loop_run(void *arg)
 {
 	struct ktlsd_loop *loop = arg;
@@ -303,17 +330,16 @@ static void *loop_run(void *arg)
 
 			switch (w->kind) {
 			case KTLSD_WATCH_STOP:
+				stop_accepting(loop);
 				fail_all(loop);
 				return NULL;
 			case KTLSD_WATCH_DRAIN:
-				if (listen_fd >= 0)
-					ktlsd_loop_unwatch(loop, listen_fd);
-				if (notify_fd >= 0)
-					ktlsd_loop_unwatch(loop, notify_fd);
-				loop->draining = true;
+				stop_accepting(loop);
 				break;
 			case KTLSD_WATCH_LISTENER:
-				accept_some(loop);
+				/* Not after a drain earlier in this batch. */
+				if (loop->accepting)
+					accept_some(loop);
 				break;
 			case KTLSD_WATCH_CONN:
 				h = (struct handoff *)((char *)w -
@@ -326,7 +352,8 @@ static void *loop_run(void *arg)
 				handoff_event(h, w, events[i].events);
 				break;
 			case KTLSD_WATCH_UPCALL:
-				upcall_jobs_accept(loop);
+				if (loop->accepting)
+					upcall_jobs_accept(loop);
 				break;
 			case KTLSD_WATCH_UPCALL_TCP:
 				job = (struct upcall_job *)((char *)w -
@@ -341,6 +368,7 @@ static void *loop_run(void *arg)
 		if (loop->draining && !loop->first)
 			return NULL;
 	}
+	stop_accepting(loop);
 	fail_all(loop);
 	return NULL;
 }
@@ -354,6 +382,7 @@ static int loop_init(struct ktlsd_loop *loop, int index)
 	};
 
 	loop->index = index;
+	loop->accepting = true;
 	loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop->epoll_fd < 0)
 		return -errno;
@@ -446,6 +475,7 @@ void ktlsd_loops_stop(void)
 	free(loops);
 	loops = NULL;
 	nr_loops = 0;
+	loops_not_accepting = 0;
 	close(stop_fd);
 	close(drain_fd);
 	if (reserve_fd >= 0)
@@ -453,18 +483,40 @@ void ktlsd_loops_stop(void)
 	reserve_fd = -1;
 }
 
-void ktlsd_loops_drain(int timeout_ms)
+/* CLOCK_REALTIME @ms from now, for the timed waits below. */
+static struct timespec realtime_in(int ms)
 {
-	struct timespec until;
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	return t;
+}
+
+int ktlsd_loops_stop_accepting(int timeout_ms)
+{
+	struct timespec until = realtime_in(timeout_ms);
+	int ret = 0;
 
 	kick(drain_fd, "drain");
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	pthread_mutex_lock(&drain_lock);
+	while (loops_not_accepting < nr_loops && !ret)
+		ret = -pthread_cond_timedwait(&drain_cond, &drain_lock, &until);
+	pthread_mutex_unlock(&drain_lock);
+	return ret;
+}
+
+void ktlsd_loops_drain(int timeout_ms)
+{
+	struct timespec until = realtime_in(timeout_ms);
+
+	/* Again, harmless: each loop leaves the listener once. */
+	kick(drain_fd, "drain");
 	for (int i = 0; i < nr_loops; i++)
 		loops[i].joined = !pthread_timedjoin_np(loops[i].thread, NULL,
 							&until);

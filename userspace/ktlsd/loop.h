@@ -68,5 +68,11 @@ void ktlsd_loops_stop(void);
  * running @timeout_ms from now is stopped as ktlsd_loops_stop() would.
  */
 void ktlsd_loops_drain(int timeout_ms);
+/*
+ * The first half of a drain: every loop leaves the listener and the upcall
+ * fd, and none accepts again. Returns once all have (0), or -ETIMEDOUT
+ * after @timeout_ms.
+ */
+int ktlsd_loops_stop_accepting(int timeout_ms);
 
 #endif /* KTLSD_LOOP_H */

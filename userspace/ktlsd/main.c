@@ -192,8 +192,14 @@ static void reload(const char *path, struct ktlsd_spawn *spawn)
 	}
 	warn_restart_keys(old->config, gen.config);
 	apply_logging(gen.config);
-	/* Handshakes in flight finish in the old worker, which then ends. */
-	ktlsd_generation_tell(old, KTLSD_CTL_DRAIN);
+	/*
+	 * Handshakes in flight finish in the old worker, which then ends;
+	 * once it has confirmed it accepts no more, every new connection
+	 * meets this configuration.
+	 */
+	if (ktlsd_generation_drain(old, err, sizeof(err)))
+		log_error("reload: %s; a connection made now may still meet the old configuration",
+			  err);
 	gens[nr_gens++] = gen;
 	log_info("configuration %s reloaded (worker pid %d, key process pid %d)",
 		 path, (int)gen.worker, (int)gen.keys);

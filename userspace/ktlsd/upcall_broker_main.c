@@ -446,6 +446,9 @@ static void __attribute__((noreturn)) serve(const struct broker_args *a,
 		if (pfd[P_CTL].revents) {
 			if (recv(ctl_fd, word, sizeof(word), MSG_DONTWAIT) <= 0)
 				ctl_fd = -1;	/* the monitor is gone */
+			else	/* accept_all() below is not called again */
+				send(ctl_fd, KTLSD_CTL_DRAINED,
+				     strlen(KTLSD_CTL_DRAINED), MSG_NOSIGNAL);
 			accepting = false;
 		}
 		if (pfd[P_SIG].revents) {

@@ -61,9 +61,22 @@ static void sandbox_probe(const struct ktlsd_config *config)
 	}
 }
 
+/*
+ * Tests: KTLSD_TEST_DRAIN_DELAY_MS=N makes the worker hear a drain N ms
+ * late (at most 1000), as a loaded machine might, to show that a reload
+ * waits for it.
+ */
+static int drain_delay_ms(void)
+{
+	const char *v = getenv("KTLSD_TEST_DRAIN_DELAY_MS");
+	int ms = v ? atoi(v) : 0;
+
+	return ms < 0 ? 0 : ms > 1000 ? 1000 : ms;
+}
+
 /* Wait for the monitor's word (or a signal); drain or stop, then exit. */
 static void __attribute__((noreturn)) control(int ctl_fd, int sig_fd,
-					      int timeout_ms)
+					      int timeout_ms, int delay_ms)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = ctl_fd, .events = POLLIN },
@@ -71,6 +84,7 @@ static void __attribute__((noreturn)) control(int ctl_fd, int sig_fd,
 	};
 	char word[16];
 	ssize_t n;
+	int ret;
 
 	for (;;) {
 		if (poll(pfd, 2, -1) < 0) {
@@ -87,6 +101,20 @@ static void __attribute__((noreturn)) control(int ctl_fd, int sig_fd,
 			break;		/* the monitor is gone: stop */
 		word[n] = '\0';
 		if (!strcmp(word, KTLSD_CTL_DRAIN)) {
+			if (delay_ms)
+				usleep((useconds_t)delay_ms * 1000);
+			/*
+			 * The monitor says "reloaded" only after this: until
+			 * then a new connection may still land here, in the
+			 * old configuration.
+			 */
+			ret = ktlsd_loops_stop_accepting(KTLSD_DRAIN_ACK_MS);
+			if (ret)
+				log_error("drain: the event loops did not leave the listener within %d ms",
+					  KTLSD_DRAIN_ACK_MS);
+			else
+				send(ctl_fd, KTLSD_CTL_DRAINED,
+				     strlen(KTLSD_CTL_DRAINED), MSG_NOSIGNAL);
 			ktlsd_loops_drain(timeout_ms);
 			_exit(0);
 		}
@@ -133,5 +161,6 @@ void ktlsd_worker_main(const struct ktlsd_worker_args *a)
 		fail(a->ctl_fd, err, 1);
 	}
 	send(a->ctl_fd, "", 1, MSG_NOSIGNAL);
-	control(a->ctl_fd, sig_fd, config->handshake_timeout_ms + 1000);
+	control(a->ctl_fd, sig_fd, config->handshake_timeout_ms + 1000,
+		drain_delay_ms());
 }

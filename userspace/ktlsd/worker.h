@@ -16,6 +16,10 @@
 /* What the monitor says on the control socket. */
 #define KTLSD_CTL_DRAIN "drain"
 #define KTLSD_CTL_STOP "stop"
+/* ...and what a worker or broker answers once it accepts no more. */
+#define KTLSD_CTL_DRAINED "drained"
+/* How long a worker waits for its loops to leave the listener. */
+#define KTLSD_DRAIN_ACK_MS 2000
 
 struct ktlsd_worker_args {
 	const struct ktlsd_config *config;
