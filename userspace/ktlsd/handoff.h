@@ -24,7 +24,7 @@ enum handoff_state {
 };
 
 struct handoff {
-	struct ktlsd_task task;		/* deadline; first: the loop's view */
+	struct ktlsd_task task;		/* its deadline, in its loop */
 	struct ktlsd_loop *loop;
 	enum handoff_state state;
 	struct ktlsd_watch conn_watch, tcp_watch;
@@ -48,6 +48,11 @@ struct handoff {
 	struct ktls_session *session;
 };
 
+/*
+ * The handoff socket @listen_fd as the loops' source of handoffs
+ * (handoff_accept.c): each connection it accepts becomes a handoff.
+ */
+struct ktlsd_source *handoff_listener(int listen_fd);
 /* A new connection from the handoff socket, accepted by @loop. */
 int handoff_new(struct ktlsd_loop *loop, int conn_fd);
 /*
@@ -55,8 +60,5 @@ int handoff_new(struct ktlsd_loop *loop, int conn_fd);
  * before closing it (a full fd table, say).
  */
 void handoff_refuse(int conn_fd, int status, const char *reason);
-/* An epoll event for one of its watches. */
-void handoff_event(struct handoff *h, struct ktlsd_watch *watch,
-		   uint32_t events);
 
 #endif /* KTLSD_HANDOFF_H */

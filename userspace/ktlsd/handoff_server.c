@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 
 #include "handoff.h"
 #include "handoff_request.h"
+#include "handshake_step.h"
 #include "log.h"
 #include "policy.h"
 #include "profile.h"
@@ -219,7 +219,7 @@ static void finish(struct handoff *h, int status, const char *reason)
 
 static void handoff_expire(struct ktlsd_task *task)
 {
-	struct handoff *h = (struct handoff *)task;
+	struct handoff *h = container_of(task, struct handoff, task);
 	char why[256];
 
 	if (h->state == HANDOFF_READING) {
@@ -242,12 +242,12 @@ static void handoff_expire(struct ktlsd_task *task)
 
 static void handoff_stop(struct ktlsd_task *task)
 {
-	finish((struct handoff *)task, -ESHUTDOWN, "ktlsd is shutting down");
+	finish(container_of(task, struct handoff, task), -ESHUTDOWN, "ktlsd is shutting down");
 }
 
 static void handoff_free(struct ktlsd_task *task)
 {
-	struct handoff *h = (struct handoff *)task;
+	struct handoff *h = container_of(task, struct handoff, task);
 
 	if (h->own_ctx)
 		ktls_ctx_free(h->ctx);
@@ -336,27 +336,18 @@ static int pick_ctx(struct handoff *h, char *why, size_t why_len)
 
 static void step(struct handoff *h)
 {
-	uint32_t events;
+	const char *why;
 	int ret;
 
-	ret = ktls_handshake_step(h->session);
-	if (ret == -EAGAIN) {
-		events = ktls_session_wants(h->session) & POLLOUT ? EPOLLOUT :
-								     EPOLLIN;
-		if (events != h->tcp_events) {
-			ret = ktlsd_loop_watch(h->loop, h->tcp_fd,
-					       &h->tcp_watch, events);
-			if (ret) {
-				finish(h, ret, "epoll_ctl failed on the socket");
-				return;
-			}
-			h->tcp_events = events;
-		}
+	ret = ktlsd_handshake_step(h->loop, h->session, h->tcp_fd,
+				   &h->tcp_watch, &h->tcp_events, &why);
+	if (ret == -EAGAIN)
 		return;
-	}
-	if (!ret)
+	if (!ret) {
 		ret = ktls_install(h->session, KTLS_TX | KTLS_RX);
-	finish(h, ret, ret ? ktls_reason() : "");
+		why = ret ? ktls_reason() : "";
+	}
+	finish(h, ret, why);
 }
 
 /*
@@ -567,6 +558,37 @@ static int read_request(struct handoff *h)
 	return 0;
 }
 
+/* The application's connection: its request, or its end. */
+static void conn_event(struct ktlsd_loop *loop, struct ktlsd_watch *w,
+		       uint32_t events)
+{
+	struct handoff *h = container_of(w, struct handoff, conn_watch);
+
+	(void)loop;
+	if (h->state == HANDOFF_READING)
+		read_request(h);
+	else if (h->state != HANDOFF_DONE &&
+		 events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		finish(h, -ECONNABORTED,
+		       "the application closed the handoff during the handshake");
+}
+
+/* The TCP socket: the peer's first byte, or the handshake's next step. */
+static void tcp_event(struct ktlsd_loop *loop, struct ktlsd_watch *w,
+		      uint32_t events)
+{
+	struct handoff *h = container_of(w, struct handoff, tcp_watch);
+
+	(void)loop;
+	if (h->state == HANDOFF_WAITING)
+		first_byte(h, events);
+	else if (h->state == HANDOFF_HANDSHAKE)
+		step(h);
+}
+
+static const struct ktlsd_watch_ops conn_watch_ops = { .event = conn_event };
+static const struct ktlsd_watch_ops tcp_watch_ops = { .event = tcp_event };
+
 int handoff_new(struct ktlsd_loop *loop, int conn_fd)
 {
 	struct ucred cred;
@@ -584,8 +606,8 @@ int handoff_new(struct ktlsd_loop *loop, int conn_fd)
 	h->tcp_fd = -1;
 	h->tcp_flags = -1;
 	h->peer_pid = -1;
-	h->conn_watch.kind = KTLSD_WATCH_CONN;
-	h->tcp_watch.kind = KTLSD_WATCH_TCP;
+	h->conn_watch.ops = &conn_watch_ops;
+	h->tcp_watch.ops = &tcp_watch_ops;
 	if (!getsockopt(conn_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
 		h->peer_pid = cred.pid;
 		h->peer_uid = cred.uid;
@@ -615,26 +637,4 @@ int handoff_new(struct ktlsd_loop *loop, int conn_fd)
 	ktlsd_loop_set_deadline(loop, &h->task, ktlsd_now_ms() +
 				h->profile->config.handoff_request_timeout_ms);
 	return 0;
-}
-
-void handoff_event(struct handoff *h, struct ktlsd_watch *watch,
-		   uint32_t events)
-{
-	if (h->state == HANDOFF_DONE)
-		return;
-	if (watch == &h->conn_watch) {
-		if (h->state == HANDOFF_READING) {
-			read_request(h);
-			return;
-		}
-		if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-			finish(h, -ECONNABORTED,
-			       "the application closed the handoff during the handshake");
-		return;
-	}
-	if (h->state == HANDOFF_WAITING) {
-		first_byte(h, events);
-		return;
-	}
-	step(h);
 }

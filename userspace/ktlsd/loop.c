@@ -1,44 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Event loops: N threads, each with its own epoll set, no thread or fork
- * per handshake. The one listening socket and the upcall's notification
- * socket are in every set with EPOLLEXCLUSIVE, so a new connection or
- * kernel request wakes one loop rather than all; the loop that accepts a
- * handoff or an upcall keeps it to the end, so each is only ever touched by
- * one thread. (One listener per thread with SO_REUSEPORT does not exist
- * for UNIX sockets.)
- *
- * Out of fds (EMFILE, ENFILE) a pending connection would wake a loop again
- * and again: the loop closes a reserve fd to accept it, answers it that
- * ktlsd is out of fds, closes it, reopens the reserve, and stops watching
- * the listener for LISTENER_PAUSE_MS. One log line per EMFILE_LOG_MS says
- * so, with how many were refused since the last.
+ * per handshake. Each source of new work (the handoff socket, the upcall
+ * jobs) is in every set with EPOLLEXCLUSIVE, so a new connection or
+ * kernel request wakes one loop rather than all; the loop that takes a
+ * task keeps it to the end, so each is only ever touched by one thread.
+ * (One listener per thread with SO_REUSEPORT does not exist for UNIX
+ * sockets.) What a watch, source or task is, only its ops know.
  *
  * Deadlines: each loop keeps its tasks in a list ordered by deadline;
- * epoll_wait sleeps until the first one. Most handoffs share a timeout, so
- * insertion from the tail is almost always one step.
+ * epoll_wait sleeps until the first one, or until a rested source is due
+ * back. Most handoffs share a timeout, so insertion from the tail is
+ * almost always one step.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "handoff.h"
 #include "log.h"
-#include "upcall_server.h"
+#include "loop.h"
 
 #define EVENTS_PER_WAKE 64
-#define ACCEPTS_PER_WAKE 16
-#define LISTENER_PAUSE_MS 100
-#define EMFILE_LOG_MS 10000
+#define MAX_SOURCES 4
+#define REST_RETRY_MS 100
 
 struct ktlsd_loop {
 	pthread_t thread;
@@ -47,35 +38,23 @@ struct ktlsd_loop {
 	struct ktlsd_task *first, *last;	/* by deadline */
 	struct ktlsd_task *retired;	/* ended this batch, freed after it */
 	bool draining;		/* no new work: end once idle */
-	bool accepting;		/* listener and upcall fds in the set */
+	bool accepting;		/* the sources are in the set */
+	bool stopping;		/* end every task now */
 	bool joined;
-	int64_t listener_paused_until;	/* 0: the listener is watched */
+	int64_t rest_until[MAX_SOURCES];	/* 0: the source is watched */
 };
 
 static struct ktlsd_loop *loops;
 static int nr_loops;
-static int listen_fd = -1;
-static int notify_fd = -1;	/* the upcall's READY notifications */
+static struct ktlsd_source *sources[MAX_SOURCES];
+static int nr_sources;
 static int stop_fd = -1;	/* eventfd: readable once we are stopping */
 static int drain_fd = -1;	/* eventfd: written once to drain */
-static struct ktlsd_watch listener_watch = { KTLSD_WATCH_LISTENER };
-static struct ktlsd_watch stop_watch = { KTLSD_WATCH_STOP };
-static struct ktlsd_watch upcall_watch = { KTLSD_WATCH_UPCALL };
-static struct ktlsd_watch drain_watch = { KTLSD_WATCH_DRAIN };
 
-/* How many loops have left the listener and the upcall fd, for a reload. */
+/* How many loops have left every source for good, for a reload. */
 static pthread_mutex_t drain_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t drain_cond = PTHREAD_COND_INITIALIZER;
 static int loops_not_accepting;
-
-/*
- * Spent to accept (and refuse) one connection when the fd table is full:
- * an eventfd, which neither the worker's seccomp filter nor Landlock stop.
- */
-static pthread_mutex_t reserve_lock = PTHREAD_MUTEX_INITIALIZER;
-static int reserve_fd = -1;
-static atomic_llong emfile_logged_at;	/* ms; 0: never */
-static atomic_long emfile_refused;	/* since the last log line */
 
 int64_t ktlsd_now_ms(void)
 {
@@ -159,106 +138,68 @@ static void free_retired(struct ktlsd_loop *loop)
 	}
 }
 
-static int listener_events(struct ktlsd_loop *loop, int op)
+static int source_events(struct ktlsd_loop *loop, int op,
+			 struct ktlsd_source *source)
 {
 	struct epoll_event ev = {
 		.events = EPOLLIN | EPOLLEXCLUSIVE,
-		.data.ptr = &listener_watch,
+		.data.ptr = &source->watch,
 	};
 
-	return epoll_ctl(loop->epoll_fd, op, listen_fd, &ev) ? -errno : 0;
+	return epoll_ctl(loop->epoll_fd, op, source->fd, &ev) ? -errno : 0;
 }
 
-/* At most one line per EMFILE_LOG_MS over every loop. */
-static void log_emfile(int err)
+static int source_index(const struct ktlsd_source *source)
 {
-	long long now = ktlsd_now_ms(), last = atomic_load(&emfile_logged_at);
-	long refused = atomic_fetch_add(&emfile_refused, 1) + 1;
-
-	if (last && now - last < EMFILE_LOG_MS)
-		return;
-	if (!atomic_compare_exchange_strong(&emfile_logged_at, &last, now))
-		return;
-	atomic_fetch_sub(&emfile_refused, refused);
-	log_error("accept: %s: refusing new handoffs (%ld since the last report); raise LimitNOFILE or lower [handoff] max_unrequested, max_waiting, max_in_flight",
-		  strerror(err), refused);
+	for (int i = 0; i < nr_sources; i++)
+		if (sources[i] == source)
+			return i;
+	return -1;
 }
 
-/*
- * Level-triggered and full: take one connection with the reserve fd and
- * refuse it, and rest the listener rather than spin on it.
- */
-static void out_of_fds(struct ktlsd_loop *loop, int err)
+static bool is_source(const struct ktlsd_watch *w)
 {
-	int fd;
+	for (int i = 0; i < nr_sources; i++)
+		if (&sources[i]->watch == w)
+			return true;
+	return false;
+}
 
-	log_emfile(err);
-	pthread_mutex_lock(&reserve_lock);
-	if (reserve_fd >= 0) {
-		close(reserve_fd);
-		fd = accept4(listen_fd, NULL, NULL,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd >= 0) {
-			handoff_refuse(fd, -EMFILE,
-				       "ktlsd is out of file descriptors; try again later");
-			close(fd);
+void ktlsd_loop_rest(struct ktlsd_loop *loop, struct ktlsd_source *source,
+		     int ms)
+{
+	int i = source_index(source);
+
+	if (i < 0 || loop->rest_until[i] || !loop->accepting)
+		return;
+	if (!source_events(loop, EPOLL_CTL_DEL, source))
+		loop->rest_until[i] = ktlsd_now_ms() + ms;
+}
+
+/* Sources whose rest is over are watched again; the next due, or 0. */
+static int64_t wake_sources(struct ktlsd_loop *loop)
+{
+	int64_t now = ktlsd_now_ms(), next = 0;
+
+	for (int i = 0; i < nr_sources; i++) {
+		if (!loop->rest_until[i])
+			continue;
+		if (!loop->accepting) {	/* drained: it stays out */
+			loop->rest_until[i] = 0;
+			continue;
 		}
-		reserve_fd = eventfd(0, EFD_CLOEXEC);
-	}
-	pthread_mutex_unlock(&reserve_lock);
-	if (!listener_events(loop, EPOLL_CTL_DEL))
-		loop->listener_paused_until = ktlsd_now_ms() +
-					      LISTENER_PAUSE_MS;
-}
-
-static void resume_listener(struct ktlsd_loop *loop)
-{
-	if (!loop->listener_paused_until ||
-	    ktlsd_now_ms() < loop->listener_paused_until)
-		return;
-	/* A draining loop takes no new connections: leave it unwatched. */
-	if (!loop->accepting) {
-		loop->listener_paused_until = 0;
-		return;
-	}
-	/* Another loop may have taken the slot the reserve left. */
-	pthread_mutex_lock(&reserve_lock);
-	if (reserve_fd < 0)
-		reserve_fd = eventfd(0, EFD_CLOEXEC);
-	pthread_mutex_unlock(&reserve_lock);
-	if (!listener_events(loop, EPOLL_CTL_ADD))
-		loop->listener_paused_until = 0;
-	else	/* try again after another pause */
-		loop->listener_paused_until = ktlsd_now_ms() +
-					      LISTENER_PAUSE_MS;
-}
-
-static void accept_some(struct ktlsd_loop *loop)
-{
-	for (int i = 0; i < ACCEPTS_PER_WAKE; i++) {
-		int fd = accept4(listen_fd, NULL, NULL,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
-		int ret;
-
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE) {
-				out_of_fds(loop, errno);
-			} else if (errno != EAGAIN && errno != EINTR &&
-				   errno != ECONNABORTED) {
-				log_error("accept: %s", strerror(errno));
+		if (now >= loop->rest_until[i]) {
+			if (!source_events(loop, EPOLL_CTL_ADD, sources[i])) {
+				loop->rest_until[i] = 0;
+				continue;
 			}
-			return;
+			/* try again after another rest */
+			loop->rest_until[i] = now + REST_RETRY_MS;
 		}
-		ret = handoff_new(loop, fd);
-		if (ret) {
-			if (ret == -EMFILE || ret == -ENFILE)
-				log_emfile(-ret);
-			else
-				log_error("cannot take a handoff: %s",
-					  strerror(-ret));
-			close(fd);
-		}
+		if (!next || loop->rest_until[i] < next)
+			next = loop->rest_until[i];
 	}
+	return next;
 }
 
 static void expire(struct ktlsd_loop *loop)
@@ -278,9 +219,9 @@ static void fail_all(struct ktlsd_loop *loop)
 }
 
 /*
- * Out of the listener's and the upcall's sets for good, once: a reload's
- * monitor waits for every loop to have done this before it says the new
- * configuration is in charge.
+ * Out of every source's set for good, once: a reload's monitor waits for
+ * every loop to have done this before it says the new configuration is in
+ * charge.
  */
 static void stop_accepting(struct ktlsd_loop *loop)
 {
@@ -288,14 +229,48 @@ static void stop_accepting(struct ktlsd_loop *loop)
 	if (!loop->accepting)
 		return;
 	loop->accepting = false;
-	if (listen_fd >= 0)
-		ktlsd_loop_unwatch(loop, listen_fd);
-	if (notify_fd >= 0)
-		ktlsd_loop_unwatch(loop, notify_fd);
+	for (int i = 0; i < nr_sources; i++)
+		if (!loop->rest_until[i])
+			ktlsd_loop_unwatch(loop, sources[i]->fd);
 	pthread_mutex_lock(&drain_lock);
 	loops_not_accepting++;
 	pthread_cond_broadcast(&drain_cond);
 	pthread_mutex_unlock(&drain_lock);
+}
+
+static void stop_event(struct ktlsd_loop *loop, struct ktlsd_watch *w,
+		       uint32_t events)
+{
+	(void)w;
+	(void)events;
+	stop_accepting(loop);
+	loop->stopping = true;
+}
+
+static void drain_event(struct ktlsd_loop *loop, struct ktlsd_watch *w,
+			uint32_t events)
+{
+	(void)w;
+	(void)events;
+	stop_accepting(loop);
+}
+
+static const struct ktlsd_watch_ops stop_ops = { .event = stop_event };
+static const struct ktlsd_watch_ops drain_ops = { .event = drain_event };
+static struct ktlsd_watch stop_watch = { &stop_ops };
+static struct ktlsd_watch drain_watch = { &drain_ops };
+
+/* Sleep until the first deadline or the first rested source's return. */
+static int wait_ms(struct ktlsd_loop *loop)
+{
+	int64_t next = wake_sources(loop), left;
+
+	if (loop->first && (!next || loop->first->deadline < next))
+		next = loop->first->deadline;
+	if (!next)
+		return -1;
+	left = next - ktlsd_now_ms();
+	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
 static void *loop_run(void *arg)
@@ -303,68 +278,27 @@ static void *loop_run(void *arg)
 	struct ktlsd_loop *loop = arg;
 	struct epoll_event events[EVENTS_PER_WAKE];
 
-	for (;;) {
-		int timeout = -1, n;
+	while (!loop->stopping) {
+		int n = epoll_wait(loop->epoll_fd, events, EVENTS_PER_WAKE,
+				   wait_ms(loop));
 
-		if (loop->first || loop->listener_paused_until) {
-			int64_t next = loop->first ? loop->first->deadline :
-						     INT64_MAX;
-			int64_t left;
-
-			if (loop->listener_paused_until &&
-			    loop->listener_paused_until < next)
-				next = loop->listener_paused_until;
-			left = next - ktlsd_now_ms();
-			timeout = left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
-		}
-		n = epoll_wait(loop->epoll_fd, events, EVENTS_PER_WAKE, timeout);
 		if (n < 0 && errno != EINTR) {
 			log_error("loop %d: epoll_wait: %s", loop->index,
 				  strerror(errno));
 			break;
 		}
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < n && !loop->stopping; i++) {
 			struct ktlsd_watch *w = events[i].data.ptr;
-			struct handoff *h;
-			struct upcall_job *job;
 
-			switch (w->kind) {
-			case KTLSD_WATCH_STOP:
-				stop_accepting(loop);
-				fail_all(loop);
-				return NULL;
-			case KTLSD_WATCH_DRAIN:
-				stop_accepting(loop);
-				break;
-			case KTLSD_WATCH_LISTENER:
-				/* Not after a drain earlier in this batch. */
-				if (loop->accepting)
-					accept_some(loop);
-				break;
-			case KTLSD_WATCH_CONN:
-				h = (struct handoff *)((char *)w -
-					offsetof(struct handoff, conn_watch));
-				handoff_event(h, w, events[i].events);
-				break;
-			case KTLSD_WATCH_TCP:
-				h = (struct handoff *)((char *)w -
-					offsetof(struct handoff, tcp_watch));
-				handoff_event(h, w, events[i].events);
-				break;
-			case KTLSD_WATCH_UPCALL:
-				if (loop->accepting)
-					upcall_jobs_accept(loop);
-				break;
-			case KTLSD_WATCH_UPCALL_TCP:
-				job = (struct upcall_job *)((char *)w -
-					offsetof(struct upcall_job, watch));
-				upcall_job_event(job, events[i].events);
-				break;
-			}
+			/* Not after a drain earlier in this batch. */
+			if (!loop->accepting && is_source(w))
+				continue;
+			w->ops->event(loop, w, events[i].events);
 		}
+		if (loop->stopping)
+			break;
 		expire(loop);
 		free_retired(loop);
-		resume_listener(loop);
 		if (loop->draining && !loop->first)
 			return NULL;
 	}
@@ -375,48 +309,47 @@ static void *loop_run(void *arg)
 
 static int loop_init(struct ktlsd_loop *loop, int index)
 {
+	struct epoll_event ev;
 	int ret;
-	struct epoll_event ev = {
-		.events = EPOLLIN | EPOLLEXCLUSIVE,
-		.data.ptr = &listener_watch,
-	};
 
 	loop->index = index;
 	loop->accepting = true;
 	loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop->epoll_fd < 0)
 		return -errno;
-	if (listen_fd >= 0 &&
-	    epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev))
-		goto close_epoll;
-	ev.data.ptr = &upcall_watch;
-	if (notify_fd >= 0 &&
-	    epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, notify_fd, &ev))
-		goto close_epoll;
+	for (int i = 0; i < nr_sources; i++) {
+		ret = source_events(loop, EPOLL_CTL_ADD, sources[i]);
+		if (ret)
+			goto close_epoll;
+	}
 	/* Not exclusive: stopping must wake every loop. */
-	ev.events = EPOLLIN;
-	ev.data.ptr = &stop_watch;
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.ptr = &stop_watch };
 	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, stop_fd, &ev))
-		goto close_epoll;
+		goto save_errno;
 	/* Edge-triggered: one wake-up in each loop, never a spin. */
-	ev.events = EPOLLIN | EPOLLET;
-	ev.data.ptr = &drain_watch;
+	ev = (struct epoll_event){ .events = EPOLLIN | EPOLLET,
+				   .data.ptr = &drain_watch };
 	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, drain_fd, &ev))
-		goto close_epoll;
+		goto save_errno;
 	return 0;
 
-close_epoll:
+save_errno:
 	ret = -errno;
+close_epoll:
 	close(loop->epoll_fd);
 	return ret;
 }
 
-int ktlsd_loops_start(int fd, int up_fd, int threads)
+int ktlsd_loops_start(struct ktlsd_source *const *srcs, int nr_srcs,
+		      int threads)
 {
 	int ret = 0, i;
 
-	listen_fd = fd;
-	notify_fd = up_fd;
+	if (nr_srcs > MAX_SOURCES)
+		return -E2BIG;
+	for (i = 0; i < nr_srcs; i++)
+		sources[i] = srcs[i];
+	nr_sources = nr_srcs;
 	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (stop_fd < 0)
 		return -errno;
@@ -428,9 +361,8 @@ int ktlsd_loops_start(int fd, int up_fd, int threads)
 	loops = calloc((size_t)threads, sizeof(*loops));
 	if (!loops) {
 		ret = -ENOMEM;
-		goto close_stop;
+		goto close_drain;
 	}
-	reserve_fd = eventfd(0, EFD_CLOEXEC);
 	for (i = 0; i < threads; i++) {
 		ret = loop_init(&loops[i], i);
 		if (ret)
@@ -449,9 +381,9 @@ int ktlsd_loops_start(int fd, int up_fd, int threads)
 	}
 	return 0;
 
+close_drain:
+	close(drain_fd);
 close_stop:
-	if (drain_fd >= 0)
-		close(drain_fd);
 	close(stop_fd);
 	return ret;
 }
@@ -478,9 +410,7 @@ void ktlsd_loops_stop(void)
 	loops_not_accepting = 0;
 	close(stop_fd);
 	close(drain_fd);
-	if (reserve_fd >= 0)
-		close(reserve_fd);
-	reserve_fd = -1;
+	nr_sources = 0;
 }
 
 /* CLOCK_REALTIME @ms from now, for the timed waits below. */

@@ -1,31 +1,45 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ktlsd's event loops: one thread each, each with its own epoll, all
- * accepting from the one handoff socket and the kernel's upcall socket,
- * each owning the handoffs and upcalls it accepted until they end.
+ * taking new work from the same sources (the handoff socket, the upcall
+ * jobs), each owning the tasks it took until they end. A loop knows
+ * watches, sources and tasks by their ops, never what they are.
  * Deadlines are kept in a list ordered by time.
  */
 #ifndef KTLSD_LOOP_H
 #define KTLSD_LOOP_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-/* What an epoll event is about: each fd registers a watch of its kind. */
-enum ktlsd_watch_kind {
-	KTLSD_WATCH_LISTENER,
-	KTLSD_WATCH_STOP,
-	KTLSD_WATCH_CONN,	/* the application's handoff connection */
-	KTLSD_WATCH_TCP,	/* the TCP socket being handshaken */
-	KTLSD_WATCH_UPCALL,	/* the kernel's READY notifications */
-	KTLSD_WATCH_UPCALL_TCP,	/* the socket of an upcall's handshake */
-	KTLSD_WATCH_DRAIN,	/* take no new work; end when idle */
-};
-
-struct ktlsd_watch {
-	enum ktlsd_watch_kind kind;
-};
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
 
 struct ktlsd_loop;
+struct ktlsd_watch;
+
+/* What a loop does when a watched fd is ready: set by whoever watches. */
+struct ktlsd_watch_ops {
+	void (*event)(struct ktlsd_loop *loop, struct ktlsd_watch *watch,
+		      uint32_t events);
+};
+
+/* Embedded in what an fd belongs to; the event finds it by container_of. */
+struct ktlsd_watch {
+	const struct ktlsd_watch_ops *ops;
+};
+
+/*
+ * Where new work comes from (the handoff socket, the upcall jobs): one fd
+ * in every loop's set with EPOLLEXCLUSIVE, so each arrival wakes one loop.
+ * A drain takes it out of them all.
+ */
+struct ktlsd_source {
+	int fd;
+	struct ktlsd_watch watch;
+};
+
 struct ktlsd_task;
 
 /* What a loop does with a task it owns (a handoff, an upcall). */
@@ -55,12 +69,19 @@ void ktlsd_loop_set_deadline(struct ktlsd_loop *loop, struct ktlsd_task *task,
 void ktlsd_loop_retire(struct ktlsd_loop *loop, struct ktlsd_task *task);
 
 /*
- * Start @threads loops on @listen_fd (-1: no handoffs) and @upcall_fd
- * (-1: no upcalls); they run until ktlsd_loops_stop(), which ends the
- * tasks in flight (handoffs answered, upcalls DONE with an error status)
- * and joins.
+ * @source rests in @loop for @ms: a loop that cannot take what it offers
+ * (out of fds) stops being woken by it, and is again after that.
  */
-int ktlsd_loops_start(int listen_fd, int upcall_fd, int threads);
+void ktlsd_loop_rest(struct ktlsd_loop *loop, struct ktlsd_source *source,
+		     int ms);
+
+/*
+ * Start @threads loops on @nr_sources @sources; they run until
+ * ktlsd_loops_stop(), which ends the tasks in flight (handoffs answered,
+ * upcalls DONE with an error status) and joins.
+ */
+int ktlsd_loops_start(struct ktlsd_source *const *sources, int nr_sources,
+		      int threads);
 void ktlsd_loops_stop(void);
 /*
  * A reload's old worker: stop accepting handoffs and upcalls, let the

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "handshake_step.h"
 #include "log.h"
 #include "profile.h"
 #include "psk_keyring.h"
@@ -23,12 +24,12 @@
 
 #define UPCALLS_PER_WAKE 64
 
-static int jobs_fd = -1;	/* set before the loops start */
+static void jobs_event(struct ktlsd_loop *loop, struct ktlsd_watch *w,
+		       uint32_t events);
 
-void ktlsd_upcall_worker_init(int fd)
-{
-	jobs_fd = fd;
-}
+static const struct ktlsd_watch_ops jobs_ops = { .event = jobs_event };
+/* The broker's jobs channel, set before the loops start. */
+static struct ktlsd_source jobs = { .fd = -1, .watch = { &jobs_ops } };
 
 /* The outcome to the broker, which DONEs the request. */
 static void report(struct upcall_job *job, const struct upcall_outcome *out)
@@ -102,45 +103,40 @@ static void refuse(struct upcall_job *job, int err)
 
 static void step(struct upcall_job *job)
 {
-	uint32_t events;
+	const char *why;
 	int ret;
 
-	ret = ktls_handshake_step(job->hs->session);
-	if (ret == -EAGAIN) {
-		events = ktls_session_wants(job->hs->session) & POLLOUT ?
-			 EPOLLOUT : EPOLLIN;
-		if (events == job->events)
-			return;
-		ret = ktlsd_loop_watch(job->loop, job->req.sockfd, &job->watch,
-				       events);
-		if (!ret) {
-			job->events = events;
-			return;
-		}
-		/* Not our peer's fault: EIO, and say why. */
-		refuse(job, upcall_fail(-EIO, "epoll_ctl on the request's socket: %s",
-					strerror(-ret)));
+	ret = ktlsd_handshake_step(job->loop, job->hs->session,
+				   job->req.sockfd, &job->watch, &job->events,
+				   &why);
+	if (ret == -EAGAIN)
 		return;
-	}
 	if (ret) {
 		refuse(job, upcall_fail(ret, "%s handshake: %s",
 					upcall_msg_type_name(job->req.msg_type),
-					ktls_reason()));
+					why));
 		return;
 	}
 	finish(job, 0);
 }
 
-void upcall_job_event(struct upcall_job *job, uint32_t events)
+/* The request's socket is ready for its handshake's next step. */
+static void job_event(struct ktlsd_loop *loop, struct ktlsd_watch *w,
+		      uint32_t events)
 {
+	struct upcall_job *job = container_of(w, struct upcall_job, watch);
+
+	(void)loop;
 	(void)events;
 	if (!job->done)
 		step(job);
 }
 
+static const struct ktlsd_watch_ops job_watch_ops = { .event = job_event };
+
 static void job_expire(struct ktlsd_task *task)
 {
-	struct upcall_job *job = (struct upcall_job *)task;
+	struct upcall_job *job = container_of(task, struct upcall_job, task);
 
 	if (job->refused) {
 		finish(job, upcall_fail(job->refused, "%s", job->why));
@@ -154,7 +150,7 @@ static void job_expire(struct ktlsd_task *task)
 
 static void job_stop(struct ktlsd_task *task)
 {
-	struct upcall_job *job = (struct upcall_job *)task;
+	struct upcall_job *job = container_of(task, struct upcall_job, task);
 
 	if (job->refused)
 		finish(job, upcall_fail(job->refused, "%s", job->why));
@@ -164,7 +160,7 @@ static void job_stop(struct ktlsd_task *task)
 
 static void job_free(struct ktlsd_task *task)
 {
-	struct upcall_job *job = (struct upcall_job *)task;
+	struct upcall_job *job = container_of(task, struct upcall_job, task);
 
 	ktlsd_profile_put(job->profile);
 	free(job);
@@ -333,7 +329,7 @@ static void job_start(struct ktlsd_loop *loop, const struct upw_request_view *v,
 	}
 	job->task.ops = &upcall_job_ops;
 	job->loop = loop;
-	job->watch.kind = KTLSD_WATCH_UPCALL_TCP;
+	job->watch.ops = &job_watch_ops;
 	job->id = v->req->hdr.id;
 	job->chan = chan;
 	job->profile = ktlsd_profile_current();
@@ -391,7 +387,7 @@ static int take_one(struct ktlsd_loop *loop)
 	struct cmsghdr *c;
 	ssize_t n;
 
-	n = recvmsg(jobs_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	n = recvmsg(jobs.fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? -EAGAIN : -EPIPE;
 	if (n == 0)
@@ -415,15 +411,25 @@ static int take_one(struct ktlsd_loop *loop)
 	return 0;
 }
 
-void upcall_jobs_accept(struct ktlsd_loop *loop)
+/* The jobs channel is readable: take the requests waiting. */
+static void jobs_event(struct ktlsd_loop *loop, struct ktlsd_watch *w,
+		       uint32_t events)
 {
 	int ret = 0;
 
+	(void)w;
+	(void)events;
 	for (int i = 0; i < UPCALLS_PER_WAKE && !ret; i++)
 		ret = take_one(loop);
 	if (ret == -EPIPE) {
 		/* The monitor stops ktlsd when the broker ends. */
 		log_error("upcall: the broker is gone: no more upcalls here");
-		ktlsd_loop_unwatch(loop, jobs_fd);
+		ktlsd_loop_unwatch(loop, jobs.fd);
 	}
+}
+
+struct ktlsd_source *upcall_jobs_source(int jobs_fd)
+{
+	jobs.fd = jobs_fd;
+	return &jobs;
 }

@@ -21,7 +21,7 @@
 struct ktlsd_profile;
 
 struct upcall_job {
-	struct ktlsd_task task;		/* first: the loop's view */
+	struct ktlsd_task task;		/* its deadline, in its loop */
 	struct ktlsd_loop *loop;
 	struct ktlsd_watch watch;	/* the request's socket */
 	uint32_t events;		/* registered in epoll, 0 if not */
@@ -36,12 +36,10 @@ struct upcall_job {
 	bool done;
 };
 
-/* The worker serves the requests the broker sends on @jobs_fd. */
-void ktlsd_upcall_worker_init(int jobs_fd);
-
-/* The jobs channel is readable: take the requests waiting. */
-void upcall_jobs_accept(struct ktlsd_loop *loop);
-/* The request's socket is ready for its handshake. */
-void upcall_job_event(struct upcall_job *job, uint32_t events);
+/*
+ * The broker's jobs channel @jobs_fd as the loops' source of upcalls: each
+ * request it brings runs as a job in the loop that takes it.
+ */
+struct ktlsd_source *upcall_jobs_source(int jobs_fd);
 
 #endif /* KTLSD_UPCALL_SERVER_H */

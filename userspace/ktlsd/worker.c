@@ -14,6 +14,7 @@
 #include "file_cache.h"
 #include "key_client.h"
 #include "generation.h"
+#include "handoff.h"
 #include "log.h"
 #include "loop.h"
 #include "profile.h"
@@ -128,8 +129,9 @@ void ktlsd_worker_main(const struct ktlsd_worker_args *a)
 {
 	const struct ktlsd_config *config = a->config;
 	struct ktlsd_profile *profile;
+	struct ktlsd_source *sources[2];
+	int sig_fd, ret, nr_sources = 0;
 	char err[1024] = "";
-	int sig_fd, ret;
 
 	prctl(PR_SET_NAME, "ktlsd-worker");
 	prctl(PR_SET_DUMPABLE, 0);
@@ -147,14 +149,17 @@ void ktlsd_worker_main(const struct ktlsd_worker_args *a)
 	 * CAP_NET_ADMIN, the netlink socket and the keyrings, and hands it
 	 * sockets and key material.
 	 */
-	ktlsd_upcall_worker_init(a->jobs_fd);
 	ret = ktlsd_sandbox_enter(a->id, KTLSD_SANDBOX_WORKER, false, err,
 				  sizeof(err));
 	if (ret)
 		fail(a->ctl_fd, err, 1);
 	sandbox_probe(config);
 	ktlsd_profile_install(profile);
-	ret = ktlsd_loops_start(a->listen_fd, a->jobs_fd, a->threads);
+	if (a->listen_fd >= 0)
+		sources[nr_sources++] = handoff_listener(a->listen_fd);
+	if (a->jobs_fd >= 0)
+		sources[nr_sources++] = upcall_jobs_source(a->jobs_fd);
+	ret = ktlsd_loops_start(sources, nr_sources, a->threads);
 	if (ret) {
 		snprintf(err, sizeof(err), "cannot start %d event loops: %s",
 			 a->threads, strerror(-ret));
