@@ -298,6 +298,12 @@ int ktls_send_alert(struct ktls_session *session, uint8_t level,
 
 /* Send close_notify through kernel TLS (KTLS_TX installed). */
 int ktls_close_notify(struct ktls_session *session);
+/*
+ * The same on a socket alone, one that has kernel TLS TX but no session
+ * here (ktlsd installed it). On a non-blocking socket -EAGAIN means no
+ * room yet: nothing was sent, call again once it is writable.
+ */
+int ktls_close_notify_fd(int fd);
 
 /*
  * TLS 1.3 KeyUpdate of our sending key (RFC 8446 §4.6.3), asking the peer to
@@ -319,6 +325,13 @@ int ktls_flush_key_update(struct ktls_session *session);
  * else the -errno it answers (-EBUSY before 6.14, -ENOENT without kTLS).
  */
 int ktls_kernel_can_rekey(void);
+
+/*
+ * 0 if this kernel has kernel TLS (the "tls" TCP upper layer protocol,
+ * its module loaded if need be), -ENOENT if it has not, another -errno if
+ * it could not be asked; ktls_reason() says which.
+ */
+int ktls_kernel_has_tls(void);
 
 /*
  * 0-RTT early data (TLS 1.3, RFC 8446 §2.3), used only when both ends set

@@ -64,4 +64,35 @@ TEST(install_fails_with_reason)
 	close(server_fd);
 }
 
+/* The probe agrees with the kernel: no tls module here, so -ENOENT. */
+TEST(kernel_has_tls_says_enoent)
+{
+	if (access("/proc/net/tls_stat", F_OK) == 0)
+		SKIP(return,
+		     "the tls module is loaded; this test needs a kernel without it");
+	EXPECT_EQ(-ENOENT, ktls_kernel_has_tls());
+	EXPECT_NE(NULL, strstr(ktls_reason(), "modprobe tls"))
+		TH_LOG("%s", ktls_reason());
+}
+
+/*
+ * A socket without kernel TLS TX gets no close_notify from
+ * ktls_close_notify_fd(): the two bytes would reach the peer as plain
+ * data. Runs on any kernel.
+ */
+TEST(close_notify_fd_refuses_a_plain_socket)
+{
+	int client_fd, server_fd;
+	char byte;
+
+	ASSERT_EQ(0, tcp_pair(&client_fd, &server_fd));
+	EXPECT_EQ(-EINVAL, ktls_close_notify_fd(client_fd));
+	EXPECT_NE(NULL, strstr(ktls_reason(), "no kernel TLS TX"))
+		TH_LOG("%s", ktls_reason());
+	EXPECT_EQ(-1, recv(server_fd, &byte, 1, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	close(client_fd);
+	close(server_fd);
+}
+
 TEST_HARNESS_MAIN

@@ -226,7 +226,7 @@ FIXTURE_TEARDOWN(probe)
 TEST_F(probe, json_and_exit_status)
 {
 	const char *args[8] = { 0 };
-	int i, n = 0, ktls = ktls_probe();
+	int i, n = 0, ktls = ktls_kernel_has_tls();
 
 	for (i = 0; i < 4 && variant->args[i]; i++)
 		args[n++] = variant->args[i];

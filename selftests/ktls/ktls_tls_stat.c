@@ -67,7 +67,7 @@ TEST(counters_follow_sockets)
 	int client_fd, ret;
 	char byte = 0;
 
-	ret = ktls_probe();
+	ret = ktls_kernel_has_tls();
 	if (ret == -ENOENT)
 		SKIP(return, NO_KTLS);
 	ASSERT_EQ(0, ret);

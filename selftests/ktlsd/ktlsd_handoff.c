@@ -70,7 +70,7 @@ TEST_F(handoff, no_kernel_tls_is_enoent)
 	struct ktls_handoff_result result;
 	struct peer peer;
 
-	if (ktls_probe() != -ENOENT)
+	if (ktls_kernel_has_tls() != -ENOENT)
 		SKIP(return, "this kernel has kernel TLS");
 	ASSERT_EQ(0, peer_start(&peer, daemon_tls_client, &self->client_fd));
 	EXPECT_EQ(-ENOENT, ktls_handoff(self->d.sock, self->server_fd,
@@ -688,7 +688,7 @@ TEST_F(handoff, policy_server_sni_enforced)
 	ASSERT_EQ(0, restart_with(&self->d, rules));
 	ASSERT_EQ(0, tcp_pair(&client, &server));
 	ASSERT_EQ(0, peer_start(&peer, daemon_tls_client, &client));
-	EXPECT_EQ(ktls_probe() == -ENOENT ? -ENOENT : 0,
+	EXPECT_EQ(ktls_kernel_has_tls() == -ENOENT ? -ENOENT : 0,
 		  ktls_handoff(self->d.sock, server, &server_role, &result))
 		TH_LOG("%s", result.reason);
 	EXPECT_EQ(0, peer_join(&peer)) TH_LOG("client: %s", peer.reason);

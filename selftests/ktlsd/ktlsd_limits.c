@@ -220,7 +220,7 @@ static void flood_stop(struct flood *f)
 	struct ktls_handoff_result _res; \
 	char _peer[600]; \
 	int64_t _took; \
-	int _want = ktls_probe() == -ENOENT ? -ENOENT : 0; \
+	int _want = ktls_kernel_has_tls() == -ENOENT ? -ENOENT : 0; \
 	EXPECT_EQ(_want, other_handoff(_sock, &_res, &_took, _peer, \
 				       sizeof(_peer))) \
 		TH_LOG("%s (peer: %s)", _res.reason, _peer); \

@@ -84,23 +84,10 @@ int ktls_tcp_pair(int *client_fd, int *server_fd)
 
 	*client_fd = -1;
 	*server_fd = -1;
-	ret = ktls_probe();
+	ret = ktls_kernel_has_tls();
 	return ret ? ret : tcp_pair(client_fd, server_fd);
 }
 
-int ktls_probe(void)
-{
-	int cfd, sfd, ret;
-
-	ret = tcp_pair(&cfd, &sfd);
-	if (ret)
-		return ret;
-	ret = setsockopt(cfd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) ? -errno :
-									0;
-	close(cfd);
-	close(sfd);
-	return ret;
-}
 
 static ssize_t fd_send(void *handle, const void *buf, size_t len)
 {

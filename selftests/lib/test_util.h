@@ -28,9 +28,6 @@ void test_pki_file(const char *name, char *path, size_t path_len);
 /* A connected TCP pair over 127.0.0.1. */
 int tcp_pair(int *client_fd, int *server_fd);
 
-/* 0 if this kernel can attach kernel TLS, -ENOENT if not, else -errno. */
-int ktls_probe(void);
-
 /* Why a kTLS test skips: the one "unsupported" errno. */
 #define NO_KTLS "kernel TLS unavailable (TCP_ULP \"tls\": ENOENT)"
 

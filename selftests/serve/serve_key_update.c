@@ -220,7 +220,7 @@ FIXTURE(serve)
 FIXTURE_SETUP(serve)
 {
 	memset(&self->server, 0, sizeof(self->server));
-	if (ktls_probe() == -ENOENT)
+	if (ktls_kernel_has_tls() == -ENOENT)
 		SKIP(return, NO_KTLS);
 	ASSERT_EQ(0, wolfssl_peer_init());
 }

@@ -126,37 +126,3 @@ close_fd:
 	close(fd);
 	return ret;
 }
-
-int ktlsd_kernel_tls_probe(void)
-{
-	struct sockaddr_in addr = {
-		.sin_family = AF_INET,
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-	socklen_t len = sizeof(addr);
-	int lfd, cfd = -1, ret;
-
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0)
-		return -errno;
-	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    listen(lfd, 1) ||
-	    getsockname(lfd, (struct sockaddr *)&addr, &len)) {
-		ret = -errno;
-		goto close_listener;
-	}
-	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (cfd < 0 || connect(cfd, (struct sockaddr *)&addr, sizeof(addr))) {
-		ret = -errno;
-		goto close_client;
-	}
-	/* The ULP attaches to any connected TCP socket: no handshake needed. */
-	ret = setsockopt(cfd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) ? -errno :
-									  0;
-close_client:
-	if (cfd >= 0)
-		close(cfd);
-close_listener:
-	close(lfd);
-	return ret;
-}

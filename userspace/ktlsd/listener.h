@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The handoff socket, and what this kernel can do, checked at start. */
+/* The handoff socket, bound at start. */
 #ifndef KTLSD_LISTENER_H
 #define KTLSD_LISTENER_H
 
@@ -14,8 +14,5 @@
  */
 int ktlsd_listen(const struct ktlsd_config *config, int *fd, char *err,
 		 size_t err_len);
-
-/* 0 if a TCP socket here can take TCP_ULP "tls", else -errno. */
-int ktlsd_kernel_tls_probe(void);
 
 #endif /* KTLSD_LISTENER_H */

@@ -314,12 +314,12 @@ static int block_signals(int *sig_fd)
 
 static void check_kernel(void)
 {
-	int ret = ktlsd_kernel_tls_probe();
+	int ret = ktls_kernel_has_tls();
 
 	if (ret == -ENOENT)
 		log_warning("this kernel has no kernel TLS (TCP_ULP \"tls\": ENOENT): every handoff will fail with ENOENT until the tls module is loaded (modprobe tls; the kernel needs CONFIG_TLS)");
 	else if (ret)
-		log_warning("cannot check for kernel TLS: %s", strerror(-ret));
+		log_warning("%s", ktls_reason());
 }
 
 /* Handoffs need a [server] or [client]; a tlshd drop-in has neither. */

@@ -141,6 +141,25 @@ int ktls_send_alert(struct ktls_session *session, uint8_t level,
 	return ktls_send_record(session, RECORD_ALERT, alert, sizeof(alert));
 }
 
+int ktls_close_notify_fd(int fd)
+{
+	static const uint8_t alert[2] = { ALERT_WARNING, ALERT_CLOSE_NOTIFY };
+	struct tls_crypto_info info;
+	socklen_t len = sizeof(info);
+	int ret;
+
+	/* Without TX in the kernel the alert would go out as plain bytes. */
+	if (getsockopt(fd, SOL_TLS, TLS_TX, &info, &len) || len != sizeof(info))
+		return ktls_fail(-EINVAL,
+				 "close_notify: fd %d has no kernel TLS TX installed",
+				 fd);
+	ret = send_record(fd, RECORD_ALERT, alert, sizeof(alert));
+	if (ret)
+		return ktls_fail(ret, "sending close_notify: %s",
+				 strerror(-ret));
+	return 0;
+}
+
 int ktls_close_notify(struct ktls_session *session)
 {
 	int ret = ktls_send_alert(session, ALERT_WARNING, ALERT_CLOSE_NOTIFY);

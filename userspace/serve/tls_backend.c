@@ -37,18 +37,13 @@
  */
 int tls_detect(struct serve_config *cfg)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int err;
+	int ret = ktls_kernel_has_tls();
 
-	if (fd < 0) {
-		err = errno;
-		fprintf(stderr, "ktls-serve: socket: %s\n", strerror(err));
-		return -err;
+	if (ret && ret != -ENOENT) {
+		fprintf(stderr, "ktls-serve: %s\n", ktls_reason());
+		return ret;
 	}
-	err = setsockopt(fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) ? errno :
-									0;
-	close(fd);
-	cfg->ktls = err != ENOENT;
+	cfg->ktls = !ret;
 	__builtin_cpu_init();
 	cfg->aesni = __builtin_cpu_supports("aes");
 	if (cfg->tls_choice == TLS_KERNEL && !cfg->ktls) {
@@ -253,29 +248,9 @@ ssize_t tls_write(struct conn *c, const void *buf, size_t len, bool more)
  */
 int tls_close_notify(struct conn *c)
 {
-	static const uint8_t close_notify[2] = { 1, 0 };
-	char control[CMSG_SPACE(sizeof(uint8_t))] = { 0 };
-	struct iovec iov = {
-		.iov_base = (void *)close_notify,
-		.iov_len = sizeof(close_notify),
-	};
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = control,
-		.msg_controllen = sizeof(control),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
 	if (!c->ktls)
 		return c->session ? ktls_tls_close_notify(c->session) : 0;
-	cmsg->cmsg_level = SOL_TLS;
-	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(uint8_t));
-	*(uint8_t *)CMSG_DATA(cmsg) = RECORD_ALERT;
-	if (sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		return -errno;
-	return 0;
+	return ktls_close_notify_fd(c->fd);
 }
 
 void tls_end(struct conn *c)
