@@ -576,6 +576,131 @@ TEST_F(config, allow_rule_errors)
 	}
 }
 
+#define KNOWN_GLOBAL "(known: threads, log, loglevel, handshake_timeout, user)"
+#define KNOWN_HANDOFF "(known: path, mode, group, max_in_flight, " \
+	"max_in_flight_per_uid, max_waiting, max_waiting_per_uid, " \
+	"max_unrequested, max_unrequested_per_uid, first_byte_timeout, " \
+	"request_timeout)"
+#define KNOWN_SERVER "(known: certificate, private_key, min_version, " \
+	"max_version, ciphers, groups, session_tickets)"
+#define KNOWN_CLIENT "(known: trust_store, crl, min_version, max_version, " \
+	"ciphers, groups)"
+#define KNOWN_UPCALL "(known: enable, certificate, private_key, " \
+	"trust_store, client_certificate, client_private_key, " \
+	"client_trust_store, crl, client_crl, keyrings, handshake_timeout, " \
+	"verify_client)"
+#define KNOWN_ALLOW "(known: roles, server_names, max_in_flight, max_waiting)"
+
+/*
+ * A key a section does not have is refused with its line, its name and
+ * the section, in every section: never read as the section's last key
+ * (a duration in [global] and [upcall], a group or max_in_flight in
+ * [handoff], session_tickets in [server] and [client], max_waiting in
+ * [allow]). Each section has a value that key would take, and one it
+ * would refuse in its own name.
+ */
+TEST_F(config, unknown_key_in_every_section)
+{
+	static const struct {
+		const char *rule;
+		int line;
+		const char *reason;
+	} cases[] = {
+		{ "[global]\nidle_timeout = 10s\n", 5,
+		  "unknown key \"idle_timeout\" in [global] " KNOWN_GLOBAL },
+		{ "[global]\nmax_in_flight = 5\n", 5,
+		  "unknown key \"max_in_flight\" in [global] " KNOWN_GLOBAL },
+		{ "[global]\nsession_tickets = yes\n", 5,
+		  "unknown key \"session_tickets\" in [global] " KNOWN_GLOBAL },
+		{ "[handoff]\nowner = root\n", 5,
+		  "unknown key \"owner\" in [handoff] " KNOWN_HANDOFF },
+		{ "[handoff]\nbacklog = many\n", 5,
+		  "unknown key \"backlog\" in [handoff] " KNOWN_HANDOFF },
+		{ "[handoff]\nmax_connections = 5\n", 5,
+		  "unknown key \"max_connections\" in [handoff] " KNOWN_HANDOFF },
+		{ "ocsp_stapling = yes\n", 4,
+		  "unknown key \"ocsp_stapling\" in [server] " KNOWN_SERVER },
+		{ "trust_store = /etc/passwd\n", 4,
+		  "unknown key \"trust_store\" in [server] " KNOWN_SERVER },
+		{ "[client]\nsession_tickets = yes\n", 5,
+		  "unknown key \"session_tickets\" in [client] " KNOWN_CLIENT },
+		{ "[client]\ncertificate = /etc/passwd\n", 5,
+		  "unknown key \"certificate\" in [client] " KNOWN_CLIENT },
+		{ "[upcall]\nretry_timeout = 5s\n", 5,
+		  "unknown key \"retry_timeout\" in [upcall] " KNOWN_UPCALL },
+		{ "[upcall]\ntickets = yes\n", 5,
+		  "unknown key \"tickets\" in [upcall] " KNOWN_UPCALL },
+		{ "[allow uid 0]\nmax_pending = 3\n", 5,
+		  "unknown key \"max_pending\" in [allow uid 0] " KNOWN_ALLOW },
+		{ "[allow gid 0]\nmax_in_flight_per_uid = 3\n", 5,
+		  "unknown key \"max_in_flight_per_uid\" in [allow gid 0] "
+		  KNOWN_ALLOW },
+		{ "[allow uid 0]\nuid = none\n", 5,
+		  "unknown key \"uid\" in [allow uid 0] " KNOWN_ALLOW },
+	};
+	char text[2 * PATH_MAX + 256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		server_conf(text, sizeof(text), self->cert, self->key,
+			    cases[i].rule);
+		EXPECT_EQ(2, check(&self->d, text, -1, self->out,
+				   sizeof(self->out)))
+			TH_LOG("%s", cases[i].rule);
+		snprintf(self->expect, sizeof(self->expect), "ktlsd: %s:%d: %s\n",
+			 self->d.conf, cases[i].line, cases[i].reason);
+		EXPECT_STREQ(self->expect, self->out);
+	}
+}
+
+/*
+ * tlshd's file: tlshd passes over keys it does not know, and so do we
+ * (they are listed as ignored at start), in every section, whatever
+ * their value: never read as another key (a loglevel, a file).
+ */
+static void tlshd_unknown_keys_conf(char *buf, size_t len, const char *cert,
+				    const char *key)
+{
+	snprintf(buf, len,
+		 "[debug]\nloglevel=0\nverbosity=lots\n"
+		 "[authenticate]\nkeyring=.nvme\n"
+		 "[authenticate.client]\nx509.trust_store= /nonexistent/ca.pem\n"
+		 "[authenticate.server]\nx509.certificate= %s\n"
+		 "x509.private_key= %s\nx509.bogus= /nonexistent/ca.pem\n"
+		 "[main]\nx509.certificate= /nonexistent/server.pem\n",
+		 cert, key);
+}
+
+TEST_F(config, tlshd_unknown_keys_ignored)
+{
+	char text[2 * PATH_MAX + 512];
+
+	tlshd_unknown_keys_conf(text, sizeof(text), self->cert, self->key);
+	EXPECT_EQ(0, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s: configuration is valid\n", self->d.conf);
+	EXPECT_STREQ(self->expect, self->out);
+}
+
+/* ...and named, each with its line, when ktlsd starts. */
+TEST_F(config, tlshd_unknown_keys_listed)
+{
+	const char *const args[] = { "-f", "--tlshd-config", self->d.conf,
+				     NULL };
+	char text[2 * PATH_MAX + 512];
+	int ret;
+
+	tlshd_unknown_keys_conf(text, sizeof(text), self->cert, self->key);
+	ASSERT_EQ(0, daemon_write_raw(&self->d, text));
+	ret = ktlsd_run_for(args, 5, self->out, sizeof(self->out));
+	if (ret == -1)
+		SKIP(return, FAMILY_PRESENT);
+	EXPECT_EQ(1, ret);
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: warning: %s: ignored (no ktlsd equivalent, see ktlsd(8)): line 3: verbosity, line 5: keyring, line 7: x509.trust_store, line 11: x509.bogus, line 12: [main], line 13: x509.certificate\n",
+		 self->d.conf);
+	EXPECT_NE(NULL, strstr(self->out, self->expect)) TH_LOG("%s", self->out);
+}
+
 TEST_F(config, allow_rules_check)
 {
 	char text[2 * PATH_MAX + 256];

@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,50 +58,187 @@ int ktlsd_config_error(char *err, size_t err_len, const char *path,
 static const char *const sections[] = { "global", "handoff", "server",
 					"client", "upcall" };
 
-static const char *const keys_global[] = { "threads", "log", "loglevel",
-					   "handshake_timeout", "user", NULL };
-
-static const char *const keys_handoff[] = {
-	"path", "mode", "group", "max_in_flight", "max_in_flight_per_uid",
-	"max_waiting", "max_waiting_per_uid", "max_unrequested",
-	"max_unrequested_per_uid", "first_byte_timeout", "request_timeout",
-	NULL
+/*
+ * One key of one section. The parser gets the value's field: @offset
+ * bytes into struct ktlsd_config or, in an [allow ...] section, into that
+ * rule's struct ktlsd_allow. With KEY_LINE, the int @line bytes into the
+ * same struct gets the key's line, so later checks blame the right one.
+ */
+struct key {
+	const char *section;	/* as in sections[], or "allow" */
+	const char *name;
+	int (*parse)(struct parser *p, const struct key *k, const char *value,
+		     void *field);
+	size_t offset;
+	size_t size;		/* of a string's buffer */
+	size_t line;
+	unsigned int flags;
+	long min, max;		/* of a number */
 };
 
-static const char *const keys_server[] = {
-	"certificate", "private_key", "min_version", "max_version",
-	"ciphers", "groups", "session_tickets", NULL
+#define KEY_LINE 1u
+
+#define CFG(member) offsetof(struct ktlsd_config, member)
+/* A member's size from the type alone: sizeof evaluates nothing. */
+#define CFG_SIZE(member) sizeof(((const struct ktlsd_config *)NULL)[0].member)
+#define ALLOW(member) offsetof(struct ktlsd_allow, member)
+
+static int parse_threads(struct parser *p, const struct key *k,
+			 const char *value, void *field);
+static int parse_log(struct parser *p, const struct key *k,
+		     const char *value, void *field);
+static int parse_loglevel(struct parser *p, const struct key *k,
+			  const char *value, void *field);
+static int parse_duration(struct parser *p, const struct key *k,
+			  const char *value, void *field);
+static int parse_string(struct parser *p, const struct key *k,
+			const char *value, void *field);
+static int parse_socket_path(struct parser *p, const struct key *k,
+			     const char *value, void *field);
+static int parse_mode(struct parser *p, const struct key *k,
+		      const char *value, void *field);
+static int parse_group(struct parser *p, const struct key *k,
+		       const char *value, void *field);
+static int parse_number(struct parser *p, const struct key *k,
+			const char *value, void *field);
+static int parse_file(struct parser *p, const struct key *k,
+		      const char *value, void *field);
+static int parse_version(struct parser *p, const struct key *k,
+			 const char *value, void *field);
+static int parse_bool(struct parser *p, const struct key *k,
+		      const char *value, void *field);
+static int parse_enable(struct parser *p, const struct key *k,
+			const char *value, void *field);
+static int parse_verify_client(struct parser *p, const struct key *k,
+			       const char *value, void *field);
+static int parse_roles(struct parser *p, const struct key *k,
+		       const char *value, void *field);
+static int parse_names(struct parser *p, const struct key *k,
+		       const char *value, void *field);
+
+#define NUMBER(sec, key, member, lo, hi) \
+	{ .section = sec, .name = key, .parse = parse_number, \
+	  .offset = CFG(member), .min = lo, .max = hi }
+#define DURATION(sec, key, member) \
+	{ .section = sec, .name = key, .parse = parse_duration, \
+	  .offset = CFG(member) }
+/* A string or a readable file, and the line it was set on. */
+#define STRING(sec, key, member, member_line) \
+	{ .section = sec, .name = key, .parse = parse_string, \
+	  .offset = CFG(member), .size = CFG_SIZE(member), \
+	  .line = CFG(member_line), .flags = KEY_LINE }
+#define FILE_KEY(sec, key, member, member_line) \
+	{ .section = sec, .name = key, .parse = parse_file, \
+	  .offset = CFG(member), .size = CFG_SIZE(member), \
+	  .line = CFG(member_line), .flags = KEY_LINE }
+/* [server] and [client] share these; each role has its own fields. */
+#define VERSION(role, key, member) \
+	{ .section = #role, .name = key, .parse = parse_version, \
+	  .offset = CFG(role.member), .line = CFG(role.version_line), \
+	  .flags = KEY_LINE }
+#define ROLE_STRING(role, key) \
+	STRING(#role, #key, role.key, role.key##_line)
+#define ROLE_FILE(role, key) \
+	FILE_KEY(#role, #key, role.key, role.key##_line)
+#define ALLOW_NUMBER(key) \
+	{ .section = "allow", .name = #key, .parse = parse_number, \
+	  .offset = ALLOW(key), .min = 1, .max = 1000000 }
+
+/*
+ * Every key ktlsd.conf has, grouped by section in the order an unknown
+ * key's "known:" list gives them (and suggest() prefers them). A key no
+ * row names is an error: no parser ever sees a key it was not written
+ * for, whatever the section's last key is.
+ */
+static const struct key key_table[] = {
+	{ .section = "global", .name = "threads", .parse = parse_threads,
+	  .offset = CFG(threads), .min = 1, .max = 1024 },
+	{ .section = "global", .name = "log", .parse = parse_log,
+	  .offset = CFG(log_target) },
+	{ .section = "global", .name = "loglevel", .parse = parse_loglevel,
+	  .offset = CFG(log_level) },
+	DURATION("global", "handshake_timeout", handshake_timeout_ms),
+	STRING("global", "user", user, user_line),
+
+	{ .section = "handoff", .name = "path", .parse = parse_socket_path,
+	  .offset = CFG(handoff_path), .size = CFG_SIZE(handoff_path) },
+	{ .section = "handoff", .name = "mode", .parse = parse_mode,
+	  .offset = CFG(handoff_mode), .min = 0, .max = 0777 },
+	{ .section = "handoff", .name = "group", .parse = parse_group,
+	  .offset = CFG(handoff_group) },
+	NUMBER("handoff", "max_in_flight", handoff_max_in_flight, 1, 1000000),
+	NUMBER("handoff", "max_in_flight_per_uid",
+	       handoff_max_in_flight_per_uid, 1, 1000000),
+	NUMBER("handoff", "max_waiting", handoff_max_waiting, 1, 1000000),
+	NUMBER("handoff", "max_waiting_per_uid", handoff_max_waiting_per_uid,
+	       1, 1000000),
+	NUMBER("handoff", "max_unrequested", handoff_max_unrequested,
+	       1, 1000000),
+	NUMBER("handoff", "max_unrequested_per_uid",
+	       handoff_max_unrequested_per_uid, 1, 1000000),
+	DURATION("handoff", "first_byte_timeout",
+		 handoff_first_byte_timeout_ms),
+	DURATION("handoff", "request_timeout", handoff_request_timeout_ms),
+
+	ROLE_FILE(server, certificate),
+	ROLE_FILE(server, private_key),
+	VERSION(server, "min_version", min_version),
+	VERSION(server, "max_version", max_version),
+	ROLE_STRING(server, ciphers),
+	ROLE_STRING(server, groups),
+	{ .section = "server", .name = "session_tickets", .parse = parse_bool,
+	  .offset = CFG(server.session_tickets) },
+
+	ROLE_FILE(client, trust_store),
+	ROLE_FILE(client, crl),
+	VERSION(client, "min_version", min_version),
+	VERSION(client, "max_version", max_version),
+	ROLE_STRING(client, ciphers),
+	ROLE_STRING(client, groups),
+
+	{ .section = "upcall", .name = "enable", .parse = parse_enable,
+	  .offset = CFG(upcall.enable) },
+	FILE_KEY("upcall", "certificate", upcall.certificate,
+		 upcall.certificate_line),
+	FILE_KEY("upcall", "private_key", upcall.private_key,
+		 upcall.private_key_line),
+	FILE_KEY("upcall", "trust_store", upcall.trust_store,
+		 upcall.trust_store_line),
+	FILE_KEY("upcall", "client_certificate", upcall.client_certificate,
+		 upcall.client_certificate_line),
+	FILE_KEY("upcall", "client_private_key", upcall.client_private_key,
+		 upcall.client_private_key_line),
+	/* no line: check_whole() blames [upcall] for a missing one */
+	{ .section = "upcall", .name = "client_trust_store",
+	  .parse = parse_file, .offset = CFG(upcall.client_trust_store),
+	  .size = CFG_SIZE(upcall.client_trust_store) },
+	FILE_KEY("upcall", "crl", upcall.crl, upcall.crl_line),
+	FILE_KEY("upcall", "client_crl", upcall.client_crl,
+		 upcall.client_crl_line),
+	{ .section = "upcall", .name = "keyrings", .parse = parse_string,
+	  .offset = CFG(upcall.keyrings), .size = CFG_SIZE(upcall.keyrings) },
+	DURATION("upcall", "handshake_timeout", upcall.handshake_timeout_ms),
+	{ .section = "upcall", .name = "verify_client",
+	  .parse = parse_verify_client, .offset = CFG(upcall.verify_client) },
+
+	{ .section = "allow", .name = "roles", .parse = parse_roles,
+	  .offset = ALLOW(roles) },
+	{ .section = "allow", .name = "server_names", .parse = parse_names,
+	  .offset = ALLOW(server_names),
+	  .size = sizeof(((struct ktlsd_allow *)0)->server_names) },
+	ALLOW_NUMBER(max_in_flight),
+	ALLOW_NUMBER(max_waiting),
 };
 
-static const char *const keys_client[] = {
-	"trust_store", "crl", "min_version", "max_version", "ciphers", "groups",
-	NULL
-};
+#define NR_KEYS (sizeof(key_table) / sizeof(key_table[0]))
 
-static const char *const keys_upcall[] = {
-	"enable", "certificate", "private_key", "trust_store",
-	"client_certificate", "client_private_key", "client_trust_store",
-	"crl", "client_crl", "keyrings", "handshake_timeout", "verify_client",
-	NULL
-};
-
-static const char *const keys_allow[] = {
-	"roles", "server_names", "max_in_flight", "max_waiting", NULL
-};
-
-static const char *const *keys_of(const char *section)
+static const struct key *find_key(const char *section, const char *name)
 {
-	if (!strcmp(section, "allow"))
-		return keys_allow;
-	if (!strcmp(section, "upcall"))
-		return keys_upcall;
-	if (!strcmp(section, "global"))
-		return keys_global;
-	if (!strcmp(section, "handoff"))
-		return keys_handoff;
-	if (!strcmp(section, "server"))
-		return keys_server;
-	return keys_client;
+	for (size_t i = 0; i < NR_KEYS; i++)
+		if (!strcmp(key_table[i].section, section) &&
+		    !strcmp(key_table[i].name, name))
+			return &key_table[i];
+	return NULL;
 }
 
 /* Edit distance, for "did you mean"; names here are short. */
@@ -131,20 +269,27 @@ static int distance(const char *a, const char *b)
 	return row[lb];
 }
 
-/* The known key closest to @key: a prefix of it, or at most 3 edits away. */
-static const char *suggest(const char *const *keys, const char *key)
+/*
+ * The key of @section closest to @key: one it is a prefix of, or at most
+ * 3 edits away; the first in the table of those equally close.
+ */
+static const char *suggest(const char *section, const char *key)
 {
 	const char *best = NULL;
 	int best_d = 4;
 
-	for (; *keys; keys++) {
-		int d = distance(key, *keys);
+	for (size_t i = 0; i < NR_KEYS; i++) {
+		const char *name = key_table[i].name;
+		int d;
 
-		if (strlen(key) >= 3 && !strncmp(*keys, key, strlen(key)))
+		if (strcmp(key_table[i].section, section))
+			continue;
+		d = distance(key, name);
+		if (strlen(key) >= 3 && !strncmp(name, key, strlen(key)))
 			d = 1;
 		if (d < best_d) {
 			best_d = d;
-			best = *keys;
+			best = name;
 		}
 	}
 	return best;
@@ -152,17 +297,19 @@ static const char *suggest(const char *const *keys, const char *key)
 
 static int unknown_key(struct parser *p, const char *key)
 {
-	const char *const *keys = keys_of(p->section);
-	const char *hint = suggest(keys, key);
+	const char *hint = suggest(p->section, key);
 	char known[256] = "";
+	size_t used = 0;
 
 	if (hint)
 		return fail(p, "unknown key \"%s\" in [%s] (did you mean %s?)",
 			    key, p->label, hint);
-	for (; *keys; keys++) {
-		strncat(known, *keys, sizeof(known) - strlen(known) - 3);
-		if (keys[1])
-			strcat(known, ", ");
+	for (size_t i = 0; i < NR_KEYS && used < sizeof(known); i++) {
+		if (strcmp(key_table[i].section, p->section))
+			continue;
+		used += (size_t)snprintf(known + used, sizeof(known) - used,
+					 "%s%s", used ? ", " : "",
+					 key_table[i].name);
 	}
 	return fail(p, "unknown key \"%s\" in [%s] (known: %s)", key,
 		    p->label, known);
@@ -173,40 +320,98 @@ static int parse_int(struct parser *p, const char *key, const char *value,
 {
 	char *end;
 	long n;
+	int err;
 
 	errno = 0;
 	n = strtol(value, &end, base);
-	if (errno || end == value || *end || n < min || n > max)
+	err = errno;
+	if (err || end == value || *end || n < min || n > max)
 		return fail(p, "%s = \"%s\": expected a number from %ld to %ld",
 			    key, value, min, max);
 	*out = n;
 	return 0;
 }
 
-/* "10", "10s" or "1500ms". */
-static int parse_duration(struct parser *p, const char *key,
-			  const char *value, int *ms)
+/* An int from k->min to k->max. */
+static int parse_number(struct parser *p, const struct key *k,
+			const char *value, void *field)
+{
+	long n;
+	int ret;
+
+	ret = parse_int(p, k->name, value, 10, k->min, k->max, &n);
+	if (!ret)
+		*(int *)field = (int)n;
+	return ret;
+}
+
+/* A number of threads, or auto: one per online CPU (0). */
+static int parse_threads(struct parser *p, const struct key *k,
+			 const char *value, void *field)
+{
+	if (!strcmp(value, "auto")) {
+		*(int *)field = 0;
+		return 0;
+	}
+	return parse_number(p, k, value, field);
+}
+
+static int parse_log(struct parser *p, const struct key *k,
+		     const char *value, void *field)
+{
+	enum ktlsd_log_target *target = field;
+
+	if (!strcmp(value, "stderr"))
+		*target = KTLSD_LOG_STDERR;
+	else if (!strcmp(value, "syslog"))
+		*target = KTLSD_LOG_SYSLOG;
+	else
+		return fail(p, "%s = \"%s\": expected stderr or syslog",
+			    k->name, value);
+	return 0;
+}
+
+static int parse_loglevel(struct parser *p, const struct key *k,
+			  const char *value, void *field)
+{
+	int level = ktlsd_log_level_parse(value);
+
+	if (level < 0)
+		return fail(p,
+			    "%s = \"%s\": expected error, warning, info or debug",
+			    k->name, value);
+	*(int *)field = level;
+	return 0;
+}
+
+/* "10", "10s" or "1500ms", into an int of milliseconds. */
+static int parse_duration(struct parser *p, const struct key *k,
+			  const char *value, void *field)
 {
 	long n, scale = 1000;
 	char *end;
+	int err;
 
 	errno = 0;
 	n = strtol(value, &end, 10);
+	err = errno;
 	if (!strcmp(end, "ms"))
 		scale = 1;
 	else if (*end && strcmp(end, "s"))
 		end = NULL;
-	if (errno || !end || end == value || n <= 0 || n > 3600 * 1000 / scale)
+	if (err || !end || end == value || n <= 0 || n > 3600 * 1000 / scale)
 		return fail(p,
 			    "%s = \"%s\": expected a duration such as 10s or 1500ms (at most an hour)",
-			    key, value);
-	*ms = (int)(n * scale);
+			    k->name, value);
+	*(int *)field = (int)(n * scale);
 	return 0;
 }
 
-static int parse_bool(struct parser *p, const char *key, const char *value,
-		      bool *out)
+static int parse_bool(struct parser *p, const struct key *k,
+		      const char *value, void *field)
 {
+	bool *out = field;
+
 	if (!strcmp(value, "yes") || !strcmp(value, "true") ||
 	    !strcmp(value, "1")) {
 		*out = true;
@@ -217,12 +422,14 @@ static int parse_bool(struct parser *p, const char *key, const char *value,
 		*out = false;
 		return 0;
 	}
-	return fail(p, "%s = \"%s\": expected yes or no", key, value);
+	return fail(p, "%s = \"%s\": expected yes or no", k->name, value);
 }
 
-static int parse_version(struct parser *p, const char *key, const char *value,
-			 uint16_t *out)
+static int parse_version(struct parser *p, const struct key *k,
+			 const char *value, void *field)
 {
+	uint16_t *out = field;
+
 	if (!strcmp(value, "1.2") || !strcmp(value, "TLSv1.2")) {
 		*out = KTLS_TLS_1_2;
 		return 0;
@@ -231,234 +438,123 @@ static int parse_version(struct parser *p, const char *key, const char *value,
 		*out = KTLS_TLS_1_3;
 		return 0;
 	}
-	return fail(p, "%s = \"%s\": expected 1.2 or 1.3", key, value);
+	return fail(p, "%s = \"%s\": expected 1.2 or 1.3", k->name, value);
 }
 
 /* A file this process can open for reading, checked now, not mid-handshake. */
-static int parse_file(struct parser *p, const char *key, const char *value,
-		      char *out, size_t out_len, int *line)
+static int parse_file(struct parser *p, const struct key *k,
+		      const char *value, void *field)
 {
-	int fd;
+	int fd, err;
 
-	if (strlen(value) >= out_len)
-		return fail(p, "%s: path too long", key);
+	if (strlen(value) >= k->size)
+		return fail(p, "%s: path too long", k->name);
 	fd = open(value, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail(p, "%s = \"%s\": cannot read it: %s", key, value,
-			    strerror(errno));
+	if (fd < 0) {
+		err = errno;	/* before anything else can change it */
+		return fail(p, "%s = \"%s\": cannot read it: %s", k->name,
+			    value, strerror(err));
+	}
 	close(fd);
-	snprintf(out, out_len, "%s", value);
-	*line = p->line;
+	snprintf(field, k->size, "%s", value);
 	return 0;
 }
 
-static int copy_value(struct parser *p, const char *key, const char *value,
-		      char *out, size_t out_len)
+static int parse_string(struct parser *p, const struct key *k,
+			const char *value, void *field)
 {
-	if (strlen(value) >= out_len)
-		return fail(p, "%s: value longer than %zu bytes", key,
-			    out_len - 1);
-	snprintf(out, out_len, "%s", value);
+	if (strlen(value) >= k->size)
+		return fail(p, "%s: value longer than %zu bytes", k->name,
+			    k->size - 1);
+	snprintf(field, k->size, "%s", value);
 	return 0;
 }
 
-static int set_global(struct parser *p, const char *key, const char *value)
+/* The handoff socket: absolute, so it does not depend on our cwd. */
+static int parse_socket_path(struct parser *p, const struct key *k,
+			     const char *value, void *field)
 {
-	struct ktlsd_config *c = p->config;
+	if (value[0] != '/')
+		return fail(p, "%s = \"%s\": expected an absolute path",
+			    k->name, value);
+	return parse_string(p, k, value, field);
+}
+
+/* Octal, as chmod takes it. */
+static int parse_mode(struct parser *p, const struct key *k,
+		      const char *value, void *field)
+{
 	long n;
 	int ret;
 
-	if (!strcmp(key, "threads")) {
-		if (!strcmp(value, "auto")) {
-			c->threads = 0;
-			return 0;
-		}
-		ret = parse_int(p, key, value, 10, 1, 1024, &n);
-		c->threads = (int)n;
-		return ret;
-	}
-	if (!strcmp(key, "log")) {
-		if (!strcmp(value, "stderr"))
-			c->log_target = KTLSD_LOG_STDERR;
-		else if (!strcmp(value, "syslog"))
-			c->log_target = KTLSD_LOG_SYSLOG;
-		else
-			return fail(p, "log = \"%s\": expected stderr or syslog",
-				    value);
-		return 0;
-	}
-	if (!strcmp(key, "loglevel")) {
-		c->log_level = ktlsd_log_level_parse(value);
-		if (c->log_level < 0)
-			return fail(p,
-				    "loglevel = \"%s\": expected error, warning, info or debug",
-				    value);
-		return 0;
-	}
-	if (!strcmp(key, "user")) {
-		c->user_line = p->line;
-		return copy_value(p, key, value, c->user, sizeof(c->user));
-	}
-	return parse_duration(p, key, value, &c->handshake_timeout_ms);
+	ret = parse_int(p, k->name, value, 8, k->min, k->max, &n);
+	if (!ret)
+		*(mode_t *)field = (mode_t)n;
+	return ret;
 }
 
-static int *handoff_limit(struct ktlsd_config *c, const char *key)
+/* A group name, or a gid number no group needs to have. */
+static int parse_group(struct parser *p, const struct key *k,
+		       const char *value, void *field)
 {
-	if (!strcmp(key, "max_in_flight_per_uid"))
-		return &c->handoff_max_in_flight_per_uid;
-	if (!strcmp(key, "max_waiting"))
-		return &c->handoff_max_waiting;
-	if (!strcmp(key, "max_waiting_per_uid"))
-		return &c->handoff_max_waiting_per_uid;
-	if (!strcmp(key, "max_unrequested"))
-		return &c->handoff_max_unrequested;
-	if (!strcmp(key, "max_unrequested_per_uid"))
-		return &c->handoff_max_unrequested_per_uid;
-	return &c->handoff_max_in_flight;
-}
-
-static int set_handoff(struct parser *p, const char *key, const char *value)
-{
-	struct ktlsd_config *c = p->config;
-	struct group *gr;
+	struct group *gr = getgrnam(value);
+	gid_t *gid = field;
 	long n;
-	int ret;
 
-	if (!strcmp(key, "path")) {
-		if (value[0] != '/')
-			return fail(p, "path = \"%s\": expected an absolute path",
-				    value);
-		return copy_value(p, key, value, c->handoff_path,
-				  sizeof(c->handoff_path));
-	}
-	if (!strcmp(key, "mode")) {
-		ret = parse_int(p, key, value, 8, 0, 0777, &n);
-		c->handoff_mode = (mode_t)n;
-		return ret;
-	}
-	if (!strcmp(key, "first_byte_timeout"))
-		return parse_duration(p, key, value,
-				      &c->handoff_first_byte_timeout_ms);
-	if (!strcmp(key, "request_timeout"))
-		return parse_duration(p, key, value,
-				      &c->handoff_request_timeout_ms);
-	if (!strncmp(key, "max_", 4)) {
-		ret = parse_int(p, key, value, 10, 1, 1000000, &n);
-		*handoff_limit(c, key) = (int)n;
-		return ret;
-	}
-	gr = getgrnam(value);
 	if (gr) {
-		c->handoff_group = gr->gr_gid;
+		*gid = gr->gr_gid;
 	} else {
-		if (parse_int(p, key, value, 10, 0, 65535 * 65536L, &n))
-			return fail(p, "group = \"%s\": no such group", value);
-		c->handoff_group = (gid_t)n;
+		if (parse_int(p, k->name, value, 10, 0, 65535 * 65536L, &n))
+			return fail(p, "%s = \"%s\": no such group", k->name,
+				    value);
+		*gid = (gid_t)n;
 	}
-	c->handoff_group_set = true;
+	/* a gid of 0 is a group too: the flag, not the value, says "set" */
+	p->config->handoff_group_set = true;
 	return 0;
 }
 
-static int set_role(struct parser *p, struct ktlsd_role_config *r,
-		    const char *key, const char *value)
+static int parse_enable(struct parser *p, const struct key *k,
+			const char *value, void *field)
 {
-	if (!strcmp(key, "certificate"))
-		return parse_file(p, key, value, r->certificate,
-				  sizeof(r->certificate), &r->certificate_line);
-	if (!strcmp(key, "private_key"))
-		return parse_file(p, key, value, r->private_key,
-				  sizeof(r->private_key), &r->private_key_line);
-	if (!strcmp(key, "trust_store"))
-		return parse_file(p, key, value, r->trust_store,
-				  sizeof(r->trust_store), &r->trust_store_line);
-	if (!strcmp(key, "crl"))
-		return parse_file(p, key, value, r->crl, sizeof(r->crl),
-				  &r->crl_line);
-	if (!strcmp(key, "min_version") || !strcmp(key, "max_version")) {
-		r->version_line = p->line;
-		return parse_version(p, key, value,
-				     key[1] == 'i' ? &r->min_version :
-						     &r->max_version);
-	}
-	if (!strcmp(key, "ciphers")) {
-		r->ciphers_line = p->line;
-		return copy_value(p, key, value, r->ciphers,
-				  sizeof(r->ciphers));
-	}
-	if (!strcmp(key, "groups")) {
-		r->groups_line = p->line;
-		return copy_value(p, key, value, r->groups, sizeof(r->groups));
-	}
-	return parse_bool(p, key, value, &r->session_tickets);
+	enum ktlsd_upcall_enable *enable = field;
+
+	if (!strcmp(value, "auto"))
+		*enable = KTLSD_UPCALL_AUTO;
+	else if (!strcmp(value, "yes"))
+		*enable = KTLSD_UPCALL_YES;
+	else if (!strcmp(value, "no"))
+		*enable = KTLSD_UPCALL_NO;
+	else
+		return fail(p, "%s = \"%s\": expected auto, yes or no",
+			    k->name, value);
+	return 0;
 }
 
-static int set_upcall(struct parser *p, const char *key, const char *value)
+/* yes, no, or optional: ask, verify what comes, let in a client without. */
+static int parse_verify_client(struct parser *p, const struct key *k,
+			       const char *value, void *field)
 {
 	struct ktlsd_upcall_config *u = &p->config->upcall;
-	int unused;
 
-	if (!strcmp(key, "enable")) {
-		if (!strcmp(value, "auto"))
-			u->enable = KTLSD_UPCALL_AUTO;
-		else if (!strcmp(value, "yes"))
-			u->enable = KTLSD_UPCALL_YES;
-		else if (!strcmp(value, "no"))
-			u->enable = KTLSD_UPCALL_NO;
-		else
-			return fail(p, "enable = \"%s\": expected auto, yes or no",
-				    value);
+	u->client_cert_optional = !strcmp(value, "optional");
+	if (u->client_cert_optional) {
+		*(bool *)field = true;
 		return 0;
 	}
-	if (!strcmp(key, "certificate"))
-		return parse_file(p, key, value, u->certificate,
-				  sizeof(u->certificate), &u->certificate_line);
-	if (!strcmp(key, "private_key"))
-		return parse_file(p, key, value, u->private_key,
-				  sizeof(u->private_key), &u->private_key_line);
-	if (!strcmp(key, "trust_store"))
-		return parse_file(p, key, value, u->trust_store,
-				  sizeof(u->trust_store), &u->trust_store_line);
-	if (!strcmp(key, "client_certificate"))
-		return parse_file(p, key, value, u->client_certificate,
-				  sizeof(u->client_certificate),
-				  &u->client_certificate_line);
-	if (!strcmp(key, "client_private_key"))
-		return parse_file(p, key, value, u->client_private_key,
-				  sizeof(u->client_private_key),
-				  &u->client_private_key_line);
-	if (!strcmp(key, "client_trust_store"))
-		return parse_file(p, key, value, u->client_trust_store,
-				  sizeof(u->client_trust_store), &unused);
-	if (!strcmp(key, "crl"))
-		return parse_file(p, key, value, u->crl, sizeof(u->crl),
-				  &u->crl_line);
-	if (!strcmp(key, "client_crl"))
-		return parse_file(p, key, value, u->client_crl,
-				  sizeof(u->client_crl), &u->client_crl_line);
-	if (!strcmp(key, "keyrings"))
-		return copy_value(p, key, value, u->keyrings,
-				  sizeof(u->keyrings));
-	if (!strcmp(key, "verify_client")) {
-		/* optional: ask, verify what comes, let in a client without */
-		u->client_cert_optional = !strcmp(value, "optional");
-		if (u->client_cert_optional) {
-			u->verify_client = true;
-			return 0;
-		}
-		return parse_bool(p, key, value, &u->verify_client);
-	}
-	return parse_duration(p, key, value, &u->handshake_timeout_ms);
+	return parse_bool(p, k, value, field);
 }
 
 /* "server", "client" or both, comma-separated. */
-static int parse_roles(struct parser *p, const char *value,
-		       unsigned int *roles)
+static int parse_roles(struct parser *p, const struct key *k,
+		       const char *value, void *field)
 {
 	char buf[64], *save = NULL, *tok;
+	unsigned int *roles = field;
 
 	if (strlen(value) >= sizeof(buf))
-		return fail(p, "roles = \"%.40s\": expected server, client or server,client",
-			    value);
+		return fail(p, "%s = \"%.40s\": expected server, client or server,client",
+			    k->name, value);
 	snprintf(buf, sizeof(buf), "%s", value);
 	*roles = 0;
 	for (tok = strtok_r(buf, ",", &save); tok;
@@ -469,25 +565,25 @@ static int parse_roles(struct parser *p, const char *value,
 		else if (!strcmp(tok, "client"))
 			*roles |= KTLSD_ALLOW_CLIENT;
 		else
-			return fail(p, "roles = \"%s\": unknown role \"%s\" (expected server, client or server,client)",
-				    value, tok);
+			return fail(p, "%s = \"%s\": unknown role \"%s\" (expected server, client or server,client)",
+				    k->name, value, tok);
 	}
 	if (!*roles)
-		return fail(p, "roles = \"%s\": expected server, client or server,client",
-			    value);
+		return fail(p, "%s = \"%s\": expected server, client or server,client",
+			    k->name, value);
 	return 0;
 }
 
 /* Host names, comma-separated, stored without the blanks around them. */
-static int parse_names(struct parser *p, const char *value, char *out,
-		       size_t out_len)
+static int parse_names(struct parser *p, const struct key *k,
+		       const char *value, void *field)
 {
-	char buf[1024], *save = NULL, *tok;
+	char buf[1024], *save = NULL, *tok, *out = field;
 	size_t used = 0;
 
-	if (strlen(value) >= sizeof(buf) || strlen(value) >= out_len)
-		return fail(p, "server_names: value longer than %zu bytes",
-			    out_len - 1);
+	if (strlen(value) >= sizeof(buf) || strlen(value) >= k->size)
+		return fail(p, "%s: value longer than %zu bytes", k->name,
+			    k->size - 1);
 	snprintf(buf, sizeof(buf), "%s", value);
 	out[0] = '\0';
 	for (tok = strtok_r(buf, ",", &save); tok;
@@ -496,46 +592,26 @@ static int parse_names(struct parser *p, const char *value, char *out,
 		if (!*tok || strpbrk(tok, " \t") ||
 		    (strchr(tok, '*') && strncmp(tok, "*.", 2)) ||
 		    strchr(tok + 1, '*'))
-			return fail(p, "server_names: \"%s\" is not a host name (a leading \"*.\" is the only wildcard)",
-				    tok);
-		used += (size_t)snprintf(out + used, out_len - used, "%s%s",
+			return fail(p, "%s: \"%s\" is not a host name (a leading \"*.\" is the only wildcard)",
+				    k->name, tok);
+		used += (size_t)snprintf(out + used, k->size - used, "%s%s",
 					 used ? "," : "", tok);
 	}
 	if (!out[0])
-		return fail(p, "server_names has no name");
+		return fail(p, "%s has no name", k->name);
 	return 0;
-}
-
-static int set_allow(struct parser *p, const char *key, const char *value)
-{
-	struct ktlsd_allow *a = p->allow;
-	long n;
-	int ret;
-
-	if (!strcmp(key, "roles"))
-		return parse_roles(p, value, &a->roles);
-	if (!strcmp(key, "server_names"))
-		return parse_names(p, value, a->server_names,
-				   sizeof(a->server_names));
-	ret = parse_int(p, key, value, 10, 1, 1000000, &n);
-	if (!strcmp(key, "max_in_flight"))
-		a->max_in_flight = (int)n;
-	else
-		a->max_waiting = (int)n;
-	return ret;
 }
 
 static int set_key(struct parser *p, const char *key, const char *value)
 {
-	const char *const *keys;
-	char id[112];
+	const struct key *k;
+	char id[112], *base;
+	int ret;
 
 	if (!p->section)
 		return fail(p, "\"%s\" before any [section]", key);
-	for (keys = keys_of(p->section); *keys; keys++)
-		if (!strcmp(*keys, key))
-			break;
-	if (!*keys)
+	k = find_key(p->section, key);
+	if (!k)
 		return unknown_key(p, key);
 	snprintf(id, sizeof(id), "%s.%s", p->label, key);
 	for (int i = 0; i < p->nr_seen; i++)
@@ -548,17 +624,13 @@ static int set_key(struct parser *p, const char *key, const char *value)
 	if (!*value)
 		return fail(p, "%s has no value", key);
 
-	if (!strcmp(p->section, "global"))
-		return set_global(p, key, value);
-	if (!strcmp(p->section, "handoff"))
-		return set_handoff(p, key, value);
-	if (!strcmp(p->section, "server"))
-		return set_role(p, &p->config->server, key, value);
-	if (!strcmp(p->section, "upcall"))
-		return set_upcall(p, key, value);
-	if (!strcmp(p->section, "allow"))
-		return set_allow(p, key, value);
-	return set_role(p, &p->config->client, key, value);
+	/* [allow ...] keys are the current rule's; the others the file's */
+	base = strcmp(k->section, "allow") ? (char *)p->config :
+					     (char *)p->allow;
+	ret = k->parse(p, k, value, base + k->offset);
+	if (!ret && (k->flags & KEY_LINE))
+		*(int *)(base + k->line) = p->line;
+	return ret;
 }
 
 char *ktlsd_config_trim(char *s)

@@ -3,7 +3,7 @@
  * tlshd's configuration file (tlshd.conf(5), ktls-utils), read as a
  * drop-in: a deployment moves from tlshd to ktlsd by changing the service
  * unit, not the file. Key-file syntax: [group] lines, key=value lines,
- * '#' comments. What we take:
+ * '#' comments. What we take (tlshd_keys[] below):
  *
  *   [debug]                loglevel (0: info, more: debug)
  *   [authenticate]         keyrings (';'-separated names, linked to ours)
@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,98 +51,159 @@ static void note_ignored(struct tlshd_parser *p, const char *what)
 		 "%sline %d: %s", used ? ", " : "", p->line, what);
 }
 
-static int take_file(struct tlshd_parser *p, const char *key,
-		     const char *value, char *out, size_t out_len, int *line)
-{
-	int fd;
+/*
+ * One key tlshd has that we take: its field is @offset bytes into struct
+ * ktlsd_config and, with TLSHD_LINE, the int @line bytes into it records
+ * the key's line, for the errors of later checks.
+ */
+struct tlshd_key {
+	const char *section;
+	const char *name;
+	int (*take)(struct tlshd_parser *p, const struct tlshd_key *k,
+		    const char *value, void *field);
+	size_t offset;
+	size_t size;		/* of a string's buffer */
+	size_t line;
+	unsigned int flags;
+};
 
-	if (strlen(value) >= out_len)
-		return tlshd_fail(p, "%s: path too long", key);
-	fd = open(value, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return tlshd_fail(p, "[%s] %s = \"%s\": cannot read it: %s",
-				  p->section, key, value, strerror(errno));
-	close(fd);
-	snprintf(out, out_len, "%s", value);
-	if (line)
-		*line = p->line;
+#define TLSHD_LINE 1u
+
+#define CFG(member) offsetof(struct ktlsd_config, member)
+/* A member's size from the type alone: sizeof evaluates nothing. */
+#define CFG_SIZE(member) sizeof(((const struct ktlsd_config *)NULL)[0].member)
+
+static int take_loglevel(struct tlshd_parser *p, const struct tlshd_key *k,
+			 const char *value, void *field);
+static int take_string(struct tlshd_parser *p, const struct tlshd_key *k,
+		       const char *value, void *field);
+static int take_file(struct tlshd_parser *p, const struct tlshd_key *k,
+		     const char *value, void *field);
+static int take_client_trust_store(struct tlshd_parser *p,
+				   const struct tlshd_key *k,
+				   const char *value, void *field);
+
+#define X509(sec, key, member) \
+	{ .section = sec, .name = key, .take = take_file, \
+	  .offset = CFG(upcall.member), .size = CFG_SIZE(upcall.member), \
+	  .line = CFG(upcall.member##_line), .flags = TLSHD_LINE }
+
+/*
+ * What we take of tlshd's keys. tlshd reads the keys it knows and passes
+ * over the rest; so do we, but a key no row names is only noted as
+ * ignored (note_ignored()), never taken for another.
+ */
+static const struct tlshd_key tlshd_keys[] = {
+	{ .section = "debug", .name = "loglevel", .take = take_loglevel,
+	  .offset = CFG(log_level) },
+	{ .section = "authenticate", .name = "keyrings", .take = take_string,
+	  .offset = CFG(upcall.keyrings), .size = CFG_SIZE(upcall.keyrings) },
+	/* as a client: the servers' CAs and CRLs, our identity */
+	X509("authenticate.client", "x509.truststore", trust_store),
+	X509("authenticate.client", "x509.crl", crl),
+	X509("authenticate.client", "x509.certificate", client_certificate),
+	X509("authenticate.client", "x509.private_key", client_private_key),
+	/* as a server: the clients' CAs and CRLs, our identity */
+	{ .section = "authenticate.server", .name = "x509.truststore",
+	  .take = take_client_trust_store,
+	  .offset = CFG(upcall.client_trust_store),
+	  .size = CFG_SIZE(upcall.client_trust_store) },
+	X509("authenticate.server", "x509.crl", client_crl),
+	X509("authenticate.server", "x509.certificate", certificate),
+	X509("authenticate.server", "x509.private_key", private_key),
+};
+
+#define NR_TLSHD_KEYS (sizeof(tlshd_keys) / sizeof(tlshd_keys[0]))
+
+static int take_loglevel(struct tlshd_parser *p, const struct tlshd_key *k,
+			 const char *value, void *field)
+{
+	char *end;
+	long n;
+	int err;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	err = errno;
+	if (err || end == value || *end || n < 0)
+		return tlshd_fail(p, "%s = \"%s\": expected a number, 0 or more",
+				  k->name, value);
+	/* tlshd's levels are verbosity; ours stop at debug */
+	*(int *)field = n ? KTLSD_LOG_DEBUG : KTLSD_LOG_INFO;
 	return 0;
 }
 
-static int set_x509(struct tlshd_parser *p, bool server, const char *key,
-		    const char *value)
+static int take_string(struct tlshd_parser *p, const struct tlshd_key *k,
+		       const char *value, void *field)
+{
+	if (strlen(value) >= k->size)
+		return tlshd_fail(p, "%s: value too long", k->name);
+	snprintf(field, k->size, "%s", value);
+	return 0;
+}
+
+static int take_file(struct tlshd_parser *p, const struct tlshd_key *k,
+		     const char *value, void *field)
+{
+	int fd, err;
+
+	if (strlen(value) >= k->size)
+		return tlshd_fail(p, "%s: path too long", k->name);
+	fd = open(value, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;	/* before anything else can change it */
+		return tlshd_fail(p, "[%s] %s = \"%s\": cannot read it: %s",
+				  p->section, k->name, value, strerror(err));
+	}
+	close(fd);
+	snprintf(field, k->size, "%s", value);
+	return 0;
+}
+
+/*
+ * As tlshd does with a server's trust store: ask every client for a
+ * certificate, verify one that comes against this store, let in one
+ * without.
+ */
+static int take_client_trust_store(struct tlshd_parser *p,
+				   const struct tlshd_key *k,
+				   const char *value, void *field)
 {
 	struct ktlsd_upcall_config *u = &p->config->upcall;
 
-	if (!strcmp(key, "x509.truststore") && server) {
-		/*
-		 * As tlshd does: ask every client for a certificate, verify
-		 * one that comes against this store, let in one without.
-		 */
-		u->verify_client = true;
-		u->client_cert_optional = true;
-		return take_file(p, key, value, u->client_trust_store,
-				 sizeof(u->client_trust_store), NULL);
-	}
-	if (!strcmp(key, "x509.truststore"))
-		return take_file(p, key, value, u->trust_store,
-				 sizeof(u->trust_store), &u->trust_store_line);
-	/* Revocation: of the client certificates a server verifies, or of
-	 * the servers a client verifies.
-	 */
-	if (!strcmp(key, "x509.crl"))
-		return server ?
-		       take_file(p, key, value, u->client_crl,
-				 sizeof(u->client_crl), &u->client_crl_line) :
-		       take_file(p, key, value, u->crl, sizeof(u->crl),
-				 &u->crl_line);
-	if (!strcmp(key, "x509.certificate"))
-		return server ?
-		       take_file(p, key, value, u->certificate,
-				 sizeof(u->certificate), &u->certificate_line) :
-		       take_file(p, key, value, u->client_certificate,
-				 sizeof(u->client_certificate),
-				 &u->client_certificate_line);
-	if (!strcmp(key, "x509.private_key"))
-		return server ?
-		       take_file(p, key, value, u->private_key,
-				 sizeof(u->private_key), &u->private_key_line) :
-		       take_file(p, key, value, u->client_private_key,
-				 sizeof(u->client_private_key),
-				 &u->client_private_key_line);
-	note_ignored(p, key);
-	return 0;
+	u->verify_client = true;
+	u->client_cert_optional = true;
+	return take_file(p, k, value, field);
 }
 
 static int set_tlshd_key(struct tlshd_parser *p, const char *key,
 			 const char *value)
 {
-	struct ktlsd_config *c = p->config;
-	char *end;
-	long n;
+	const struct tlshd_key *k = NULL;
+	char *base = (char *)p->config;
+	int ret;
 
-	if (!strcmp(p->section, "debug") && !strcmp(key, "loglevel")) {
-		errno = 0;
-		n = strtol(value, &end, 10);
-		if (errno || end == value || *end || n < 0)
-			return tlshd_fail(p, "loglevel = \"%s\": expected a number, 0 or more",
-					  value);
-		c->log_level = n ? KTLSD_LOG_DEBUG : KTLSD_LOG_INFO;
+	for (size_t i = 0; i < NR_TLSHD_KEYS && !k; i++)
+		if (!strcmp(tlshd_keys[i].section, p->section) &&
+		    !strcmp(tlshd_keys[i].name, key))
+			k = &tlshd_keys[i];
+	if (!k) {
+		note_ignored(p, key);
 		return 0;
 	}
-	if (!strcmp(p->section, "authenticate") && !strcmp(key, "keyrings")) {
-		if (strlen(value) >= sizeof(c->upcall.keyrings))
-			return tlshd_fail(p, "keyrings: value too long");
-		snprintf(c->upcall.keyrings, sizeof(c->upcall.keyrings), "%s",
-			 value);
-		return 0;
-	}
-	if (!strcmp(p->section, "authenticate.client"))
-		return set_x509(p, false, key, value);
-	if (!strcmp(p->section, "authenticate.server"))
-		return set_x509(p, true, key, value);
-	note_ignored(p, key);
-	return 0;
+	ret = k->take(p, k, value, base + k->offset);
+	if (!ret && (k->flags & TLSHD_LINE))
+		*(int *)(base + k->line) = p->line;
+	return ret;
+}
+
+/* A section we take a key of; the others are noted as ignored whole. */
+static bool known_section(const char *section)
+{
+	for (size_t i = 0; i < NR_TLSHD_KEYS; i++)
+		if (!strcmp(tlshd_keys[i].section, section))
+			return true;
+	return false;
 }
 
 static int tlshd_line(struct tlshd_parser *p, char *raw)
@@ -157,10 +219,7 @@ static int tlshd_line(struct tlshd_parser *p, char *raw)
 		*close = '\0';
 		snprintf(p->section, sizeof(p->section), "%s",
 			 ktlsd_config_trim(line + 1));
-		if (strcmp(p->section, "debug") &&
-		    strcmp(p->section, "authenticate") &&
-		    strcmp(p->section, "authenticate.client") &&
-		    strcmp(p->section, "authenticate.server")) {
+		if (!known_section(p->section)) {
 			char what[80];
 
 			snprintf(what, sizeof(what), "[%.60s]", p->section);
