@@ -30,6 +30,7 @@
 #include "kselftest_harness.h"
 #include "test_config.h"
 #include "test_consumer.h"
+#include "test_keys.h"
 #include "upcall.h"
 
 #define DATA_LEN (256u * 1024)
@@ -209,17 +210,7 @@ FIXTURE_VARIANT_ADD(data, server_x509_keyring)
 
 static int32_t add_file_key(const char *desc, const char *path)
 {
-	static char buf[16384];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n <= 0)
-		return -1;
-	return add_key("user", desc, buf, n, KEY_SPEC_PROCESS_KEYRING);
+	return test_file_key(desc, path, KEY_SPEC_PROCESS_KEYRING);
 }
 
 FIXTURE_SETUP(data)

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # ktlsd's tests (selftests/ktlsd): each NAME.c is one kselftest program,
 # linked with the daemon helper in lib/; each needs bin/ktlsd in the guest.
-KTLSD_TEST_SRCS := $(filter-out %/upcall_prepare_test.c %/upcall_broker_test.c,\
+KTLSD_TEST_SRCS := $(filter-out %/upcall_broker_test.c,\
 	$(wildcard selftests/ktlsd/*.c))
 KTLSD_TEST_BINS := $(addprefix $(BUILD)/tests/,$(notdir $(KTLSD_TEST_SRCS:.c=)))
 KTLSD_TEST_LIB := $(BUILD)/selftests/ktlsd/lib/daemon.o
@@ -32,19 +32,6 @@ $(BUILD)/tests/ktlsd_upcall.guest: selftests/ktlsd/ktlsd_upcall.guest
 	@mkdir -p $(@D)
 	$(quiet) INSTALL $@
 	$(Q)install -m 644 $< $@
-
-# upcall_prepare_test: libupcall's request checks, natively (no kernel).
-UPCALL_PREPARE_OBJ := $(BUILD)/selftests/ktlsd/upcall_prepare_test.o
-EXTRA_TARGETS += $(BUILD)/tests/upcall_prepare_test
-EXTRA_DEPS += $(UPCALL_PREPARE_OBJ:.o=.d)
-$(UPCALL_PREPARE_OBJ): CPPFLAGS += -Iinclude/uapi -Iuserspace/upcall
-
-$(BUILD)/tests/upcall_prepare_test: $(UPCALL_PREPARE_OBJ) \
-		$(BUILD)/libupcall.a $(LIBKTLS) $(TEST_UTIL_OBJS)
-	@mkdir -p $(@D)
-	$(quiet) LD $@
-	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(BUILD)/libupcall.a $(LIBKTLS) \
-		-lmnl -lkeyutils $(LDLIBS) -o $@
 
 # upcall_broker_test: the upcall broker's checks of the worker, natively.
 UPCALL_BROKER_OBJ := $(BUILD)/selftests/ktlsd/upcall_broker_test.o

@@ -332,7 +332,9 @@ TEST_F(tickets, reload_waits_until_the_old_worker_stops_accepting)
 		memset(self->c.ticket, 0, sizeof(self->c.ticket));
 		self->c.ticket_len = 0;
 		connect_once(_metadata, &self->d, &self->c);
-		EXPECT_FALSE(self->c.resumed) TH_LOG("connection %d after the reload resumed the old ticket", i);
+		EXPECT_FALSE(self->c.resumed)
+			TH_LOG("connection %d after the reload resumed the old ticket",
+			       i);
 	}
 	wolfSSL_SESSION_free(before);
 }

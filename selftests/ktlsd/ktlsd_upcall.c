@@ -29,6 +29,7 @@
 #include "kselftest_harness.h"
 #include "test_config.h"
 #include "test_consumer.h"
+#include "test_keys.h"
 #include "lib/daemon.h"
 
 #define DATA_LEN (64u * 1024)
@@ -179,71 +180,10 @@ static int wait_tcp_inuse(int want, int ms)
 	return n;
 }
 
-/* A "user" key in @keyring holding the file at @path; its serial or -1. */
-static int32_t add_file_key_to(const char *desc, const char *path,
-			       int32_t keyring)
-{
-	static char buf[16384];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n <= 0)
-		return -1;
-	return add_key("user", desc, buf, n, keyring);
-}
-
 /* The session keyring: ktlsd, our child, shares it. */
 static int32_t add_file_key(const char *desc, const char *path)
 {
-	return add_file_key_to(desc, path, KEY_SPEC_SESSION_KEYRING);
-}
-
-/*
- * Field @field (0: serial, 3: timeout, 8: description to the line's end)
- * of @serial's line in /proc/keys, as a user would read it there.
- */
-static int proc_keys_field(int32_t serial, int field, char *out, size_t len)
-{
-	char line[1024], hex[16], *tok, *save = NULL;
-	FILE *f = fopen("/proc/keys", "re");
-	int ret = -ENOENT;
-
-	if (!f)
-		return -errno;
-	snprintf(hex, sizeof(hex), "%08x ", (unsigned int)serial);
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, hex, strlen(hex)))
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		tok = strtok_r(line, " ", &save);
-		for (int i = 0; tok && i < field && i < 8; i++)
-			tok = strtok_r(NULL, field == 8 && i == 7 ? "" : " ",
-				       &save);
-		if (tok) {
-			snprintf(out, len, "%s", tok);
-			ret = 0;
-		}
-		break;
-	}
-	fclose(f);
-	return ret;
-}
-
-/* How many keys keyring @serial holds, from its /proc/keys line. */
-static int keyring_size(int32_t serial)
-{
-	char desc[256], *colon;
-
-	if (proc_keys_field(serial, 8, desc, sizeof(desc)))
-		return -1;
-	colon = strrchr(desc, ':');
-	if (!colon)
-		return -1;
-	return strcmp(colon, ": empty") ? atoi(colon + 1) : 0;
+	return test_file_key(desc, path, KEY_SPEC_SESSION_KEYRING);
 }
 
 /* [upcall] with the test PKI: the server identity and the trust store. */
@@ -294,15 +234,15 @@ FIXTURE(upcall)
 	char log[8192];
 };
 
-/* The fixture's data under a name the helpers can take. */
-#define upcall_fixture _test_data_upcall
+/* The harness's name for the fixture's data, for the helpers below. */
+#define upcall_data_t FIXTURE_DATA(upcall)
 
 /*
  * Start ktlsd for this test: [upcall] with the server identity from files
  * if @identity, with verify_client = @verify_client (NULL: not set).
  */
 static void start_daemon(struct __test_metadata *_metadata,
-			 struct upcall_fixture *self, bool identity,
+			 upcall_data_t *self, bool identity,
 			 const char *verify_client)
 {
 	ASSERT_EQ(0, start_ktlsd(&self->d, identity, verify_client, true)) {
@@ -355,7 +295,7 @@ static void read_log(const struct daemon *d, char *buf, size_t len)
  * the test PKI's defaults): "client" or "server" @auth @opts.
  */
 static void run_data(struct __test_metadata *_metadata,
-		     struct upcall_fixture *self, bool consumer_server,
+		     upcall_data_t *self, bool consumer_server,
 		     const char *auth, const char *opts,
 		     const struct ktls_config *peer_cfg,
 		     struct consumer_result *res)
@@ -626,16 +566,16 @@ TEST_F_TIMEOUT(upcall, peer_keys_per_handshake_expire, 180)
 	expect_peer_key(_metadata, second.peerid, "localhost");
 	EXPECT_NE(first.peerid, second.peerid);
 	/* "perm" in /proc/keys would mean it never expires. */
-	ASSERT_EQ(0, proc_keys_field(first.peerid, 3, timeout,
-				     sizeof(timeout)));
+	ASSERT_EQ(0, test_proc_keys_field(first.peerid, 3, timeout,
+					  sizeof(timeout)));
 	EXPECT_STRNE("perm", timeout);
-	ASSERT_EQ(0, proc_keys_field(second.peerid, 3, timeout,
-				     sizeof(timeout)));
+	ASSERT_EQ(0, test_proc_keys_field(second.peerid, 3, timeout,
+					  sizeof(timeout)));
 	EXPECT_STRNE("perm", timeout);
 }
 
 /* ktlsd's process keyring serial, from its start-up line. */
-static int32_t daemon_process_keyring(struct upcall_fixture *self)
+static int32_t daemon_process_keyring(upcall_data_t *self)
 {
 	const char *at;
 	int32_t serial = -1;
@@ -663,7 +603,7 @@ TEST_F_TIMEOUT(upcall, request_keyrings_unlinked_after_done, 240)
 	start_daemon(_metadata, self, false, NULL);
 	process = daemon_process_keyring(self);
 	ASSERT_LT(0, process) TH_LOG("no process keyring line:\n%s", self->log);
-	before = keyring_size(process);
+	before = test_keyring_size(process);
 	ASSERT_LE(0, before);
 	test_pki(&pki);
 	for (int i = 0; i < 3; i++) {
@@ -671,15 +611,14 @@ TEST_F_TIMEOUT(upcall, request_keyrings_unlinked_after_done, 240)
 		ring = add_key("keyring", name, NULL, 0,
 			       KEY_SPEC_SESSION_KEYRING);
 		ASSERT_LT(0, ring);
-		cert = add_file_key_to("ktlsd-upcall-ring-cert", pki.cert,
-				       ring);
-		key = add_file_key_to("ktlsd-upcall-ring-key", pki.key, ring);
+		cert = test_file_key("ktlsd-upcall-ring-cert", pki.cert, ring);
+		key = test_file_key("ktlsd-upcall-ring-key", pki.key, ring);
 		ASSERT_LT(0, cert);
 		ASSERT_LT(0, key);
 		snprintf(opts, sizeof(opts), " keyring=%d cert=%d key=%d", ring,
 			 cert, key);
 		run_data(_metadata, self, true, "x509", opts, NULL, &res);
-		EXPECT_EQ(before, keyring_size(process)) {
+		EXPECT_EQ(before, test_keyring_size(process)) {
 			FILE *f = fopen("/proc/keys", "re");
 			char line[512];
 
@@ -714,7 +653,7 @@ static void *connector_main(void *arg)
  * result must come from ktlsd's DONE, well before the consumer's timeout.
  */
 static void run_refused(struct __test_metadata *_metadata,
-			struct upcall_fixture *self, bool server,
+			upcall_data_t *self, bool server,
 			const char *opts, struct consumer_result *res)
 {
 	struct connector c = { .fd = -1 };
@@ -867,7 +806,7 @@ static void *job_main(void *arg)
 
 /* Start a client job against a listener that never answers. */
 static void start_stuck_client(struct __test_metadata *_metadata,
-			       struct upcall_fixture *self, struct job *j,
+			       upcall_data_t *self, struct job *j,
 			       int timeout_ms)
 {
 	self->lfd = consumer_peer_listen(&self->port, 8);
@@ -914,7 +853,7 @@ static int count_memfds(pid_t pid, const char *name)
  * ClientHello has gone out.
  */
 static void start_key_serial_client(struct __test_metadata *_metadata,
-				    struct upcall_fixture *self, struct job *j,
+				    upcall_data_t *self, struct job *j,
 				    const char *name, int32_t *keys)
 {
 	char cert[PATH_MAX], key[PATH_MAX];

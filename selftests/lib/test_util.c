@@ -88,7 +88,6 @@ int ktls_tcp_pair(int *client_fd, int *server_fd)
 	return ret ? ret : tcp_pair(client_fd, server_fd);
 }
 
-
 static ssize_t fd_send(void *handle, const void *buf, size_t len)
 {
 	ssize_t n = send(*(int *)handle, buf, len, MSG_NOSIGNAL);
