@@ -188,7 +188,8 @@ static int32_t add_file_key(const char *desc, const char *path)
 
 /* [upcall] with the test PKI: the server identity and the trust store. */
 static int start_ktlsd(struct daemon *d, bool with_identity,
-		       const char *verify_client, bool client_identity)
+		       const char *verify_client, bool client_identity,
+		       const char *more)
 {
 	char client_cert[PATH_MAX], client_key[PATH_MAX];
 	char ca[PATH_MAX];
@@ -216,6 +217,9 @@ static int start_ktlsd(struct daemon *d, bool with_identity,
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
 			 "client_certificate = %s\nclient_private_key = %s\n",
 			 client_cert, client_key);
+	if (more)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 "%s", more);
 	ret = daemon_init(d);
 	if (!ret)
 		ret = daemon_write_config(d, "20s", extra);
@@ -245,7 +249,8 @@ static void start_daemon(struct __test_metadata *_metadata,
 			 upcall_data_t *self, bool identity,
 			 const char *verify_client)
 {
-	ASSERT_EQ(0, start_ktlsd(&self->d, identity, verify_client, true)) {
+	ASSERT_EQ(0, start_ktlsd(&self->d, identity, verify_client, true,
+				 NULL)) {
 		TH_LOG("ktlsd did not start serving upcalls; see %s",
 		       self->d.log);
 	}
@@ -691,6 +696,124 @@ static void run_refused(struct __test_metadata *_metadata,
 			       self->log);				\
 		}							\
 	} while (0)
+
+/*
+ * A consumer job whose TLS peer (@peer_cfg) ktlsd must refuse: the
+ * consumer gets DONE with an error, the peer's handshake fails too, and
+ * ktlsd's log says why.
+ */
+static void run_peer_refused(struct __test_metadata *_metadata,
+			     upcall_data_t *self, bool consumer_server,
+			     const char *opts, const struct ktls_config *peer_cfg,
+			     struct consumer_result *res)
+{
+	char cmd[256];
+
+	memset(&self->echo, 0, sizeof(self->echo));
+	self->echo.fd = -1;
+	self->echo.cfg = peer_cfg;
+	if (consumer_server) {
+		self->echo.role = KTLS_ROLE_CLIENT;
+		self->echo.port = 20000 + getpid() % 20000;
+		snprintf(cmd, sizeof(cmd),
+			 "server 127.0.0.1 %d auth=x509 bytes=%u timeout=20000%s",
+			 self->echo.port, DATA_LEN, opts);
+	} else {
+		self->echo.role = KTLS_ROLE_SERVER;
+		self->lfd = consumer_peer_listen(&self->port, 8);
+		ASSERT_LE(0, self->lfd);
+		snprintf(cmd, sizeof(cmd),
+			 "client 127.0.0.1 %d auth=anon bytes=%u timeout=20000%s",
+			 self->port, DATA_LEN, opts);
+	}
+	self->echo.lfd = self->lfd;
+	ASSERT_EQ(0, pthread_create(&self->echo.thread, NULL, echo_main,
+				    &self->echo));
+	ASSERT_EQ(0, consumer_run(cmd, res));
+	pthread_join(self->echo.thread, NULL);
+	EXPECT_STREQ("handshake", res->stage);
+	EXPECT_NE(0, self->echo.ret) TH_LOG("the peer's handshake succeeded");
+}
+
+/* [upcall] crl and client_crl: the CA's CRL, which revokes two of its own. */
+static void start_daemon_crl(struct __test_metadata *_metadata,
+			     upcall_data_t *self)
+{
+	char crl[PATH_MAX], more[2 * PATH_MAX + 32];
+
+	test_pki_file("crl.pem", crl, sizeof(crl));
+	snprintf(more, sizeof(more), "crl = %s\nclient_crl = %s\n", crl, crl);
+	ASSERT_EQ(0, start_ktlsd(&self->d, true, "yes", true, more)) {
+		TH_LOG("ktlsd did not start serving upcalls; see %s",
+		       self->d.log);
+	}
+}
+
+/*
+ * x509.crl for the kernel's handshakes (tlshd parity): ktlsd as the
+ * server refuses a client whose certificate the CA revoked, and as the
+ * client a server whose certificate it revoked, each with DONE
+ * EKEYREJECTED and "certificate revoked" in its log; a good peer still
+ * passes under the same CRL.
+ */
+TEST_F_TIMEOUT(upcall, crl_revoked_client_refused, 120)
+{
+	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+	struct consumer_result res;
+	struct ktls_config peer = { .role = KTLS_ROLE_CLIENT,
+				    .server_name = "localhost" };
+
+	start_daemon_crl(_metadata, self);
+	test_pki_file("client-revoked.pem", cert, sizeof(cert));
+	test_pki_file("client-revoked.key", key, sizeof(key));
+	test_pki_file("ca.pem", ca, sizeof(ca));
+	peer.cert_file = cert;
+	peer.key_file = key;
+	peer.ca_file = ca;
+	run_peer_refused(_metadata, self, true, "", &peer, &res);
+	EXPECT_EQ(-EKEYREJECTED, res.status);
+	EXPECT_LOG("certificate revoked");
+	EXPECT_EQ(0, res.peerid);
+}
+
+TEST_F_TIMEOUT(upcall, crl_revoked_server_refused, 120)
+{
+	char cert[PATH_MAX], key[PATH_MAX];
+	struct consumer_result res;
+	struct ktls_config peer = { .role = KTLS_ROLE_SERVER };
+
+	start_daemon_crl(_metadata, self);
+	test_pki_file("server-revoked.pem", cert, sizeof(cert));
+	test_pki_file("server-revoked.key", key, sizeof(key));
+	peer.cert_file = cert;
+	peer.key_file = key;
+	run_peer_refused(_metadata, self, false, " peername=localhost", &peer,
+			 &res);
+	EXPECT_EQ(-EKEYREJECTED, res.status);
+	EXPECT_LOG("certificate revoked");
+	EXPECT_EQ(0, res.peerid);
+}
+
+TEST_F_TIMEOUT(upcall, crl_good_peers_pass, 180)
+{
+	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+	struct consumer_result res;
+	struct ktls_config peer = { .role = KTLS_ROLE_CLIENT,
+				    .server_name = "localhost" };
+
+	start_daemon_crl(_metadata, self);
+	run_data(_metadata, self, false, "anon", " peername=localhost", NULL,
+		 &res);
+	expect_peer_key(_metadata, res.peerid, "localhost");
+	test_pki_file("client.pem", cert, sizeof(cert));
+	test_pki_file("client.key", key, sizeof(key));
+	test_pki_file("ca.pem", ca, sizeof(ca));
+	peer.cert_file = cert;
+	peer.key_file = key;
+	peer.ca_file = ca;
+	run_data(_metadata, self, true, "x509", "", &peer, &res);
+	expect_peer_key(_metadata, res.peerid, "CN=");
+}
 
 /* Key material: the configured server identity is missing. */
 TEST_F_TIMEOUT(upcall, server_without_identity_enokey, 60)
