@@ -18,13 +18,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ktls/tls_prot.h"
 #include "internal.h"
 #include "handoff_wire.h"
 #include "ktls/handoff.h"
-
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
 
 static int copy_string(char *dst, size_t len, const char *src,
 		       const char *what)

@@ -12,17 +12,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ktls/tls_prot.h"
 #include "internal.h"
-
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
 
 /* TLS 1.3 IVs and TLS 1.2 ChaCha20 nonces; GCM/CCM salt + explicit part */
 #define NONCE_LEN 12
-
-/* The plaintext of one record the kernel sends: 2^14 (RFC 8446 §5.1). */
-#define KTLS_MAX_PLAINTEXT 16384
 
 union crypto_info {
 	struct tls_crypto_info info;
@@ -234,10 +228,10 @@ static int check_record_size(struct ktls_session *session, unsigned int dirs)
 	if (!(dirs & KTLS_TX))
 		return 0;
 	max = wolfSSL_GetMaxOutputSize(session->ssl);
-	if (max > 0 && max < KTLS_MAX_PLAINTEXT)
+	if (max > 0 && max < TLS_MAX_PLAINTEXT)
 		return ktls_fail(-EMSGSIZE,
 				 "refusing kernel TLS: the peer was promised records of at most %d bytes, and kernel TLS sends %d",
-				 max, KTLS_MAX_PLAINTEXT);
+				 max, TLS_MAX_PLAINTEXT);
 	return 0;
 }
 
@@ -343,12 +337,9 @@ static int rekey(struct ktls_session *session, unsigned int dir)
 	return ret;
 }
 
-#define HS_KEY_UPDATE 24
-#define RECORD_HANDSHAKE 22
-
 int ktls_update_keys(struct ktls_session *session, bool request_peer)
 {
-	const uint8_t msg[] = { HS_KEY_UPDATE, 0, 0, 1, request_peer };
+	const uint8_t msg[] = { TLS_HS_KEY_UPDATE, 0, 0, 1, request_peer };
 	int ret;
 
 	if (session->version != KTLS_TLS_1_3 ||
@@ -356,7 +347,8 @@ int ktls_update_keys(struct ktls_session *session, bool request_peer)
 		return ktls_fail(-EINVAL,
 				 "KeyUpdate needs TLS 1.3 and kernel TLS TX");
 	/* The KeyUpdate itself goes out under the old key. */
-	ret = ktls_send_record(session, RECORD_HANDSHAKE, msg, sizeof(msg));
+	ret = ktls_send_record(session, TLS_RECORD_TYPE_HANDSHAKE, msg,
+			       sizeof(msg));
 	if (ret == -EAGAIN)
 		return ret;	/* nothing went out: call again */
 	if (ret)

@@ -14,8 +14,7 @@
 #include "ktls/keysched.h"
 #include "ktls/ktls.h"
 #include "ktls/tickets.h"
-
-#define TLS_RECORD_HEADER_LEN 5
+#include "ktls/tls_prot.h"
 
 /*
  * Record-exact socket IO for WolfSSL: a read never crosses the end of the

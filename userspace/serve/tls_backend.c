@@ -20,13 +20,9 @@
 #include <unistd.h>
 
 #include "ktls/handoff.h"
+#include "ktls/tls_prot.h"
 #include "serve.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-
-#define RECORD_ALERT 21
 #define NO_KTLS_TEXT "this kernel has no kernel TLS (modprobe tls)"
 
 /*
@@ -272,7 +268,7 @@ int tls_close_notify(struct conn *c)
 	cmsg->cmsg_level = SOL_TLS;
 	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(uint8_t));
-	*(uint8_t *)CMSG_DATA(cmsg) = RECORD_ALERT;
+	*(uint8_t *)CMSG_DATA(cmsg) = TLS_RECORD_TYPE_ALERT;
 	if (sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		return -errno;
 	return 0;
