@@ -69,7 +69,7 @@ static int aead(const struct ktls_suite *suite, bool seal, const uint8_t *key,
 	Aes cipher;
 	int ret;
 
-	if (suite->kernel_cipher == TLS_CIPHER_CHACHA20_POLY1305)
+	if (suite->cipher->kernel_cipher == TLS_CIPHER_CHACHA20_POLY1305)
 		ret = seal ? wc_ChaCha20Poly1305_Encrypt(key, nonce, aad,
 							 TLS_RECORD_HEADER_LEN,
 							 in, (word32)len, out,
@@ -80,8 +80,8 @@ static int aead(const struct ktls_suite *suite, bool seal, const uint8_t *key,
 							 out);
 	else if (wc_AesInit(&cipher, NULL, INVALID_DEVID))
 		return -EIO;
-	else if (suite->kernel_cipher == TLS_CIPHER_AES_CCM_128)
-		ret = wc_AesCcmSetKey(&cipher, key, suite->key_len) ||
+	else if (suite->cipher->kernel_cipher == TLS_CIPHER_AES_CCM_128)
+		ret = wc_AesCcmSetKey(&cipher, key, suite->cipher->key_len) ||
 		      (seal ? wc_AesCcmEncrypt(&cipher, out, in, (word32)len,
 					       nonce, NONCE_LEN, tag, TAG_LEN,
 					       aad, TLS_RECORD_HEADER_LEN) :
@@ -89,14 +89,14 @@ static int aead(const struct ktls_suite *suite, bool seal, const uint8_t *key,
 					       nonce, NONCE_LEN, tag, TAG_LEN,
 					       aad, TLS_RECORD_HEADER_LEN));
 	else
-		ret = wc_AesGcmSetKey(&cipher, key, suite->key_len) ||
+		ret = wc_AesGcmSetKey(&cipher, key, suite->cipher->key_len) ||
 		      (seal ? wc_AesGcmEncrypt(&cipher, out, in, (word32)len,
 					       nonce, NONCE_LEN, tag, TAG_LEN,
 					       aad, TLS_RECORD_HEADER_LEN) :
 			      wc_AesGcmDecrypt(&cipher, out, in, (word32)len,
 					       nonce, NONCE_LEN, tag, TAG_LEN,
 					       aad, TLS_RECORD_HEADER_LEN));
-	if (suite->kernel_cipher != TLS_CIPHER_CHACHA20_POLY1305)
+	if (suite->cipher->kernel_cipher != TLS_CIPHER_CHACHA20_POLY1305)
 		wc_AesFree(&cipher);
 	return ret ? -EBADMSG : 0;
 }
@@ -107,7 +107,7 @@ static int key_nonce(const struct ktls_suite *suite,
 		     uint8_t *key, uint8_t nonce[NONCE_LEN])
 {
 	int ret = ktls_traffic_key_iv(suite->hash, secret->bytes, key,
-				      suite->key_len, nonce, NONCE_LEN);
+				      suite->cipher->key_len, nonce, NONCE_LEN);
 
 	for (int i = 0; i < 8; i++)
 		nonce[NONCE_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
