@@ -31,7 +31,7 @@
 
 #include "ktls/tls_prot.h"
 #include "fuzz.h"
-#include "lib/internal.h"
+#include "lib/ktls_internal.h"
 
 #define FAKE_ERROR 0xff
 #define FAKE_NO_CMSG 0xfe

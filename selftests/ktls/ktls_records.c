@@ -31,7 +31,7 @@
 #include "ktls/tls_prot.h"
 #include "test_config.h"
 /* The peer's traffic secret, to forge its records. */
-#include "../../userspace/lib/internal.h"
+#include "../../userspace/lib/ktls_internal.h"
 
 #define WAIT_MS 5000
 #define SUITE "TLS_AES_128_GCM_SHA256"

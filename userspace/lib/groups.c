@@ -30,7 +30,7 @@
 
 #include "ktls/tls_prot.h"
 #include "hello.h"
-#include "internal.h"
+#include "ktls_internal.h"
 
 int ktls_groups_client_shares(struct ktls_session *session)
 {

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 
 static pthread_once_t wolfssl_once = PTHREAD_ONCE_INIT;
 static int wolfssl_init_ret;

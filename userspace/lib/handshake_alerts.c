@@ -23,7 +23,7 @@
 #include <sys/socket.h>
 
 #include "ktls/tls_prot.h"
-#include "internal.h"
+#include "ktls_internal.h"
 
 #include <wolfssl/wolfcrypt/aes.h>
 #include <wolfssl/wolfcrypt/chacha20_poly1305.h>

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "ktls/tls_prot.h"
-#include "internal.h"
+#include "ktls_internal.h"
 
 /* TLS 1.3 IVs and TLS 1.2 ChaCha20 nonces; GCM/CCM salt + explicit part */
 #define NONCE_LEN 12

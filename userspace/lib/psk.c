@@ -36,7 +36,7 @@
 
 #include "ktls/tls_prot.h"
 #include "hello.h"
-#include "internal.h"
+#include "ktls_internal.h"
 
 #include <wolfssl/error-ssl.h>
 

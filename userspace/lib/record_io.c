@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 
 void ktls_record_io_init(struct ktls_record_io *rio, int fd)
 {

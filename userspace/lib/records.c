@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 
 #include "ktls/tls_prot.h"
-#include "internal.h"
+#include "ktls_internal.h"
 
 /* ktls_recv_fd() keeps nothing: how long it waits for a message's rest. */
 #define FD_MESSAGE_WAIT_MS 5000

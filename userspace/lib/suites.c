@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 
 #define TLS12 TLS_1_2_VERSION
 #define TLS13 TLS_1_3_VERSION

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "ktls/tls_prot.h"
-#include "internal.h"
+#include "ktls_internal.h"
 
 static bool blocking(const struct ktls_session *session)
 {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "ktls/tls_prot.h"
-#include "internal.h"
+#include "ktls_internal.h"
 
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libktls internals shared between its files; not installed. */
-#ifndef KTLS_INTERNAL_H
-#define KTLS_INTERNAL_H
+#ifndef KTLS_KTLS_INTERNAL_H
+#define KTLS_KTLS_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -300,4 +300,4 @@ const char *ktls_cert_error_phrase(int err);
 int ktls_fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-#endif /* KTLS_INTERNAL_H */
+#endif /* KTLS_KTLS_INTERNAL_H */
