@@ -114,7 +114,7 @@ $(WOLFSSL_PREFIX)/include/wolfssl/options.h $(KSELFTEST_DIR)/kselftest_harness.h
 $(BUILD)/userspace/%.o: userspace/%.c $(WOLFSSL_PREFIX)/include/wolfssl/options.h
 	@mkdir -p $(@D)
 	$(quiet) CC $<
-	$(Q)$(CC) $(CPPFLAGS) -Iuserspace/lib $(CFLAGS) $(PICFLAGS) $(WARN) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PICFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
 $(LIBKTLS): $(LIB_OBJS)
 	$(quiet) AR $@

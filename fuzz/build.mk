@@ -17,9 +17,8 @@ FUZZ_SANITIZE := -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer $(FUZZ_SANITIZE)
 # Fuzz targets include project headers by path below userspace/
-# ("upcall/internal.h"): several directories have an internal.h.
-FUZZ_CPPFLAGS := $(CPPFLAGS) -Iinclude/uapi -Iuserspace -Iuserspace/lib \
-	-Iuserspace/upcall
+# ("upcall/upcall_internal.h", "lib/ktls_internal.h").
+FUZZ_CPPFLAGS := $(CPPFLAGS) -Iinclude/uapi -Iuserspace -Iuserspace/upcall
 FUZZ_LDLIBS := $(LIBWOLFSSL) -lmnl -lkeyutils -lm -lpthread
 # libupcall and libktls, built the same way: a target links what it uses.
 FUZZ_LIB_SRCS := $(UPCALL_SRCS) $(LIB_SRCS)

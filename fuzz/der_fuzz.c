@@ -12,7 +12,7 @@
 #include <wolfssl/wolfcrypt/coding.h>
 
 #include "fuzz.h"
-#include "upcall/internal.h"
+#include "upcall/upcall_internal.h"
 
 static void check_pem(const uint8_t *pem, size_t pem_len,
 		      const uint8_t *der, size_t der_len)

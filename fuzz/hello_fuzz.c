@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ktls/tls_prot.h"
 #include "lib/hello.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The handshake message of @body, fed to a collector in pieces. */
 static void collect(uint8_t type, const uint8_t *body, size_t len)
 {
-	const uint8_t hdr[KTLS_HS_HEADER_LEN] = {
+	const uint8_t hdr[TLS_HS_HEADER_LEN] = {
 		type, (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len,
 	};
 	struct ktls_hs_buf b = { 0 };
@@ -53,7 +54,7 @@ static void collect(uint8_t type, const uint8_t *body, size_t len)
 	}
 	body_len = ktls_hs_buf_peek(&b, &whole);
 	if (body_len != (long)len || !whole || b.cap < b.len ||
-	    memcmp(b.msg + KTLS_HS_HEADER_LEN, body, len))
+	    memcmp(b.msg + TLS_HS_HEADER_LEN, body, len))
 		abort();
 	ktls_hs_buf_drop(&b, len);
 	if (b.len || ktls_hs_buf_peek(&b, &whole) != -1)

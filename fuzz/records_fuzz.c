@@ -29,17 +29,10 @@
 #include <linux/tls.h>
 #include <sys/socket.h>
 
+#include "ktls/tls_prot.h"
 #include "fuzz.h"
-#include "lib/internal.h"
+#include "lib/ktls_internal.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-
-#define RECORD_HANDSHAKE 22
-#define RECORD_DATA 23
-#define HS_NEW_SESSION_TICKET 4
-#define HS_KEY_UPDATE 24
 #define FAKE_ERROR 0xff
 #define FAKE_NO_CMSG 0xfe
 #define MAX_CALLS 64
@@ -97,11 +90,12 @@ ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
 						in.left;
 	memcpy(msg->msg_iov[0].iov_base, in.data + in.off, n);
 	in.last = in.data + in.off;
-	in.last_type = in.type == FAKE_NO_CMSG ? RECORD_DATA : in.type;
-	if (in.type == RECORD_HANDSHAKE && n < sizeof(in.hs) - in.hs_len) {
+	in.last_type = in.type == FAKE_NO_CMSG ? TLS_RECORD_TYPE_DATA : in.type;
+	if (in.type == TLS_RECORD_TYPE_HANDSHAKE &&
+	    n < sizeof(in.hs) - in.hs_len) {
 		memcpy(in.hs + in.hs_len, in.data + in.off, n);
 		in.hs_len += n;
-	} else if (in.type == RECORD_HANDSHAKE) {
+	} else if (in.type == TLS_RECORD_TYPE_HANDSHAKE) {
 		in.hs_len = sizeof(in.hs);	/* too much to check */
 	}
 	in.off += n;
@@ -152,9 +146,9 @@ static void check_messages(const struct ktls_session *s, bool session,
 			break;
 		if (len > in.hs_len - off)
 			abort();
-		if (in.hs[off] == HS_KEY_UPDATE)
+		if (in.hs[off] == TLS_HS_KEY_UPDATE)
 			abort();
-		tickets += in.hs[off] == HS_NEW_SESSION_TICKET;
+		tickets += in.hs[off] == TLS_HS_NEW_SESSION_TICKET;
 		off += len;
 	}
 	if (session && tickets != s->tickets_after_switch)
@@ -212,7 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		/* Never anything but a data record's bytes as data. */
-		if ((size_t)n > len || in.last_type != RECORD_DATA ||
+		if ((size_t)n > len || in.last_type != TLS_RECORD_TYPE_DATA ||
 		    memcmp(buf, in.last, (size_t)n))
 			abort();
 	}

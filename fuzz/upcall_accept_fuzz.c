@@ -11,7 +11,7 @@
 #include <libmnl/libmnl.h>
 
 #include "fuzz.h"
-#include "upcall/internal.h"
+#include "upcall/upcall_internal.h"
 
 /* What the seeds' replies carry (a real reply echoes our request's). */
 #define FUZZ_SEQ 1

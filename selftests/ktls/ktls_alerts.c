@@ -41,32 +41,12 @@
 
 #include "kselftest_harness.h"
 #include "ktls/keysched.h"
+#include "ktls/tls_prot.h"
 #include "test_config.h"
 
 #define DEADLINE_MS 2000
 
-/* Record types, handshake types, alerts (RFC 8446 §5.1, §4, §6). */
-#define REC_INVALID 0
-#define REC_CCS 20
-#define REC_ALERT 21
-#define REC_HANDSHAKE 22
-#define REC_APP_DATA 23
-#define HS_CLIENT_HELLO 1
-#define HS_SERVER_HELLO 2
-#define ALERT_FATAL 2
-#define UNEXPECTED_MESSAGE 10
-#define HANDSHAKE_FAILURE 40
-#define ILLEGAL_PARAMETER 47
-#define DECODE_ERROR 50
-#define PROTOCOL_VERSION 70
-
-/* Extensions and groups. */
-#define EXT_SUPPORTED_GROUPS 10
-#define EXT_SIGNATURE_ALGORITHMS 13
-#define EXT_PRE_SHARED_KEY 41
-#define EXT_SUPPORTED_VERSIONS 43
-#define EXT_PSK_KEY_EXCHANGE_MODES 45
-#define EXT_KEY_SHARE 51
+/* Groups. */
 #define GROUP_P256 0x0017
 #define GROUP_P521 0x0019
 #define GROUP_X25519 0x001d
@@ -78,7 +58,6 @@
 #define OPENSSL_HELLO_MAX 131396
 #define HELLO_MAX (4 + OPENSSL_HELLO_MAX)
 #define RECORD_MAX (16384 + 256)
-#define PLAIN_MAX 16384
 
 /* The P-256 base point, uncompressed: on the curve. */
 static const uint8_t p256_base[65] = {
@@ -219,7 +198,7 @@ static void client_hello(const struct hello_spec *spec, struct buf *msg)
 
 	getrandom(random, sizeof(random), 0);
 	msg->len = 0;
-	put8(msg, HS_CLIENT_HELLO);
+	put8(msg, TLS_HS_CLIENT_HELLO);
 	body = msg->len;
 	put24(msg, 0);
 	put16(msg, spec->legacy_version ? spec->legacy_version : 0x0303);
@@ -244,14 +223,14 @@ static void client_hello(const struct hello_spec *spec, struct buf *msg)
 
 	if (!spec->no_versions) {
 		at[nr_at++] = msg->len;
-		put16(msg, EXT_SUPPORTED_VERSIONS);
+		put16(msg, TLS_EXT_SUPPORTED_VERSIONS);
 		put16(msg, 3);
 		put8(msg, 2);
 		put16(msg, spec->version ? spec->version : 0x0304);
 	}
 
 	at[nr_at++] = msg->len;
-	put16(msg, EXT_SUPPORTED_GROUPS);
+	put16(msg, TLS_EXT_SUPPORTED_GROUPS);
 	ext = msg->len;
 	put16(msg, 0);
 	list = msg->len;
@@ -264,7 +243,7 @@ static void client_hello(const struct hello_spec *spec, struct buf *msg)
 	patch_len(msg, ext, 2);
 
 	at[nr_at++] = msg->len;
-	put16(msg, EXT_SIGNATURE_ALGORITHMS);
+	put16(msg, TLS_EXT_SIGNATURE_ALGORITHMS);
 	ext = msg->len;
 	put16(msg, 0);
 	list = msg->len;
@@ -278,7 +257,7 @@ static void client_hello(const struct hello_spec *spec, struct buf *msg)
 
 	if (!spec->no_versions) {
 		at[nr_at++] = msg->len;
-		put16(msg, EXT_KEY_SHARE);
+		put16(msg, TLS_EXT_KEY_SHARE);
 		ext = msg->len;
 		put16(msg, 0);
 		list = msg->len;
@@ -310,7 +289,7 @@ static void client_hello(const struct hello_spec *spec, struct buf *msg)
 	}
 	if (spec->psk) {
 		at[nr_at++] = msg->len;
-		put16(msg, EXT_PSK_KEY_EXCHANGE_MODES);
+		put16(msg, TLS_EXT_PSK_KEY_EXCHANGE_MODES);
 		put16(msg, 2);
 		put8(msg, 1);
 		put8(msg, 1);	/* psk_dhe_ke */
@@ -319,7 +298,7 @@ static void client_hello(const struct hello_spec *spec, struct buf *msg)
 		scramble(msg, at[0], at, nr_at);
 	free(at);
 	if (spec->psk) {	/* RFC 8446 §4.2.11: last, always */
-		put16(msg, EXT_PRE_SHARED_KEY);
+		put16(msg, TLS_EXT_PRE_SHARED_KEY);
 		put16(msg, 2 + 2 + 48 + 4 + 2 + 1 + 32);
 		put16(msg, 2 + 48 + 4);
 		put16(msg, 48);
@@ -361,9 +340,11 @@ static int send_record(int fd, uint8_t type, uint16_t version,
 /* A handshake message in as many records as it takes, as OpenSSL does. */
 static int send_hello(int fd, const struct buf *msg)
 {
-	for (size_t at = 0; at < msg->len; at += PLAIN_MAX) {
-		size_t n = msg->len - at < PLAIN_MAX ? msg->len - at : PLAIN_MAX;
-		int ret = send_record(fd, REC_HANDSHAKE, 0x0301, msg->b + at, n);
+	for (size_t at = 0; at < msg->len; at += TLS_MAX_PLAINTEXT) {
+		size_t n = msg->len - at < TLS_MAX_PLAINTEXT ?
+			   msg->len - at : TLS_MAX_PLAINTEXT;
+		int ret = send_record(fd, TLS_RECORD_TYPE_HANDSHAKE, 0x0301,
+				      msg->b + at, n);
 
 		if (ret)
 			return ret;
@@ -400,9 +381,9 @@ static int read_alert(int fd)
 	int ret;
 
 	while ((ret = read_record(fd, hdr, body, &len)) == 1) {
-		if (hdr[0] != REC_ALERT)
+		if (hdr[0] != TLS_RECORD_TYPE_ALERT)
 			continue;
-		if (len != 2 || body[0] != ALERT_FATAL)
+		if (len != 2 || body[0] != TLS_ALERT_LEVEL_FATAL)
 			return -EBADMSG;
 		return body[1];
 	}
@@ -489,7 +470,7 @@ FIXTURE_VARIANT_ADD(alerts, p256_share_off_curve)
 			"\x2b\xce\x33\x57\x6b\x31\x5e\xce\xcb\xb6\x40\x68\x37\xbf\x51\xf4",
 			65 } },
 	},
-	.alert = ILLEGAL_PARAMETER,
+	.alert = TLS_ALERT_DESC_ILLEGAL_PARAMETER,
 };
 
 FIXTURE_VARIANT_ADD(alerts, p256_share_wrong_length)
@@ -498,13 +479,13 @@ FIXTURE_VARIANT_ADD(alerts, p256_share_wrong_length)
 		.groups = { GROUP_P256 },
 		.shares = { { GROUP_P256, p256_base, 64 } },
 	},
-	.alert = ILLEGAL_PARAMETER,
+	.alert = TLS_ALERT_DESC_ILLEGAL_PARAMETER,
 };
 
 FIXTURE_VARIANT_ADD(alerts, x25519_share_wrong_length)
 {
 	.hello = { .shares = { { GROUP_X25519, NULL, 31 } } },
-	.alert = ILLEGAL_PARAMETER,
+	.alert = TLS_ALERT_DESC_ILLEGAL_PARAMETER,
 };
 
 /* RFC 8446 §4.2.8, in a ClientHello of three records: it is read whole. */
@@ -515,7 +496,7 @@ FIXTURE_VARIANT_ADD(alerts, two_x25519_shares_big_hello)
 			    { GROUP_X25519, NULL, 32 } },
 		.junk_sigalgs = 20000,
 	},
-	.alert = ILLEGAL_PARAMETER,
+	.alert = TLS_ALERT_DESC_ILLEGAL_PARAMETER,
 };
 
 FIXTURE_VARIANT_ADD(alerts, mlkem_hybrid_share_wrong_length)
@@ -526,7 +507,7 @@ FIXTURE_VARIANT_ADD(alerts, mlkem_hybrid_share_wrong_length)
 			      X25519MLKEM768_SHARE_LEN - 1 } },
 	},
 	.server_groups = "X25519MLKEM768",
-	.alert = ILLEGAL_PARAMETER,
+	.alert = TLS_ALERT_DESC_ILLEGAL_PARAMETER,
 };
 
 FIXTURE_VARIANT_ADD(alerts, only_unsupported_groups)
@@ -535,7 +516,7 @@ FIXTURE_VARIANT_ADD(alerts, only_unsupported_groups)
 		.groups = { GROUP_P521, GROUP_FFDHE2048 },
 		.shares = { { GROUP_P521, NULL, 133 } },
 	},
-	.alert = HANDSHAKE_FAILURE,
+	.alert = TLS_ALERT_DESC_HANDSHAKE_FAILURE,
 };
 
 /* The same in a ClientHello of three records: it is read whole. */
@@ -546,7 +527,7 @@ FIXTURE_VARIANT_ADD(alerts, only_unsupported_groups_big_hello)
 		.shares = { { GROUP_P521, NULL, 133 } },
 		.junk_sigalgs = 20000,
 	},
-	.alert = HANDSHAKE_FAILURE,
+	.alert = TLS_ALERT_DESC_HANDSHAKE_FAILURE,
 };
 
 FIXTURE_VARIANT_ADD(alerts, no_tls13_in_supported_versions)
@@ -556,7 +537,7 @@ FIXTURE_VARIANT_ADD(alerts, no_tls13_in_supported_versions)
 		.shares = { { GROUP_X25519, NULL, 32 } },
 	},
 	.server_min_version = KTLS_TLS_1_3,
-	.alert = PROTOCOL_VERSION,
+	.alert = TLS_ALERT_DESC_PROTOCOL_VERSION,
 };
 
 FIXTURE_VARIANT_ADD(alerts, legacy_version_tls10)
@@ -566,7 +547,7 @@ FIXTURE_VARIANT_ADD(alerts, legacy_version_tls10)
 		.no_versions = true,
 		.tls12_suites = true,
 	},
-	.alert = PROTOCOL_VERSION,
+	.alert = TLS_ALERT_DESC_PROTOCOL_VERSION,
 };
 
 FIXTURE_VARIANT_ADD(alerts, undecodable_hello)
@@ -575,37 +556,37 @@ FIXTURE_VARIANT_ADD(alerts, undecodable_hello)
 		.shares = { { GROUP_X25519, NULL, 32 } },
 		.bad_ext_len = true,
 	},
-	.alert = DECODE_ERROR,
+	.alert = TLS_ALERT_DESC_DECODE_ERROR,
 };
 
 FIXTURE_VARIANT_ADD(alerts, zero_length_handshake_record)
 {
 	.attack = ZERO_LENGTH_HANDSHAKE,
-	.alert = UNEXPECTED_MESSAGE,
+	.alert = TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
 };
 
 FIXTURE_VARIANT_ADD(alerts, record_type_zero)
 {
 	.attack = RECORD_TYPE_ZERO,
-	.alert = UNEXPECTED_MESSAGE,
+	.alert = TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
 };
 
 FIXTURE_VARIANT_ADD(alerts, empty_alert)
 {
 	.attack = EMPTY_ALERT,
-	.alert = DECODE_ERROR,
+	.alert = TLS_ALERT_DESC_DECODE_ERROR,
 };
 
 FIXTURE_VARIANT_ADD(alerts, one_byte_alert)
 {
 	.attack = ONE_BYTE_ALERT,
-	.alert = DECODE_ERROR,
+	.alert = TLS_ALERT_DESC_DECODE_ERROR,
 };
 
 FIXTURE_VARIANT_ADD(alerts, application_data_before_hello)
 {
 	.attack = APP_DATA_FIRST,
-	.alert = UNEXPECTED_MESSAGE,
+	.alert = TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
 };
 
 /* OpenSSL 3.0 and 3.5 answer this at its header: illegal_parameter. */
@@ -613,7 +594,7 @@ FIXTURE_VARIANT_ADD(alerts, hello_longer_than_openssl_takes)
 {
 	.attack = OVERLONG_HELLO,
 	.hello = { .shares = { { GROUP_X25519, NULL, 32 } } },
-	.alert = ILLEGAL_PARAMETER,
+	.alert = TLS_ALERT_DESC_ILLEGAL_PARAMETER,
 };
 
 FIXTURE_SETUP(alerts)
@@ -645,23 +626,28 @@ TEST_F(alerts, server_sends_the_alert)
 		ASSERT_EQ(0, send_hello(self->client_fd, &msg));
 		break;
 	case ZERO_LENGTH_HANDSHAKE:
-		ASSERT_EQ(0, send_record(self->client_fd, REC_HANDSHAKE, 0x0301,
+		ASSERT_EQ(0, send_record(self->client_fd,
+					 TLS_RECORD_TYPE_HANDSHAKE, 0x0301,
 					 "", 0));
 		break;
 	case RECORD_TYPE_ZERO:
-		ASSERT_EQ(0, send_record(self->client_fd, REC_INVALID, 0x0303,
+		ASSERT_EQ(0, send_record(self->client_fd,
+					 TLS_RECORD_TYPE_INVALID, 0x0303,
 					 "\x01", 1));
 		break;
 	case EMPTY_ALERT:
-		ASSERT_EQ(0, send_record(self->client_fd, REC_ALERT, 0x0303,
+		ASSERT_EQ(0, send_record(self->client_fd,
+					 TLS_RECORD_TYPE_ALERT, 0x0303,
 					 "", 0));
 		break;
 	case ONE_BYTE_ALERT:
-		ASSERT_EQ(0, send_record(self->client_fd, REC_ALERT, 0x0303,
+		ASSERT_EQ(0, send_record(self->client_fd,
+					 TLS_RECORD_TYPE_ALERT, 0x0303,
 					 "\x02", 1));
 		break;
 	case APP_DATA_FIRST:
-		ASSERT_EQ(0, send_record(self->client_fd, REC_APP_DATA, 0x0303,
+		ASSERT_EQ(0, send_record(self->client_fd,
+					 TLS_RECORD_TYPE_DATA, 0x0303,
 					 "hello", 5));
 		break;
 	case OVERLONG_HELLO:	/* its first record, saying 131397 bytes */
@@ -669,7 +655,8 @@ TEST_F(alerts, server_sends_the_alert)
 		msg.b[1] = (OPENSSL_HELLO_MAX + 1) >> 16;
 		msg.b[2] = (uint8_t)((OPENSSL_HELLO_MAX + 1) >> 8);
 		msg.b[3] = (uint8_t)(OPENSSL_HELLO_MAX + 1);
-		ASSERT_EQ(0, send_record(self->client_fd, REC_HANDSHAKE, 0x0301,
+		ASSERT_EQ(0, send_record(self->client_fd,
+					 TLS_RECORD_TYPE_HANDSHAKE, 0x0301,
 					 msg.b, msg.len));
 		break;
 	}
@@ -779,7 +766,7 @@ static int seal_record(int fd, struct hs_key *k, uint8_t type,
 		return -EINVAL;
 	memcpy(inner, data, len);
 	inner[len] = type;
-	rec[0] = REC_APP_DATA;
+	rec[0] = TLS_RECORD_TYPE_DATA;
 	rec[1] = 3;
 	rec[2] = 3;
 	rec[3] = (uint8_t)(clen >> 8);
@@ -864,18 +851,19 @@ static int raw_client_hello(struct raw_client *rc)
 		goto free_keys;
 	spec.shares[0] = (struct share){ GROUP_X25519, pub, 32 };
 	client_hello(&spec, transcript);
-	ret = send_record(rc->fd, REC_HANDSHAKE, 0x0301, transcript->b,
-			  transcript->len);
+	ret = send_record(rc->fd, TLS_RECORD_TYPE_HANDSHAKE, 0x0301,
+			  transcript->b, transcript->len);
 	if (ret)
 		goto free_keys;
 	ret = read_record(rc->fd, hdr, body, &len);
-	if (ret != 1 || hdr[0] != REC_HANDSHAKE || len < 4 ||
-	    body[0] != HS_SERVER_HELLO) {
+	if (ret != 1 || hdr[0] != TLS_RECORD_TYPE_HANDSHAKE || len < 4 ||
+	    body[0] != TLS_HS_SERVER_HELLO) {
 		ret = ret < 0 ? ret : -EPROTO;
 		goto free_keys;
 	}
 	put(transcript, body, len);
-	share = server_hello_ext(body + 4, len - 4, EXT_KEY_SHARE, &share_len);
+	share = server_hello_ext(body + 4, len - 4, TLS_EXT_KEY_SHARE,
+				 &share_len);
 	ret = -EPROTO;
 	if (!share || share_len != 4 + 32 ||
 	    wc_curve25519_import_public_ex(share + 4, 32, &peer,
@@ -909,25 +897,25 @@ static int read_encrypted_alert(struct raw_client *rc)
 	int ret, type;
 
 	while ((ret = read_record(rc->fd, hdr, body, &len)) == 1) {
-		if (hdr[0] == REC_CCS)
+		if (hdr[0] == TLS_RECORD_TYPE_CHANGE_CIPHER_SPEC)
 			continue;
-		if (hdr[0] == REC_ALERT)	/* plaintext: wrong here */
+		if (hdr[0] == TLS_RECORD_TYPE_ALERT)	/* plaintext: wrong here */
 			return -EPROTO;
 		type = open_record(&rc->server, hdr, body, &len);
 		if (type < 0)
 			return type;
-		if (type == REC_HANDSHAKE && len &&
+		if (type == TLS_RECORD_TYPE_HANDSHAKE && len &&
 		    rc->transcript.len + len <= sizeof(rc->transcript.b)) {
 			put(&rc->transcript, body, len);
-			if (body[0] == 20 &&	/* Finished */
+			if (body[0] == TLS_HS_FINISHED &&
 			    (master_secret(rc->hs, master) ||
 			     traffic_key(master, "s ap traffic",
 					 &rc->transcript, &rc->server)))
 				return -EIO;
 		}
-		if (type != REC_ALERT)
+		if (type != TLS_RECORD_TYPE_ALERT)
 			continue;
-		if (len != 2 || body[0] != ALERT_FATAL)
+		if (len != 2 || body[0] != TLS_ALERT_LEVEL_FATAL)
 			return -EBADMSG;
 		return body[1];
 	}
@@ -962,19 +950,19 @@ FIXTURE_VARIANT(encrypted)
 /* RFC 8446 §5: application data before the client's Finished. */
 FIXTURE_VARIANT_ADD(encrypted, application_data)
 {
-	.type = REC_APP_DATA,
+	.type = TLS_RECORD_TYPE_DATA,
 	.data = "GET /",
 	.len = 5,
-	.alert = UNEXPECTED_MESSAGE,
+	.alert = TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
 };
 
 /* An encrypted alert record that holds no alert (§5.1, §6). */
 FIXTURE_VARIANT_ADD(encrypted, empty_alert)
 {
-	.type = REC_ALERT,
+	.type = TLS_RECORD_TYPE_ALERT,
 	.data = "",
 	.len = 0,
-	.alert = DECODE_ERROR,
+	.alert = TLS_ALERT_DESC_DECODE_ERROR,
 };
 
 /* After our ServerHello the alert must come encrypted, and be the right one. */
@@ -1050,10 +1038,10 @@ TEST(client_bad_server_share)
 	cl = (struct client){ .fd = cfd };
 	ASSERT_EQ(0, peer_start(&cl.peer, connect_tls, &cl));
 	ASSERT_EQ(1, read_record(sfd, hdr, body, &len));
-	ASSERT_EQ(HS_CLIENT_HELLO, body[0]);
+	ASSERT_EQ(TLS_HS_CLIENT_HELLO, body[0]);
 	sid_len = body[4 + 2 + 32];
 	getrandom(share, sizeof(share), 0);
-	put8(sh, HS_SERVER_HELLO);
+	put8(sh, TLS_HS_SERVER_HELLO);
 	put24(sh, 2 + 32 + 1 + sid_len + 3 + 2 + 6 + 4 + 4 + sizeof(share));
 	put16(sh, 0x0303);
 	getrandom(sh->b + sh->len, 32, 0);
@@ -1063,19 +1051,20 @@ TEST(client_bad_server_share)
 	put16(sh, 0x1301);
 	put8(sh, 0);
 	put16(sh, 6 + 4 + 4 + sizeof(share));
-	put16(sh, EXT_SUPPORTED_VERSIONS);
+	put16(sh, TLS_EXT_SUPPORTED_VERSIONS);
 	put16(sh, 2);
 	put16(sh, 0x0304);
-	put16(sh, EXT_KEY_SHARE);
+	put16(sh, TLS_EXT_KEY_SHARE);
 	put16(sh, 4 + sizeof(share));
 	put16(sh, GROUP_X25519);
 	put16(sh, sizeof(share));
 	put(sh, share, sizeof(share));
-	ASSERT_EQ(0, send_record(sfd, REC_HANDSHAKE, 0x0303, sh->b, sh->len));
+	ASSERT_EQ(0, send_record(sfd, TLS_RECORD_TYPE_HANDSHAKE, 0x0303,
+				 sh->b, sh->len));
 	alert = read_alert(sfd);
 	EXPECT_GT(0, peer_join(&cl.peer));
 	TH_LOG("client: %s", cl.peer.reason);
-	EXPECT_EQ(ILLEGAL_PARAMETER, alert)
+	EXPECT_EQ(TLS_ALERT_DESC_ILLEGAL_PARAMETER, alert)
 		TH_LOG("alert %d, wanted illegal_parameter (negative: none)",
 		       alert);
 	free(sh);
@@ -1122,7 +1111,9 @@ FIXTURE_TEARDOWN(compat)
 
 TEST_F(compat, server_answers_session_id)
 {
-	static const uint8_t ccs[] = { REC_CCS, 3, 3, 0, 1, 1 };
+	static const uint8_t ccs[] = {
+		TLS_RECORD_TYPE_CHANGE_CIPHER_SPEC, 3, 3, 0, 1, 1
+	};
 	struct hello_spec spec = {
 		.session_id_len = variant->session_id_len,
 		.shares = { { GROUP_X25519, NULL, 32 } },
@@ -1136,24 +1127,25 @@ TEST_F(compat, server_answers_session_id)
 	ASSERT_EQ(0, peer_start(&srv.peer, serve, &srv));
 	client_hello(&spec, &msg);
 	sid = msg.b + 4 + 2 + 32;	/* length byte, then the id */
-	ASSERT_EQ(0, send_record(self->client_fd, REC_HANDSHAKE, 0x0301,
-				 msg.b, msg.len));
+	ASSERT_EQ(0, send_record(self->client_fd, TLS_RECORD_TYPE_HANDSHAKE,
+				 0x0301, msg.b, msg.len));
 	ASSERT_EQ(1, read_record(self->client_fd, hdr, body, &len));
-	ASSERT_EQ(REC_HANDSHAKE, hdr[0]);
+	ASSERT_EQ(TLS_RECORD_TYPE_HANDSHAKE, hdr[0]);
 	ASSERT_LT((size_t)(4 + 2 + 32 + 1 + spec.session_id_len), len);
-	ASSERT_EQ(HS_SERVER_HELLO, body[0]);
+	ASSERT_EQ(TLS_HS_SERVER_HELLO, body[0]);
 	/* legacy_session_id_echo */
 	EXPECT_EQ(spec.session_id_len, body[4 + 2 + 32]);
 	EXPECT_EQ(0, memcmp(body + 4 + 2 + 32, sid, 1 + spec.session_id_len));
 	ASSERT_EQ(1, read_record(self->client_fd, hdr, body, &len));
 	if (spec.session_id_len) {
-		EXPECT_EQ(REC_CCS, hdr[0]) TH_LOG("no change_cipher_spec after the ServerHello");
+		EXPECT_EQ(TLS_RECORD_TYPE_CHANGE_CIPHER_SPEC, hdr[0])
+			TH_LOG("no change_cipher_spec after the ServerHello");
 		EXPECT_EQ(sizeof(ccs), 5 + len);
 		EXPECT_EQ(0, memcmp(hdr, ccs, 5));
 		EXPECT_EQ(1, body[0]);
 	} else {
 		/* RFC 8446 §D.4: only then, never otherwise. */
-		EXPECT_EQ(REC_APP_DATA, hdr[0]);
+		EXPECT_EQ(TLS_RECORD_TYPE_DATA, hdr[0]);
 	}
 	/* The handshake cannot finish: we hang up. */
 	close(self->client_fd);
@@ -1261,15 +1253,15 @@ TEST(client_compat_mode)
 		TH_LOG("server: %s", srv.peer.reason);
 	peer_join(&r.peer);
 	ASSERT_LE((size_t)3, r.nr_to_server);
-	EXPECT_EQ(REC_HANDSHAKE, r.to_server[0]);	/* ClientHello */
-	EXPECT_EQ(REC_CCS, r.to_server[1])
+	EXPECT_EQ(TLS_RECORD_TYPE_HANDSHAKE, r.to_server[0]);	/* ClientHello */
+	EXPECT_EQ(TLS_RECORD_TYPE_CHANGE_CIPHER_SPEC, r.to_server[1])
 		TH_LOG("client's second record: type %u, not change_cipher_spec",
 		       r.to_server[1]);
-	EXPECT_EQ(REC_APP_DATA, r.to_server[2]);	/* Finished */
+	EXPECT_EQ(TLS_RECORD_TYPE_DATA, r.to_server[2]);	/* Finished */
 	ASSERT_LE((size_t)3, r.nr_to_client);
-	EXPECT_EQ(REC_HANDSHAKE, r.to_client[0]);	/* ServerHello */
-	EXPECT_EQ(REC_CCS, r.to_client[1]);
-	EXPECT_EQ(REC_APP_DATA, r.to_client[2]);
+	EXPECT_EQ(TLS_RECORD_TYPE_HANDSHAKE, r.to_client[0]);	/* ServerHello */
+	EXPECT_EQ(TLS_RECORD_TYPE_CHANGE_CIPHER_SPEC, r.to_client[1]);
+	EXPECT_EQ(TLS_RECORD_TYPE_DATA, r.to_client[2]);
 	close(c1);
 	close(s1);
 	close(c2);
@@ -1289,9 +1281,9 @@ TEST(client_session_id)
 	cl = (struct client){ .fd = cfd };
 	ASSERT_EQ(0, peer_start(&cl.peer, connect_tls, &cl));
 	ASSERT_EQ(1, read_record(sfd, hdr, body, &len));
-	ASSERT_EQ(REC_HANDSHAKE, hdr[0]);
+	ASSERT_EQ(TLS_RECORD_TYPE_HANDSHAKE, hdr[0]);
 	ASSERT_LT((size_t)(4 + 2 + 32 + 1 + 32), len);
-	ASSERT_EQ(HS_CLIENT_HELLO, body[0]);
+	ASSERT_EQ(TLS_HS_CLIENT_HELLO, body[0]);
 	EXPECT_EQ(32, body[4 + 2 + 32]);
 	close(sfd);
 	EXPECT_GT(0, peer_join(&cl.peer));
@@ -1430,15 +1422,16 @@ TEST_F(big_hello, server_hello_back)
 	peer_join(&srv.peer);
 	TH_LOG("server: %s", srv.peer.reason);
 	ASSERT_EQ(1, ret) TH_LOG("no record back: %s", strerror(-ret));
-	EXPECT_EQ(REC_HANDSHAKE, hdr[0])
+	EXPECT_EQ(TLS_RECORD_TYPE_HANDSHAKE, hdr[0])
 		TH_LOG("record type %u (alert %u)", hdr[0],
-		       hdr[0] == REC_ALERT && len == 2 ? body[1] : 0);
+		       hdr[0] == TLS_RECORD_TYPE_ALERT && len == 2 ? body[1] : 0);
 	ASSERT_LE(4U, len);
-	EXPECT_EQ(HS_SERVER_HELLO, body[0]);
+	EXPECT_EQ(TLS_HS_SERVER_HELLO, body[0]);
 	if (variant->hello.no_versions)
 		return;
 	/* TLS 1.3 and no HelloRetryRequest: an X25519 share back */
-	share = server_hello_ext(body + 4, len - 4, EXT_KEY_SHARE, &share_len);
+	share = server_hello_ext(body + 4, len - 4, TLS_EXT_KEY_SHARE,
+				 &share_len);
 	ASSERT_NE(NULL, share);
 	EXPECT_EQ(4U + 32, share_len);
 	EXPECT_EQ(GROUP_X25519, share[0] << 8 | share[1]);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "ktls/tls_prot.h"
 #include "test_util.h"
 #include "../../userspace/lib/hello.h"
 
@@ -23,8 +24,6 @@
 #define X25519 0x001d
 #define SECP256R1 0x0017
 #define SECP384R1 0x0018
-#define EXT_MAX_FRAGMENT_LENGTH 1	/* RFC 6066 */
-#define EXT_RECORD_SIZE_LIMIT 28	/* RFC 8449 */
 
 struct end {
 	const char *groups;	/* NULL: the default */
@@ -304,7 +303,8 @@ static int client_hello_body(const char *groups, uint16_t max_version,
 			want = 5 + (size_t)(rec[3] << 8 | rec[4]);
 	}
 	/* A handshake record holding one ClientHello. */
-	if (!ret && (rec[0] != 22 || rec[5] != KTLS_HS_CLIENT_HELLO))
+	if (!ret && (rec[0] != TLS_RECORD_TYPE_HANDSHAKE ||
+		     rec[5] != TLS_HS_CLIENT_HELLO))
 		ret = -EPROTO;
 	if (!ret) {
 		*body = rec + 9;
@@ -326,7 +326,7 @@ static int client_hello(const char *groups, uint16_t max_version,
 
 	ret = client_hello_body(groups, max_version, &body, &len);
 	if (!ret)
-		ret = ktls_hello_parse(KTLS_HS_CLIENT_HELLO, body, len, hello);
+		ret = ktls_hello_parse(TLS_HS_CLIENT_HELLO, body, len, hello);
 	return ret;
 }
 
@@ -386,13 +386,14 @@ TEST(client_asks_for_no_record_size_limit)
 
 		ASSERT_EQ(0, client_hello_body(NULL, versions[v], &body, &len));
 		r = (struct ktls_reader){ .p = body, .left = len };
-		ASSERT_TRUE(ktls_hello_extensions(&r, KTLS_HS_CLIENT_HELLO));
+		ASSERT_TRUE(ktls_hello_extensions(&r, TLS_HS_CLIENT_HELLO));
 		while (r.left) {
 			const uint8_t *type = ktls_take(&r, 2);
 
 			ASSERT_NE(NULL, type);
-			EXPECT_NE(EXT_MAX_FRAGMENT_LENGTH, ktls_get16(type));
-			EXPECT_NE(EXT_RECORD_SIZE_LIMIT, ktls_get16(type));
+			EXPECT_NE(TLS_EXT_MAX_FRAGMENT_LENGTH,
+				  ktls_get16(type));
+			EXPECT_NE(TLS_EXT_RECORD_SIZE_LIMIT, ktls_get16(type));
 			ktls_skip_vector(&r, 2);
 			ASSERT_FALSE(r.bad);
 			seen++;

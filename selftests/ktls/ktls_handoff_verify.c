@@ -18,13 +18,10 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "ktls/tls_prot.h"
 #include "test_util.h"
 #include "ktls/handoff.h"
 #include "fake_handoff.h"
-
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
 
 #define SET_ULP 1
 #define SET_TX 2

@@ -26,6 +26,7 @@
 #include <wolfssl/ssl.h>
 
 #include "kselftest_harness.h"
+#include "ktls/tls_prot.h"
 #include "test_util.h"
 
 /* Generous: TCG on a loaded host is slow; failures here end sooner. */
@@ -144,7 +145,8 @@ static bool server_hello_has(const uint8_t *wire, size_t len, uint16_t type)
 	size_t pos = 5 + 4 + 2 + 32;	/* record, handshake header, version, random */
 	size_t end;
 
-	if (len < pos + 1 || wire[0] != 22 || wire[5] != 2)
+	if (len < pos + 1 || wire[0] != TLS_RECORD_TYPE_HANDSHAKE ||
+	    wire[5] != TLS_HS_SERVER_HELLO)
 		return false;
 	pos += 1 + wire[pos] + 3;	/* session id, suite, compression */
 	if (len < pos + 2)
@@ -295,10 +297,10 @@ TEST_F(psk, handshake)
 	EXPECT_EQ(1, res.round_trips);
 	ASSERT_LT((size_t)5, relay.from_server_len);
 	EXPECT_TRUE(server_hello_has(relay.from_server, relay.from_server_len,
-				     41))
+				     TLS_EXT_PRE_SHARED_KEY))
 		TH_LOG("ServerHello without pre_shared_key");
 	EXPECT_TRUE(server_hello_has(relay.from_server, relay.from_server_len,
-				     51))
+				     TLS_EXT_KEY_SHARE))
 		TH_LOG("ServerHello without key_share: psk_ke");
 }
 

@@ -28,28 +28,17 @@
 #include <wolfssl/wolfcrypt/aes.h>
 
 #include "kselftest_harness.h"
+#include "ktls/tls_prot.h"
 #include "test_config.h"
 /* The peer's traffic secret, to forge its records. */
-#include "../../userspace/lib/internal.h"
+#include "../../userspace/lib/ktls_internal.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-
-#define ALERT 21
-#define HANDSHAKE 22
-#define DATA 23
 #define WAIT_MS 5000
 #define SUITE "TLS_AES_128_GCM_SHA256"
 #define KEY_LEN 16
 #define IV_LEN 12
 #define TAG_LEN 16
 #define SECRET_LEN 32
-
-#define UNEXPECTED_MESSAGE 10
-#define ILLEGAL_PARAMETER 47
-#define DECODE_ERROR 50
-#define INTERNAL_ERROR 80
 
 /* A NewSessionTicket as a TLS 1.3 server sends one: 4 + 46 bytes. */
 static const uint8_t ticket[] = {
@@ -121,7 +110,7 @@ static int forge_send(int fd, struct forge *f, uint8_t type, const void *buf,
 		return -EMSGSIZE;
 	memcpy(inner, buf, len);
 	inner[len] = type;
-	rec[0] = DATA;
+	rec[0] = TLS_RECORD_TYPE_DATA;
 	rec[1] = 3;
 	rec[2] = 3;
 	rec[3] = (uint8_t)(body >> 8);
@@ -237,7 +226,8 @@ static int alert_seen(int fd)
 	uint8_t buf[64], type = 0;
 	ssize_t n = raw_recv(fd, buf, sizeof(buf), &type);
 
-	if (n != 2 || type != ALERT || buf[0] != 2)
+	if (n != 2 || type != TLS_RECORD_TYPE_ALERT ||
+	    buf[0] != TLS_ALERT_LEVEL_FATAL)
 		return -1000 - (int)n * 10 - type;
 	return buf[1];
 }
@@ -251,12 +241,13 @@ TEST_F(records, message_split_nonblocking)
 	struct pollfd pfd = { .fd = self->client_fd, .events = POLLIN };
 	char buf[KTLS_RECV_MIN];
 
-	ASSERT_EQ(0, SEND(HANDSHAKE, ticket, 7));
+	ASSERT_EQ(0, SEND(TLS_RECORD_TYPE_HANDSHAKE, ticket, 7));
 	ASSERT_EQ(1, poll(&pfd, 1, WAIT_MS));
 	EXPECT_EQ(-EAGAIN, ktls_recv(self->client, buf, sizeof(buf)))
 		TH_LOG("%s", ktls_reason());
-	ASSERT_EQ(0, SEND(HANDSHAKE, ticket + 7, sizeof(ticket) - 7));
-	ASSERT_EQ(0, SEND(DATA, "hello", 5));
+	ASSERT_EQ(0, SEND(TLS_RECORD_TYPE_HANDSHAKE, ticket + 7,
+			  sizeof(ticket) - 7));
+	ASSERT_EQ(0, SEND(TLS_RECORD_TYPE_DATA, "hello", 5));
 	ASSERT_EQ(5, recv_wait(self->client, buf, sizeof(buf)))
 		TH_LOG("%s", ktls_reason());
 	EXPECT_EQ(0, memcmp(buf, "hello", 5));
@@ -268,9 +259,10 @@ TEST_F(records, header_one_byte_per_record)
 	char buf[KTLS_RECV_MIN];
 
 	for (size_t i = 0; i < 4; i++)
-		ASSERT_EQ(0, SEND(HANDSHAKE, ticket + i, 1));
-	ASSERT_EQ(0, SEND(HANDSHAKE, ticket + 4, sizeof(ticket) - 4));
-	ASSERT_EQ(0, SEND(DATA, "hello", 5));
+		ASSERT_EQ(0, SEND(TLS_RECORD_TYPE_HANDSHAKE, ticket + i, 1));
+	ASSERT_EQ(0, SEND(TLS_RECORD_TYPE_HANDSHAKE, ticket + 4,
+			  sizeof(ticket) - 4));
+	ASSERT_EQ(0, SEND(TLS_RECORD_TYPE_DATA, "hello", 5));
 	ASSERT_EQ(5, recv_wait(self->client, buf, sizeof(buf)))
 		TH_LOG("%s", ktls_reason());
 }
@@ -289,7 +281,7 @@ static void no_rekey(struct __test_metadata *_metadata, int server_fd,
 		TH_LOG("reason: %s", ktls_reason());
 	n = raw_recv(server_fd, buf, sizeof(buf), &type);
 	EXPECT_EQ(2, n);
-	EXPECT_EQ(ALERT, type);
+	EXPECT_EQ(TLS_RECORD_TYPE_ALERT, type);
 	EXPECT_EQ(0, memcmp(buf, "\1\0", 2)) TH_LOG("not close_notify");
 }
 
@@ -306,9 +298,9 @@ TEST_F(records, ticket_and_key_update_one_record)
 
 	memcpy(rec, ticket, sizeof(ticket));
 	memcpy(rec + sizeof(ticket), key_update, sizeof(key_update));
-	ASSERT_EQ(0, SEND(HANDSHAKE, rec, sizeof(rec)));
+	ASSERT_EQ(0, SEND(TLS_RECORD_TYPE_HANDSHAKE, rec, sizeof(rec)));
 	ASSERT_EQ(0, forge_update(&self->forge));
-	ASSERT_EQ(0, SEND(DATA, "hello", 5));
+	ASSERT_EQ(0, SEND(TLS_RECORD_TYPE_DATA, "hello", 5));
 	n = recv_wait(self->client, buf, sizeof(buf));
 	if (!kernel_can_rekey())
 		return no_rekey(_metadata, self->server_fd, n);
@@ -327,17 +319,17 @@ TEST_F(records, key_update_split)
 	char buf[KTLS_RECV_MIN];
 	ssize_t n;
 
-	ASSERT_EQ(0, SEND(HANDSHAKE, "\x18\0\0", 3));
-	ASSERT_EQ(0, SEND(HANDSHAKE, "\1\0", 2));
+	ASSERT_EQ(0, SEND(TLS_RECORD_TYPE_HANDSHAKE, "\x18\0\0", 3));
+	ASSERT_EQ(0, SEND(TLS_RECORD_TYPE_HANDSHAKE, "\1\0", 2));
 	ASSERT_EQ(0, forge_update(&self->forge));
-	ASSERT_EQ(0, SEND(DATA, "hello", 5));
+	ASSERT_EQ(0, SEND(TLS_RECORD_TYPE_DATA, "hello", 5));
 	n = recv_wait(self->client, buf, sizeof(buf));
 	if (!kernel_can_rekey())
 		return no_rekey(_metadata, self->server_fd, n);
 	EXPECT_EQ(-EKEYEXPIRED, n);
 	EXPECT_NE(NULL, strstr(ktls_reason(), "split a KeyUpdate"))
 		TH_LOG("reason: %s", ktls_reason());
-	EXPECT_EQ(INTERNAL_ERROR, alert_seen(self->server_fd));
+	EXPECT_EQ(TLS_ALERT_DESC_INTERNAL_ERROR, alert_seen(self->server_fd));
 }
 
 /* What our end must refuse, the alert the peer must read, and why. */
@@ -369,8 +361,10 @@ static void refused(struct __test_metadata *_metadata, int server_fd,
 TEST_F(records, key_update_then_bytes)
 {
 	static const uint8_t rec[] = { 24, 0, 0, 1, 0, 4, 0, 0, 0 };
-	struct bad_case c = { HANDSHAKE, rec, sizeof(rec), UNEXPECTED_MESSAGE,
-			      "KeyUpdate did not end its record" };
+	struct bad_case c = {
+		TLS_RECORD_TYPE_HANDSHAKE, rec, sizeof(rec),
+		TLS_ALERT_DESC_UNEXPECTED_MESSAGE, "KeyUpdate did not end its record"
+	};
 
 	REFUSED(&c);
 }
@@ -379,8 +373,10 @@ TEST_F(records, key_update_then_bytes)
 TEST_F(records, key_update_request_two)
 {
 	static const uint8_t rec[] = { 24, 0, 0, 1, 2 };
-	struct bad_case c = { HANDSHAKE, rec, sizeof(rec), ILLEGAL_PARAMETER,
-			      "request_update 2" };
+	struct bad_case c = {
+		TLS_RECORD_TYPE_HANDSHAKE, rec, sizeof(rec),
+		TLS_ALERT_DESC_ILLEGAL_PARAMETER, "request_update 2"
+	};
 
 	REFUSED(&c);
 }
@@ -388,8 +384,10 @@ TEST_F(records, key_update_request_two)
 TEST_F(records, key_update_wrong_length)
 {
 	static const uint8_t rec[] = { 24, 0, 0, 2, 0, 0 };
-	struct bad_case c = { HANDSHAKE, rec, sizeof(rec), DECODE_ERROR,
-			      "malformed KeyUpdate (2 bytes)" };
+	struct bad_case c = {
+		TLS_RECORD_TYPE_HANDSHAKE, rec, sizeof(rec),
+		TLS_ALERT_DESC_DECODE_ERROR, "malformed KeyUpdate (2 bytes)"
+	};
 
 	REFUSED(&c);
 }
@@ -398,8 +396,10 @@ TEST_F(records, key_update_wrong_length)
 TEST_F(records, unknown_message)
 {
 	static const uint8_t rec[] = { 13, 0, 0, 0 };
-	struct bad_case c = { HANDSHAKE, rec, sizeof(rec), UNEXPECTED_MESSAGE,
-			      "unexpected post-handshake message type 13" };
+	struct bad_case c = {
+		TLS_RECORD_TYPE_HANDSHAKE, rec, sizeof(rec),
+		TLS_ALERT_DESC_UNEXPECTED_MESSAGE, "unexpected post-handshake message type 13"
+	};
 
 	REFUSED(&c);
 }
@@ -407,16 +407,20 @@ TEST_F(records, unknown_message)
 TEST_F(records, alert_three_bytes)
 {
 	static const uint8_t rec[] = { 2, 40, 0 };
-	struct bad_case c = { ALERT, rec, sizeof(rec), DECODE_ERROR,
-			      "malformed alert record (3 bytes)" };
+	struct bad_case c = {
+		TLS_RECORD_TYPE_ALERT, rec, sizeof(rec),
+		TLS_ALERT_DESC_DECODE_ERROR, "malformed alert record (3 bytes)"
+	};
 
 	REFUSED(&c);
 }
 
 TEST_F(records, empty_alert)
 {
-	struct bad_case c = { ALERT, (const uint8_t *)"", 0, DECODE_ERROR,
-			      "malformed alert record (0 bytes)" };
+	struct bad_case c = {
+		TLS_RECORD_TYPE_ALERT, (const uint8_t *)"", 0,
+		TLS_ALERT_DESC_DECODE_ERROR, "malformed alert record (0 bytes)"
+	};
 
 	REFUSED(&c);
 }
@@ -426,12 +430,12 @@ TEST_F(records, data_inside_split_message)
 {
 	char buf[KTLS_RECV_MIN];
 
-	ASSERT_EQ(0, SEND(HANDSHAKE, ticket, 10));
-	ASSERT_EQ(0, SEND(DATA, "hello", 5));
+	ASSERT_EQ(0, SEND(TLS_RECORD_TYPE_HANDSHAKE, ticket, 10));
+	ASSERT_EQ(0, SEND(TLS_RECORD_TYPE_DATA, "hello", 5));
 	EXPECT_EQ(-EPROTO, recv_wait(self->client, buf, sizeof(buf)));
 	EXPECT_NE(NULL, strstr(ktls_reason(), "inside a split handshake"))
 		TH_LOG("reason: %s", ktls_reason());
-	EXPECT_EQ(UNEXPECTED_MESSAGE, alert_seen(self->server_fd));
+	EXPECT_EQ(TLS_ALERT_DESC_UNEXPECTED_MESSAGE, alert_seen(self->server_fd));
 }
 
 TEST_HARNESS_MAIN

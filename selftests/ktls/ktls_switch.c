@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "ktls/tls_prot.h"
 #include "wolfssl_peer.h"
 
 #define SEGMENT_DATA (32 * 1024)	/* fits one loopback segment */
 #define TRANSFER (256 * 1024)
-#define ALERT_INTERNAL_ERROR 80
 
 /* Before any thread: WolfSSL ready, kernel TLS there, a TCP pair. */
 static int open_pair(int *client_fd, int *server_fd)
@@ -412,7 +412,8 @@ static int send_fatal_alert(struct peer *thread)
 		shutdown(job->fd, SHUT_RDWR);
 		return ret;
 	}
-	ret = ktls_send_alert(session, 2, ALERT_INTERNAL_ERROR);
+	ret = ktls_send_alert(session, TLS_ALERT_LEVEL_FATAL,
+			      TLS_ALERT_DESC_INTERNAL_ERROR);
 	ktls_session_free(session);
 	return ret;
 }

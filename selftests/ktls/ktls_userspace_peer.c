@@ -13,10 +13,10 @@
 #include <wolfssl/ssl.h>
 
 #include "kselftest_harness.h"
+#include "ktls/tls_prot.h"
 #include "test_config.h"
 
 #define TRANSFER (16 * MiB)
-#define MAX_RECORD_PAYLOAD 16384
 
 FIXTURE(userspace_peer)
 {
@@ -182,7 +182,7 @@ TEST_F_TIMEOUT(userspace_peer, both_directions_16mib, 300)
 	EXPECT_EQ(0, memcmp(peer.sent, received, DIGEST_LEN))
 		TH_LOG("WolfSSL to kernel TLS bytes differ");
 	/* TLS records carry at most 16 KiB: there are at least this many. */
-	EXPECT_LE((uint64_t)(TRANSFER / MAX_RECORD_PAYLOAD),
+	EXPECT_LE((uint64_t)(TRANSFER / TLS_MAX_PLAINTEXT),
 		  job.records_received);
 }
 

@@ -26,7 +26,7 @@
 #include "ktls/handoff.h"
 #include "lib/daemon.h"
 #include "fake_handoff.h"
-#include "../../userspace/lib/handoff_wire.h"
+#include "ktls/handoff_wire.h"
 
 FIXTURE(handoff)
 {

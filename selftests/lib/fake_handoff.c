@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "fake_handoff.h"
-#include "../../userspace/lib/handoff_wire.h"
+#include "ktls/handoff_wire.h"
 
 int fake_handoff_take(int listener, int *conn, int *fd)
 {

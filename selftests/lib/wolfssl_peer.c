@@ -3,9 +3,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ktls/tls_prot.h"
 #include "wolfssl_peer.h"
-
-#define RECORD_HEADER_LEN 5
 
 int wolfssl_peer_init(void)
 {
@@ -37,7 +36,7 @@ static int peer_send(WOLFSSL *ssl, char *buf, int len, void *arg)
 	(void)ssl;
 	peer->sent_any = true;
 	/* The last byte of a record is its AEAD tag: any flip breaks it. */
-	if (peer->corrupt_next && len > RECORD_HEADER_LEN) {
+	if (peer->corrupt_next && len > TLS_RECORD_HEADER_LEN) {
 		buf[len - 1] ^= 0x01;
 		peer->corrupt_next = false;
 	}

@@ -17,7 +17,7 @@
 
 #include "kselftest_harness.h"
 #include "test_util.h"
-#include "internal.h"
+#include "upcall_internal.h"
 #include "psk_keyring.h"
 
 #define HOST1 "NVMe0R01 nqn.2014-08.org.nvmexpress:uuid:1 nqn.test:subsys"

@@ -20,7 +20,7 @@
 
 #include "kselftest_harness.h"
 #include "test_util.h"
-#include "internal.h"
+#include "upcall_internal.h"
 
 FIXTURE(prepare)
 {

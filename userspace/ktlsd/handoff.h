@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "handoff_wire.h"
+#include "ktls/handoff_wire.h"
 #include "loop.h"
 #include "quota.h"
 

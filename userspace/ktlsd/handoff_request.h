@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Decoding one handoff request (userspace/lib/handoff_wire.h) from the
+ * Decoding one handoff request (include/ktls/handoff_wire.h) from the
  * bytes and the control buffer recvmsg() gave: pure, no system calls, never
  * touching the descriptors the cmsgs name (the caller owns and closes
  * them), so it can be fuzzed with made-up fd numbers.
@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "handoff_wire.h"
+#include "ktls/handoff_wire.h"
 
 /* The most descriptors ktlsd's control buffer has room for. */
 #define HANDOFF_REQUEST_MAX_FDS 8

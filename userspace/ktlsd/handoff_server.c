@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The daemon side of the handoff (wire format: userspace/lib/handoff_wire.h).
+ * The daemon side of the handoff (wire format: include/ktls/handoff_wire.h).
  * Every request is checked before anything is done with it; whatever goes
  * wrong, the application gets one answer with a status and a reason, and
  * every fd the request brought is closed.

@@ -11,15 +11,13 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
+#include "ktls/tls_prot.h"
 #include "sni_peek.h"
-
-#define RECORD_HEADER 5
-#define RECORD_HANDSHAKE 22
-#define RECORD_MAX (1 << 14)	/* a plaintext record, RFC 8446 5.1 */
 
 int ktlsd_sni_peek(int fd, char *name, size_t name_len)
 {
-	static __thread unsigned char buf[RECORD_HEADER + RECORD_MAX];
+	static __thread unsigned char
+		buf[TLS_RECORD_HEADER_LEN + TLS_MAX_PLAINTEXT];
 	unsigned int size;
 	size_t need;
 	ssize_t n;
@@ -32,11 +30,11 @@ int ktlsd_sni_peek(int fd, char *name, size_t name_len)
 		return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
 	if (n == 0)
 		return -ECONNRESET;
-	if (buf[0] != RECORD_HANDSHAKE)
+	if (buf[0] != TLS_RECORD_TYPE_HANDSHAKE)
 		return -EPROTO;
-	if (n < RECORD_HEADER)
+	if (n < TLS_RECORD_HEADER_LEN)
 		return -EAGAIN;
-	need = RECORD_HEADER + ((size_t)buf[3] << 8 | buf[4]);
+	need = TLS_RECORD_HEADER_LEN + ((size_t)buf[3] << 8 | buf[4]);
 	if (need > sizeof(buf))
 		return -EPROTO;
 	if ((size_t)n < need)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* TLS alert names (RFC 8446 §6, RFC 5246 §7.2), as users search for them. */
-#include "internal.h"
+#include "ktls_internal.h"
 
 static const struct {
 	int code;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 
 /* "h2,http/1.1": names of 1..255 bytes, no empty entries. */
 static int check_alpn_list(const char *protocols)

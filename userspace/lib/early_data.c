@@ -28,7 +28,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 
 /* Without a sealer's lifetime, a ticket is good for this long. */
 #define TICKET_LIFETIME_S 300

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 
 /* PEM files are small; a larger one is a mistake (or /dev/zero). */
 #define KTLS_MAX_FILE_SIZE (16 << 20)

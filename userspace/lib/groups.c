@@ -28,15 +28,9 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
+#include "ktls/tls_prot.h"
 #include "hello.h"
-#include "internal.h"
-
-#define RECORD_HANDSHAKE 22
-#define RECORD_ALERT 21
-#define ALERT_LEVEL_FATAL 2
-#define ALERT_HANDSHAKE_FAILURE 40
-#define RECORD_MAX (16 * 1024)
-#define HS_HEADER_LEN 4
+#include "ktls_internal.h"
 
 int ktls_groups_client_shares(struct ktls_session *session)
 {
@@ -112,8 +106,10 @@ static void group_names(const uint16_t *list, size_t n, char *out,
 static int no_common_group(struct ktls_session *session,
 			   const struct ktls_hello *hello)
 {
-	const uint8_t alert[] = { RECORD_ALERT, 3, 3, 0, 2, ALERT_LEVEL_FATAL,
-				  ALERT_HANDSHAKE_FAILURE };
+	const uint8_t alert[] = {
+		TLS_RECORD_TYPE_ALERT, 3, 3, 0, 2,
+		TLS_ALERT_LEVEL_FATAL, TLS_ALERT_DESC_HANDSHAKE_FAILURE
+	};
 	const struct ktls_ctx *ctx = session->ctx;
 	char theirs[256], ours[128];
 
@@ -138,16 +134,17 @@ static int prefer_hybrid(struct ktls_session *session, const uint8_t *rec,
 	uint16_t best;
 	int n = 0;
 
-	if (len < TLS_RECORD_HEADER_LEN + HS_HEADER_LEN ||
-	    rec[0] != RECORD_HANDSHAKE || rec[5] != KTLS_HS_CLIENT_HELLO)
+	if (len < TLS_RECORD_HEADER_LEN + TLS_HS_HEADER_LEN ||
+	    rec[0] != TLS_RECORD_TYPE_HANDSHAKE ||
+	    rec[5] != TLS_HS_CLIENT_HELLO)
 		return 0;
 	rec_len = (size_t)rec[3] << 8 | rec[4];
 	hs_len = (size_t)rec[6] << 16 | (size_t)rec[7] << 8 | rec[8];
 	/* Not whole in this record, or not all here yet: WolfSSL decides. */
 	if (len < TLS_RECORD_HEADER_LEN + rec_len ||
-	    HS_HEADER_LEN + hs_len > rec_len)
+	    TLS_HS_HEADER_LEN + hs_len > rec_len)
 		return 0;
-	if (ktls_hello_parse(KTLS_HS_CLIENT_HELLO, rec + 9, hs_len, &hello) ||
+	if (ktls_hello_parse(TLS_HS_CLIENT_HELLO, rec + 9, hs_len, &hello) ||
 	    !hello.supported_versions || !hello.key_share)
 		return 0;
 	best = best_common(ctx, &hello);
@@ -170,7 +167,7 @@ static int prefer_hybrid(struct ktls_session *session, const uint8_t *rec,
 
 int ktls_groups_server_peek(struct ktls_session *session)
 {
-	const size_t max = TLS_RECORD_HEADER_LEN + RECORD_MAX;
+	const size_t max = TLS_RECORD_HEADER_LEN + TLS_MAX_PLAINTEXT;
 	uint8_t *buf;
 	ssize_t n;
 	int ret;

@@ -2,7 +2,8 @@
 /*
  * The application side of ktlsd's handoff (include/ktls/handoff.h): send a
  * connected TCP socket and a request over a UNIX SOCK_SEQPACKET socket,
- * read the one result message. The wire format is in handoff_wire.h.
+ * read the one result message. The wire format is in
+ * include/ktls/handoff_wire.h.
  *
  * The handoff socket is non-blocking so that an event loop never stalls on
  * a daemon whose backlog is full; the blocking ktls_handoff() polls.
@@ -18,13 +19,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "handoff_wire.h"
+#include "ktls/tls_prot.h"
+#include "ktls_internal.h"
+#include "ktls/handoff_wire.h"
 #include "ktls/handoff.h"
-
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
 
 static int copy_string(char *dst, size_t len, const char *src,
 		       const char *what)

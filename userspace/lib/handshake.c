@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 
 static pthread_once_t wolfssl_once = PTHREAD_ONCE_INIT;
 static int wolfssl_init_ret;
@@ -441,7 +441,8 @@ static int handshake_done(struct ktls_session *session)
 		ktls_save_resumption(session);
 	/* RFC 8446 §5.5: AES-GCM/CCM keys wear out; ChaCha20 keys do not. */
 	if (session->version == KTLS_TLS_1_3 &&
-	    session->suite->kernel_cipher != TLS_CIPHER_CHACHA20_POLY1305)
+	    session->suite->cipher->kernel_cipher !=
+	    TLS_CIPHER_CHACHA20_POLY1305)
 		session->key_update_records = session->ctx->key_update_records;
 	if (session->version == KTLS_TLS_1_3 &&
 	    (!session->client_traffic.len || !session->server_traffic.len))

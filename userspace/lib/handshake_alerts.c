@@ -22,18 +22,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "internal.h"
+#include "ktls/tls_prot.h"
+#include "ktls_internal.h"
 
 #include <wolfssl/wolfcrypt/aes.h>
 #include <wolfssl/wolfcrypt/chacha20_poly1305.h>
-
-#define REC_ALERT 21
-#define REC_HANDSHAKE 22
-#define REC_APP_DATA 23
-#define HS_FINISHED 20
-#define ALERT_FATAL 2
-#define ALERT_UNEXPECTED_MESSAGE 10
-#define ALERT_DECODE_ERROR 50
 
 #define TAG_LEN 16
 #define NONCE_LEN 12
@@ -76,7 +69,7 @@ static int aead(const struct ktls_suite *suite, bool seal, const uint8_t *key,
 	Aes cipher;
 	int ret;
 
-	if (suite->kernel_cipher == TLS_CIPHER_CHACHA20_POLY1305)
+	if (suite->cipher->kernel_cipher == TLS_CIPHER_CHACHA20_POLY1305)
 		ret = seal ? wc_ChaCha20Poly1305_Encrypt(key, nonce, aad,
 							 TLS_RECORD_HEADER_LEN,
 							 in, (word32)len, out,
@@ -87,8 +80,8 @@ static int aead(const struct ktls_suite *suite, bool seal, const uint8_t *key,
 							 out);
 	else if (wc_AesInit(&cipher, NULL, INVALID_DEVID))
 		return -EIO;
-	else if (suite->kernel_cipher == TLS_CIPHER_AES_CCM_128)
-		ret = wc_AesCcmSetKey(&cipher, key, suite->key_len) ||
+	else if (suite->cipher->kernel_cipher == TLS_CIPHER_AES_CCM_128)
+		ret = wc_AesCcmSetKey(&cipher, key, suite->cipher->key_len) ||
 		      (seal ? wc_AesCcmEncrypt(&cipher, out, in, (word32)len,
 					       nonce, NONCE_LEN, tag, TAG_LEN,
 					       aad, TLS_RECORD_HEADER_LEN) :
@@ -96,14 +89,14 @@ static int aead(const struct ktls_suite *suite, bool seal, const uint8_t *key,
 					       nonce, NONCE_LEN, tag, TAG_LEN,
 					       aad, TLS_RECORD_HEADER_LEN));
 	else
-		ret = wc_AesGcmSetKey(&cipher, key, suite->key_len) ||
+		ret = wc_AesGcmSetKey(&cipher, key, suite->cipher->key_len) ||
 		      (seal ? wc_AesGcmEncrypt(&cipher, out, in, (word32)len,
 					       nonce, NONCE_LEN, tag, TAG_LEN,
 					       aad, TLS_RECORD_HEADER_LEN) :
 			      wc_AesGcmDecrypt(&cipher, out, in, (word32)len,
 					       nonce, NONCE_LEN, tag, TAG_LEN,
 					       aad, TLS_RECORD_HEADER_LEN));
-	if (suite->kernel_cipher != TLS_CIPHER_CHACHA20_POLY1305)
+	if (suite->cipher->kernel_cipher != TLS_CIPHER_CHACHA20_POLY1305)
 		wc_AesFree(&cipher);
 	return ret ? -EBADMSG : 0;
 }
@@ -114,7 +107,7 @@ static int key_nonce(const struct ktls_suite *suite,
 		     uint8_t *key, uint8_t nonce[NONCE_LEN])
 {
 	int ret = ktls_traffic_key_iv(suite->hash, secret->bytes, key,
-				      suite->key_len, nonce, NONCE_LEN);
+				      suite->cipher->key_len, nonce, NONCE_LEN);
 
 	for (int i = 0; i < 8; i++)
 		nonce[NONCE_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
@@ -126,7 +119,9 @@ static int refuse(struct ktls_session *session, uint8_t description,
 		  const char *why)
 {
 	struct ktls_record_io *rio = &session->rio;
-	const uint8_t inner[3] = { ALERT_FATAL, description, REC_ALERT };
+	const uint8_t inner[3] = {
+		TLS_ALERT_LEVEL_FATAL, description, TLS_RECORD_TYPE_ALERT
+	};
 	uint8_t rec[TLS_RECORD_HEADER_LEN + sizeof(inner) + TAG_LEN];
 	uint8_t key[32], nonce[NONCE_LEN];
 	word64 seq = 0;
@@ -135,7 +130,7 @@ static int refuse(struct ktls_session *session, uint8_t description,
 	snprintf(rio->refusal, sizeof(rio->refusal), "%s", why);
 	rio->alert = description;
 	rio->alert_sent = true;
-	rec[0] = REC_APP_DATA;
+	rec[0] = TLS_RECORD_TYPE_DATA;
 	rec[1] = 3;
 	rec[2] = 3;
 	rec[3] = 0;
@@ -165,16 +160,16 @@ static int judge(struct ktls_session *session, const uint8_t *plain,
 	if (!len--)
 		return 0;	/* no content type: WolfSSL refuses it */
 	switch (plain[len]) {
-	case REC_APP_DATA:
-		return refuse(session, ALERT_UNEXPECTED_MESSAGE,
+	case TLS_RECORD_TYPE_DATA:
+		return refuse(session, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
 			      "the client sent application data before its Finished");
-	case REC_ALERT:
+	case TLS_RECORD_TYPE_ALERT:
 		if (len != 2)
-			return refuse(session, ALERT_DECODE_ERROR,
+			return refuse(session, TLS_ALERT_DESC_DECODE_ERROR,
 				      "the client sent an encrypted alert record that is not one alert");
 		break;
-	case REC_HANDSHAKE:
-		if (len && plain[0] == HS_FINISHED)
+	case TLS_RECORD_TYPE_HANDSHAKE:
+		if (len && plain[0] == TLS_HS_FINISHED)
 			session->rio.hs->done = true;
 		break;
 	}
@@ -247,7 +242,7 @@ int ktls_hs_alerts_header(struct ktls_record_io *rio, WOLFSSL *ssl,
 
 	size_t len = (size_t)hdr[3] << 8 | hdr[4];
 
-	if (!session || hdr[0] != REC_APP_DATA || !in_scope(session))
+	if (!session || hdr[0] != TLS_RECORD_TYPE_DATA || !in_scope(session))
 		return 0;
 	drop_record(rio->hs);
 	/* Too long or empty: WolfSSL refuses it. */
@@ -265,7 +260,7 @@ int ktls_hs_alerts_body(struct ktls_record_io *rio, WOLFSSL *ssl,
 	struct ktls_hs_alerts *hs;
 	int ret;
 
-	if (!session || rio->type != REC_APP_DATA || !in_scope(session))
+	if (!session || rio->type != TLS_RECORD_TYPE_DATA || !in_scope(session))
 		return 0;
 	hs = rio->hs;		/* in_scope() may have freed the last one */
 	if (!hs->body)

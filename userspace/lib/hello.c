@@ -11,13 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ktls/tls_prot.h"
 #include "hello.h"
 
-#define EXT_SUPPORTED_GROUPS 10
-#define EXT_PRE_SHARED_KEY 41
-#define EXT_SUPPORTED_VERSIONS 43
-#define EXT_PSK_KEY_EXCHANGE_MODES 45
-#define EXT_KEY_SHARE 51
 #define PSK_DHE_KE 1
 
 const uint8_t ktls_hrr_random[KTLS_HELLO_RANDOM_LEN] = {
@@ -32,7 +28,7 @@ bool ktls_hello_extensions(struct ktls_reader *r, uint8_t type)
 
 	ktls_take(r, 2 + KTLS_HELLO_RANDOM_LEN);	/* legacy_version, random */
 	ktls_skip_vector(r, 1);			/* legacy_session_id */
-	if (type == KTLS_HS_CLIENT_HELLO) {
+	if (type == TLS_HS_CLIENT_HELLO) {
 		ktls_skip_vector(r, 2);		/* cipher_suites */
 		ktls_skip_vector(r, 1);		/* compression methods */
 	} else {
@@ -106,9 +102,9 @@ int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
 	bool seen_modes = false;
 
 	memset(hello, 0, sizeof(*hello));
-	if (type != KTLS_HS_CLIENT_HELLO && type != KTLS_HS_SERVER_HELLO)
+	if (type != TLS_HS_CLIENT_HELLO && type != TLS_HS_SERVER_HELLO)
 		return -EINVAL;
-	if (type == KTLS_HS_SERVER_HELLO && len >= 2 + KTLS_HELLO_RANDOM_LEN &&
+	if (type == TLS_HS_SERVER_HELLO && len >= 2 + KTLS_HELLO_RANDOM_LEN &&
 	    !memcmp(body + 2, ktls_hrr_random, KTLS_HELLO_RANDOM_LEN)) {
 		hello->hello_retry = true;
 		return 0;
@@ -123,23 +119,23 @@ int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
 		if (!ext)
 			break;
 		switch (ktls_get16(h)) {
-		case EXT_PRE_SHARED_KEY:
+		case TLS_EXT_PRE_SHARED_KEY:
 			hello->pre_shared_key = true;
 			break;
-		case EXT_SUPPORTED_VERSIONS:
+		case TLS_EXT_SUPPORTED_VERSIONS:
 			hello->supported_versions = true;
 			break;
-		case EXT_KEY_SHARE:
-			if (type == KTLS_HS_CLIENT_HELLO && !hello->key_share)
+		case TLS_EXT_KEY_SHARE:
+			if (type == TLS_HS_CLIENT_HELLO && !hello->key_share)
 				read_shares(ext, ext_len, hello);
 			hello->key_share = true;
 			break;
-		case EXT_SUPPORTED_GROUPS:
-			if (type == KTLS_HS_CLIENT_HELLO &&
+		case TLS_EXT_SUPPORTED_GROUPS:
+			if (type == TLS_HS_CLIENT_HELLO &&
 			    !hello->supported_groups)
 				read_groups(ext, ext_len, hello);
 			break;
-		case EXT_PSK_KEY_EXCHANGE_MODES:
+		case TLS_EXT_PSK_KEY_EXCHANGE_MODES:
 			/* The first one counts, as for every type. */
 			if (!seen_modes)
 				hello->psk_dhe_ke = has_psk_dhe_ke(ext, ext_len);
@@ -152,7 +148,7 @@ int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
 
 int ktls_hs_buf_add(struct ktls_hs_buf *b, const uint8_t *p, size_t n)
 {
-	const size_t bound = KTLS_HS_HEADER_LEN + KTLS_HELLO_MAX;
+	const size_t bound = TLS_HS_HEADER_LEN + KTLS_HELLO_MAX;
 	size_t cap = b->cap ? b->cap : 4096;
 	uint8_t *msg;
 
@@ -177,7 +173,7 @@ int ktls_hs_buf_add(struct ktls_hs_buf *b, const uint8_t *p, size_t n)
 
 void ktls_hs_buf_drop(struct ktls_hs_buf *b, size_t body_len)
 {
-	size_t n = KTLS_HS_HEADER_LEN + body_len;
+	size_t n = TLS_HS_HEADER_LEN + body_len;
 
 	if (n > b->len)
 		n = b->len;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ktls/tls_prot.h"
+
 /* The random of a HelloRetryRequest: SHA-256("HelloRetryRequest"). */
 #define KTLS_HELLO_RANDOM_LEN 32
 extern const uint8_t ktls_hrr_random[KTLS_HELLO_RANDOM_LEN];
@@ -49,11 +51,6 @@ static inline void ktls_skip_vector(struct ktls_reader *r, size_t width)
 		ktls_take(r, width == 1 ? len[0] : ktls_get16(len));
 }
 
-/* Handshake message types (RFC 8446 §4). */
-#define KTLS_HS_CLIENT_HELLO 1
-#define KTLS_HS_SERVER_HELLO 2
-#define KTLS_HS_HEADER_LEN 4
-
 /*
  * The longest hello body we read, OpenSSL's limit too: a well-formed
  * ClientHello (cipher_suites and extensions both up to 2^16 bytes) fits.
@@ -84,11 +81,11 @@ static inline long ktls_hs_buf_peek(const struct ktls_hs_buf *b, bool *whole)
 	size_t body_len;
 
 	*whole = false;
-	if (b->len < KTLS_HS_HEADER_LEN)
+	if (b->len < TLS_HS_HEADER_LEN)
 		return -1;
 	body_len = (size_t)b->msg[1] << 16 | (size_t)b->msg[2] << 8 |
 		   b->msg[3];
-	*whole = b->len >= KTLS_HS_HEADER_LEN + body_len;
+	*whole = b->len >= TLS_HS_HEADER_LEN + body_len;
 	return (long)body_len;
 }
 

@@ -33,25 +33,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ktls/tls_prot.h"
 #include "hello.h"
-#include "internal.h"
+#include "ktls_internal.h"
 
 #include <wolfssl/error-ssl.h>
-
-#define REC_CCS 20
-#define REC_ALERT 21
-#define REC_HANDSHAKE 22
-#define REC_APP_DATA 23
-#define HS_HEADER_LEN 4
-#define EXT_SUPPORTED_GROUPS 10
-#define EXT_KEY_SHARE 51
-
-#define ALERT_FATAL 2
-#define ALERT_UNEXPECTED_MESSAGE 10
-#define ALERT_HANDSHAKE_FAILURE 40
-#define ALERT_ILLEGAL_PARAMETER 47
-#define ALERT_DECODE_ERROR 50
-#define ALERT_PROTOCOL_VERSION 70
 
 #define MAX_GROUPS 64
 
@@ -104,8 +90,10 @@ static int refuse(struct ktls_record_io *rio, uint8_t alert, const char *fmt,
 
 void ktls_hello_check_alert(struct ktls_record_io *rio, uint8_t description)
 {
-	const uint8_t alert[] = { REC_ALERT, 3, 3, 0, 2, ALERT_FATAL,
-				  description };
+	const uint8_t alert[] = {
+		TLS_RECORD_TYPE_ALERT, 3, 3, 0, 2, TLS_ALERT_LEVEL_FATAL,
+		description
+	};
 
 	if (rio->encrypted || rio->alert_sent)
 		return;
@@ -126,7 +114,7 @@ static int check_shares(struct ktls_record_io *rio, const uint8_t *ext,
 	size_t nr_seen = 0;
 
 	if (!list_len || ktls_get16(list_len) != r.left)
-		return refuse(rio, ALERT_DECODE_ERROR,
+		return refuse(rio, TLS_ALERT_DESC_DECODE_ERROR,
 			      "the ClientHello's key_share does not parse");
 	while (r.left) {
 		const uint8_t *h = ktls_take(&r, 4);
@@ -134,17 +122,17 @@ static int check_shares(struct ktls_record_io *rio, const uint8_t *ext,
 		size_t want = share_len(group);
 
 		if (!h || !ktls_take(&r, ktls_get16(h + 2)) || !ktls_get16(h + 2))
-			return refuse(rio, ALERT_DECODE_ERROR,
+			return refuse(rio, TLS_ALERT_DESC_DECODE_ERROR,
 				      "the ClientHello's key_share does not parse");
 		for (size_t i = 0; i < nr_seen; i++)
 			if (seen[i] == group)
-				return refuse(rio, ALERT_ILLEGAL_PARAMETER,
+				return refuse(rio, TLS_ALERT_DESC_ILLEGAL_PARAMETER,
 					      "the ClientHello has two key shares for group %#06x",
 					      group);
 		if (nr_seen < MAX_GROUPS)
 			seen[nr_seen++] = group;
 		if (want && ktls_get16(h + 2) != want)
-			return refuse(rio, ALERT_ILLEGAL_PARAMETER,
+			return refuse(rio, TLS_ALERT_DESC_ILLEGAL_PARAMETER,
 				      "the ClientHello's key share for group %#06x has %u bytes, not %zu",
 				      group, ktls_get16(h + 2), want);
 	}
@@ -174,7 +162,7 @@ static int check_client_hello(struct ktls_record_io *rio, const uint8_t *body,
 	int ret;
 
 	rio->check->groups_known = false;
-	if (!ktls_hello_extensions(&r, KTLS_HS_CLIENT_HELLO))
+	if (!ktls_hello_extensions(&r, TLS_HS_CLIENT_HELLO))
 		return 0;
 	while (r.left >= 4) {
 		const uint8_t *h = ktls_take(&r, 4);
@@ -183,11 +171,11 @@ static int check_client_hello(struct ktls_record_io *rio, const uint8_t *body,
 
 		if (!ext)
 			return 0;
-		if (ktls_get16(h) == EXT_KEY_SHARE) {
+		if (ktls_get16(h) == TLS_EXT_KEY_SHARE) {
 			ret = check_shares(rio, ext, ext_len);
 			if (ret)
 				return ret;
-		} else if (ktls_get16(h) == EXT_SUPPORTED_GROUPS) {
+		} else if (ktls_get16(h) == TLS_EXT_SUPPORTED_GROUPS) {
 			keep_groups(rio->check, ext, ext_len);
 		}
 	}
@@ -213,15 +201,16 @@ static int feed_handshake(struct ktls_record_io *rio, const uint8_t *buf,
 		return 0;
 	}
 	while ((body_len = ktls_hs_buf_peek(msgs, &whole)) >= 0) {
-		if (msgs->msg[0] == KTLS_HS_CLIENT_HELLO &&
+		if (msgs->msg[0] == TLS_HS_CLIENT_HELLO &&
 		    body_len > KTLS_HELLO_MAX)
-			return refuse(rio, ALERT_ILLEGAL_PARAMETER,
+			return refuse(rio, TLS_ALERT_DESC_ILLEGAL_PARAMETER,
 				      "the ClientHello says it has %ld bytes, more than the %d we take",
 				      body_len, KTLS_HELLO_MAX);
 		if (!whole)
 			return 0;
-		if (msgs->msg[0] == KTLS_HS_CLIENT_HELLO) {
-			ret = check_client_hello(rio, msgs->msg + HS_HEADER_LEN,
+		if (msgs->msg[0] == TLS_HS_CLIENT_HELLO) {
+			ret = check_client_hello(rio,
+						 msgs->msg + TLS_HS_HEADER_LEN,
 						 (size_t)body_len);
 			if (ret)
 				return ret;
@@ -238,25 +227,25 @@ int ktls_hello_check_header(struct ktls_record_io *rio, const uint8_t *hdr)
 	if (rio->encrypted)
 		return 0;
 	switch (hdr[0]) {
-	case REC_CCS:
-	case REC_APP_DATA:
+	case TLS_RECORD_TYPE_CHANGE_CIPHER_SPEC:
+	case TLS_RECORD_TYPE_DATA:
 		/* The peer has keys (or sends 0-RTT): WolfSSL's from here. */
 		rio->encrypted = true;
 		ktls_hello_check_free(rio);
 		return 0;
-	case REC_HANDSHAKE:
+	case TLS_RECORD_TYPE_HANDSHAKE:
 		if (!len)
-			return refuse(rio, ALERT_UNEXPECTED_MESSAGE,
+			return refuse(rio, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
 				      "the peer sent a zero-length handshake record");
 		return 0;
-	case REC_ALERT:
+	case TLS_RECORD_TYPE_ALERT:
 		if (len != 2)
-			return refuse(rio, ALERT_DECODE_ERROR,
+			return refuse(rio, TLS_ALERT_DESC_DECODE_ERROR,
 				      "the peer sent an alert record of %zu bytes, not one alert",
 				      len);
 		return 0;
 	}
-	return refuse(rio, ALERT_UNEXPECTED_MESSAGE,
+	return refuse(rio, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
 		      "the peer sent a record of content type %u, which TLS does not have",
 		      hdr[0]);
 }
@@ -264,7 +253,7 @@ int ktls_hello_check_header(struct ktls_record_io *rio, const uint8_t *hdr)
 int ktls_hello_check_body(struct ktls_record_io *rio, WOLFSSL *ssl,
 			  const uint8_t *buf, size_t len)
 {
-	if (rio->encrypted || rio->type != REC_HANDSHAKE ||
+	if (rio->encrypted || rio->type != TLS_RECORD_TYPE_HANDSHAKE ||
 	    !wolfSSL_is_server(ssl))
 		return 0;
 	if (!rio->check) {
@@ -280,22 +269,22 @@ int ktls_hello_check_send(struct ktls_record_io *rio, const uint8_t *buf,
 			  size_t len)
 {
 	const struct ktls_hello_check *check = rio->check;
-	const uint8_t *body = buf + TLS_RECORD_HEADER_LEN + HS_HEADER_LEN;
+	const uint8_t *body = buf + TLS_RECORD_HEADER_LEN + TLS_HS_HEADER_LEN;
 	struct ktls_reader r;
 	size_t body_len;
 
 	if (rio->encrypted || !check || !check->groups_known ||
-	    len < TLS_RECORD_HEADER_LEN + HS_HEADER_LEN ||
-	    buf[0] != REC_HANDSHAKE ||
-	    buf[TLS_RECORD_HEADER_LEN] != KTLS_HS_SERVER_HELLO)
+	    len < TLS_RECORD_HEADER_LEN + TLS_HS_HEADER_LEN ||
+	    buf[0] != TLS_RECORD_TYPE_HANDSHAKE ||
+	    buf[TLS_RECORD_HEADER_LEN] != TLS_HS_SERVER_HELLO)
 		return 0;
 	body_len = (size_t)body[-3] << 16 | (size_t)body[-2] << 8 | body[-1];
-	if (body_len > len - TLS_RECORD_HEADER_LEN - HS_HEADER_LEN ||
+	if (body_len > len - TLS_RECORD_HEADER_LEN - TLS_HS_HEADER_LEN ||
 	    body_len < 2 + KTLS_HELLO_RANDOM_LEN ||
 	    memcmp(body + 2, ktls_hrr_random, KTLS_HELLO_RANDOM_LEN))
 		return 0;
 	r = (struct ktls_reader){ .p = body, .left = body_len };
-	if (!ktls_hello_extensions(&r, KTLS_HS_SERVER_HELLO))
+	if (!ktls_hello_extensions(&r, TLS_HS_SERVER_HELLO))
 		return 0;
 	while (r.left >= 4) {
 		const uint8_t *h = ktls_take(&r, 4);
@@ -303,12 +292,13 @@ int ktls_hello_check_send(struct ktls_record_io *rio, const uint8_t *buf,
 
 		if (!ext)
 			return 0;
-		if (ktls_get16(h) != EXT_KEY_SHARE || ktls_get16(h + 2) != 2)
+		if (ktls_get16(h) != TLS_EXT_KEY_SHARE ||
+		    ktls_get16(h + 2) != 2)
 			continue;
 		for (size_t i = 0; i < check->nr_groups; i++)
 			if (check->groups[i] == ktls_get16(ext))
 				return 0;
-		return refuse(rio, ALERT_HANDSHAKE_FAILURE,
+		return refuse(rio, TLS_ALERT_DESC_HANDSHAKE_FAILURE,
 			      "the client offers none of our groups (it would be asked for group %#06x, which it did not list)",
 			      ktls_get16(ext));
 	}
@@ -330,17 +320,17 @@ static int alert_for(int err)
 	case ECC_PEERKEY_ERROR:
 	case PEER_KEY_ERROR:
 	case BAD_KEY_SHARE_DATA:
-		return ALERT_ILLEGAL_PARAMETER;
+		return TLS_ALERT_DESC_ILLEGAL_PARAMETER;
 	case BUFFER_ERROR:
-		return ALERT_DECODE_ERROR;
+		return TLS_ALERT_DESC_DECODE_ERROR;
 	case UNKNOWN_RECORD_TYPE:
 	case OUT_OF_ORDER_E:
 	case SANITY_MSG_E:
-		return ALERT_UNEXPECTED_MESSAGE;
+		return TLS_ALERT_DESC_UNEXPECTED_MESSAGE;
 	case VERSION_ERROR:
-		return ALERT_PROTOCOL_VERSION;
+		return TLS_ALERT_DESC_PROTOCOL_VERSION;
 	case MATCH_SUITE_ERROR:
-		return ALERT_HANDSHAKE_FAILURE;
+		return TLS_ALERT_DESC_HANDSHAKE_FAILURE;
 	}
 	return -1;
 }

@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 
 #include <wolfssl/openssl/evp.h>
 

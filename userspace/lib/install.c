@@ -12,54 +12,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "internal.h"
-
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
+#include "ktls/tls_prot.h"
+#include "ktls_internal.h"
 
 /* TLS 1.3 IVs and TLS 1.2 ChaCha20 nonces; GCM/CCM salt + explicit part */
 #define NONCE_LEN 12
 
-/* The plaintext of one record the kernel sends: 2^14 (RFC 8446 §5.1). */
-#define KTLS_MAX_PLAINTEXT 16384
-
+/*
+ * Room for any cipher's struct tls12_crypto_info_*; where each field goes
+ * is the suite table's (struct ktls_cipher, suites.c).
+ */
 union crypto_info {
 	struct tls_crypto_info info;
-	struct tls12_crypto_info_aes_gcm_128 aes_gcm_128;
-	struct tls12_crypto_info_aes_gcm_256 aes_gcm_256;
-	struct tls12_crypto_info_aes_ccm_128 aes_ccm_128;
-	struct tls12_crypto_info_chacha20_poly1305 chacha20_poly1305;
+	uint8_t bytes[64];
 };
-
-struct crypto_info_fields {
-	uint8_t *iv, *key, *salt, *rec_seq;
-	socklen_t size;
-};
-
-#define FIELDS_OF(s) ((struct crypto_info_fields){ \
-	.iv = (s).iv, .key = (s).key, .salt = (s).salt, \
-	.rec_seq = (s).rec_seq, .size = sizeof(s) })
-
-static int fields_of(union crypto_info *ci, uint16_t cipher,
-		     struct crypto_info_fields *f)
-{
-	switch (cipher) {
-	case TLS_CIPHER_AES_GCM_128:
-		*f = FIELDS_OF(ci->aes_gcm_128);
-		return 0;
-	case TLS_CIPHER_AES_GCM_256:
-		*f = FIELDS_OF(ci->aes_gcm_256);
-		return 0;
-	case TLS_CIPHER_AES_CCM_128:
-		*f = FIELDS_OF(ci->aes_ccm_128);
-		return 0;
-	case TLS_CIPHER_CHACHA20_POLY1305:
-		*f = FIELDS_OF(ci->chacha20_poly1305);
-		return 0;
-	}
-	return -EOPNOTSUPP;
-}
 
 static int attach_ulp(struct ktls_session *session)
 {
@@ -119,7 +85,7 @@ static int setsockopt_error(struct ktls_session *session, unsigned int dir,
 	case ENOPKG:
 		return ktls_fail(-err,
 				 "kernel TLS cannot use %s: the kernel crypto API has no %s (load its module)",
-				 suite->name, suite->kernel_aead);
+				 suite->name, suite->cipher->kernel_aead);
 	case EBUSY:
 		return ktls_fail(-EBUSY,
 				 "kernel TLS %s is already set on fd %d; this kernel cannot rekey",
@@ -139,6 +105,7 @@ static int direction_keys(struct ktls_session *session, bool client_writes,
 			  uint8_t *key, uint8_t iv[NONCE_LEN])
 {
 	const struct ktls_suite *suite = session->suite;
+	const struct ktls_cipher *c = suite->cipher;
 	const struct ktls_secret *secret;
 	const unsigned char *wkey, *wiv;
 	size_t implicit_len;
@@ -147,20 +114,20 @@ static int direction_keys(struct ktls_session *session, bool client_writes,
 		secret = client_writes ? &session->client_traffic :
 					 &session->server_traffic;
 		return ktls_traffic_key_iv(suite->hash, secret->bytes, key,
-					   suite->key_len, iv, NONCE_LEN);
+					   c->key_len, iv, NONCE_LEN);
 	}
 
 	wkey = client_writes ? wolfSSL_GetClientWriteKey(session->ssl) :
 			       wolfSSL_GetServerWriteKey(session->ssl);
 	wiv = client_writes ? wolfSSL_GetClientWriteIV(session->ssl) :
 			      wolfSSL_GetServerWriteIV(session->ssl);
-	implicit_len = suite->salt_len ? suite->salt_len : NONCE_LEN;
+	implicit_len = c->salt_len ? c->salt_len : NONCE_LEN;
 	if (!wkey || !wiv ||
-	    wolfSSL_GetKeySize(session->ssl) != suite->key_len ||
+	    wolfSSL_GetKeySize(session->ssl) != c->key_len ||
 	    wolfSSL_GetIVSize(session->ssl) != (int)implicit_len)
 		return ktls_fail(-EIO, "WolfSSL did not report the %s key block",
 				 suite->name);
-	memcpy(key, wkey, suite->key_len);
+	memcpy(key, wkey, c->key_len);
 	memset(iv, 0, NONCE_LEN);
 	memcpy(iv, wiv, implicit_len);
 	return 0;
@@ -171,17 +138,17 @@ static int install_dir(struct ktls_session *session, unsigned int dir,
 		       uint64_t seq)
 {
 	const struct ktls_suite *suite = session->suite;
+	const struct ktls_cipher *c = suite->cipher;
 	bool client_writes = (dir == KTLS_TX) ==
 			     (session->role == KTLS_ROLE_CLIENT);
-	struct crypto_info_fields f;
 	uint8_t key[32], iv[NONCE_LEN], seq_be[8];
 	union crypto_info ci;
 	int ret;
 
 	memset(&ci, 0, sizeof(ci));
-	ret = fields_of(&ci, suite->kernel_cipher, &f);
-	if (ret || suite->key_len > sizeof(key) ||
-	    suite->salt_len + suite->iv_len != NONCE_LEN)
+	if (c->info_size > sizeof(ci) || c->key_len > sizeof(key) ||
+	    c->salt_len + c->iv_len != NONCE_LEN ||
+	    c->rec_seq_len != sizeof(seq_be))
 		return ktls_fail(-EOPNOTSUPP, "no kernel TLS layout for %s",
 				 suite->name);
 
@@ -195,22 +162,22 @@ static int install_dir(struct ktls_session *session, unsigned int dir,
 		seq_be[i] = (uint8_t)(seq >> (56 - 8 * i));
 
 	ci.info.version = session->version;
-	ci.info.cipher_type = suite->kernel_cipher;
-	memcpy(f.key, key, suite->key_len);
-	memcpy(f.salt, iv, suite->salt_len);
-	memcpy(f.rec_seq, seq_be, sizeof(seq_be));
+	ci.info.cipher_type = c->kernel_cipher;
+	memcpy(ci.bytes + c->key_off, key, c->key_len);
+	memcpy(ci.bytes + c->salt_off, iv, c->salt_len);
+	memcpy(ci.bytes + c->rec_seq_off, seq_be, c->rec_seq_len);
 	/*
 	 * TLS 1.3 and ChaCha20: nonce = (salt || iv) XOR seq. TLS 1.2 GCM/CCM:
 	 * iv is the explicit nonce of the next record, which only has to be
 	 * unique per key: the sequence number is.
 	 */
-	if (session->version == KTLS_TLS_1_2 && suite->salt_len)
-		memcpy(f.iv, seq_be, suite->iv_len);
+	if (session->version == KTLS_TLS_1_2 && c->salt_len)
+		memcpy(ci.bytes + c->iv_off, seq_be, c->iv_len);
 	else
-		memcpy(f.iv, iv + suite->salt_len, suite->iv_len);
+		memcpy(ci.bytes + c->iv_off, iv + c->salt_len, c->iv_len);
 
 	if (setsockopt(session->fd, SOL_TLS, dir == KTLS_TX ? TLS_TX : TLS_RX,
-		       &ci, f.size) < 0)
+		       &ci, c->info_size) < 0)
 		ret = setsockopt_error(session, dir, errno);
 	else
 		session->installed |= dir;
@@ -234,10 +201,10 @@ static int check_record_size(struct ktls_session *session, unsigned int dirs)
 	if (!(dirs & KTLS_TX))
 		return 0;
 	max = wolfSSL_GetMaxOutputSize(session->ssl);
-	if (max > 0 && max < KTLS_MAX_PLAINTEXT)
+	if (max > 0 && max < TLS_MAX_PLAINTEXT)
 		return ktls_fail(-EMSGSIZE,
 				 "refusing kernel TLS: the peer was promised records of at most %d bytes, and kernel TLS sends %d",
-				 max, KTLS_MAX_PLAINTEXT);
+				 max, TLS_MAX_PLAINTEXT);
 	return 0;
 }
 
@@ -343,12 +310,9 @@ static int rekey(struct ktls_session *session, unsigned int dir)
 	return ret;
 }
 
-#define HS_KEY_UPDATE 24
-#define RECORD_HANDSHAKE 22
-
 int ktls_update_keys(struct ktls_session *session, bool request_peer)
 {
-	const uint8_t msg[] = { HS_KEY_UPDATE, 0, 0, 1, request_peer };
+	const uint8_t msg[] = { TLS_HS_KEY_UPDATE, 0, 0, 1, request_peer };
 	int ret;
 
 	if (session->version != KTLS_TLS_1_3 ||
@@ -356,7 +320,8 @@ int ktls_update_keys(struct ktls_session *session, bool request_peer)
 		return ktls_fail(-EINVAL,
 				 "KeyUpdate needs TLS 1.3 and kernel TLS TX");
 	/* The KeyUpdate itself goes out under the old key. */
-	ret = ktls_send_record(session, RECORD_HANDSHAKE, msg, sizeof(msg));
+	ret = ktls_send_record(session, TLS_RECORD_TYPE_HANDSHAKE, msg,
+			       sizeof(msg));
 	if (ret == -EAGAIN)
 		return ret;	/* nothing went out: call again */
 	if (ret)

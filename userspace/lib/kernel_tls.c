@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 
 int ktls_kernel_has_tls(void)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 
 #include <wolfssl/wolfcrypt/asn.h>
 

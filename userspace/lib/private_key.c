@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 #include "ktls/signer.h"
 
 #include <wolfssl/wolfcrypt/asn_public.h>

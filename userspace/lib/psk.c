@@ -34,8 +34,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ktls/tls_prot.h"
 #include "hello.h"
-#include "internal.h"
+#include "ktls_internal.h"
 
 #include <wolfssl/error-ssl.h>
 
@@ -57,19 +58,6 @@ struct ktls_psk {
 	bool server_has_cert;
 	char groups[64];	/* ours, for the (EC)DHE a PSK is used with */
 };
-
-/* Records and handshake messages we look at (RFC 8446 §4, §5.1). */
-#define RECORD_HANDSHAKE 22
-#define RECORD_ALERT 21
-#define ALERT_LEVEL_FATAL 2
-#define HS_CLIENT_HELLO KTLS_HS_CLIENT_HELLO
-#define HS_SERVER_HELLO KTLS_HS_SERVER_HELLO
-#define HS_HEADER_LEN 4
-
-#define ALERT_HANDSHAKE_FAILURE 40
-#define ALERT_DECRYPT_ERROR 51
-#define ALERT_UNKNOWN_PSK_IDENTITY 115
-#define ALERT_INSUFFICIENT_SECURITY 71
 
 #define NO_FORWARD_SECRECY "no forward secrecy, refused"
 
@@ -128,7 +116,7 @@ static void check_client_hello(struct ktls_psk_check *check,
 {
 	struct ktls_hello hello;
 
-	if (ktls_hello_parse(HS_CLIENT_HELLO, body, len, &hello)) {
+	if (ktls_hello_parse(TLS_HS_CLIENT_HELLO, body, len, &hello)) {
 		refuse(check, -EPROTO, "the ClientHello does not parse");
 		return;
 	}
@@ -155,7 +143,7 @@ static void check_server_hello(struct ktls_psk_check *check,
 {
 	struct ktls_hello hello;
 
-	if (ktls_hello_parse(HS_SERVER_HELLO, body, len, &hello)) {
+	if (ktls_hello_parse(TLS_HS_SERVER_HELLO, body, len, &hello)) {
 		refuse(check, -EPROTO, "the ServerHello does not parse");
 		return;
 	}
@@ -199,14 +187,16 @@ static void check_message(struct ktls_session *session)
 			return;
 		msg = check->msgs.msg;
 		if (session->role == KTLS_ROLE_SERVER &&
-		    msg[0] == HS_CLIENT_HELLO) {
+		    msg[0] == TLS_HS_CLIENT_HELLO) {
 			check->hello_seen = true;
 			check_client_hello(check, session->ctx->psk,
-					   msg + HS_HEADER_LEN, (size_t)body_len);
+					   msg + TLS_HS_HEADER_LEN,
+					   (size_t)body_len);
 		} else if (session->role == KTLS_ROLE_CLIENT &&
-			   msg[0] == HS_SERVER_HELLO) {
+			   msg[0] == TLS_HS_SERVER_HELLO) {
 			check_server_hello(check, session->ctx->psk,
-					   msg + HS_HEADER_LEN, (size_t)body_len);
+					   msg + TLS_HS_HEADER_LEN,
+					   (size_t)body_len);
 		}
 		ktls_hs_buf_drop(&check->msgs, (size_t)body_len);
 	}
@@ -236,7 +226,7 @@ static void feed(struct ktls_session *session, const uint8_t *buf, size_t len)
 			continue;
 		}
 		n = check->body_left < len ? check->body_left : len;
-		if (check->header[0] == RECORD_HANDSHAKE) {
+		if (check->header[0] == TLS_RECORD_TYPE_HANDSHAKE) {
 			if (ktls_hs_buf_add(&check->msgs, buf, n)) {
 				refuse(check, -EPROTO,
 				       "handshake messages too large to check");
@@ -259,7 +249,10 @@ static void feed(struct ktls_session *session, const uint8_t *buf, size_t len)
  */
 static void send_alert(int fd, uint8_t description)
 {
-	const uint8_t alert[] = { RECORD_ALERT, 3, 3, 0, 2, 2, description };
+	const uint8_t alert[] = {
+		TLS_RECORD_TYPE_ALERT, 3, 3, 0, 2, TLS_ALERT_LEVEL_FATAL,
+		description
+	};
 
 	if (send(fd, alert, sizeof(alert), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		return;
@@ -278,8 +271,8 @@ static int checked_recv(WOLFSSL *ssl, char *buf, int len, void *ctx)
 	if (!check->refuse_err)
 		return n;
 	send_alert(session->fd, check->refuse_err == -EKEYREJECTED ?
-					ALERT_HANDSHAKE_FAILURE :
-					ALERT_INSUFFICIENT_SECURITY);
+					TLS_ALERT_DESC_HANDSHAKE_FAILURE :
+					TLS_ALERT_DESC_INSUFFICIENT_SECURITY);
 	return WOLFSSL_CBIO_ERR_GENERAL;
 }
 
@@ -295,23 +288,23 @@ static void check_our_server_hello(struct ktls_psk_check *check,
 	const uint8_t *body;
 	size_t body_len;
 
-	if (len < TLS_RECORD_HEADER_LEN || buf[0] != RECORD_HANDSHAKE)
+	if (len < TLS_RECORD_HEADER_LEN || buf[0] != TLS_RECORD_TYPE_HANDSHAKE)
 		return;		/* an alert: nothing was chosen */
-	if (len < TLS_RECORD_HEADER_LEN + HS_HEADER_LEN ||
-	    buf[TLS_RECORD_HEADER_LEN] != HS_SERVER_HELLO) {
+	if (len < TLS_RECORD_HEADER_LEN + TLS_HS_HEADER_LEN ||
+	    buf[TLS_RECORD_HEADER_LEN] != TLS_HS_SERVER_HELLO) {
 		refuse(check, -EPROTO,
 		       "our first handshake record is not a whole ServerHello: cannot check the PSK mode");
 		return;
 	}
-	body = buf + TLS_RECORD_HEADER_LEN + HS_HEADER_LEN;
+	body = buf + TLS_RECORD_HEADER_LEN + TLS_HS_HEADER_LEN;
 	body_len = (size_t)body[-3] << 16 | (size_t)body[-2] << 8 | body[-1];
-	if (get16(buf + 3) < HS_HEADER_LEN + body_len ||
-	    body_len > len - TLS_RECORD_HEADER_LEN - HS_HEADER_LEN) {
+	if (get16(buf + 3) < TLS_HS_HEADER_LEN + body_len ||
+	    body_len > len - TLS_RECORD_HEADER_LEN - TLS_HS_HEADER_LEN) {
 		refuse(check, -EPROTO,
 		       "our ServerHello is split: cannot check the PSK mode");
 		return;
 	}
-	if (ktls_hello_parse(HS_SERVER_HELLO, body, body_len, &hello)) {
+	if (ktls_hello_parse(TLS_HS_SERVER_HELLO, body, body_len, &hello)) {
 		refuse(check, -EPROTO, "our ServerHello does not parse");
 		return;
 	}
@@ -333,14 +326,16 @@ static void check_our_server_hello(struct ktls_psk_check *check,
 static void correct_psk_alert(struct ktls_psk_check *check, uint8_t *buf,
 			      size_t len)
 {
-	if (len != TLS_RECORD_HEADER_LEN + 2 || buf[0] != RECORD_ALERT ||
-	    buf[TLS_RECORD_HEADER_LEN] != ALERT_LEVEL_FATAL)
+	if (len != TLS_RECORD_HEADER_LEN + 2 ||
+	    buf[0] != TLS_RECORD_TYPE_ALERT ||
+	    buf[TLS_RECORD_HEADER_LEN] != TLS_ALERT_LEVEL_FATAL)
 		return;
 	check->alert_sent = true;
 	if (check->identity[0])
-		buf[TLS_RECORD_HEADER_LEN + 1] = ALERT_DECRYPT_ERROR;
+		buf[TLS_RECORD_HEADER_LEN + 1] = TLS_ALERT_DESC_DECRYPT_ERROR;
 	else if (check->unknown_identity[0] && !check->find_err)
-		buf[TLS_RECORD_HEADER_LEN + 1] = ALERT_UNKNOWN_PSK_IDENTITY;
+		buf[TLS_RECORD_HEADER_LEN + 1] =
+			TLS_ALERT_DESC_UNKNOWN_PSK_IDENTITY;
 }
 
 /* WolfSSL's writes: a server's ServerHello is checked before it leaves. */
@@ -355,7 +350,8 @@ static int checked_send(WOLFSSL *ssl, char *buf, int len, void *ctx)
 		check_our_server_hello(check, (const uint8_t *)buf,
 				       (size_t)len);
 		if (check->refuse_err) {
-			send_alert(session->fd, ALERT_INSUFFICIENT_SECURITY);
+			send_alert(session->fd,
+				   TLS_ALERT_DESC_INSUFFICIENT_SECURITY);
 			return WOLFSSL_CBIO_ERR_GENERAL;
 		}
 	}
@@ -610,7 +606,7 @@ int ktls_psk_failure(struct ktls_session *session, int err)
 			return 0;
 		if (wolfSSL_get_alert_history(session->ssl, &alerts) ==
 			    WOLFSSL_SUCCESS &&
-		    alerts.last_rx.level == ALERT_LEVEL_FATAL)
+		    alerts.last_rx.level == TLS_ALERT_LEVEL_FATAL)
 			return ktls_fail(-EKEYREJECTED,
 					 "the server refused our PSK identity \"%.300s\" (alert %s): are identity and key the same on both ends?",
 					 psk->identity,
@@ -626,7 +622,7 @@ int ktls_psk_failure(struct ktls_session *session, int err)
 				  !check->unknown_identity[0])) {
 		/* RFC 8446 §4.2.11; no ServerHello has gone out yet. */
 		if (!check->alert_sent)
-			send_alert(session->fd, ALERT_DECRYPT_ERROR);
+			send_alert(session->fd, TLS_ALERT_DESC_DECRYPT_ERROR);
 		return ktls_fail(-EKEYREJECTED,
 				 "PSK mismatch: the client's key for identity \"%.300s\" is not ours (binder does not verify)",
 				 check->identity[0] ? check->identity :
@@ -634,7 +630,7 @@ int ktls_psk_failure(struct ktls_session *session, int err)
 	}
 	/* Not TLS at all (NVMe/TCP's plaintext ICReq on a TLS port). */
 	if (!check->hello_seen && session->rio.first_len &&
-	    session->rio.first[0] != RECORD_HANDSHAKE)
+	    session->rio.first[0] != TLS_RECORD_TYPE_HANDSHAKE)
 		return ktls_fail(-ECONNABORTED,
 				 "the client does not speak TLS: its first byte is 0x%02x, not a TLS handshake record",
 				 session->rio.first[0]);

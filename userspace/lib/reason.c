@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 
 static __thread char reason[512];
 

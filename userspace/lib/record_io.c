@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 
 void ktls_record_io_init(struct ktls_record_io *rio, int fd)
 {
@@ -94,9 +94,9 @@ static void sent(struct ktls_record_io *rio, const uint8_t *buf, size_t n)
 		rio->out_header_len = 0;
 		rio->out_body_left = (size_t)rio->out_header[3] << 8 |
 				     rio->out_header[4];
-		if (rio->out_header[0] == 21) {
+		if (rio->out_header[0] == TLS_RECORD_TYPE_ALERT) {
 			rio->alert_sent = true;
-		} else if (rio->out_header[0] != 22) {
+		} else if (rio->out_header[0] != TLS_RECORD_TYPE_HANDSHAKE) {
 			/* hello_check.c's part is over */
 			rio->encrypted = true;
 			ktls_hello_check_free(rio);

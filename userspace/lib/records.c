@@ -13,28 +13,8 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
-#include "internal.h"
-
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-
-#define RECORD_ALERT 21
-#define RECORD_HANDSHAKE 22
-#define RECORD_DATA 23
-
-#define ALERT_WARNING 1
-#define ALERT_FATAL 2
-#define ALERT_CLOSE_NOTIFY 0
-#define ALERT_UNEXPECTED_MESSAGE 10
-#define ALERT_BAD_RECORD_MAC 20
-#define ALERT_ILLEGAL_PARAMETER 47
-#define ALERT_DECODE_ERROR 50
-#define ALERT_INTERNAL_ERROR 80
-
-#define HS_HELLO_REQUEST 0
-#define HS_NEW_SESSION_TICKET 4
-#define HS_KEY_UPDATE 24
+#include "ktls/tls_prot.h"
+#include "ktls_internal.h"
 
 /* ktls_recv_fd() keeps nothing: how long it waits for a message's rest. */
 #define FD_MESSAGE_WAIT_MS 5000
@@ -89,7 +69,7 @@ static ssize_t recv_record(int fd, void *buf, size_t len, uint8_t *type,
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	*type = RECORD_DATA;
+	*type = TLS_RECORD_TYPE_DATA;
 	*control = false;
 	cmsg = CMSG_FIRSTHDR(&msg);
 	if (cmsg && cmsg->cmsg_level == SOL_TLS &&
@@ -138,12 +118,14 @@ int ktls_send_alert(struct ktls_session *session, uint8_t level,
 
 	if (!(session->installed & KTLS_TX))
 		return ktls_fail(-EINVAL, "kernel TLS TX is not installed");
-	return ktls_send_record(session, RECORD_ALERT, alert, sizeof(alert));
+	return ktls_send_record(session, TLS_RECORD_TYPE_ALERT, alert,
+				sizeof(alert));
 }
 
 int ktls_close_notify_fd(int fd)
 {
-	static const uint8_t alert[2] = { ALERT_WARNING, ALERT_CLOSE_NOTIFY };
+	static const uint8_t alert[2] = { TLS_ALERT_LEVEL_WARNING,
+					    TLS_ALERT_DESC_CLOSE_NOTIFY };
 	struct tls_crypto_info info;
 	socklen_t len = sizeof(info);
 	int ret;
@@ -153,7 +135,7 @@ int ktls_close_notify_fd(int fd)
 		return ktls_fail(-EINVAL,
 				 "close_notify: fd %d has no kernel TLS TX installed",
 				 fd);
-	ret = send_record(fd, RECORD_ALERT, alert, sizeof(alert));
+	ret = send_record(fd, TLS_RECORD_TYPE_ALERT, alert, sizeof(alert));
 	if (ret)
 		return ktls_fail(ret, "sending close_notify: %s",
 				 strerror(-ret));
@@ -162,7 +144,8 @@ int ktls_close_notify_fd(int fd)
 
 int ktls_close_notify(struct ktls_session *session)
 {
-	int ret = ktls_send_alert(session, ALERT_WARNING, ALERT_CLOSE_NOTIFY);
+	int ret = ktls_send_alert(session, TLS_ALERT_LEVEL_WARNING,
+				  TLS_ALERT_DESC_CLOSE_NOTIFY);
 
 	if (ret)
 		return ktls_fail(ret, "sending close_notify: %s",
@@ -195,10 +178,10 @@ static void ask_socket(struct rx *rx)
  */
 static int fatal(struct rx *rx, uint8_t alert, int err)
 {
-	uint8_t rec[2] = { ALERT_FATAL, alert };
+	uint8_t rec[2] = { TLS_ALERT_LEVEL_FATAL, alert };
 
 	if (rx->tx)
-		send_record(rx->fd, RECORD_ALERT, rec, sizeof(rec));
+		send_record(rx->fd, TLS_RECORD_TYPE_ALERT, rec, sizeof(rec));
 	shutdown(rx->fd, SHUT_RDWR);
 	rx->closed = true;
 	return err;
@@ -208,11 +191,11 @@ static int alert_record(struct rx *rx, const uint8_t *rec, ssize_t len)
 {
 	/* RFC 8446 6: an alert is two bytes; anything else is undecodable. */
 	if (len != 2)
-		return fatal(rx, ALERT_DECODE_ERROR,
+		return fatal(rx, TLS_ALERT_DESC_DECODE_ERROR,
 			     ktls_fail(-EPROTO,
 				       "malformed alert record (%zd bytes)",
 				       len));
-	if (rec[1] == ALERT_CLOSE_NOTIFY) {
+	if (rec[1] == TLS_ALERT_DESC_CLOSE_NOTIFY) {
 		rx->closed = true;
 		return 1;
 	}
@@ -220,7 +203,7 @@ static int alert_record(struct rx *rx, const uint8_t *rec, ssize_t len)
 	 * TLS 1.3 makes every other alert fatal; 1.2 by its level. Where the
 	 * version is unknown the level decides.
 	 */
-	if (rec[0] == ALERT_WARNING && rx->version != KTLS_TLS_1_3)
+	if (rec[0] == TLS_ALERT_LEVEL_WARNING && rx->version != KTLS_TLS_1_3)
 		return 0;
 	rx->closed = true;
 	shutdown(rx->fd, SHUT_RDWR);
@@ -235,27 +218,27 @@ static int handshake_message(struct rx *rx, bool at_record_end)
 	int ret;
 
 	switch (m->header[0]) {
-	case HS_NEW_SESSION_TICKET:
+	case TLS_HS_NEW_SESSION_TICKET:
 		/* Resumption from tickets after the switch is not kept yet. */
 		if (rx->session)
 			rx->session->tickets_after_switch++;
 		return 0;
-	case HS_HELLO_REQUEST:
+	case TLS_HS_HELLO_REQUEST:
 		/* TLS 1.2 renegotiation request: we never renegotiate. */
 		return 0;
-	case HS_KEY_UPDATE:
+	case TLS_HS_KEY_UPDATE:
 		if (!at_record_end)
-			return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
+			return fatal(rx, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
 				     ktls_fail(-EPROTO,
 					       "a KeyUpdate did not end its record"));
 		/* RFC 8446 4.6.3: update_not_requested(0), update_requested(1) */
 		if (m->first > 1)
-			return fatal(rx, ALERT_ILLEGAL_PARAMETER,
+			return fatal(rx, TLS_ALERT_DESC_ILLEGAL_PARAMETER,
 				     ktls_fail(-EPROTO,
 					       "KeyUpdate with request_update %d",
 					       m->first));
 		if (!rx->session)
-			return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
+			return fatal(rx, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
 				     ktls_fail(-EPROTO, "%s",
 					       KEY_UPDATE_WITHOUT_SESSION));
 		ret = ktls_peer_key_update(rx->session, m->first);
@@ -274,23 +257,23 @@ static int handshake_header(struct rx *rx)
 	m->body_len = (uint32_t)m->header[1] << 16 |
 		      (uint32_t)m->header[2] << 8 | m->header[3];
 	switch (type) {
-	case HS_NEW_SESSION_TICKET:
+	case TLS_HS_NEW_SESSION_TICKET:
 		if (rx->version != KTLS_TLS_1_2)
 			return 0;
 		break;
-	case HS_HELLO_REQUEST:
+	case TLS_HS_HELLO_REQUEST:
 		if (rx->version != KTLS_TLS_1_3) {
 			if (m->body_len)
-				return fatal(rx, ALERT_DECODE_ERROR,
+				return fatal(rx, TLS_ALERT_DESC_DECODE_ERROR,
 					     ktls_fail(-EPROTO,
 						       "HelloRequest with a body"));
 			return 0;
 		}
 		break;
-	case HS_KEY_UPDATE:
+	case TLS_HS_KEY_UPDATE:
 		if (rx->version != KTLS_TLS_1_2) {
 			if (m->body_len != 1)
-				return fatal(rx, ALERT_DECODE_ERROR,
+				return fatal(rx, TLS_ALERT_DESC_DECODE_ERROR,
 					     ktls_fail(-EPROTO,
 						       "malformed KeyUpdate (%u bytes)",
 						       m->body_len));
@@ -298,7 +281,7 @@ static int handshake_header(struct rx *rx)
 		}
 		break;
 	}
-	return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
+	return fatal(rx, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
 		     ktls_fail(-EPROTO,
 			       "unexpected post-handshake message type %d",
 			       type));
@@ -316,7 +299,7 @@ static int handshake_bytes(struct rx *rx, const uint8_t *p, size_t n)
 	int ret;
 
 	if (!n)
-		return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
+		return fatal(rx, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
 			     ktls_fail(-EPROTO, "empty handshake record"));
 	while (n && !rx->closed) {
 		if (m->header_len < sizeof(m->header)) {
@@ -399,7 +382,7 @@ static ssize_t recv_userspace(struct ktls_session *session, void *buf,
 	session->rx_closed = true;
 	if (wolfSSL_get_alert_history(session->ssl, &alerts) ==
 		    WOLFSSL_SUCCESS &&
-	    alerts.last_rx.level == ALERT_FATAL)
+	    alerts.last_rx.level == TLS_ALERT_LEVEL_FATAL)
 		return ktls_fail(-ECONNRESET, "the peer sent fatal alert %s (%d)",
 				 ktls_alert_name(alerts.last_rx.code),
 				 alerts.last_rx.code);
@@ -424,7 +407,7 @@ static int wait_rest(struct rx *rx)
 	} while (n < 0 && errno == EINTR);
 	if (n > 0)
 		return 0;
-	return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
+	return fatal(rx, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
 		     ktls_fail(-ETIMEDOUT,
 			       "the rest of a post-handshake message did not come within %d s",
 			       FD_MESSAGE_WAIT_MS / 1000));
@@ -435,23 +418,23 @@ static int control_record(struct rx *rx, uint8_t type, uint8_t *buf,
 			  ssize_t n)
 {
 	/* RFC 8446 5.1: nothing may come between a message's records. */
-	if (in_message(rx) && type != RECORD_HANDSHAKE)
-		return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
+	if (in_message(rx) && type != TLS_RECORD_TYPE_HANDSHAKE)
+		return fatal(rx, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
 			     ktls_fail(-EPROTO,
 				       "a record of type %d inside a split handshake message",
 				       type));
-	if (type == RECORD_ALERT)
+	if (type == TLS_RECORD_TYPE_ALERT)
 		return alert_record(rx, buf, n);
-	if (type == RECORD_HANDSHAKE)
+	if (type == TLS_RECORD_TYPE_HANDSHAKE)
 		return handshake_bytes(rx, buf, (size_t)n);
-	return fatal(rx, ALERT_UNEXPECTED_MESSAGE,
+	return fatal(rx, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
 		     ktls_fail(-EPROTO, "unexpected record type %d", type));
 }
 
 /* Data records in @buf; everything else acted on here. */
 static ssize_t recv_data(struct rx *rx, void *buf, size_t len)
 {
-	uint8_t type = RECORD_DATA;
+	uint8_t type = TLS_RECORD_TYPE_DATA;
 	bool control = false;
 	ssize_t n;
 	int ret;
@@ -473,11 +456,11 @@ static ssize_t recv_data(struct rx *rx, void *buf, size_t len)
 			return n;
 		if (n == -EBADMSG) {
 			ret = ktls_fail(-EBADMSG, BAD_RECORD_REASON);
-			return fatal(rx, ALERT_BAD_RECORD_MAC, ret);
+			return fatal(rx, TLS_ALERT_DESC_BAD_RECORD_MAC, ret);
 		}
 		if (n == -EKEYEXPIRED && in_message(rx) &&
-		    rx->msg->header[0] == HS_KEY_UPDATE)
-			return fatal(rx, ALERT_INTERNAL_ERROR,
+		    rx->msg->header[0] == TLS_HS_KEY_UPDATE)
+			return fatal(rx, TLS_ALERT_DESC_INTERNAL_ERROR,
 				     ktls_fail(-EKEYEXPIRED,
 					       SPLIT_KEY_UPDATE_REASON));
 		if (n < 0)
@@ -489,7 +472,7 @@ static ssize_t recv_data(struct rx *rx, void *buf, size_t len)
 			return ktls_fail(-ECONNRESET,
 					 "the peer closed the connection without close_notify (the data may be truncated)");
 		}
-		if (type == RECORD_DATA && !in_message(rx)) {
+		if (type == TLS_RECORD_TYPE_DATA && !in_message(rx)) {
 			if (n > 0)
 				return n;
 			continue;	/* RFC 8446 5.1 allows empty data */
@@ -535,8 +518,6 @@ ssize_t ktls_recv_fd(int fd, void *buf, size_t len)
 	return recv_data(&rx, buf, len);
 }
 
-#define MAX_RECORD_PAYLOAD 16384
-
 /*
  * Count what a send puts on the wire (the kernel closes a record at the end
  * of every call without MSG_MORE, so ceil(len / 16 KiB) is an upper bound),
@@ -544,7 +525,7 @@ ssize_t ktls_recv_fd(int fd, void *buf, size_t len)
  */
 static int before_send(struct ktls_session *session, size_t len)
 {
-	uint64_t records = (len + MAX_RECORD_PAYLOAD - 1) / MAX_RECORD_PAYLOAD;
+	uint64_t records = (len + TLS_MAX_PLAINTEXT - 1) / TLS_MAX_PLAINTEXT;
 	int ret;
 
 	if (!(session->installed & KTLS_TX))
@@ -565,8 +546,8 @@ static int before_send(struct ktls_session *session, size_t len)
 static void after_send(struct ktls_session *session, ssize_t sent)
 {
 	if (sent > 0)
-		session->tx_records += ((size_t)sent + MAX_RECORD_PAYLOAD - 1) /
-				       MAX_RECORD_PAYLOAD;
+		session->tx_records += ((size_t)sent + TLS_MAX_PLAINTEXT - 1) /
+				       TLS_MAX_PLAINTEXT;
 }
 
 ssize_t ktls_send(struct ktls_session *session, const void *buf, size_t len)

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 
 /* Far above any PEM key (RSA-16384 is about 12 KiB). */
 #define SECRET_FILE_MAX (1024 * 1024)

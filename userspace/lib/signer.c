@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 #include "ktls/signer.h"
 
 #include <wolfssl/wolfcrypt/asn.h>

@@ -1,71 +1,81 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * What ktlsd negotiates: only cipher suites the kernel can take over (with
- * the kernel's name for each cipher and the sizes of its crypto_info), and
+ * the kernel's name for each cipher and the layout of its crypto_info), and
  * only ECDHE groups. Configuration strings are checked against these tables,
  * so a suite kTLS cannot offload is never offered.
  */
 #include <errno.h>
 #include <linux/tls.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 
 #define TLS12 TLS_1_2_VERSION
 #define TLS13 TLS_1_3_VERSION
 
-#define AES_GCM_128 \
-	.kernel_cipher = TLS_CIPHER_AES_GCM_128, .kernel_aead = "gcm(aes)", \
-	.key_len = TLS_CIPHER_AES_GCM_128_KEY_SIZE, \
-	.salt_len = TLS_CIPHER_AES_GCM_128_SALT_SIZE, \
-	.iv_len = TLS_CIPHER_AES_GCM_128_IV_SIZE
-#define AES_GCM_256 \
-	.kernel_cipher = TLS_CIPHER_AES_GCM_256, .kernel_aead = "gcm(aes)", \
-	.key_len = TLS_CIPHER_AES_GCM_256_KEY_SIZE, \
-	.salt_len = TLS_CIPHER_AES_GCM_256_SALT_SIZE, \
-	.iv_len = TLS_CIPHER_AES_GCM_256_IV_SIZE
-#define AES_CCM_128 \
-	.kernel_cipher = TLS_CIPHER_AES_CCM_128, .kernel_aead = "ccm(aes)", \
-	.key_len = TLS_CIPHER_AES_CCM_128_KEY_SIZE, \
-	.salt_len = TLS_CIPHER_AES_CCM_128_SALT_SIZE, \
-	.iv_len = TLS_CIPHER_AES_CCM_128_IV_SIZE
-#define CHACHA20_POLY1305 \
-	.kernel_cipher = TLS_CIPHER_CHACHA20_POLY1305, \
-	.kernel_aead = "rfc7539(chacha20,poly1305)", \
-	.key_len = TLS_CIPHER_CHACHA20_POLY1305_KEY_SIZE, \
-	.salt_len = TLS_CIPHER_CHACHA20_POLY1305_SALT_SIZE, \
-	.iv_len = TLS_CIPHER_CHACHA20_POLY1305_IV_SIZE
+/* The kernel's names and sizes, and its struct for the cipher's keys. */
+#define CIPHER(c, aead, st) \
+	.kernel_cipher = TLS_CIPHER_##c, .kernel_aead = aead, \
+	.key_len = TLS_CIPHER_##c##_KEY_SIZE, \
+	.salt_len = TLS_CIPHER_##c##_SALT_SIZE, \
+	.iv_len = TLS_CIPHER_##c##_IV_SIZE, \
+	.rec_seq_len = TLS_CIPHER_##c##_REC_SEQ_SIZE, \
+	.tag_len = TLS_CIPHER_##c##_TAG_SIZE, \
+	.key_off = offsetof(struct st, key), \
+	.salt_off = offsetof(struct st, salt), \
+	.iv_off = offsetof(struct st, iv), \
+	.rec_seq_off = offsetof(struct st, rec_seq), \
+	.info_size = sizeof(struct st)
+
+static const struct ktls_cipher aes_gcm_128 = {
+	CIPHER(AES_GCM_128, "gcm(aes)", tls12_crypto_info_aes_gcm_128)
+};
+
+static const struct ktls_cipher aes_gcm_256 = {
+	CIPHER(AES_GCM_256, "gcm(aes)", tls12_crypto_info_aes_gcm_256)
+};
+
+static const struct ktls_cipher aes_ccm_128 = {
+	CIPHER(AES_CCM_128, "ccm(aes)", tls12_crypto_info_aes_ccm_128)
+};
+
+static const struct ktls_cipher chacha20_poly1305 = {
+	CIPHER(CHACHA20_POLY1305, "rfc7539(chacha20,poly1305)",
+	       tls12_crypto_info_chacha20_poly1305)
+};
 
 /* In order of preference. */
 static const struct ktls_suite suites[] = {
 	{ 0x1301, "TLS_AES_128_GCM_SHA256", "TLS13-AES128-GCM-SHA256", TLS13,
-	  KTLS_HASH_SHA256, AES_GCM_128 },
+	  KTLS_HASH_SHA256, &aes_gcm_128 },
 	{ 0x1302, "TLS_AES_256_GCM_SHA384", "TLS13-AES256-GCM-SHA384", TLS13,
-	  KTLS_HASH_SHA384, AES_GCM_256 },
+	  KTLS_HASH_SHA384, &aes_gcm_256 },
 	{ 0x1303, "TLS_CHACHA20_POLY1305_SHA256",
 	  "TLS13-CHACHA20-POLY1305-SHA256", TLS13, KTLS_HASH_SHA256,
-	  CHACHA20_POLY1305 },
+	  &chacha20_poly1305 },
 	{ 0x1304, "TLS_AES_128_CCM_SHA256", "TLS13-AES128-CCM-SHA256", TLS13,
-	  KTLS_HASH_SHA256, AES_CCM_128 },
+	  KTLS_HASH_SHA256, &aes_ccm_128 },
 	{ 0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
 	  "ECDHE-ECDSA-AES128-GCM-SHA256", TLS12, KTLS_HASH_SHA256,
-	  AES_GCM_128 },
+	  &aes_gcm_128 },
 	{ 0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
 	  "ECDHE-ECDSA-AES256-GCM-SHA384", TLS12, KTLS_HASH_SHA384,
-	  AES_GCM_256 },
+	  &aes_gcm_256 },
 	{ 0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
 	  "ECDHE-ECDSA-CHACHA20-POLY1305", TLS12, KTLS_HASH_SHA256,
-	  CHACHA20_POLY1305 },
+	  &chacha20_poly1305 },
 	{ 0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
 	  "ECDHE-RSA-AES128-GCM-SHA256", TLS12, KTLS_HASH_SHA256,
-	  AES_GCM_128 },
+	  &aes_gcm_128 },
 	{ 0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
 	  "ECDHE-RSA-AES256-GCM-SHA384", TLS12, KTLS_HASH_SHA384,
-	  AES_GCM_256 },
+	  &aes_gcm_256 },
 	{ 0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
 	  "ECDHE-RSA-CHACHA20-POLY1305", TLS12, KTLS_HASH_SHA256,
-	  CHACHA20_POLY1305 },
+	  &chacha20_poly1305 },
 };
 
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 #include "ktls/tickets.h"
 
 #include <wolfssl/wolfcrypt/chacha20_poly1305.h>

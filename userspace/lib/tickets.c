@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
+#include "ktls_internal.h"
 #include "ktls/tickets.h"
 
 static int to_wolfssl(int verdict, bool tls13)

@@ -10,9 +10,8 @@
 #include <poll.h>
 #include <string.h>
 
-#include "internal.h"
-
-#define ALERT_FATAL 2
+#include "ktls/tls_prot.h"
+#include "ktls_internal.h"
 
 static bool blocking(const struct ktls_session *session)
 {
@@ -48,7 +47,7 @@ static int failure(struct ktls_session *session, const char *what, int err)
 	session->rx_closed = true;
 	if (wolfSSL_get_alert_history(session->ssl, &alerts) ==
 		    WOLFSSL_SUCCESS &&
-	    alerts.last_rx.level == ALERT_FATAL)
+	    alerts.last_rx.level == TLS_ALERT_LEVEL_FATAL)
 		return ktls_fail(-ECONNRESET, "the peer sent fatal alert %s (%d)",
 				 ktls_alert_name(alerts.last_rx.code),
 				 alerts.last_rx.code);

@@ -10,24 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "ktls/tls_prot.h"
+#include "ktls_internal.h"
 
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
-
-#define ALERT_LEVEL_FATAL 2
-#define ALERT_HANDSHAKE_FAILURE 40
-#define ALERT_BAD_CERTIFICATE 42
-#define ALERT_UNSUPPORTED_CERTIFICATE 43
-#define ALERT_CERTIFICATE_REVOKED 44
-#define ALERT_CERTIFICATE_EXPIRED 45
-#define ALERT_CERTIFICATE_UNKNOWN 46
-#define ALERT_UNKNOWN_CA 48
-#define ALERT_PROTOCOL_VERSION 70
-#define ALERT_INSUFFICIENT_SECURITY 71
-#define ALERT_CERTIFICATE_REQUIRED 116
 
 #define NO_SHARED "handshake failure: no shared version or cipher suite"
 /* The peer's handshake_failure does not say which list had nothing in common. */
@@ -273,23 +262,23 @@ void ktls_verify_report_name(struct ktls_session *session, const char *name)
 static int peer_alert(int code, const char *name)
 {
 	switch (code) {
-	case ALERT_PROTOCOL_VERSION:
-	case ALERT_HANDSHAKE_FAILURE:
-	case ALERT_INSUFFICIENT_SECURITY:
+	case TLS_ALERT_DESC_PROTOCOL_VERSION:
+	case TLS_ALERT_DESC_HANDSHAKE_FAILURE:
+	case TLS_ALERT_DESC_INSUFFICIENT_SECURITY:
 		return ktls_fail(-EPROTONOSUPPORT,
 				 PEER_NO_SHARED " (the peer sent alert %s)",
 				 name);
 	/* WolfSSL sends bad_certificate for a name mismatch. */
-	case ALERT_BAD_CERTIFICATE:
-	case ALERT_UNSUPPORTED_CERTIFICATE:
-	case ALERT_CERTIFICATE_REVOKED:
-	case ALERT_CERTIFICATE_EXPIRED:
-	case ALERT_CERTIFICATE_UNKNOWN:
-	case ALERT_UNKNOWN_CA:
+	case TLS_ALERT_DESC_BAD_CERTIFICATE:
+	case TLS_ALERT_DESC_UNSUPPORTED_CERTIFICATE:
+	case TLS_ALERT_DESC_CERTIFICATE_REVOKED:
+	case TLS_ALERT_DESC_CERTIFICATE_EXPIRED:
+	case TLS_ALERT_DESC_CERTIFICATE_UNKNOWN:
+	case TLS_ALERT_DESC_UNKNOWN_CA:
 		return ktls_fail(-EKEYREJECTED,
 				 "the peer rejected our certificate (alert %s)",
 				 name);
-	case ALERT_CERTIFICATE_REQUIRED:
+	case TLS_ALERT_DESC_CERTIFICATE_REQUIRED:
 		return ktls_fail(-EKEYREJECTED,
 				 "the server requires a client certificate (alert %s): set cert_file and key_file",
 				 name);
@@ -325,7 +314,7 @@ int ktls_handshake_failure(struct ktls_session *session, int ret,
 	char msg[WOLFSSL_MAX_ERROR_SZ];
 
 	if (wolfSSL_get_alert_history(ssl, &alerts) == WOLFSSL_SUCCESS &&
-	    alerts.last_rx.level == ALERT_LEVEL_FATAL)
+	    alerts.last_rx.level == TLS_ALERT_LEVEL_FATAL)
 		return peer_alert(alerts.last_rx.code,
 				  ktls_alert_name(alerts.last_rx.code));
 	/* We refused the peer's record or hello, with an alert. */
@@ -365,9 +354,9 @@ int ktls_handshake_failure(struct ktls_session *session, int ret,
 	 * SSL_ERROR_SYSCALL; the alert it sent tells it from a closed peer.
 	 */
 	if (err == WOLFSSL_ERROR_SYSCALL && !session->rio.peer_closed &&
-	    alerts.last_tx.level == ALERT_LEVEL_FATAL &&
-	    (alerts.last_tx.code == ALERT_HANDSHAKE_FAILURE ||
-	     alerts.last_tx.code == ALERT_PROTOCOL_VERSION))
+	    alerts.last_tx.level == TLS_ALERT_LEVEL_FATAL &&
+	    (alerts.last_tx.code == TLS_ALERT_DESC_HANDSHAKE_FAILURE ||
+	     alerts.last_tx.code == TLS_ALERT_DESC_PROTOCOL_VERSION))
 		return ktls_fail(-EPROTONOSUPPORT, NO_SHARED);
 
 	if (plain_http(&session->rio))

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ktls/tls_prot.h"
 #include "serve.h"
 
 /* Bytes one connection sends before the others get a turn. */
@@ -26,7 +27,6 @@
 #define PIPE_BYTES (256 << 10)
 /* userspace TLS: four full records per WolfSSL write */
 #define CHUNK_BYTES (64 << 10)
-#define RECORD_PAYLOAD 16384
 
 static void count_sent(struct conn *c, size_t n)
 {
@@ -38,7 +38,7 @@ static void count_sent(struct conn *c, size_t n)
 	c->deadline_ms = serve_now_ms() + c->w->cfg->idle_timeout_ms;
 	r->turn_bytes += n;
 	/* Upper bound: a call may end a partial record. */
-	c->tx_records += (n + RECORD_PAYLOAD - 1) / RECORD_PAYLOAD;
+	c->tx_records += (n + TLS_MAX_PLAINTEXT - 1) / TLS_MAX_PLAINTEXT;
 	STAT_ADD(c->w, body_bytes, n);
 }
 

@@ -10,9 +10,6 @@
  *    session and does every record. Said at start-up and in the status.
  */
 #include <errno.h>
-#include <linux/tls.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,18 +19,13 @@
 #include "ktls/handoff.h"
 #include "serve.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-
-#define RECORD_ALERT 21
 #define NO_KTLS_TEXT "this kernel has no kernel TLS (modprobe tls)"
 
 /*
- * The tls ULP refuses a socket that is not connected with ENOTCONN, but
- * only after it was found: ENOENT means the kernel has no kTLS. Then
- * --tls decides: kernel refuses to start without it, userspace never
- * uses it (to measure WolfSSL's records on a kTLS kernel).
+ * libktls asks the kernel (ktls_kernel_has_tls: -ENOENT, no kTLS; any
+ * other failure to ask stops the start, saying why). Then --tls decides:
+ * kernel refuses to start without it, userspace never uses it (to measure
+ * WolfSSL's records on a kTLS kernel).
  */
 int tls_detect(struct serve_config *cfg)
 {

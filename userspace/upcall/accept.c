@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <linux/genetlink.h>
 
-#include "internal.h"
+#include "upcall_internal.h"
 
 const char *upcall_msg_type_name(uint32_t msg_type)
 {

@@ -11,7 +11,7 @@
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
 
-#include "internal.h"
+#include "upcall_internal.h"
 
 bool upcall_is_pem(const uint8_t *data, size_t len)
 {

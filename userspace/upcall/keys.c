@@ -10,7 +10,7 @@
 #include <sys/random.h>
 #include <keyutils.h>
 
-#include "internal.h"
+#include "upcall_internal.h"
 
 static struct upcall_ring *ring_find(struct upcall *up, int32_t serial)
 {

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <linux/genetlink.h>
 
-#include "internal.h"
+#include "upcall_internal.h"
 
 static __thread char reason[512];
 

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <keyutils.h>
 
-#include "internal.h"
+#include "upcall_internal.h"
 #include "psk_keyring.h"
 
 struct upcall_psk_lookup {

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <keyutils.h>
 
-#include "internal.h"
+#include "upcall_internal.h"
 #include "psk_keyring.h"
 
 /* Key material from a key serial, as PEM (tlshd takes DER). */

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The handoff's wire format, shared by libktls (handoff_client.c) and the
- * ktlsd daemon (userspace/ktlsd/handoff_server.c); not installed.
+ * The handoff's wire format, shared by libktls (userspace/lib/
+ * handoff_client.c) and the ktlsd daemon (userspace/ktlsd/handoff_server.c).
+ * ktlsd's own, not installed API: applications use ktls/handoff.h, and
+ * libktls and ktlsd speak this to each other. Any change to these structs
+ * bumps KTLS_HANDOFF_VERSION; a peer of another version gets -EPROTO.
  *
  * One request per connection on a UNIX SOCK_SEQPACKET socket:
  *   1. the application connects and sends one struct ktls_handoff_wire_req

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libktls internals shared between its files; not installed. */
-#ifndef KTLS_INTERNAL_H
-#define KTLS_INTERNAL_H
+#ifndef KTLS_KTLS_INTERNAL_H
+#define KTLS_KTLS_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,8 +14,7 @@
 #include "ktls/keysched.h"
 #include "ktls/ktls.h"
 #include "ktls/tickets.h"
-
-#define TLS_RECORD_HEADER_LEN 5
+#include "ktls/tls_prot.h"
 
 /*
  * Record-exact socket IO for WolfSSL: a read never crosses the end of the
@@ -82,18 +81,34 @@ int ktls_hs_alerts_body(struct ktls_record_io *rio, WOLFSSL *ssl,
 			const uint8_t *buf, size_t len);
 void ktls_hs_alerts_free(struct ktls_record_io *rio);
 
-/* A cipher suite we negotiate, and how the kernel names its cipher. */
+/*
+ * A cipher kernel TLS carries, and where its struct tls12_crypto_info_*
+ * keeps each field: install.c fills any of them from this alone.
+ */
+struct ktls_cipher {
+	uint16_t kernel_cipher;	/* TLS_CIPHER_* */
+	const char *kernel_aead; /* crypto API algorithm the kernel loads */
+	uint8_t key_len;
+	uint8_t salt_len;	/* implicit nonce part (GCM/CCM) */
+	uint8_t iv_len;		/* explicit/per-record nonce part */
+	uint8_t rec_seq_len;
+	uint8_t tag_len;
+	/* offsetof() each field in the crypto_info, and sizeof() it */
+	uint8_t key_off;
+	uint8_t salt_off;
+	uint8_t iv_off;
+	uint8_t rec_seq_off;
+	uint8_t info_size;
+};
+
+/* A cipher suite we negotiate, and the kernel's cipher for it. */
 struct ktls_suite {
 	uint16_t iana;
 	const char *name;	/* IANA name */
 	const char *wolfssl_name;
 	uint16_t version;	/* TLS_1_2_VERSION or TLS_1_3_VERSION */
 	enum ktls_hash hash;
-	uint16_t kernel_cipher;	/* TLS_CIPHER_* */
-	const char *kernel_aead;	/* crypto API algorithm the kernel loads */
-	uint8_t key_len;
-	uint8_t salt_len;	/* implicit nonce part (GCM/CCM) */
-	uint8_t iv_len;		/* explicit/per-record nonce part */
+	const struct ktls_cipher *cipher;
 };
 
 const struct ktls_suite *ktls_suite_find(uint16_t iana);
@@ -285,4 +300,4 @@ const char *ktls_cert_error_phrase(int err);
 int ktls_fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-#endif /* KTLS_INTERNAL_H */
+#endif /* KTLS_KTLS_INTERNAL_H */
