@@ -418,4 +418,27 @@ int ktls_session_drop_handshake(struct ktls_session *session);
 
 const char *ktls_reason(void);
 
+/*
+ * The member of struct ktls_config a failed ktls_ctx_new() is about, so
+ * that a caller reading its settings from a file can point at the line to
+ * fix (netlink's extack names the bad attribute the same way) rather than
+ * match words of ktls_reason(). KTLS_FIELD_NONE when the failure is not
+ * about one member (out of memory, two that do not go together). Per
+ * thread; set by every ktls_ctx_new().
+ */
+enum ktls_config_field {
+	KTLS_FIELD_NONE,
+	KTLS_FIELD_CERT_FILE,
+	KTLS_FIELD_KEY_FILE,	/* or the signer standing in for it */
+	KTLS_FIELD_CA_FILE,
+	KTLS_FIELD_CRL_FILE,
+	KTLS_FIELD_SERVER_NAME,
+	KTLS_FIELD_VERSIONS,	/* min_version, max_version */
+	KTLS_FIELD_CIPHERS,
+	KTLS_FIELD_GROUPS,
+	KTLS_FIELD_PSK,		/* psk_identity, psk_key, psk_find */
+};
+
+enum ktls_config_field ktls_reason_field(void);
+
 #endif /* KTLS_KTLS_H */

@@ -422,6 +422,41 @@ TEST_F(config, upcall_crls)
 		TH_LOG("%s", self->out);
 }
 
+/*
+ * A trust store that is no PEM certificate is blamed on its own line, as
+ * libktls names the field (ktls_reason_field), not on the key checked
+ * with it: the client identity's, or the CRL's. Both were blamed on the
+ * other line when ktlsd matched words of the reason.
+ */
+TEST_F(config, upcall_bad_trust_store_blamed_on_its_line)
+{
+	char text[4 * PATH_MAX + 256], crl[PATH_MAX];
+	char client_cert[PATH_MAX], client_key[PATH_MAX];
+
+	test_pki_file("crl.pem", crl, sizeof(crl));
+	test_pki_file("client.pem", client_cert, sizeof(client_cert));
+	test_pki_file("client.key", client_key, sizeof(client_key));
+	snprintf(text, sizeof(text),
+		 "[upcall]\ncertificate = %s\nprivate_key = %s\n"
+		 "trust_store = %s\nclient_certificate = %s\n"
+		 "client_private_key = %s\n", self->cert, self->key, crl,
+		 client_cert, client_key);
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	snprintf(self->expect, sizeof(self->expect),
+		 "ktlsd: %s:4: [upcall]: trust store %s holds no PEM certificate",
+		 self->d.conf, crl);
+	EXPECT_EQ(0, strncmp(self->expect, self->out, strlen(self->expect)))
+		TH_LOG("%s", self->out);
+
+	snprintf(text, sizeof(text),
+		 "[upcall]\ncertificate = %s\nprivate_key = %s\n"
+		 "trust_store = %s\ncrl = %s\n", self->cert, self->key, crl,
+		 crl);
+	EXPECT_EQ(2, check(&self->d, text, -1, self->out, sizeof(self->out)));
+	EXPECT_EQ(0, strncmp(self->expect, self->out, strlen(self->expect)))
+		TH_LOG("%s", self->out);
+}
+
 /* tlshd's x509.crl: the server's for client certificates, here. */
 TEST_F(config, tlshd_crl)
 {

@@ -208,10 +208,9 @@ static const struct key key_table[] = {
 		 upcall.client_certificate_line),
 	FILE_KEY("upcall", "client_private_key", upcall.client_private_key,
 		 upcall.client_private_key_line),
-	/* no line: check_whole() blames [upcall] for a missing one */
-	{ .section = "upcall", .name = "client_trust_store",
-	  .parse = parse_file, .offset = CFG(upcall.client_trust_store),
-	  .size = CFG_SIZE(upcall.client_trust_store) },
+	/* check_whole() blames [upcall] for a missing one */
+	FILE_KEY("upcall", "client_trust_store", upcall.client_trust_store,
+		 upcall.client_trust_store_line),
 	FILE_KEY("upcall", "crl", upcall.crl, upcall.crl_line),
 	FILE_KEY("upcall", "client_crl", upcall.client_crl,
 		 upcall.client_crl_line),

@@ -66,7 +66,7 @@ struct ktlsd_upcall_config {
 	char tlshd_ignored[1024];	/* "line N: key, ..." ktlsd ignored */
 	int certificate_line, private_key_line, trust_store_line;
 	int client_certificate_line, client_private_key_line;
-	int crl_line, client_crl_line;
+	int client_trust_store_line, crl_line, client_crl_line;
 };
 
 /* Roles an [allow] rule grants. */

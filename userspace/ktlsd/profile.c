@@ -63,34 +63,39 @@ static void role_to_ktls(const struct ktlsd_config *config,
 }
 
 /*
- * The line to blame for a context libktls refused: the key its reason
- * names, else the section header.
+ * The line to blame for a context libktls refused: the key of the member
+ * it names (ktls_reason_field()), else the section header.
  */
-static int blame_line(const struct ktlsd_role_config *r, const char *reason)
+static int blame_line(const struct ktlsd_role_config *r)
 {
-	if (!strncmp(reason, "cipher", 6) || !strncmp(reason, "no cipher", 9))
-		return r->ciphers_line ? r->ciphers_line : r->line;
-	if (!strncmp(reason, "group", 5) || !strncmp(reason, "no group", 8))
-		return r->groups_line ? r->groups_line : r->line;
-	if (!strncmp(reason, "TLS versions", 12))
-		return r->version_line ? r->version_line : r->line;
-	if (strstr(reason, "is not a PEM certificate"))
-		return r->certificate_line;
-	if (strstr(reason, "is not a PEM private key") ||
-	    strstr(reason, "does not match"))
-		return r->private_key_line;
-	/* Before the trust store: a CRL's error may name it too. */
-	if (strstr(reason, "CRL"))
-		return r->crl_line ? r->crl_line : r->line;
-	if (strstr(reason, "trust store"))
-		return r->trust_store_line ? r->trust_store_line : r->line;
-	if (*r->private_key && strstr(reason, r->private_key))
-		return r->private_key_line;
-	if (*r->certificate && strstr(reason, r->certificate))
-		return r->certificate_line;
-	if (*r->trust_store && strstr(reason, r->trust_store))
-		return r->trust_store_line;
-	return r->line;
+	int line = 0;
+
+	switch (ktls_reason_field()) {
+	case KTLS_FIELD_CERT_FILE:
+		line = r->certificate_line;
+		break;
+	case KTLS_FIELD_KEY_FILE:
+		line = r->private_key_line;
+		break;
+	case KTLS_FIELD_CA_FILE:
+		line = r->trust_store_line;
+		break;
+	case KTLS_FIELD_CRL_FILE:
+		line = r->crl_line;
+		break;
+	case KTLS_FIELD_VERSIONS:
+		line = r->version_line;
+		break;
+	case KTLS_FIELD_CIPHERS:
+		line = r->ciphers_line;
+		break;
+	case KTLS_FIELD_GROUPS:
+		line = r->groups_line;
+		break;
+	default:	/* not a key of the section */
+		break;
+	}
+	return line ? line : r->line;
 }
 
 static int new_ctx(const struct ktlsd_config *config,
@@ -106,7 +111,7 @@ static int new_ctx(const struct ktlsd_config *config,
 	ret = ktls_ctx_new(&k, ctx);
 	if (ret && err)
 		snprintf(err, err_len, "%s:%d: [%s]: %s", config->path,
-			 blame_line(r, ktls_reason()),
+			 blame_line(r),
 			 role == KTLS_ROLE_SERVER ? "server" : "client",
 			 ktls_reason());
 	return ret;
@@ -218,8 +223,7 @@ static int upcall_setup(struct ktlsd_profile *profile, char *err,
 	ret = ktls_ctx_new(&k, &ctx);
 	if (ret) {
 		snprintf(err, err_len, "%s:%d: [%s]: %s", profile->config.path,
-			 strstr(ktls_reason(), "private key") ||
-			 strstr(ktls_reason(), "does not match") ?
+			 ktls_reason_field() == KTLS_FIELD_KEY_FILE ?
 			 u->private_key_line : u->certificate_line,
 			 u->from_tlshd ? "authenticate.server" : "upcall",
 			 ktls_reason());
@@ -227,6 +231,19 @@ static int upcall_setup(struct ktlsd_profile *profile, char *err,
 	}
 	ktls_ctx_free(ctx);
 	return 0;
+}
+
+/* The [upcall] client key a refused client context was about. */
+static int upcall_client_line(const struct ktlsd_upcall_config *u)
+{
+	switch (ktls_reason_field()) {
+	case KTLS_FIELD_KEY_FILE:
+		return u->client_private_key_line;
+	case KTLS_FIELD_CA_FILE:
+		return u->trust_store_line;
+	default:
+		return u->client_certificate_line;
+	}
 }
 
 /* [upcall]'s client identity (mutual TLS), checked at start too. */
@@ -250,12 +267,8 @@ static int upcall_client_check(struct ktlsd_profile *profile, char *err,
 	ret = ktls_ctx_new(&k, &ctx);
 	if (ret) {
 		snprintf(err, err_len, "%s:%d: [%s]: %s", profile->config.path,
-			 strstr(ktls_reason(), "private key") ||
-			 strstr(ktls_reason(), "does not match") ?
-			 u->client_private_key_line :
-			 u->client_certificate_line,
-			 u->from_tlshd ? "authenticate.client" : "upcall",
-			 ktls_reason());
+			 upcall_client_line(u), u->from_tlshd ?
+			 "authenticate.client" : "upcall", ktls_reason());
 		return ret;
 	}
 	ktls_ctx_free(ctx);
@@ -273,10 +286,12 @@ static int upcall_crl_check(struct ktlsd_profile *profile, char *err,
 	const struct upcall_serve_config *cfg = &profile->upcall;
 	const struct {
 		const char *crl, *ca_file;
-		int line;
+		int line, ca_line;
 	} crls[] = {
-		{ cfg->crl_file, cfg->ca_file, u->crl_line },
-		{ cfg->client_crl_file, cfg->client_ca_file, u->client_crl_line },
+		{ cfg->crl_file, cfg->ca_file, u->crl_line,
+		  u->trust_store_line },
+		{ cfg->client_crl_file, cfg->client_ca_file, u->client_crl_line,
+		  u->client_trust_store_line },
 	};
 	struct ktls_ctx *ctx;
 	int ret;
@@ -292,8 +307,12 @@ static int upcall_crl_check(struct ktlsd_profile *profile, char *err,
 			continue;
 		ret = ktls_ctx_new(&k, &ctx);
 		if (ret) {
+			/* The trust store the CRL is checked against, or it. */
 			snprintf(err, err_len, "%s:%d: [%s]: %s",
-				 profile->config.path, crls[i].line,
+				 profile->config.path,
+				 ktls_reason_field() == KTLS_FIELD_CA_FILE &&
+				 crls[i].ca_line ? crls[i].ca_line :
+				 crls[i].line,
 				 u->from_tlshd ? (i ? "authenticate.server" :
 						      "authenticate.client") :
 						 "upcall",

@@ -68,15 +68,19 @@ static int load_identity(struct ktls_ctx *ctx, const struct ktls_config *config)
 	ret = ktls_read_config_file(config, "certificate file",
 				    config->cert_file, &pem, &len);
 	if (ret)
-		return ret;
+		return ktls_blame(ret, KTLS_FIELD_CERT_FILE);
 	ret = wolfSSL_CTX_use_certificate_chain_buffer(wctx, pem, (long)len);
 	ktls_file_free(pem, len);
 	if (ret != WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "%s is not a PEM certificate chain",
-				 config->cert_file);
+		return ktls_fail_field(KTLS_FIELD_CERT_FILE, -EINVAL,
+				       "%s is not a PEM certificate chain",
+				       config->cert_file);
+	/* The signer reads the certificate's public key. */
 	if (config->signer)
-		return ktls_signer_setup(ctx, config);
-	return load_private_key(wctx, config);
+		return ktls_blame(ktls_signer_setup(ctx, config),
+				  KTLS_FIELD_CERT_FILE);
+	/* Unreadable, not a key, or not the certificate's key. */
+	return ktls_blame(load_private_key(wctx, config), KTLS_FIELD_KEY_FILE);
 }
 
 /* A certificate goes with its key, or with a signer that holds it. */
@@ -91,12 +95,14 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 	int ret;
 
 	if (!config->cert_file && !has_key(config) && !ctx->psk)
-		return ktls_fail(-EINVAL,
-				 "a TLS server needs a certificate and a private key, or a PSK");
+		return ktls_fail_field(KTLS_FIELD_CERT_FILE, -EINVAL,
+				       "a TLS server needs a certificate and a private key, or a PSK");
 	if (!config->cert_file || !has_key(config)) {
 		if (config->cert_file || has_key(config))
-			return ktls_fail(-EINVAL,
-					 "cert_file and key_file go together");
+			return ktls_fail_field(config->cert_file ?
+					       KTLS_FIELD_KEY_FILE :
+					       KTLS_FIELD_CERT_FILE, -EINVAL,
+					       "cert_file and key_file go together");
 		/* PSK only: no certificate to present. */
 	} else {
 		ret = load_identity(ctx, config);
@@ -115,8 +121,8 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 		return ktls_fail(-EINVAL,
 				 "client_cert_optional goes with verify_client (it makes the client certificate optional)");
 	} else if (config->crl_file) {
-		return ktls_fail(-EINVAL,
-				 "crl_file checks client certificates: a server needs verify_client for it");
+		return ktls_fail_field(KTLS_FIELD_CRL_FILE, -EINVAL,
+				       "crl_file checks client certificates: a server needs verify_client for it");
 	}
 	/*
 	 * WolfSSL's session cache is one for the whole process, and its
@@ -154,8 +160,10 @@ static int setup_client(struct ktls_ctx *ctx, const struct ktls_config *config)
 				 "verify_client is for a server (a client always verifies the server)");
 	if (config->cert_file || has_key(config)) {
 		if (!config->cert_file || !has_key(config))
-			return ktls_fail(-EINVAL,
-					 "cert_file and key_file go together");
+			return ktls_fail_field(config->cert_file ?
+					       KTLS_FIELD_KEY_FILE :
+					       KTLS_FIELD_CERT_FILE, -EINVAL,
+					       "cert_file and key_file go together");
 		ret = load_identity(ctx, config);
 		if (ret)
 			return ret;
@@ -167,8 +175,8 @@ static int setup_client(struct ktls_ctx *ctx, const struct ktls_config *config)
 	 */
 	if (ctx->psk && !config->server_name) {
 		if (config->crl_file)
-			return ktls_fail(-EINVAL,
-					 "crl_file checks the server's certificate: a PSK client without server_name checks none");
+			return ktls_fail_field(KTLS_FIELD_CRL_FILE, -EINVAL,
+					       "crl_file checks the server's certificate: a PSK client without server_name checks none");
 		wolfSSL_CTX_set_verify(ctx->wolfssl, WOLFSSL_VERIFY_NONE, NULL);
 		return 0;
 	}
@@ -181,16 +189,17 @@ static int set_versions(struct ktls_ctx *ctx, const struct ktls_config *config)
 	uint16_t max = config->max_version ? config->max_version : KTLS_TLS_1_3;
 
 	if (min < KTLS_TLS_1_2 || max > KTLS_TLS_1_3 || min > max)
-		return ktls_fail(-EINVAL,
-				 "TLS versions %#x..%#x: only TLS 1.2 and 1.3 are supported",
-				 min, max);
+		return ktls_fail_field(KTLS_FIELD_VERSIONS, -EINVAL,
+				       "TLS versions %#x..%#x: only TLS 1.2 and 1.3 are supported",
+				       min, max);
 	if (wolfSSL_CTX_SetMinVersion(ctx->wolfssl,
 				      min == KTLS_TLS_1_3 ? WOLFSSL_TLSV1_3 :
 							    WOLFSSL_TLSV1_2) !=
 		    WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_set_max_proto_version(ctx->wolfssl, max) !=
 		    WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "WolfSSL rejected the TLS versions");
+		return ktls_fail_field(KTLS_FIELD_VERSIONS, -EINVAL,
+				       "WolfSSL rejected the TLS versions");
 	ctx->min_version = min;
 	ctx->max_version = max;
 	return 0;
@@ -205,14 +214,15 @@ static int set_suites_and_groups(struct ktls_ctx *ctx,
 
 	ret = ktls_suites_to_wolfssl(config->ciphers, ctx->min_version,
 				     ctx->max_version, list, sizeof(list));
+	if (!ret && wolfSSL_CTX_set_cipher_list(ctx->wolfssl, list) !=
+			    WOLFSSL_SUCCESS)
+		ret = ktls_fail(-EINVAL, "WolfSSL rejected cipher list %s",
+				list);
 	if (ret)
-		return ret;
-	if (wolfSSL_CTX_set_cipher_list(ctx->wolfssl, list) != WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "WolfSSL rejected cipher list %s",
-				 list);
+		return ktls_blame(ret, KTLS_FIELD_CIPHERS);
 	ret = ktls_groups_parse(config->groups, ctx->groups, &ctx->nr_groups);
 	if (ret)
-		return ret;
+		return ktls_blame(ret, KTLS_FIELD_GROUPS);
 	/*
 	 * The groups list (not just set_groups) also disables every other
 	 * curve, which is what restricts a TLS 1.2 server's choice; the
@@ -224,7 +234,8 @@ static int set_suites_and_groups(struct ktls_ctx *ctx,
 					 config->groups ? config->groups :
 							  KTLS_DEFAULT_GROUPS) !=
 	    WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "WolfSSL rejected the groups");
+		return ktls_fail_field(KTLS_FIELD_GROUPS, -EINVAL,
+				       "WolfSSL rejected the groups");
 	return 0;
 }
 
@@ -234,6 +245,7 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 	WOLFSSL_METHOD *method;
 	int ret;
 
+	ktls_blame_clear();
 	pthread_once(&wolfssl_once, wolfssl_init);
 	if (wolfssl_init_ret != WOLFSSL_SUCCESS)
 		return ktls_fail(-EIO, "wolfSSL_Init failed");
@@ -283,8 +295,8 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 
 	/* First: it narrows the versions and replaces the read callback. */
 	if (config->signer && config->key_file) {
-		ret = ktls_fail(-EINVAL,
-				"key_file and a signer exclude each other: the key is in one place");
+		ret = ktls_fail_field(KTLS_FIELD_KEY_FILE, -EINVAL,
+				      "key_file and a signer exclude each other: the key is in one place");
 		goto free_wolfssl;
 	}
 	ret = ktls_psk_ctx_setup(ctx, config);

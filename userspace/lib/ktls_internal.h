@@ -299,5 +299,14 @@ const char *ktls_cert_error_phrase(int err);
 
 int ktls_fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* As ktls_fail(), about the struct ktls_config member @field. */
+int ktls_fail_field(enum ktls_config_field field, int err, const char *fmt,
+		    ...) __attribute__((format(printf, 3, 4)));
+/*
+ * A failure below (@err, its reason already set) was about @field;
+ * returns @err, to wrap the failing call. 0 leaves the field alone.
+ */
+int ktls_blame(int err, enum ktls_config_field field);
+void ktls_blame_clear(void);
 
 #endif /* KTLS_KTLS_INTERNAL_H */

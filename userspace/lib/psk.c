@@ -459,8 +459,9 @@ static int pick_suite(const char *ciphers, const struct ktls_suite **out)
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s", ktls_reason());
-		return ktls_fail(ret, "a PSK needs a TLS 1.3 cipher suite: %s",
-				 why);
+		return ktls_fail_field(KTLS_FIELD_CIPHERS, ret,
+				       "a PSK needs a TLS 1.3 cipher suite: %s",
+				       why);
 	}
 	first_len = strcspn(list, ":");
 	for (uint16_t iana = 0x1301; iana <= 0x1304; iana++) {
@@ -472,37 +473,43 @@ static int pick_suite(const char *ciphers, const struct ktls_suite **out)
 			return 0;
 		}
 	}
-	return ktls_fail(-EINVAL, "no TLS 1.3 cipher suite for the PSK");
+	return ktls_fail_field(KTLS_FIELD_CIPHERS, -EINVAL,
+			       "no TLS 1.3 cipher suite for the PSK");
 }
 
+/* Each check names the member it is about (ktls_reason_field()). */
 static int check_config(const struct ktls_ctx *ctx,
 			const struct ktls_config *config)
 {
+	int ret = 0;
+
 	if (config->psk_find && config->role != KTLS_ROLE_SERVER)
-		return ktls_fail(-EINVAL,
-				 "psk_find is for a server; a client names its psk_identity and psk_key");
-	if (config->psk_find && (config->psk_identity || config->psk_key))
-		return ktls_fail(-EINVAL,
-				 "a PSK server has either psk_find or psk_identity and psk_key, not both");
-	if (config->psk_find)
+		ret = ktls_fail(-EINVAL,
+				"psk_find is for a server; a client names its psk_identity and psk_key");
+	else if (config->psk_find && (config->psk_identity || config->psk_key))
+		ret = ktls_fail(-EINVAL,
+				"a PSK server has either psk_find or psk_identity and psk_key, not both");
+	else if (config->psk_find)
 		goto common;
-	if (!config->psk_identity || !config->psk_key)
-		return ktls_fail(-EINVAL,
-				 "a PSK needs both psk_identity and psk_key");
-	if (!config->psk_identity[0] ||
-	    strlen(config->psk_identity) > PSK_IDENTITY_MAX)
-		return ktls_fail(-EINVAL,
-				 "a PSK identity has 1 to %d bytes, not %zu",
-				 PSK_IDENTITY_MAX, strlen(config->psk_identity));
-	if (config->psk_key_len < PSK_KEY_MIN ||
-	    config->psk_key_len > PSK_KEY_MAX)
-		return ktls_fail(-EINVAL,
-				 "a PSK key has %d to %d bytes, not %zu",
-				 PSK_KEY_MIN, PSK_KEY_MAX, config->psk_key_len);
+	else if (!config->psk_identity || !config->psk_key)
+		ret = ktls_fail(-EINVAL,
+				"a PSK needs both psk_identity and psk_key");
+	else if (!config->psk_identity[0] ||
+		 strlen(config->psk_identity) > PSK_IDENTITY_MAX)
+		ret = ktls_fail(-EINVAL,
+				"a PSK identity has 1 to %d bytes, not %zu",
+				PSK_IDENTITY_MAX, strlen(config->psk_identity));
+	else if (config->psk_key_len < PSK_KEY_MIN ||
+		 config->psk_key_len > PSK_KEY_MAX)
+		ret = ktls_fail(-EINVAL,
+				"a PSK key has %d to %d bytes, not %zu",
+				PSK_KEY_MIN, PSK_KEY_MAX, config->psk_key_len);
+	if (ret)
+		return ktls_blame(ret, KTLS_FIELD_PSK);
 common:
 	if (ctx->max_version < KTLS_TLS_1_3)
-		return ktls_fail(-EPROTONOSUPPORT,
-				 "a PSK needs TLS 1.3, but max_version is TLS 1.2");
+		return ktls_fail_field(KTLS_FIELD_VERSIONS, -EPROTONOSUPPORT,
+				       "a PSK needs TLS 1.3, but max_version is TLS 1.2");
 	if (config->max_early_data || config->session_tickets ||
 	    config->resumption)
 		return ktls_fail(-EINVAL,

@@ -104,19 +104,19 @@ static int load_trust_store(WOLFSSL_CTX *wctx, const struct ktls_config *config,
 
 	ret = ktls_read_config_file(config, "trust store", ca_file, &pem, &len);
 	if (ret)
-		return ret;
+		return ktls_blame(ret, KTLS_FIELD_CA_FILE);
 	ret = wolfSSL_CTX_load_verify_buffer(wctx, pem, (long)len,
 					     WOLFSSL_FILETYPE_PEM);
 	ktls_file_free(pem, len);
 	if (ret != WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL,
-				 "trust store %s holds no PEM certificate",
-				 ca_file);
+		return ktls_fail_field(KTLS_FIELD_CA_FILE, -EINVAL,
+				       "trust store %s holds no PEM certificate",
+				       ca_file);
 	return 0;
 }
 
 /* After the trust store: WolfSSL checks each CRL's signature against it. */
-static int load_crls(WOLFSSL_CTX *wctx, const struct ktls_config *config)
+static int read_crls(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 {
 	uint8_t *pem;
 	size_t len;
@@ -144,6 +144,11 @@ static int load_crls(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 	return 0;
 }
 
+static int load_crls(WOLFSSL_CTX *wctx, const struct ktls_config *config)
+{
+	return ktls_blame(read_crls(wctx, config), KTLS_FIELD_CRL_FILE);
+}
+
 int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 {
 	const char *ca_file = config->ca_file ? config->ca_file :
@@ -151,8 +156,8 @@ int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 	int ret;
 
 	if (!config->server_name)
-		return ktls_fail(-EINVAL,
-				 "a TLS client needs the server name to verify its certificate");
+		return ktls_fail_field(KTLS_FIELD_SERVER_NAME, -EINVAL,
+				       "a TLS client needs the server name to verify its certificate");
 	ret = load_trust_store(wctx, config, ca_file);
 	if (!ret)
 		ret = load_crls(wctx, config);
@@ -175,8 +180,8 @@ int ktls_verify_client_setup(WOLFSSL_CTX *wctx,
 	 * from any public CA, which says nothing about who may connect.
 	 */
 	if (!ca_file)
-		return ktls_fail(-EINVAL,
-				 "verify_client needs ca_file, the CA certificates client certificates must chain to (the system bundle would accept any publicly trusted certificate)");
+		return ktls_fail_field(KTLS_FIELD_CA_FILE, -EINVAL,
+				       "verify_client needs ca_file, the CA certificates client certificates must chain to (the system bundle would accept any publicly trusted certificate)");
 	ret = load_trust_store(wctx, config, ca_file);
 	if (!ret)
 		ret = load_crls(wctx, config);
