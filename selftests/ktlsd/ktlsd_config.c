@@ -567,14 +567,37 @@ TEST_F(config, tlshd_and_ktlsd_sections_mixed)
 	EXPECT_STREQ(self->expect, self->out);
 }
 
+/* A [server] section, then @rule: refused, with its line and reason. */
+struct refusal {
+	const char *rule;
+	int line;
+	const char *reason;
+};
+
+#define config_data_t FIXTURE_DATA(config)
+
+static void expect_refused(struct __test_metadata *_metadata,
+			   config_data_t *self,
+			   const struct refusal *cases, size_t n)
+{
+	char text[2 * PATH_MAX + 256];
+
+	for (size_t i = 0; i < n; i++) {
+		server_conf(text, sizeof(text), self->cert, self->key,
+			    cases[i].rule);
+		EXPECT_EQ(2, check(&self->d, text, -1, self->out,
+				   sizeof(self->out)))
+			TH_LOG("%s", cases[i].rule);
+		snprintf(self->expect, sizeof(self->expect), "ktlsd: %s:%d: %s\n",
+			 self->d.conf, cases[i].line, cases[i].reason);
+		EXPECT_STREQ(self->expect, self->out);
+	}
+}
+
 /* [allow uid|gid ...]: each mistake names its line. */
 TEST_F(config, allow_rule_errors)
 {
-	static const struct {
-		const char *rule;
-		int line;
-		const char *reason;
-	} cases[] = {
+	static const struct refusal cases[] = {
 		{ "[allow root]\n", 4,
 		  "expected [allow uid NAME|NUMBER] or "
 		  "[allow gid NAME|NUMBER], got [allow root]" },
@@ -598,17 +621,7 @@ TEST_F(config, allow_rule_errors)
 		{ "[handoff]\nmax_unrequested_per_uid = x\n", 5,
 		  "max_unrequested_per_uid = \"x\": expected a number from 1 to 1000000" },
 	};
-	char text[2 * PATH_MAX + 256];
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		server_conf(text, sizeof(text), self->cert, self->key,
-			    cases[i].rule);
-		EXPECT_EQ(2, check(&self->d, text, -1, self->out,
-				   sizeof(self->out)));
-		snprintf(self->expect, sizeof(self->expect), "ktlsd: %s:%d: %s\n",
-			 self->d.conf, cases[i].line, cases[i].reason);
-		EXPECT_STREQ(self->expect, self->out);
-	}
+	expect_refused(_metadata, self, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 #define KNOWN_GLOBAL "(known: threads, log, loglevel, handshake_timeout, user)"
@@ -636,11 +649,7 @@ TEST_F(config, allow_rule_errors)
  */
 TEST_F(config, unknown_key_in_every_section)
 {
-	static const struct {
-		const char *rule;
-		int line;
-		const char *reason;
-	} cases[] = {
+	static const struct refusal cases[] = {
 		{ "[global]\nidle_timeout = 10s\n", 5,
 		  "unknown key \"idle_timeout\" in [global] " KNOWN_GLOBAL },
 		{ "[global]\nmax_in_flight = 5\n", 5,
@@ -673,18 +682,7 @@ TEST_F(config, unknown_key_in_every_section)
 		{ "[allow uid 0]\nuid = none\n", 5,
 		  "unknown key \"uid\" in [allow uid 0] " KNOWN_ALLOW },
 	};
-	char text[2 * PATH_MAX + 256];
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		server_conf(text, sizeof(text), self->cert, self->key,
-			    cases[i].rule);
-		EXPECT_EQ(2, check(&self->d, text, -1, self->out,
-				   sizeof(self->out)))
-			TH_LOG("%s", cases[i].rule);
-		snprintf(self->expect, sizeof(self->expect), "ktlsd: %s:%d: %s\n",
-			 self->d.conf, cases[i].line, cases[i].reason);
-		EXPECT_STREQ(self->expect, self->out);
-	}
+	expect_refused(_metadata, self, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /*

@@ -296,19 +296,18 @@ static void read_log(const struct daemon *d, char *buf, size_t len)
 }
 
 /*
- * One consumer job through ktlsd with a libktls echo peer (@peer_cfg, or
- * the test PKI's defaults): "client" or "server" @auth @opts.
+ * The consumer's job ("client" or "server" @auth @opts) against a libktls
+ * echo peer (@peer_cfg, or the test PKI's defaults), to its end: 0, or
+ * -errno if the job could not run (@res has the consumer's result).
  */
-static void run_data(struct __test_metadata *_metadata,
-		     upcall_data_t *self, bool consumer_server,
-		     const char *auth, const char *opts,
-		     const struct ktls_config *peer_cfg,
-		     struct consumer_result *res)
+static int consumer_with_peer(upcall_data_t *self, bool consumer_server,
+			      const char *auth, const char *opts,
+			      const struct ktls_config *peer_cfg,
+			      struct consumer_result *res)
 {
-	long long tx_before = 0, tx_after = 0;
-	char cmd[256], want[65], done[128];
+	char cmd[256];
+	int ret;
 
-	ASSERT_EQ(0, tls_stat("TlsTxSw", &tx_before));
 	memset(&self->echo, 0, sizeof(self->echo));
 	self->echo.fd = -1;
 	self->echo.cfg = peer_cfg;
@@ -322,16 +321,40 @@ static void run_data(struct __test_metadata *_metadata,
 		self->echo.role = KTLS_ROLE_SERVER;
 		if (self->lfd < 0)
 			self->lfd = consumer_peer_listen(&self->port, 8);
-		ASSERT_LE(0, self->lfd);
+		if (self->lfd < 0)
+			return self->lfd;
 		snprintf(cmd, sizeof(cmd),
 			 "client 127.0.0.1 %d auth=%s bytes=%u timeout=20000%s",
 			 self->port, auth, DATA_LEN, opts);
 	}
 	self->echo.lfd = self->lfd;
-	ASSERT_EQ(0, pthread_create(&self->echo.thread, NULL, echo_main,
-				    &self->echo));
-	ASSERT_EQ(0, consumer_run(cmd, res));
+	ret = -pthread_create(&self->echo.thread, NULL, echo_main, &self->echo);
+	if (ret)
+		return ret;
+	ret = consumer_run(cmd, res);
+	/* No consumer connection will come: wake the peer's accept. */
+	if (ret && !consumer_server)
+		shutdown(self->lfd, SHUT_RDWR);
 	pthread_join(self->echo.thread, NULL);
+	return ret;
+}
+
+/*
+ * One consumer job through ktlsd with a libktls echo peer (@peer_cfg, or
+ * the test PKI's defaults): "client" or "server" @auth @opts.
+ */
+static void run_data(struct __test_metadata *_metadata,
+		     upcall_data_t *self, bool consumer_server,
+		     const char *auth, const char *opts,
+		     const struct ktls_config *peer_cfg,
+		     struct consumer_result *res)
+{
+	long long tx_before = 0, tx_after = 0;
+	char want[65], done[128];
+
+	ASSERT_EQ(0, tls_stat("TlsTxSw", &tx_before));
+	ASSERT_EQ(0, consumer_with_peer(self, consumer_server, auth, opts,
+					peer_cfg, res));
 	snprintf(done, sizeof(done), "upcall: %s %s handshake (peer %s) done",
 		 consumer_server ? "server" : "client",
 		 strcmp(auth, "anon") ? auth : "unauth",
@@ -707,30 +730,9 @@ static void run_peer_refused(struct __test_metadata *_metadata,
 			     const char *opts, const struct ktls_config *peer_cfg,
 			     struct consumer_result *res)
 {
-	char cmd[256];
-
-	memset(&self->echo, 0, sizeof(self->echo));
-	self->echo.fd = -1;
-	self->echo.cfg = peer_cfg;
-	if (consumer_server) {
-		self->echo.role = KTLS_ROLE_CLIENT;
-		self->echo.port = 20000 + getpid() % 20000;
-		snprintf(cmd, sizeof(cmd),
-			 "server 127.0.0.1 %d auth=x509 bytes=%u timeout=20000%s",
-			 self->echo.port, DATA_LEN, opts);
-	} else {
-		self->echo.role = KTLS_ROLE_SERVER;
-		self->lfd = consumer_peer_listen(&self->port, 8);
-		ASSERT_LE(0, self->lfd);
-		snprintf(cmd, sizeof(cmd),
-			 "client 127.0.0.1 %d auth=anon bytes=%u timeout=20000%s",
-			 self->port, DATA_LEN, opts);
-	}
-	self->echo.lfd = self->lfd;
-	ASSERT_EQ(0, pthread_create(&self->echo.thread, NULL, echo_main,
-				    &self->echo));
-	ASSERT_EQ(0, consumer_run(cmd, res));
-	pthread_join(self->echo.thread, NULL);
+	ASSERT_EQ(0, consumer_with_peer(self, consumer_server,
+					consumer_server ? "x509" : "anon",
+					opts, peer_cfg, res));
 	EXPECT_STREQ("handshake", res->stage);
 	EXPECT_NE(0, self->echo.ret) TH_LOG("the peer's handshake succeeded");
 }
