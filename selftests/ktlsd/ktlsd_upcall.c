@@ -751,6 +751,33 @@ static void start_daemon_crl(struct __test_metadata *_metadata,
 	}
 }
 
+/* A libktls peer with the test PKI's NAME.pem and NAME.key. */
+struct pki_peer {
+	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+	struct ktls_config cfg;
+};
+
+/* A client trusts the CA and checks "localhost"; a server asks nothing. */
+static void pki_peer(struct pki_peer *p, enum ktls_role role,
+		     const char *name)
+{
+	char file[64];
+
+	memset(p, 0, sizeof(*p));
+	snprintf(file, sizeof(file), "%s.pem", name);
+	test_pki_file(file, p->cert, sizeof(p->cert));
+	snprintf(file, sizeof(file), "%s.key", name);
+	test_pki_file(file, p->key, sizeof(p->key));
+	test_pki_file("ca.pem", p->ca, sizeof(p->ca));
+	p->cfg.role = role;
+	p->cfg.cert_file = p->cert;
+	p->cfg.key_file = p->key;
+	if (role == KTLS_ROLE_CLIENT) {
+		p->cfg.ca_file = p->ca;
+		p->cfg.server_name = "localhost";
+	}
+}
+
 /*
  * x509.crl for the kernel's handshakes (tlshd parity): ktlsd as the
  * server refuses a client whose certificate the CA revoked, and as the
@@ -760,19 +787,12 @@ static void start_daemon_crl(struct __test_metadata *_metadata,
  */
 TEST_F_TIMEOUT(upcall, crl_revoked_client_refused, 120)
 {
-	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
 	struct consumer_result res;
-	struct ktls_config peer = { .role = KTLS_ROLE_CLIENT,
-				    .server_name = "localhost" };
+	struct pki_peer peer;
 
 	start_daemon_crl(_metadata, self);
-	test_pki_file("client-revoked.pem", cert, sizeof(cert));
-	test_pki_file("client-revoked.key", key, sizeof(key));
-	test_pki_file("ca.pem", ca, sizeof(ca));
-	peer.cert_file = cert;
-	peer.key_file = key;
-	peer.ca_file = ca;
-	run_peer_refused(_metadata, self, true, "", &peer, &res);
+	pki_peer(&peer, KTLS_ROLE_CLIENT, "client-revoked");
+	run_peer_refused(_metadata, self, true, "", &peer.cfg, &res);
 	EXPECT_EQ(-EKEYREJECTED, res.status);
 	EXPECT_LOG("certificate revoked");
 	EXPECT_EQ(0, res.peerid);
@@ -780,17 +800,13 @@ TEST_F_TIMEOUT(upcall, crl_revoked_client_refused, 120)
 
 TEST_F_TIMEOUT(upcall, crl_revoked_server_refused, 120)
 {
-	char cert[PATH_MAX], key[PATH_MAX];
 	struct consumer_result res;
-	struct ktls_config peer = { .role = KTLS_ROLE_SERVER };
+	struct pki_peer peer;
 
 	start_daemon_crl(_metadata, self);
-	test_pki_file("server-revoked.pem", cert, sizeof(cert));
-	test_pki_file("server-revoked.key", key, sizeof(key));
-	peer.cert_file = cert;
-	peer.key_file = key;
-	run_peer_refused(_metadata, self, false, " peername=localhost", &peer,
-			 &res);
+	pki_peer(&peer, KTLS_ROLE_SERVER, "server-revoked");
+	run_peer_refused(_metadata, self, false, " peername=localhost",
+			 &peer.cfg, &res);
 	EXPECT_EQ(-EKEYREJECTED, res.status);
 	EXPECT_LOG("certificate revoked");
 	EXPECT_EQ(0, res.peerid);
@@ -798,22 +814,15 @@ TEST_F_TIMEOUT(upcall, crl_revoked_server_refused, 120)
 
 TEST_F_TIMEOUT(upcall, crl_good_peers_pass, 180)
 {
-	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
 	struct consumer_result res;
-	struct ktls_config peer = { .role = KTLS_ROLE_CLIENT,
-				    .server_name = "localhost" };
+	struct pki_peer peer;
 
 	start_daemon_crl(_metadata, self);
 	run_data(_metadata, self, false, "anon", " peername=localhost", NULL,
 		 &res);
 	expect_peer_key(_metadata, res.peerid, "localhost");
-	test_pki_file("client.pem", cert, sizeof(cert));
-	test_pki_file("client.key", key, sizeof(key));
-	test_pki_file("ca.pem", ca, sizeof(ca));
-	peer.cert_file = cert;
-	peer.key_file = key;
-	peer.ca_file = ca;
-	run_data(_metadata, self, true, "x509", "", &peer, &res);
+	pki_peer(&peer, KTLS_ROLE_CLIENT, "client");
+	run_data(_metadata, self, true, "x509", "", &peer.cfg, &res);
 	expect_peer_key(_metadata, res.peerid, "CN=");
 }
 
