@@ -96,4 +96,15 @@
 #define TLS_EXT_PSK_KEY_EXCHANGE_MODES 45
 #define TLS_EXT_KEY_SHARE 51
 
+/* Records that ride in no IANA table but are sent the same way. */
+#include <stdint.h>
+
+/*
+ * A fatal alert @description in a plaintext record on @fd: for a refusal
+ * made before anything of ours was encrypted (the peer's ClientHello, or
+ * ours, is all that passed). Best effort and non-blocking: the connection
+ * ends either way. In libktls (records.c); not installed.
+ */
+void ktls_plain_alert(int fd, uint8_t description);
+
 #endif /* KTLS_TLS_PROT_H */

@@ -680,6 +680,9 @@ TEST_F(handoff, policy_server_sni_enforced)
 	EXPECT_STREQ(expect, result.reason);
 	shutdown(self->server_fd, SHUT_RDWR);
 	EXPECT_NE(0, peer_join(&peer));
+	/* ktlsd said why on the wire before it gave the socket back. */
+	EXPECT_NE(NULL, strstr(peer.reason, "unrecognized_name"))
+		TH_LOG("client: %s", peer.reason);
 
 	/* Its own name: the handshake runs (natively ENOENT at the switch). */
 	snprintf(rules, sizeof(rules),

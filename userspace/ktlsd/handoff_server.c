@@ -27,6 +27,7 @@
 #include "handoff.h"
 #include "handoff_request.h"
 #include "handshake_step.h"
+#include "ktls/tls_prot.h"
 #include "log.h"
 #include "policy.h"
 #include "profile.h"
@@ -404,14 +405,22 @@ static int check_sni(struct handoff *h, uint32_t events, char *why,
 			 "the TLS peer left before its ClientHello arrived");
 		return -ECONNRESET;
 	}
+	/*
+	 * Refusals are said on the wire, as tlshd does: nothing of ours has
+	 * gone out, so a plaintext alert (RFC 8446 §6.2; RFC 6066 §3 for the
+	 * name) tells the peer why the connection ends.
+	 */
 	if (ret) {
 		snprintf(why, why_len,
 			 "the TLS peer's first record is not a ClientHello ktlsd can read its server name from ([%s] has server_names)",
 			 h->rule->label);
+		ktls_plain_alert(h->tcp_fd, TLS_ALERT_DESC_DECODE_ERROR);
 		return ret;
 	}
-	return ktlsd_policy_check_sni(h->rule, h->peer_uid, sni, why,
-				      why_len);
+	ret = ktlsd_policy_check_sni(h->rule, h->peer_uid, sni, why, why_len);
+	if (ret)
+		ktls_plain_alert(h->tcp_fd, TLS_ALERT_DESC_UNRECOGNIZED_NAME);
+	return ret;
 }
 
 /* The server's peer spoke (or hung up): now the handshake costs. */

@@ -242,22 +242,6 @@ static void feed(struct ktls_session *session, const uint8_t *buf, size_t len)
 	}
 }
 
-/*
- * The refusal is ours, so we say so on the wire. Our hellos were plaintext
- * and nothing encrypted has gone out yet, so a plaintext alert is right.
- * Best effort: the handshake fails either way.
- */
-static void send_alert(int fd, uint8_t description)
-{
-	const uint8_t alert[] = {
-		TLS_RECORD_TYPE_ALERT, 3, 3, 0, 2, TLS_ALERT_LEVEL_FATAL,
-		description
-	};
-
-	if (send(fd, alert, sizeof(alert), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		return;
-}
-
 /* WolfSSL's reads, checked before WolfSSL sees the bytes. */
 static int checked_recv(WOLFSSL *ssl, char *buf, int len, void *ctx)
 {
@@ -270,9 +254,10 @@ static int checked_recv(WOLFSSL *ssl, char *buf, int len, void *ctx)
 	feed(session, (const uint8_t *)buf, (size_t)n);
 	if (!check->refuse_err)
 		return n;
-	send_alert(session->fd, check->refuse_err == -EKEYREJECTED ?
-					TLS_ALERT_DESC_HANDSHAKE_FAILURE :
-					TLS_ALERT_DESC_INSUFFICIENT_SECURITY);
+	/* Our refusal, said on the wire: nothing of ours is encrypted yet. */
+	ktls_plain_alert(session->fd, check->refuse_err == -EKEYREJECTED ?
+					      TLS_ALERT_DESC_HANDSHAKE_FAILURE :
+					      TLS_ALERT_DESC_INSUFFICIENT_SECURITY);
 	return WOLFSSL_CBIO_ERR_GENERAL;
 }
 
@@ -350,8 +335,8 @@ static int checked_send(WOLFSSL *ssl, char *buf, int len, void *ctx)
 		check_our_server_hello(check, (const uint8_t *)buf,
 				       (size_t)len);
 		if (check->refuse_err) {
-			send_alert(session->fd,
-				   TLS_ALERT_DESC_INSUFFICIENT_SECURITY);
+			ktls_plain_alert(session->fd,
+					 TLS_ALERT_DESC_INSUFFICIENT_SECURITY);
 			return WOLFSSL_CBIO_ERR_GENERAL;
 		}
 	}
@@ -629,7 +614,7 @@ int ktls_psk_failure(struct ktls_session *session, int err)
 				  !check->unknown_identity[0])) {
 		/* RFC 8446 §4.2.11; no ServerHello has gone out yet. */
 		if (!check->alert_sent)
-			send_alert(session->fd, TLS_ALERT_DESC_DECRYPT_ERROR);
+			ktls_plain_alert(session->fd, TLS_ALERT_DESC_DECRYPT_ERROR);
 		return ktls_fail(-EKEYREJECTED,
 				 "PSK mismatch: the client's key for identity \"%.300s\" is not ours (binder does not verify)",
 				 check->identity[0] ? check->identity :

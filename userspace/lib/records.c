@@ -122,6 +122,17 @@ int ktls_send_alert(struct ktls_session *session, uint8_t level,
 				sizeof(alert));
 }
 
+void ktls_plain_alert(int fd, uint8_t description)
+{
+	const uint8_t alert[] = {
+		TLS_RECORD_TYPE_ALERT, 3, 3, 0, 2, TLS_ALERT_LEVEL_FATAL,
+		description
+	};
+
+	if (send(fd, alert, sizeof(alert), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return;
+}
+
 int ktls_close_notify_fd(int fd)
 {
 	static const uint8_t alert[2] = { TLS_ALERT_LEVEL_WARNING,
