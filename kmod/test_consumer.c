@@ -139,7 +139,7 @@ static int tc_wait_handshake(struct tc_job *job, struct socket *sock)
 
 static int tc_send(struct tc_job *job, struct socket *sock, u8 *buf)
 {
-	struct sha256_state sha;
+	struct ktlsd_sha256_ctx sha;
 	size_t off = 0;
 	int n;
 
@@ -167,7 +167,7 @@ static int tc_send(struct tc_job *job, struct socket *sock, u8 *buf)
 
 static int tc_recv(struct tc_job *job, struct socket *sock, u8 *buf)
 {
-	struct sha256_state sha;
+	struct ktlsd_sha256_ctx sha;
 	int n;
 
 	sha256_init(&sha);
@@ -225,7 +225,7 @@ static int tc_connect(struct tc_job *job, struct socket **out)
 	lsock->sk->sk_sndtimeo = TC_IO_TIMEOUT;
 	if (job->mode == TC_CLIENT) {
 		job->stage = "connect";
-		err = kernel_connect(lsock, (struct sockaddr *)&job->addr,
+		err = kernel_connect(lsock, KTLSD_SOCKADDR(&job->addr),
 				     sizeof(job->addr), 0);
 		if (err) {
 			sock_release(lsock);
@@ -237,7 +237,7 @@ static int tc_connect(struct tc_job *job, struct socket **out)
 
 	job->stage = "accept";
 	sock_set_reuseaddr(lsock->sk);
-	err = kernel_bind(lsock, (struct sockaddr *)&job->addr,
+	err = kernel_bind(lsock, KTLSD_SOCKADDR(&job->addr),
 			  sizeof(job->addr));
 	if (!err)
 		err = kernel_listen(lsock, 1);

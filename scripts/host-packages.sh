@@ -33,6 +33,9 @@ packages=(
 	# libFuzzer, ASan and UBSan; llvm-14 symbolizes their reports. The
 	# ASan build of the native tests uses gcc's sanitizers (gcc-12).
 	clang-14 libclang-rt-14-dev llvm-14
+	# The trixie root that builds kmod/ for the newest kernel
+	# (scripts/trixie-root.sh).
+	debootstrap
 )
 
 missing=()

@@ -1,8 +1,7 @@
-# kmod/ against each test kernel's headers (the 6.1 and 6.12 headers that
-# make deps caches; the newest kernel's need trixie's toolchain, so no
-# modules for it). Built in a copy of the sources: `make clean` with M=
-# deletes every *.ko below M. Output: BUILD/kmod/KERNEL/*.ko.
-KMOD_KERNELS := 6.1 6.12
+# kmod/ against each test kernel's headers, which make deps caches. Built
+# in a copy of the sources: `make clean` with M= deletes every *.ko below M.
+# Output: BUILD/kmod/KERNEL/*.ko.
+KMOD_KERNELS := 6.1 6.12 newest
 KMOD_SRCS := Kbuild $(wildcard kmod/Kbuild kmod/*.c kmod/*.h) \
 	include/uapi/linux/handshake.h
 KMOD_STAMPS := $(KMOD_KERNELS:%=$(BUILD)/kmod/%/modules.stamp)
@@ -20,6 +19,18 @@ $(BUILD)/kmod/%/modules.stamp: $(KMOD_SRCS)
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$$hdrs" M="$$src" \
 		CONFIG_DEBUG_INFO_BTF_MODULES= modules && \
 	cp "$$src"/kmod/*.ko $(@D)/ && touch $@
+
+# The newest kernel's headers need trixie's gcc-14, and its kbuild binaries
+# (fixdep, modpost) trixie's glibc: neither runs on Debian 12, so its
+# modules are built chrooted into the trixie root make deps caches
+# (scripts/trixie-root.sh). Again only when the sources, the scripts or
+# that root (a new kernel) change.
+KMOD_TRIXIE_READY := $(wildcard $(KTLSD_CACHE)/trixie-root/.ktlsd-ready)
+$(BUILD)/kmod/newest/modules.stamp: $(KMOD_SRCS) scripts/kmod-trixie.sh \
+		scripts/in-trixie-root.sh $(KMOD_TRIXIE_READY)
+	$(quiet) KMOD $(@D)
+	$(Q)rm -rf $(@D) && bash scripts/kmod-trixie.sh $(@D) $(KMOD_SRCS) && \
+		touch $@
 
 # The upcall tests: a kselftest program that plays ktlsd with libupcall,
 # and the modules it loads in the guest (kmod_upcall.guest).

@@ -5,7 +5,8 @@
  * (upcall_accept, then upcall_serve: libktls handshake, kTLS install,
  * DONE); a libktls peer at the other end of the TCP connection exchanges
  * data with the consumer, which moves it through kernel TLS. On 6.1 the
- * family comes from our ktlsd_handshake.ko, on 6.12 from the kernel.
+ * family comes from our ktlsd_handshake.ko, on 6.12 and the newest kernel
+ * from the kernel.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -5,8 +5,8 @@
  * socket, ktlsd (a child process, [upcall] enable = yes) accepts it and
  * runs the handshake in its event loops, and a libktls peer at the other
  * end of the TCP connection echoes what the consumer sends through kernel
- * TLS. On 6.1 the family comes from ktlsd_handshake.ko, on 6.12 from the
- * kernel; there is no kmod for the newest kernel (skipped, said why).
+ * TLS. On 6.1 the family comes from ktlsd_handshake.ko, on 6.12 and the
+ * newest kernel from the kernel.
  */
 #include <dirent.h>
 #include <errno.h>

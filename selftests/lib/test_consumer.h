@@ -10,7 +10,7 @@
 
 #define CONSUMER "/proc/ktlsd_test_consumer"
 #define KMOD_DIR "/ktlsd/kmod"
-#define NO_KMOD "no kmod for this kernel: 7.x headers need trixie's toolchain, so the kmod tests run on 6.1 and 6.12 only"
+#define NO_KMOD "no ktlsd_test_consumer.ko built for this kernel in the guest's /ktlsd/kmod (make deps, then make, build BUILD/kmod/KERNEL)"
 
 struct consumer_result {
 	int status;
