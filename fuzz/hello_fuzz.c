@@ -39,13 +39,13 @@ static void collect(uint8_t type, const uint8_t *body, size_t len)
 	long body_len;
 	bool whole;
 
-	if (ktls_hs_buf_add(&b, hdr, sizeof(hdr)))
+	if (__ktls_hs_buf_add(&b, hdr, sizeof(hdr)))
 		abort();
 	while (at < len) {
 		size_t n = len - at < piece ? len - at : piece;
 		bool last = n == len - at;
 
-		if (ktls_hs_buf_add(&b, body + at, n))
+		if (__ktls_hs_buf_add(&b, body + at, n))
 			abort();	/* the input is shorter than the bound */
 		at += n;
 		body_len = ktls_hs_buf_peek(&b, &whole);
@@ -56,10 +56,10 @@ static void collect(uint8_t type, const uint8_t *body, size_t len)
 	if (body_len != (long)len || !whole || b.cap < b.len ||
 	    memcmp(b.msg + TLS_HS_HEADER_LEN, body, len))
 		abort();
-	ktls_hs_buf_drop(&b, len);
+	__ktls_hs_buf_drop(&b, len);
 	if (b.len || ktls_hs_buf_peek(&b, &whole) != -1)
 		abort();
-	ktls_hs_buf_free(&b);
+	__ktls_hs_buf_free(&b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!body)
 		return 0;
 	memcpy(body, data + 1, size - 1);
-	ret = ktls_hello_parse(data[0], body, size - 1, &hello);
+	ret = __ktls_hello_parse(data[0], body, size - 1, &hello);
 	if (ret && ret != -EPROTO && ret != -EINVAL)
 		abort();
 	if (ret == -EINVAL && (data[0] == 1 || data[0] == 2))
@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (hello.nr_shares && (data[0] != 1 || !hello.key_share)))
 		abort();
 	/* A reader with no state: the same bytes, the same answer. */
-	if (ktls_hello_parse(data[0], body, size - 1, &again) != ret ||
+	if (__ktls_hello_parse(data[0], body, size - 1, &again) != ret ||
 	    memcmp(&hello, &again, sizeof(hello)))
 		abort();
 	if (size - 1 <= KTLS_HELLO_MAX)

@@ -161,7 +161,7 @@ static void session_init(struct ktls_session *s, int fd, uint8_t flags)
 	s->fd = fd;
 	s->role = flags & 4 ? KTLS_ROLE_SERVER : KTLS_ROLE_CLIENT;
 	s->version = flags & 2 ? KTLS_TLS_1_2 : KTLS_TLS_1_3;
-	s->suite = ktls_suite_find(flags & 2 ? 0xc02b : 0x1301);
+	s->suite = __ktls_suite_find(flags & 2 ? 0xc02b : 0x1301);
 	s->installed = KTLS_RX | (flags & 8 ? KTLS_TX : 0);
 	s->client_traffic.len = 32;
 	s->server_traffic.len = 32;
@@ -191,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	session_init(&session, sv[0], flags);
 	for (int i = 0; i < MAX_CALLS; i++) {
-		ktls_fail(0, "%s", "");
+		__ktls_fail(0, "%s", "");
 		n = flags & 1 ? ktls_recv(&session, buf, len) :
 				ktls_recv_fd(sv[0], buf, len);
 		if (n == -EAGAIN)

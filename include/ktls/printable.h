@@ -15,8 +15,8 @@
  * backslash, written as \xNN. Truncated before an escape that would not
  * fit, never inside one. Returns @dst, for use as a printf argument.
  */
-const char *ktls_printable(char *dst, size_t size, const char *src,
-			   size_t len);
+const char *__ktls_printable(char *dst, size_t size, const char *src,
+			     size_t len);
 
 /* Room for @len source bytes escaped, with the NUL. */
 #define KTLS_PRINTABLE_SIZE(len) (4 * (len) + 1)

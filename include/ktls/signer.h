@@ -55,17 +55,17 @@ struct ktls_private_key;
  * certificate (chain) @cert_file. The file's bytes are read into locked
  * memory and wiped after decoding.
  */
-int ktls_private_key_load(const char *key_file, const char *cert_file,
-			  struct ktls_private_key **key);
+int __ktls_private_key_load(const char *key_file, const char *cert_file,
+			    struct ktls_private_key **key);
 /* The same from memory (keys from kernel key serials); @what names it. */
-int ktls_private_key_load_mem(const uint8_t *key_pem, size_t key_len,
-			      const uint8_t *cert_pem, size_t cert_len,
+int __ktls_private_key_load_mem(const uint8_t *key_pem, size_t key_len,
+				const uint8_t *cert_pem, size_t cert_len,
 			      const char *what, struct ktls_private_key **key);
-int ktls_private_key_sign(struct ktls_private_key *key,
-			  enum ktls_sign_alg alg, enum ktls_sign_hash hash,
+int __ktls_private_key_sign(struct ktls_private_key *key,
+			    enum ktls_sign_alg alg, enum ktls_sign_hash hash,
 			  const uint8_t *in, size_t in_len, uint8_t *sig,
 			  size_t *sig_len);
 /* Wipes the key. */
-void ktls_private_key_free(struct ktls_private_key *key);
+void __ktls_private_key_free(struct ktls_private_key *key);
 
 #endif /* KTLS_SIGNER_H */

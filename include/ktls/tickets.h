@@ -63,14 +63,14 @@ struct ktls_ticket_stats {
 	unsigned int period_s;
 };
 
-int ktls_ticket_keys_new(unsigned int period_s, struct ktls_ticket_keys **keys);
-int ktls_ticket_keys_seal(struct ktls_ticket_keys *keys,
-			  uint8_t name[KTLS_TICKET_NAME_LEN],
+int __ktls_ticket_keys_new(unsigned int period_s, struct ktls_ticket_keys **keys);
+int __ktls_ticket_keys_seal(struct ktls_ticket_keys *keys,
+			    uint8_t name[KTLS_TICKET_NAME_LEN],
 			  uint8_t iv[KTLS_TICKET_IV_LEN],
 			  uint8_t mac[KTLS_TICKET_MAC_LEN], uint8_t *ticket,
 			  size_t len);
-int ktls_ticket_keys_open(struct ktls_ticket_keys *keys,
-			  const uint8_t name[KTLS_TICKET_NAME_LEN],
+int __ktls_ticket_keys_open(struct ktls_ticket_keys *keys,
+			    const uint8_t name[KTLS_TICKET_NAME_LEN],
 			  const uint8_t iv[KTLS_TICKET_IV_LEN],
 			  const uint8_t mac[KTLS_TICKET_MAC_LEN],
 			  uint8_t *ticket, size_t len);
@@ -78,14 +78,14 @@ int ktls_ticket_keys_open(struct ktls_ticket_keys *keys,
  * Rotate on time, so that a retired key goes even if nothing asks; the
  * seconds to the next rotation in *@next_s. -EIO if no key could be drawn.
  */
-int ktls_ticket_keys_tick(struct ktls_ticket_keys *keys, unsigned int *next_s);
-void ktls_ticket_keys_stats(struct ktls_ticket_keys *keys,
-			    struct ktls_ticket_stats *stats);
+int __ktls_ticket_keys_tick(struct ktls_ticket_keys *keys, unsigned int *next_s);
+void __ktls_ticket_keys_stats(struct ktls_ticket_keys *keys,
+			      struct ktls_ticket_stats *stats);
 /* A sealer (any key id) that seals and opens with @keys, in this process. */
-void ktls_ticket_keys_sealer(struct ktls_ticket_keys *keys,
-			     uint32_t lifetime_s,
+void __ktls_ticket_keys_sealer(struct ktls_ticket_keys *keys,
+			       uint32_t lifetime_s,
 			     struct ktls_ticket_sealer *sealer);
 /* Wipes the keys (munmap unlocks them). */
-void ktls_ticket_keys_free(struct ktls_ticket_keys *keys);
+void __ktls_ticket_keys_free(struct ktls_ticket_keys *keys);
 
 #endif /* KTLS_TICKETS_H */

@@ -105,6 +105,6 @@
  * ours, is all that passed). Best effort and non-blocking: the connection
  * ends either way. In libktls (records.c); not installed.
  */
-void ktls_plain_alert(int fd, uint8_t description);
+void __ktls_plain_alert(int fd, uint8_t description);
 
 #endif /* KTLS_TLS_PROT_H */

@@ -81,6 +81,14 @@ fi
 check "every export is versioned KTLS_0.1" \
 	not grep -qv '@@KTLS_0.1$' < <(nm -D --defined-only "$lib/libktls.so.0" |
 		awk '$3 ~ /^ktls_/ {print $3}')
+# In the static library nothing is local: an internal call named ktls_*
+# would sit in the API's namespace. Ours are __ktls_* (liburing's way).
+nm -g --defined-only "$lib/libktls.a" 2>/dev/null |
+	awk '$2 ~ /^[TDBR]$/ && $3 ~ /^ktls_/ {print $3}' | sort -u > "$work/a-ktls"
+comm -23 "$work/a-ktls" "$work/api" > "$work/a-internal"
+check "libktls.a's ktls_* symbols are the API's alone (internals are __ktls_*)" \
+	test ! -s "$work/a-internal"
+[ -s "$work/a-internal" ] && sed 's/^/# not API: /' "$work/a-internal"
 
 # A program built the way an application is: pkg-config and the headers.
 cat > "$work/app.c" <<'APP'

@@ -715,11 +715,11 @@ static int handshake_secret(const uint8_t shared[32], uint8_t hs[32])
 {
 	uint8_t zeros[32] = { 0 }, early[32], empty[32], derived[32];
 
-	if (ktls_hkdf_extract(KTLS_HASH_SHA256, NULL, 0, zeros, 32, early) ||
-	    ktls_hash(KTLS_HASH_SHA256, (const uint8_t *)"", 0, empty) ||
-	    ktls_derive_secret(KTLS_HASH_SHA256, early, "derived", empty,
-			       derived) ||
-	    ktls_hkdf_extract(KTLS_HASH_SHA256, derived, 32, shared, 32, hs))
+	if (__ktls_hkdf_extract(KTLS_HASH_SHA256, NULL, 0, zeros, 32, early) ||
+	    __ktls_hash(KTLS_HASH_SHA256, (const uint8_t *)"", 0, empty) ||
+	    __ktls_derive_secret(KTLS_HASH_SHA256, early, "derived", empty,
+				 derived) ||
+	    __ktls_hkdf_extract(KTLS_HASH_SHA256, derived, 32, shared, 32, hs))
 		return -EIO;
 	return 0;
 }
@@ -731,10 +731,10 @@ static int traffic_key(const uint8_t secret[32], const char *label,
 	uint8_t th[32], traffic[32];
 
 	*k = (struct hs_key){ 0 };
-	if (ktls_hash(KTLS_HASH_SHA256, transcript->b, transcript->len, th) ||
-	    ktls_derive_secret(KTLS_HASH_SHA256, secret, label, th, traffic) ||
-	    ktls_traffic_key_iv(KTLS_HASH_SHA256, traffic, k->key, 16, k->iv,
-				12))
+	if (__ktls_hash(KTLS_HASH_SHA256, transcript->b, transcript->len, th) ||
+	    __ktls_derive_secret(KTLS_HASH_SHA256, secret, label, th, traffic) ||
+	    __ktls_traffic_key_iv(KTLS_HASH_SHA256, traffic, k->key, 16, k->iv,
+				  12))
 		return -EIO;
 	return 0;
 }
@@ -744,11 +744,11 @@ static int master_secret(const uint8_t hs[32], uint8_t master[32])
 {
 	uint8_t zeros[32] = { 0 }, empty[32], derived[32];
 
-	if (ktls_hash(KTLS_HASH_SHA256, (const uint8_t *)"", 0, empty) ||
-	    ktls_derive_secret(KTLS_HASH_SHA256, hs, "derived", empty,
-			       derived) ||
-	    ktls_hkdf_extract(KTLS_HASH_SHA256, derived, 32, zeros, 32,
-			      master))
+	if (__ktls_hash(KTLS_HASH_SHA256, (const uint8_t *)"", 0, empty) ||
+	    __ktls_derive_secret(KTLS_HASH_SHA256, hs, "derived", empty,
+				 derived) ||
+	    __ktls_hkdf_extract(KTLS_HASH_SHA256, derived, 32, zeros, 32,
+				master))
 		return -EIO;
 	return 0;
 }

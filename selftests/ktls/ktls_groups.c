@@ -326,7 +326,7 @@ static int client_hello(const char *groups, uint16_t max_version,
 
 	ret = client_hello_body(groups, max_version, &body, &len);
 	if (!ret)
-		ret = ktls_hello_parse(TLS_HS_CLIENT_HELLO, body, len, hello);
+		ret = __ktls_hello_parse(TLS_HS_CLIENT_HELLO, body, len, hello);
 	return ret;
 }
 
@@ -386,7 +386,7 @@ TEST(client_asks_for_no_record_size_limit)
 
 		ASSERT_EQ(0, client_hello_body(NULL, versions[v], &body, &len));
 		r = (struct ktls_reader){ .p = body, .left = len };
-		ASSERT_TRUE(ktls_hello_extensions(&r, TLS_HS_CLIENT_HELLO));
+		ASSERT_TRUE(__ktls_hello_extensions(&r, TLS_HS_CLIENT_HELLO));
 		while (r.left) {
 			const uint8_t *type = ktls_take(&r, 2);
 

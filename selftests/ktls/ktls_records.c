@@ -76,7 +76,7 @@ struct forge {
 
 static int forge_keys(struct forge *f)
 {
-	int ret = ktls_traffic_key_iv(KTLS_HASH_SHA256, f->secret, f->key,
+	int ret = __ktls_traffic_key_iv(KTLS_HASH_SHA256, f->secret, f->key,
 				      KEY_LEN, f->iv, IV_LEN);
 
 	f->seq = 0;
@@ -89,7 +89,7 @@ static int forge_keys(struct forge *f)
 static int forge_update(struct forge *f)
 {
 	uint8_t next[SECRET_LEN];
-	int ret = ktls_hkdf_expand_label(KTLS_HASH_SHA256, f->secret,
+	int ret = __ktls_hkdf_expand_label(KTLS_HASH_SHA256, f->secret,
 					 "traffic upd", NULL, 0, next,
 					 SECRET_LEN);
 

@@ -391,7 +391,7 @@ static int holder_seal(void *arg, uint32_t key_id, uint8_t *name, uint8_t *iv,
 		       uint8_t *mac, uint8_t *ticket, size_t len)
 {
 	(void)arg;
-	return ktls_ticket_keys_seal(holder[key_id], name, iv, mac, ticket,
+	return __ktls_ticket_keys_seal(holder[key_id], name, iv, mac, ticket,
 				     len);
 }
 
@@ -400,7 +400,7 @@ static int holder_open(void *arg, uint32_t key_id, const uint8_t *name,
 		       size_t len)
 {
 	(void)arg;
-	return ktls_ticket_keys_open(holder[key_id], name, iv, mac, ticket,
+	return __ktls_ticket_keys_open(holder[key_id], name, iv, mac, ticket,
 				     len);
 }
 
@@ -416,7 +416,7 @@ TEST_F(scope, sealed_elsewhere_other_context_asks_for_certificate)
 		SKIP(return, "tickets only");
 	b.key_id = 2;
 	for (int i = 1; i <= 2; i++)
-		ASSERT_EQ(0, ktls_ticket_keys_new(3600, &holder[i]));
+		ASSERT_EQ(0, __ktls_ticket_keys_new(3600, &holder[i]));
 	self->server.ticket_sealer = &a;
 	ASSERT_EQ(0, ktls_ctx_new(&self->server, &self->server_a));
 	self->server.ticket_sealer = &b;
@@ -436,7 +436,7 @@ TEST_F(scope, sealed_elsewhere_other_context_asks_for_certificate)
 	connect_once(_metadata, &self->peer, self->server_b, &o);
 	expect_refused(_metadata, &o, NO_CLIENT_CERT);
 	for (int i = 1; i <= 2; i++)
-		ktls_ticket_keys_free(holder[i]);
+		__ktls_ticket_keys_free(holder[i]);
 }
 
 TEST_HARNESS_MAIN

@@ -3,7 +3,7 @@
  * Handshakes whose private key is elsewhere (include/ktls/signer.h): the
  * server (and a mutual-TLS client) holds only its certificate and asks a
  * signer for every signature, as ktlsd's worker asks its key process.
- * Here the signer is ktls_private_key_sign() in the same process, counted
+ * Here the signer is __ktls_private_key_sign() in the same process, counted
  * and, for the negative cases, broken on purpose: a signer that fails or
  * returns a forged signature must fail the handshake, never pass it.
  * Handshakes run natively (no kernel TLS needed).
@@ -44,8 +44,8 @@ static int test_sign(void *arg, uint32_t key_id, enum ktls_sign_alg alg,
 		return -EINVAL;
 	if (ts->mode == SIGN_FAILS)
 		return -EIO;
-	ret = ktls_private_key_sign(ts->key, alg, hash, in, in_len, sig,
-				    sig_len);
+	ret = __ktls_private_key_sign(ts->key, alg, hash, in, in_len, sig,
+				      sig_len);
 	if (!ret && ts->mode == SIGN_FORGED)
 		sig[*sig_len / 2] ^= 0x01;
 	return ret;
@@ -132,7 +132,7 @@ FIXTURE_SETUP(signer)
 	test_pki_file(variant->key, self->e.key, sizeof(self->e.key));
 	test_pki_file("client.pem", self->e.client_cert, sizeof(self->e.client_cert));
 	test_pki_file("client.key", self->e.client_key, sizeof(self->e.client_key));
-	ASSERT_EQ(0, ktls_private_key_load(self->e.key, self->e.cert, &self->e.ts.key))
+	ASSERT_EQ(0, __ktls_private_key_load(self->e.key, self->e.cert, &self->e.ts.key))
 		TH_LOG("%s", ktls_reason());
 	self->e.signer = (struct ktls_signer){
 		.sign = test_sign, .arg = &self->e.ts, .key_id = 7,
@@ -160,7 +160,7 @@ FIXTURE_TEARDOWN(signer)
 {
 	close(self->e.client_fd);
 	close(self->e.server_fd);
-	ktls_private_key_free(self->e.ts.key);
+	__ktls_private_key_free(self->e.ts.key);
 }
 
 /* The client's handshake and the server's one byte; server result in *@srv. */
@@ -233,9 +233,9 @@ TEST_F(signer, client_certificate_signs_through_the_signer)
 	struct ktls_private_key *ckey;
 	int srv;
 
-	ASSERT_EQ(0, ktls_private_key_load(self->e.client_key, self->e.client_cert,
-					   &ckey));
-	ktls_private_key_free(self->e.ts.key);
+	ASSERT_EQ(0, __ktls_private_key_load(self->e.client_key, self->e.client_cert,
+					     &ckey));
+	__ktls_private_key_free(self->e.ts.key);
 	self->e.ts.key = ckey;
 	/* The server signs with its own key now; the client asks ours. */
 	self->e.server.signer = NULL;
@@ -267,7 +267,7 @@ TEST(mismatched_key_is_refused_at_load)
 
 	test_pki_file("server.pem", cert, sizeof(cert));
 	test_pki_file("client.key", key, sizeof(key));
-	ASSERT_EQ(-EINVAL, ktls_private_key_load(key, cert, &k));
+	ASSERT_EQ(-EINVAL, __ktls_private_key_load(key, cert, &k));
 	ASSERT_NE(NULL, strstr(ktls_reason(), "does not match"))
 		TH_LOG("%s", ktls_reason());
 }
@@ -282,19 +282,19 @@ TEST(wrong_algorithm_is_refused)
 
 	test_pki_file("server.pem", cert, sizeof(cert));
 	test_pki_file("server.key", key, sizeof(key));
-	ASSERT_EQ(0, ktls_private_key_load(key, cert, &k));
-	ASSERT_EQ(-EINVAL, ktls_private_key_sign(k, KTLS_SIGN_RSA_PSS,
-						 KTLS_SIGN_SHA256, digest,
+	ASSERT_EQ(0, __ktls_private_key_load(key, cert, &k));
+	ASSERT_EQ(-EINVAL, __ktls_private_key_sign(k, KTLS_SIGN_RSA_PSS,
+						   KTLS_SIGN_SHA256, digest,
 						 sizeof(digest), sig, &len));
-	ASSERT_EQ(-EINVAL, ktls_private_key_sign(k, KTLS_SIGN_ECDSA,
-						 KTLS_SIGN_HASH_NONE, digest, 0,
+	ASSERT_EQ(-EINVAL, __ktls_private_key_sign(k, KTLS_SIGN_ECDSA,
+						   KTLS_SIGN_HASH_NONE, digest, 0,
 						 sig, &len));
 	len = sizeof(sig);
-	ASSERT_EQ(0, ktls_private_key_sign(k, KTLS_SIGN_ECDSA,
-					   KTLS_SIGN_HASH_NONE, digest,
+	ASSERT_EQ(0, __ktls_private_key_sign(k, KTLS_SIGN_ECDSA,
+					     KTLS_SIGN_HASH_NONE, digest,
 					   sizeof(digest), sig, &len));
 	ASSERT_LT(0U, len);
-	ktls_private_key_free(k);
+	__ktls_private_key_free(k);
 }
 
 /*

@@ -3,7 +3,7 @@
  * ktlsd's log with peer-controlled text (issue 11, finding 6): a handoff
  * whose server name carries a newline, a forged log line and terminal
  * escapes is logged with them as \xNN (userspace/ktlsd/log.c through
- * ktls_printable()); no control byte but the line ends reaches the log.
+ * __ktls_printable()); no control byte but the line ends reaches the log.
  */
 #include <errno.h>
 #include <fcntl.h>

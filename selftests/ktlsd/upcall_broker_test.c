@@ -375,7 +375,7 @@ TEST_F(broker, key_serial_key_signs_in_broker)
 	ssize_t n;
 
 	test_pki(&pki);
-	ASSERT_EQ(0, ktls_private_key_load(pki.key, pki.cert, &r->key));
+	ASSERT_EQ(0, __ktls_private_key_load(pki.key, pki.cert, &r->key));
 	len = sign_msg(&q, r->id);
 	for (int i = 0; i < BROKER_MAX_SIGNS; i++) {
 		ASSERT_FALSE(broker_message(&self->b, r, &q, len));

@@ -187,15 +187,15 @@ static void check_rfc5869(struct __test_metadata *_metadata,
 	vec_exact(_metadata, v->prk, prk, SHA256_LEN);
 
 	memset(out, CANARY, sizeof(out));
-	ASSERT_EQ(0, ktls_hkdf_extract(KTLS_HASH_SHA256, salt, salt_len,
-				       ikm, ikm_len, out));
+	ASSERT_EQ(0, __ktls_hkdf_extract(KTLS_HASH_SHA256, salt, salt_len,
+					 ikm, ikm_len, out));
 	EXPECT_HEX("PRK", v->prk, out, SHA256_LEN);
 	EXPECT_TRUE(untouched(out, SHA256_LEN, sizeof(out)));
 
 	/* Expand from the RFC's PRK so a broken Extract can't hide here. */
 	memset(out, CANARY, sizeof(out));
-	ASSERT_EQ(0, ktls_hkdf_expand(KTLS_HASH_SHA256, prk, SHA256_LEN,
-				      info, info_len, out, v->len));
+	ASSERT_EQ(0, __ktls_hkdf_expand(KTLS_HASH_SHA256, prk, SHA256_LEN,
+					info, info_len, out, v->len));
 	EXPECT_HEX("OKM", v->okm, out, v->len);
 	EXPECT_TRUE(untouched(out, v->len, sizeof(out)));
 }
@@ -220,8 +220,8 @@ TEST(hkdf_rfc5869_case3)
 
 	/* ... and as NULL, which the API also defines as HashLen zeros. */
 	ikm_len = vec(_metadata, rfc5869_a3.ikm, ikm, sizeof(ikm));
-	ASSERT_EQ(0, ktls_hkdf_extract(KTLS_HASH_SHA256, NULL, 0,
-				       ikm, ikm_len, out));
+	ASSERT_EQ(0, __ktls_hkdf_extract(KTLS_HASH_SHA256, NULL, 0,
+					 ikm, ikm_len, out));
 	EXPECT_HEX("PRK (NULL salt)", rfc5869_a3.prk, out, SHA256_LEN);
 }
 
@@ -302,30 +302,30 @@ TEST(rfc8448_handshake_secrets)
 	vec_exact(_metadata, rfc8448_hash_ch_sh, th, sizeof(th));
 
 	/* No PSK: salt 0 and IKM of HashLen zeros. */
-	ASSERT_EQ(0, ktls_hkdf_extract(KTLS_HASH_SHA256, NULL, 0,
-				       zeros, sizeof(zeros), early));
+	ASSERT_EQ(0, __ktls_hkdf_extract(KTLS_HASH_SHA256, NULL, 0,
+					 zeros, sizeof(zeros), early));
 	EXPECT_HEX("early secret", rfc8448_early, early, sizeof(early));
 
 	/* "derived" is over an empty transcript, i.e. Hash(""). */
-	ASSERT_EQ(0, ktls_hash(KTLS_HASH_SHA256, (const uint8_t *)"", 0,
-			       empty_hash));
+	ASSERT_EQ(0, __ktls_hash(KTLS_HASH_SHA256, (const uint8_t *)"", 0,
+				 empty_hash));
 	EXPECT_HEX("Hash(\"\")", rfc8448_empty_hash, empty_hash,
 		   sizeof(empty_hash));
-	ASSERT_EQ(0, ktls_derive_secret(KTLS_HASH_SHA256, early, "derived",
-					empty_hash, derived));
+	ASSERT_EQ(0, __ktls_derive_secret(KTLS_HASH_SHA256, early, "derived",
+					  empty_hash, derived));
 	EXPECT_HEX("derived (early)", rfc8448_derived_hs, derived,
 		   sizeof(derived));
 
-	ASSERT_EQ(0, ktls_hkdf_extract(KTLS_HASH_SHA256, derived,
-				       sizeof(derived), ecdhe, sizeof(ecdhe),
+	ASSERT_EQ(0, __ktls_hkdf_extract(KTLS_HASH_SHA256, derived,
+					 sizeof(derived), ecdhe, sizeof(ecdhe),
 				       hs));
 	EXPECT_HEX("handshake secret", rfc8448_hs, hs, sizeof(hs));
 
-	ASSERT_EQ(0, ktls_derive_secret(KTLS_HASH_SHA256, hs, "c hs traffic",
-					th, out));
+	ASSERT_EQ(0, __ktls_derive_secret(KTLS_HASH_SHA256, hs, "c hs traffic",
+					  th, out));
 	EXPECT_HEX("c hs traffic", rfc8448_c_hs, out, sizeof(out));
-	ASSERT_EQ(0, ktls_derive_secret(KTLS_HASH_SHA256, hs, "s hs traffic",
-					th, out));
+	ASSERT_EQ(0, __ktls_derive_secret(KTLS_HASH_SHA256, hs, "s hs traffic",
+					  th, out));
 	EXPECT_HEX("s hs traffic", rfc8448_s_hs, out, sizeof(out));
 }
 
@@ -339,23 +339,23 @@ TEST(rfc8448_application_secrets)
 	vec_exact(_metadata, rfc8448_hs, hs, sizeof(hs));
 	vec_exact(_metadata, rfc8448_hash_ch_sf, th, sizeof(th));
 
-	ASSERT_EQ(0, ktls_hash(KTLS_HASH_SHA256, (const uint8_t *)"", 0,
-			       empty_hash));
-	ASSERT_EQ(0, ktls_derive_secret(KTLS_HASH_SHA256, hs, "derived",
-					empty_hash, derived));
+	ASSERT_EQ(0, __ktls_hash(KTLS_HASH_SHA256, (const uint8_t *)"", 0,
+				 empty_hash));
+	ASSERT_EQ(0, __ktls_derive_secret(KTLS_HASH_SHA256, hs, "derived",
+					  empty_hash, derived));
 	EXPECT_HEX("derived (handshake)", rfc8448_derived_ms, derived,
 		   sizeof(derived));
 
-	ASSERT_EQ(0, ktls_hkdf_extract(KTLS_HASH_SHA256, derived,
-				       sizeof(derived), zeros, sizeof(zeros),
+	ASSERT_EQ(0, __ktls_hkdf_extract(KTLS_HASH_SHA256, derived,
+					 sizeof(derived), zeros, sizeof(zeros),
 				       master));
 	EXPECT_HEX("master secret", rfc8448_master, master, sizeof(master));
 
-	ASSERT_EQ(0, ktls_derive_secret(KTLS_HASH_SHA256, master,
-					"c ap traffic", th, out));
+	ASSERT_EQ(0, __ktls_derive_secret(KTLS_HASH_SHA256, master,
+					  "c ap traffic", th, out));
 	EXPECT_HEX("c ap traffic", rfc8448_c_ap, out, sizeof(out));
-	ASSERT_EQ(0, ktls_derive_secret(KTLS_HASH_SHA256, master,
-					"s ap traffic", th, out));
+	ASSERT_EQ(0, __ktls_derive_secret(KTLS_HASH_SHA256, master,
+					  "s ap traffic", th, out));
 	EXPECT_HEX("s ap traffic", rfc8448_s_ap, out, sizeof(out));
 }
 
@@ -386,8 +386,8 @@ TEST(rfc8448_traffic_key_iv)
 		memset(iv, CANARY, sizeof(iv));
 
 		/* AES-128-GCM: 16-byte key, 12-byte IV */
-		ASSERT_EQ(0, ktls_traffic_key_iv(KTLS_HASH_SHA256, secret,
-						 key, 16, iv, 12));
+		ASSERT_EQ(0, __ktls_traffic_key_iv(KTLS_HASH_SHA256, secret,
+						   key, 16, iv, 12));
 		snprintf(what, sizeof(what), "%s key", rfc8448_keys[i].name);
 		EXPECT_HEX(what, rfc8448_keys[i].key, key, 16);
 		snprintf(what, sizeof(what), "%s iv", rfc8448_keys[i].name);
@@ -414,24 +414,24 @@ TEST(rfc8448_expand_label_encoding)
 
 	info_len = vec(_metadata, rfc8448_finished_info, info, sizeof(info));
 	ASSERT_EQ((size_t)18, info_len);
-	ASSERT_EQ(0, ktls_hkdf_expand(KTLS_HASH_SHA256, s_hs, sizeof(s_hs),
-				      info, info_len, out, sizeof(out)));
+	ASSERT_EQ(0, __ktls_hkdf_expand(KTLS_HASH_SHA256, s_hs, sizeof(s_hs),
+					info, info_len, out, sizeof(out)));
 	EXPECT_HEX("expand(finished info)", rfc8448_finished_key, out,
 		   sizeof(out));
-	ASSERT_EQ(0, ktls_hkdf_expand_label(KTLS_HASH_SHA256, s_hs,
-					    "finished", NULL, 0,
+	ASSERT_EQ(0, __ktls_hkdf_expand_label(KTLS_HASH_SHA256, s_hs,
+					      "finished", NULL, 0,
 					    out, sizeof(out)));
 	EXPECT_HEX("expand_label(finished)", rfc8448_finished_key, out,
 		   sizeof(out));
 
 	info_len = vec(_metadata, rfc8448_c_hs_info, info, sizeof(info));
 	ASSERT_EQ((size_t)54, info_len);
-	ASSERT_EQ(0, ktls_hkdf_expand(KTLS_HASH_SHA256, hs, sizeof(hs),
-				      info, info_len, out, sizeof(out)));
+	ASSERT_EQ(0, __ktls_hkdf_expand(KTLS_HASH_SHA256, hs, sizeof(hs),
+					info, info_len, out, sizeof(out)));
 	EXPECT_HEX("expand(c hs traffic info)", rfc8448_c_hs, out,
 		   sizeof(out));
-	ASSERT_EQ(0, ktls_hkdf_expand_label(KTLS_HASH_SHA256, hs,
-					    "c hs traffic", th, sizeof(th),
+	ASSERT_EQ(0, __ktls_hkdf_expand_label(KTLS_HASH_SHA256, hs,
+					      "c hs traffic", th, sizeof(th),
 					    out, sizeof(out)));
 	EXPECT_HEX("expand_label(c hs traffic)", rfc8448_c_hs, out,
 		   sizeof(out));
@@ -439,12 +439,12 @@ TEST(rfc8448_expand_label_encoding)
 
 TEST(hash_len)
 {
-	EXPECT_EQ(SHA256_LEN, ktls_hash_len(KTLS_HASH_SHA256));
-	EXPECT_EQ((size_t)48, ktls_hash_len(KTLS_HASH_SHA384));
+	EXPECT_EQ(SHA256_LEN, __ktls_hash_len(KTLS_HASH_SHA256));
+	EXPECT_EQ((size_t)48, __ktls_hash_len(KTLS_HASH_SHA384));
 	/* Callers size buffers from this; garbage must not look valid. */
 	EXPECT_EQ((size_t)0,
-		  ktls_hash_len((enum ktls_hash)(KTLS_HASH_SHA384 + 1)));
-	EXPECT_EQ((size_t)0, ktls_hash_len((enum ktls_hash)-1));
+		  __ktls_hash_len((enum ktls_hash)(KTLS_HASH_SHA384 + 1)));
+	EXPECT_EQ((size_t)0, __ktls_hash_len((enum ktls_hash)-1));
 }
 
 TEST(hkdf_expand_rejects_long_okm)
@@ -455,12 +455,12 @@ TEST(hkdf_expand_rejects_long_okm)
 
 	memset(prk, 0x0b, sizeof(prk));
 	/* RFC 5869 2.3: L <= 255*HashLen, the block counter is one octet. */
-	EXPECT_EQ(-EINVAL, ktls_hkdf_expand(KTLS_HASH_SHA256, prk, sizeof(prk),
-					    info, sizeof(info) - 1,
+	EXPECT_EQ(-EINVAL, __ktls_hkdf_expand(KTLS_HASH_SHA256, prk, sizeof(prk),
+					      info, sizeof(info) - 1,
 					    okm, sizeof(okm)));
 	/* The limit itself is still allowed. */
-	EXPECT_EQ(0, ktls_hkdf_expand(KTLS_HASH_SHA256, prk, sizeof(prk),
-				      info, sizeof(info) - 1,
+	EXPECT_EQ(0, __ktls_hkdf_expand(KTLS_HASH_SHA256, prk, sizeof(prk),
+					info, sizeof(info) - 1,
 				      okm, sizeof(okm) - 1));
 }
 
@@ -475,13 +475,13 @@ TEST(hkdf_expand_label_rejects_long_label)
 	label[sizeof(label) - 1] = '\0';
 
 	ASSERT_EQ((size_t)250, strlen(label));
-	EXPECT_EQ(-EINVAL, ktls_hkdf_expand_label(KTLS_HASH_SHA256, secret,
-						  label, NULL, 0,
+	EXPECT_EQ(-EINVAL, __ktls_hkdf_expand_label(KTLS_HASH_SHA256, secret,
+						    label, NULL, 0,
 						  out, sizeof(out)));
 	/* 249 + 6 = 255 bytes is the longest legal label. */
 	label[249] = '\0';
-	EXPECT_EQ(0, ktls_hkdf_expand_label(KTLS_HASH_SHA256, secret, label,
-					    NULL, 0, out, sizeof(out)));
+	EXPECT_EQ(0, __ktls_hkdf_expand_label(KTLS_HASH_SHA256, secret, label,
+					      NULL, 0, out, sizeof(out)));
 }
 
 TEST_HARNESS_MAIN

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * ktls_printable() (include/ktls/printable.h): what a peer-controlled
+ * __ktls_printable() (include/ktls/printable.h): what a peer-controlled
  * string looks like in a log line. No byte that could end the line or
  * drive a terminal survives; truncation never splits an escape.
  */
@@ -10,7 +10,7 @@
 
 #include "kselftest_harness.h"
 
-#define ESC(s) ktls_printable(out, sizeof(out), s, sizeof(s) - 1)
+#define ESC(s) __ktls_printable(out, sizeof(out), s, sizeof(s) - 1)
 
 TEST(plain_text_unchanged)
 {
@@ -44,9 +44,9 @@ TEST(truncation_keeps_escapes_whole)
 	/* "abc" then an escape that would not fit: dropped whole. */
 	ASSERT_STREQ("abc", ESC("abc\nd"));
 	ASSERT_STREQ("abcdef", ESC("abcdefgh"));
-	ASSERT_STREQ("", ktls_printable(out, 1, "x", 1));
+	ASSERT_STREQ("", __ktls_printable(out, 1, "x", 1));
 	out[0] = 'z';
-	ktls_printable(out, 0, "x", 1);
+	__ktls_printable(out, 0, "x", 1);
 	ASSERT_EQ('z', out[0]);
 }
 
@@ -55,7 +55,7 @@ TEST(worst_case_size)
 	char in[100], out[KTLS_PRINTABLE_SIZE(sizeof(in))];
 
 	memset(in, '\n', sizeof(in));
-	ktls_printable(out, sizeof(out), in, sizeof(in));
+	__ktls_printable(out, sizeof(out), in, sizeof(in));
 	ASSERT_EQ(4 * sizeof(in), strlen(out));
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ktls_reason() reads right when a failure wraps the reason of the one
- * below it (ktls_fail with ktls_reason() as an argument: source and
+ * below it (__ktls_fail with ktls_reason() as an argument: source and
  * destination of one vsnprintf were the same buffer), and
  * ktls_reason_field() names the ktls_config member a refused context was
  * about, whatever the reason's words.

@@ -106,8 +106,8 @@ TEST(hmac_pads_wiped)
 	clear_stack();
 	ASSERT_FALSE(on_dead_stack(ipad, sizeof(ipad)));
 
-	ASSERT_EQ(0, ktls_traffic_key_iv(KTLS_HASH_SHA256, secret, key,
-					 sizeof(key), iv, sizeof(iv)));
+	ASSERT_EQ(0, __ktls_traffic_key_iv(KTLS_HASH_SHA256, secret, key,
+					   sizeof(key), iv, sizeof(iv)));
 	EXPECT_FALSE(on_dead_stack(ipad, sizeof(ipad)))
 		TH_LOG("secret ^ 0x36 (HMAC ipad) left on the stack");
 	EXPECT_FALSE(on_dead_stack(opad, sizeof(opad)))

@@ -414,12 +414,12 @@ static int check_sni(struct handoff *h, uint32_t events, char *why,
 		snprintf(why, why_len,
 			 "the TLS peer's first record is not a ClientHello ktlsd can read its server name from ([%s] has server_names)",
 			 h->rule->label);
-		ktls_plain_alert(h->tcp_fd, TLS_ALERT_DESC_DECODE_ERROR);
+		__ktls_plain_alert(h->tcp_fd, TLS_ALERT_DESC_DECODE_ERROR);
 		return ret;
 	}
 	ret = ktlsd_policy_check_sni(h->rule, h->peer_uid, sni, why, why_len);
 	if (ret)
-		ktls_plain_alert(h->tcp_fd, TLS_ALERT_DESC_UNRECOGNIZED_NAME);
+		__ktls_plain_alert(h->tcp_fd, TLS_ALERT_DESC_UNRECOGNIZED_NAME);
 	return ret;
 }
 

@@ -67,8 +67,8 @@ static int load_keys(const struct ktlsd_config *config,
 	for (int i = 1; i < KEYPROC_NR_KEYS; i++) {
 		if (!src[i].key_file)
 			continue;
-		ret = ktls_private_key_load(src[i].key_file, src[i].cert_file,
-					    &keys[i]);
+		ret = __ktls_private_key_load(src[i].key_file, src[i].cert_file,
+					      &keys[i]);
 		if (ret) {
 			/* Used, so that a cut reason is no warning. */
 			if (snprintf(err, err_len, "%s:%d: [%s]: %s",
@@ -99,8 +99,8 @@ static int draw_ticket_keys(const struct ktlsd_config *config,
 
 	if (!config->server.enabled || !config->server.session_tickets)
 		return 0;
-	ret = ktls_ticket_keys_new(KEYPROC_TICKET_LIFETIME_S,
-				   &ring->tickets[KEYPROC_TICKET_SERVER]);
+	ret = __ktls_ticket_keys_new(KEYPROC_TICKET_LIFETIME_S,
+				     &ring->tickets[KEYPROC_TICKET_SERVER]);
 	if (ret)
 		snprintf(err, err_len, "[server]: session ticket key: %s",
 			 ktls_reason());
@@ -122,8 +122,8 @@ static void sign(struct keyring *ring, const struct keyproc_request *req,
 
 	if (!ring->keys[req->key_id])
 		fatal("a request for a key this configuration does not have");
-	res->status = ktls_private_key_sign(ring->keys[req->key_id], req->op,
-					    req->hash, req->in, req->in_len,
+	res->status = __ktls_private_key_sign(ring->keys[req->key_id], req->op,
+					      req->hash, req->in, req->in_len,
 					    res->out, &sig_len);
 	res->out_len = res->status ? 0 : (uint32_t)sig_len;
 	if (res->status)
@@ -145,16 +145,16 @@ static void ticket(struct keyring *ring, const struct keyproc_request *req,
 		fatal("a ticket request for a context that issues none");
 	if (req->op == KEYPROC_OP_TICKET_SEAL) {
 		memcpy(body, req->in, req->in_len);
-		res->status = ktls_ticket_keys_seal(keys, name, iv, mac, body,
-						    req->in_len);
+		res->status = __ktls_ticket_keys_seal(keys, name, iv, mac, body,
+						      req->in_len);
 		res->out_len = res->status ? 0 :
 			       KEYPROC_TICKET_HEADER + req->in_len;
 		return;
 	}
 	len = req->in_len - KEYPROC_TICKET_HEADER;
 	memcpy(res->out, req->in + KEYPROC_TICKET_HEADER, len);
-	res->status = ktls_ticket_keys_open(keys, req->in,
-					    req->in + KTLS_TICKET_NAME_LEN,
+	res->status = __ktls_ticket_keys_open(keys, req->in,
+					      req->in + KTLS_TICKET_NAME_LEN,
 					    req->in + KTLS_TICKET_NAME_LEN +
 						    KTLS_TICKET_IV_LEN,
 					    res->out, len);

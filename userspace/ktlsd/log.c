@@ -2,7 +2,7 @@
 /*
  * ktlsd's log. Never give it key material: it prints what it is given,
  * escaped: a server name or certificate field from a peer cannot break
- * the line or reach the terminal as control bytes (ktls_printable()).
+ * the line or reach the terminal as control bytes (__ktls_printable()).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,7 +59,7 @@ void ktlsd_log(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	ktls_printable(safe, sizeof(safe), line, strlen(line));
+	__ktls_printable(safe, sizeof(safe), line, strlen(line));
 	if (log_to_syslog)
 		syslog(syslog_priority[level], "%s", safe);
 	else

@@ -59,7 +59,7 @@ static void forget(struct broker *b, struct broker_req *r)
 		close(r->chan);
 	if (r->req.sockfd >= 0)
 		close(r->req.sockfd);
-	ktls_private_key_free(r->key);
+	__ktls_private_key_free(r->key);
 	free(r);
 }
 
@@ -138,8 +138,8 @@ static bool sign(struct broker *b, struct broker_req *r,
 		return hostile(b, r, "a signature for a request whose key the broker does not hold");
 	if (++r->signs > BROKER_MAX_SIGNS)
 		return hostile(b, r, "more signatures than one handshake makes");
-	sig.res.status = ktls_private_key_sign(r->key, q->op, q->hash, q->in,
-					       q->in_len, sig.res.out,
+	sig.res.status = __ktls_private_key_sign(r->key, q->op, q->hash, q->in,
+						 q->in_len, sig.res.out,
 					       &sig_len);
 	if (sig.res.status > 0)
 		sig.res.status = -EIO;

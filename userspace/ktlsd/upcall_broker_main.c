@@ -265,8 +265,8 @@ static int keep_key(const struct upcall_req *req, struct upcall_material *m,
 	int err;
 
 	snprintf(what, sizeof(what), "private key %d", req->privkey);
-	err = ktls_private_key_load_mem(m->key_pem, m->key_len, m->cert_pem,
-					m->cert_len, what, key);
+	err = __ktls_private_key_load_mem(m->key_pem, m->key_len, m->cert_pem,
+					  m->cert_len, what, key);
 	upcall_key_free(m->key_pem, m->key_len);
 	m->key_pem = NULL;
 	m->key_len = 0;
@@ -303,7 +303,7 @@ static void hand_over(const struct ktlsd_config *config, int jobs_fd,
 		err = upcall_fail(-EIO, "socketpair: %s", strerror(errno));
 	if (err) {
 		upcall_material_wipe(&m);
-		ktls_private_key_free(key);
+		__ktls_private_key_free(key);
 		refuse(req, err);
 		return;
 	}
@@ -320,7 +320,7 @@ static void hand_over(const struct ktlsd_config *config, int jobs_fd,
 		       req->accepted_ms + timeout + BROKER_GRACE_MS);
 	if (!r) {
 		upcall_material_wipe(&m);
-		ktls_private_key_free(key);
+		__ktls_private_key_free(key);
 		close(chan[0]);
 		close(chan[1]);
 		refuse(req, upcall_fail(-ENOMEM, "out of memory"));

@@ -34,7 +34,7 @@ static const struct {
 	{ 120, "no_application_protocol" },
 };
 
-const char *ktls_alert_name(int code)
+const char *__ktls_alert_name(int code)
 {
 	for (size_t i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++)
 		if (alerts[i].code == code)

@@ -16,17 +16,17 @@ static int check_alpn_list(const char *protocols)
 	size_t len;
 
 	if (!*p)
-		return ktls_fail(-EINVAL, "ALPN list is empty");
+		return __ktls_fail(-EINVAL, "ALPN list is empty");
 	while (*p) {
 		len = strcspn(p, ",");
 		if (len == 0 || len > WOLFSSL_MAX_ALPN_PROTO_NAME_LEN)
-			return ktls_fail(-EINVAL,
+			return __ktls_fail(-EINVAL,
 					 "ALPN list \"%s\": each protocol name needs 1 to %d bytes between commas",
 					 protocols,
 					 WOLFSSL_MAX_ALPN_PROTO_NAME_LEN);
 		p += len;
 		if (*p == ',' && !*++p)
-			return ktls_fail(-EINVAL,
+			return __ktls_fail(-EINVAL,
 					 "ALPN list \"%s\" ends with a comma",
 					 protocols);
 	}
@@ -42,7 +42,7 @@ int ktls_session_set_alpn(struct ktls_session *session, const char *protocols)
 	if (ret)
 		return ret;
 	if (strlen(protocols) >= sizeof(list))
-		return ktls_fail(-ENAMETOOLONG, "ALPN list is longer than %zu bytes",
+		return __ktls_fail(-ENAMETOOLONG, "ALPN list is longer than %zu bytes",
 				 sizeof(list) - 1);
 	/* WolfSSL takes the list comma-separated, and writable. */
 	snprintf(list, sizeof(list), "%s", protocols);
@@ -53,7 +53,7 @@ int ktls_session_set_alpn(struct ktls_session *session, const char *protocols)
 	if (wolfSSL_UseALPN(session->ssl, list, (unsigned int)strlen(list),
 			    WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) !=
 	    WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "WolfSSL rejected the ALPN list \"%s\"",
+		return __ktls_fail(-EINVAL, "WolfSSL rejected the ALPN list \"%s\"",
 				 protocols);
 	return 0;
 }

@@ -135,8 +135,8 @@ static int claim_ticket(struct ktls_ticket_guard *guard,
 }
 
 /* tickets.c: @session's ticket @id opened; 0, or refuse it (a replay). */
-int ktls_early_data_claim(struct ktls_ctx *ctx, struct ktls_session *session,
-			  const uint8_t *id)
+int __ktls_early_data_claim(struct ktls_ctx *ctx, struct ktls_session *session,
+			    const uint8_t *id)
 {
 	struct ktls_ticket_guard *guard = ctx->ticket_guard;
 	uint32_t now = guard_now(guard);
@@ -166,12 +166,12 @@ static int guard_new(struct ktls_ctx *ctx)
 	int ret;
 
 	/* Every ticket through our callback: the sealer's, or our keys. */
-	ret = ktls_tickets_own_keys(ctx, TICKET_LIFETIME_S);
+	ret = __ktls_tickets_own_keys(ctx, TICKET_LIFETIME_S);
 	if (ret)
 		return ret;
 	guard = calloc(1, sizeof(*guard));
 	if (!guard)
-		return ktls_fail(-ENOMEM, "out of memory");
+		return __ktls_fail(-ENOMEM, "out of memory");
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	guard->start = ts.tv_sec;
 	pthread_mutex_init(&guard->lock, NULL);
@@ -180,22 +180,22 @@ static int guard_new(struct ktls_ctx *ctx)
 	return 0;
 }
 
-int ktls_early_data_ctx_setup(struct ktls_ctx *ctx,
-			      const struct ktls_config *config)
+int __ktls_early_data_ctx_setup(struct ktls_ctx *ctx,
+				const struct ktls_config *config)
 {
 	uint16_t max = config->max_version ? config->max_version : KTLS_TLS_1_3;
 
 	ctx->max_early_data = config->max_early_data;
 	if (config->role == KTLS_ROLE_CLIENT) {
 		if (config->max_early_data && !config->resumption)
-			return ktls_fail(-EINVAL,
+			return __ktls_fail(-EINVAL,
 					 "max_early_data needs resumption: 0-RTT data rides on a resumed session");
 		return 0;
 	}
 	if (max < KTLS_TLS_1_3) {
 		/* No TLS 1.3, no 0-RTT (WolfSSL 5.9 refuses even a 0 then). */
 		if (config->max_early_data)
-			return ktls_fail(-EINVAL,
+			return __ktls_fail(-EINVAL,
 					 "max_early_data needs TLS 1.3 (max_version is TLS 1.2)");
 		return 0;
 	}
@@ -203,17 +203,17 @@ int ktls_early_data_ctx_setup(struct ktls_ctx *ctx,
 	if (wolfSSL_CTX_set_max_early_data(ctx->wolfssl,
 					   config->max_early_data) !=
 	    WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "WolfSSL rejected max_early_data %u",
+		return __ktls_fail(-EINVAL, "WolfSSL rejected max_early_data %u",
 				 config->max_early_data);
 	if (!config->max_early_data)
 		return 0;
 	if (!config->session_tickets)
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "max_early_data needs session_tickets: 0-RTT data rides on a ticket");
 	return guard_new(ctx);
 }
 
-void ktls_early_data_ctx_free(struct ktls_ctx *ctx)
+void __ktls_early_data_ctx_free(struct ktls_ctx *ctx)
 {
 	struct ktls_ticket_guard *guard = ctx->ticket_guard;
 
@@ -224,17 +224,17 @@ void ktls_early_data_ctx_free(struct ktls_ctx *ctx)
 	ctx->ticket_guard = NULL;
 }
 
-int ktls_early_data_session_init(struct ktls_session *session)
+int __ktls_early_data_session_init(struct ktls_session *session)
 {
 	if (session->role != KTLS_ROLE_SERVER || !session->ctx->max_early_data)
 		return 0;
 	session->early = calloc(1, sizeof(*session->early));
 	if (!session->early)
-		return ktls_fail(-ENOMEM, "out of memory");
+		return __ktls_fail(-ENOMEM, "out of memory");
 	return 0;
 }
 
-void ktls_early_data_session_free(struct ktls_session *session)
+void __ktls_early_data_session_free(struct ktls_session *session)
 {
 	struct ktls_early_data *early = session->early;
 
@@ -251,7 +251,7 @@ void ktls_early_data_session_free(struct ktls_session *session)
 }
 
 /* From the secret callback: the server accepted 0-RTT data. */
-void ktls_early_data_secret(struct ktls_session *session, int id)
+void __ktls_early_data_secret(struct ktls_session *session, int id)
 {
 	if (id == CLIENT_EARLY_TRAFFIC_SECRET && session->early &&
 	    session->role == KTLS_ROLE_SERVER)
@@ -279,20 +279,20 @@ int ktls_session_set_early_data(struct ktls_session *session, const void *buf,
 	struct ktls_early_data *early;
 
 	if (session->role != KTLS_ROLE_CLIENT)
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "only a client sends early data; a server reads it with ktls_session_early_data()");
 	if (session->early || session->rio.sent || session->rio.first_len)
-		return ktls_fail(-EALREADY,
+		return __ktls_fail(-EALREADY,
 				 "queue early data once, before the first ktls_handshake_step()");
 	if (!len || len > INT32_MAX)
-		return ktls_fail(-EINVAL, "early data of %zu bytes", len);
+		return __ktls_fail(-EINVAL, "early data of %zu bytes", len);
 	early = calloc(1, sizeof(*early));
 	if (!early)
-		return ktls_fail(-ENOMEM, "out of memory");
+		return __ktls_fail(-ENOMEM, "out of memory");
 	early->queued = malloc(len);
 	if (!early->queued) {
 		free(early);
-		return ktls_fail(-ENOMEM, "out of memory");
+		return __ktls_fail(-ENOMEM, "out of memory");
 	}
 	memcpy(early->queued, buf, len);
 	early->queued_len = len;
@@ -328,10 +328,10 @@ bool ktls_session_early_data_accepted(const struct ktls_session *session)
 /* A WolfSSL call's result, for a step that is not over yet. */
 static int step_result(struct ktls_session *session, int ret)
 {
-	/* ktls_handshake_progress() would take success for the end. */
+	/* __ktls_handshake_progress() would take success for the end. */
 	if (ret == WOLFSSL_SUCCESS)
 		return -EAGAIN;
-	return ktls_handshake_progress(session, ret);
+	return __ktls_handshake_progress(session, ret);
 }
 
 static int client_step(struct ktls_session *session)
@@ -392,7 +392,7 @@ static int client_step(struct ktls_session *session)
 		early->resent += (size_t)ret;
 	}
 	early->phase = DONE;
-	return ktls_handshake_progress(session, WOLFSSL_SUCCESS);
+	return __ktls_handshake_progress(session, WOLFSSL_SUCCESS);
 }
 
 static int keep_received(struct ktls_session *session, const uint8_t *buf,
@@ -402,13 +402,13 @@ static int keep_received(struct ktls_session *session, const uint8_t *buf,
 
 	/* WolfSSL enforces the limit too; never keep more than we allowed. */
 	if (len > session->ctx->max_early_data - early->received_len)
-		return ktls_fail(-EPROTO,
+		return __ktls_fail(-EPROTO,
 				 "the client sent more than max_early_data (%u bytes) of 0-RTT data",
 				 session->ctx->max_early_data);
 	if (!early->received) {
 		early->received = malloc(session->ctx->max_early_data);
 		if (!early->received)
-			return ktls_fail(-ENOMEM, "out of memory");
+			return __ktls_fail(-ENOMEM, "out of memory");
 	}
 	memcpy(early->received + early->received_len, buf, len);
 	early->received_len += len;
@@ -443,10 +443,10 @@ static int server_step(struct ktls_session *session)
 	if (!early->primed) {
 		wolfSSL_SSLSetIORecv(ssl, refuse_read);
 		ret = wolfSSL_read_early_data(ssl, buf, sizeof(buf), &n);
-		wolfSSL_SSLSetIORecv(ssl, ktls_record_io_recv);
+		wolfSSL_SSLSetIORecv(ssl, __ktls_record_io_recv);
 		if (ret >= 0 ||
 		    wolfSSL_get_error(ssl, ret) != WOLFSSL_ERROR_WANT_READ)
-			return ktls_fail(-EIO,
+			return __ktls_fail(-EIO,
 					 "WolfSSL did not wait for the ClientHello (%d)",
 					 wolfSSL_get_error(ssl, ret));
 		early->primed = true;
@@ -466,14 +466,14 @@ static int server_step(struct ktls_session *session)
 			/* 0: the client's Finished came, or the peer left. */
 			early->read_done = true;
 			if (!wolfSSL_is_init_finished(ssl))
-				return ktls_handshake_progress(session,
+				return __ktls_handshake_progress(session,
 							       WOLFSSL_FATAL_ERROR);
 		}
 		ret = wolfSSL_accept(ssl);
 		if (ret != WOLFSSL_SUCCESS || wolfSSL_is_init_finished(ssl))
-			return ktls_handshake_progress(session, ret);
+			return __ktls_handshake_progress(session, ret);
 		if (early->paused)
-			return ktls_fail(-EPROTO,
+			return __ktls_fail(-EPROTO,
 					 "WolfSSL stopped twice for early data");
 		early->paused = true;
 	}
@@ -496,7 +496,7 @@ static int server_step(struct ktls_session *session)
  * into the ticket (and its early_data extension) and later accept 0-RTT
  * on it unguarded. The client resumes again after its next handshake.
  */
-int ktls_early_data_skip(struct ktls_session *session)
+int __ktls_early_data_skip(struct ktls_session *session)
 {
 	WOLFSSL *ssl = session->ssl;
 	int ret;
@@ -505,11 +505,11 @@ int ktls_early_data_skip(struct ktls_session *session)
 	wolfSSL_set_max_early_data(ssl, EARLY_DATA_SKIP);
 	ret = wolfSSL_accept(ssl);
 	if (ret == WOLFSSL_SUCCESS && !wolfSSL_is_init_finished(ssl))
-		return ktls_fail(-EPROTO, "WolfSSL stopped twice for early data");
-	return ktls_handshake_progress(session, ret);
+		return __ktls_fail(-EPROTO, "WolfSSL stopped twice for early data");
+	return __ktls_handshake_progress(session, ret);
 }
 
-int ktls_early_data_step(struct ktls_session *session)
+int __ktls_early_data_step(struct ktls_session *session)
 {
 	if (session->role == KTLS_ROLE_CLIENT)
 		return client_step(session);

@@ -29,20 +29,20 @@ int ktls_read_file(const char *what, const char *path, uint8_t **data,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		err = errno;
-		return ktls_fail(-err, "cannot read %s %s: %s", what, path,
+		return __ktls_fail(-err, "cannot read %s %s: %s", what, path,
 				 strerror(err));
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
 	    st.st_size > KTLS_MAX_FILE_SIZE) {
 		close(fd);
-		return ktls_fail(-EINVAL, "%s %s is not a regular file of at most %d bytes",
+		return __ktls_fail(-EINVAL, "%s %s is not a regular file of at most %d bytes",
 				 what, path, KTLS_MAX_FILE_SIZE);
 	}
 	/* One byte more than its size: WolfSSL's PEM reader wants a NUL. */
 	buf = calloc(1, (size_t)st.st_size + 1);
 	if (!buf) {
 		close(fd);
-		return ktls_fail(-ENOMEM, "out of memory");
+		return __ktls_fail(-ENOMEM, "out of memory");
 	}
 	while (got < (size_t)st.st_size) {
 		n = read(fd, buf + got, (size_t)st.st_size - got);
@@ -56,7 +56,7 @@ int ktls_read_file(const char *what, const char *path, uint8_t **data,
 	close(fd);
 	if (got != (size_t)st.st_size) {
 		ktls_file_free(buf, (size_t)st.st_size);
-		return ktls_fail(-EIO, "cannot read %s %s: %s", what, path,
+		return __ktls_fail(-EIO, "cannot read %s %s: %s", what, path,
 				 got ? "it changed while read" : strerror(err));
 	}
 	*data = buf;
@@ -64,8 +64,8 @@ int ktls_read_file(const char *what, const char *path, uint8_t **data,
 	return 0;
 }
 
-int ktls_read_config_file(const struct ktls_config *config, const char *what,
-			  const char *path, uint8_t **data, size_t *len)
+int __ktls_read_config_file(const struct ktls_config *config, const char *what,
+			    const char *path, uint8_t **data, size_t *len)
 {
 	int ret;
 
@@ -73,7 +73,7 @@ int ktls_read_config_file(const struct ktls_config *config, const char *what,
 		return ktls_read_file(what, path, data, len);
 	ret = config->read_file(config->read_file_arg, path, data, len);
 	if (ret)
-		return ktls_fail(ret, "cannot read %s %s: %s", what, path,
+		return __ktls_fail(ret, "cannot read %s %s: %s", what, path,
 				 strerror(-ret));
 	return 0;
 }

@@ -32,7 +32,7 @@
 #include "hello.h"
 #include "ktls_internal.h"
 
-int ktls_groups_client_shares(struct ktls_session *session)
+int __ktls_groups_client_shares(struct ktls_session *session)
 {
 	const struct ktls_ctx *ctx = session->ctx;
 	uint16_t first = ctx->groups[0];
@@ -41,16 +41,16 @@ int ktls_groups_client_shares(struct ktls_session *session)
 	if (ctx->max_version < KTLS_TLS_1_3)
 		return 0;
 	if (wolfSSL_UseKeyShare(session->ssl, first) != WOLFSSL_SUCCESS)
-		return ktls_fail(-EIO, "cannot make a key share for group %#x",
+		return __ktls_fail(-EIO, "cannot make a key share for group %#x",
 				 first);
-	if (!ktls_group_is_hybrid(first))
+	if (!__ktls_group_is_hybrid(first))
 		return 0;
 	for (size_t i = 1; i < ctx->nr_groups; i++) {
-		if (ktls_group_is_hybrid(ctx->groups[i]))
+		if (__ktls_group_is_hybrid(ctx->groups[i]))
 			continue;
 		if (wolfSSL_UseKeyShare(session->ssl, ctx->groups[i]) !=
 		    WOLFSSL_SUCCESS)
-			return ktls_fail(-EIO,
+			return __ktls_fail(-EIO,
 					 "cannot make a key share for group %#x",
 					 ctx->groups[i]);
 		break;
@@ -84,7 +84,7 @@ static void group_names(const uint16_t *list, size_t n, char *out,
 
 	out[0] = '\0';
 	for (size_t i = 0; i < n && pos < out_len; i++) {
-		const char *name = ktls_group_iana_name(list[i]);
+		const char *name = __ktls_group_iana_name(list[i]);
 		int len = name ? snprintf(out + pos, out_len - pos, "%s%s",
 					  i ? ", " : "", name) :
 				 snprintf(out + pos, out_len - pos, "%s%#06x",
@@ -119,7 +119,7 @@ static int no_common_group(struct ktls_session *session,
 	if (send(session->fd, alert, sizeof(alert),
 		 MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		session->rio.last_errno = errno;
-	return ktls_fail(-EPROTONOSUPPORT,
+	return __ktls_fail(-EPROTONOSUPPORT,
 			 "handshake failure: no shared group (the client offers %s; we accept %s)",
 			 theirs, ours);
 }
@@ -144,28 +144,28 @@ static int prefer_hybrid(struct ktls_session *session, const uint8_t *rec,
 	if (len < TLS_RECORD_HEADER_LEN + rec_len ||
 	    TLS_HS_HEADER_LEN + hs_len > rec_len)
 		return 0;
-	if (ktls_hello_parse(TLS_HS_CLIENT_HELLO, rec + 9, hs_len, &hello) ||
+	if (__ktls_hello_parse(TLS_HS_CLIENT_HELLO, rec + 9, hs_len, &hello) ||
 	    !hello.supported_versions || !hello.key_share)
 		return 0;
 	best = best_common(ctx, &hello);
 	if (!best && hello.supported_groups && !hello.groups_truncated &&
 	    !hello.pre_shared_key)
 		return no_common_group(session, &hello);
-	if (!ktls_group_is_hybrid(best))
+	if (!__ktls_group_is_hybrid(best))
 		return 0;
 	for (size_t i = 0; i < hello.nr_shares; i++)
-		if (ktls_group_is_hybrid(hello.shares[i]) &&
+		if (__ktls_group_is_hybrid(hello.shares[i]) &&
 		    listed(ctx->groups, ctx->nr_groups, hello.shares[i]))
 			return 0;
 	for (size_t i = 0; i < ctx->nr_groups; i++)
-		if (ktls_group_is_hybrid(ctx->groups[i]))
+		if (__ktls_group_is_hybrid(ctx->groups[i]))
 			hybrids[n++] = ctx->groups[i];
 	if (wolfSSL_set_groups(session->ssl, hybrids, n) != WOLFSSL_SUCCESS)
-		return ktls_fail(-EIO, "WolfSSL rejected the hybrid groups");
+		return __ktls_fail(-EIO, "WolfSSL rejected the hybrid groups");
 	return 0;
 }
 
-int ktls_groups_server_peek(struct ktls_session *session)
+int __ktls_groups_server_peek(struct ktls_session *session)
 {
 	const size_t max = TLS_RECORD_HEADER_LEN + TLS_MAX_PLAINTEXT;
 	uint8_t *buf;
@@ -176,7 +176,7 @@ int ktls_groups_server_peek(struct ktls_session *session)
 		return 0;
 	buf = malloc(max);
 	if (!buf)
-		return ktls_fail(-ENOMEM, "out of memory");
+		return __ktls_fail(-ENOMEM, "out of memory");
 	n = recv(session->fd, buf, max, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		free(buf);

@@ -30,7 +30,7 @@ static int copy_string(char *dst, size_t len, const char *src,
 	size_t n = src ? strlen(src) : 0;
 
 	if (n >= len)
-		return ktls_fail(-ENAMETOOLONG,
+		return __ktls_fail(-ENAMETOOLONG,
 				 "handoff: %s is %zu bytes, at most %zu fit",
 				 what, n, len - 1);
 	memcpy(dst, src ? src : "", n + 1);
@@ -49,7 +49,7 @@ static int build_request(const struct ktls_handoff_request *request,
 	switch (request->role) {
 	case KTLS_ROLE_CLIENT:
 		if (!request->server_name || !*request->server_name)
-			return ktls_fail(-EINVAL,
+			return __ktls_fail(-EINVAL,
 					 "handoff: a client-role handshake needs the server name");
 		req->role = KTLS_HANDOFF_WIRE_CLIENT;
 		break;
@@ -57,11 +57,11 @@ static int build_request(const struct ktls_handoff_request *request,
 		req->role = KTLS_HANDOFF_WIRE_SERVER;
 		break;
 	default:
-		return ktls_fail(-EINVAL, "handoff: unknown role %d",
+		return __ktls_fail(-EINVAL, "handoff: unknown role %d",
 				 (int)request->role);
 	}
 	if (request->timeout_ms < 0)
-		return ktls_fail(-EINVAL, "handoff: negative timeout %d ms",
+		return __ktls_fail(-EINVAL, "handoff: negative timeout %d ms",
 				 request->timeout_ms);
 	req->timeout_ms = request->timeout_ms;
 	ret = copy_string(req->server_name, sizeof(req->server_name),
@@ -80,24 +80,24 @@ static int connect_daemon(const char *path, int *sock)
 	if (!path)
 		path = KTLS_HANDOFF_DEFAULT_PATH;
 	if (strlen(path) >= sizeof(addr.sun_path))
-		return ktls_fail(-ENAMETOOLONG, "handoff socket path %s is too long",
+		return __ktls_fail(-ENAMETOOLONG, "handoff socket path %s is too long",
 				 path);
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return ktls_fail(-errno, "handoff: socket: %s", strerror(errno));
+		return __ktls_fail(-errno, "handoff: socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
 		err = errno;
 		close(fd);
 		if (err == EAGAIN)
-			return ktls_fail(-EAGAIN,
+			return __ktls_fail(-EAGAIN,
 					 "ktlsd at %s is not keeping up: its backlog of connections is full (try again later, or raise its threads)",
 					 path);
 		if (err == ENOENT || err == ECONNREFUSED)
-			return ktls_fail(-err,
+			return __ktls_fail(-err,
 					 "cannot reach ktlsd at %s: %s (is ktlsd running?)",
 					 path, strerror(err));
-		return ktls_fail(-err, "cannot reach ktlsd at %s: %s", path,
+		return __ktls_fail(-err, "cannot reach ktlsd at %s: %s", path,
 				 strerror(err));
 	}
 	*sock = fd;
@@ -131,7 +131,7 @@ static int send_request(int sock, int fd,
 		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return ktls_fail(-errno, "handoff: cannot send the request: %s",
+		return __ktls_fail(-errno, "handoff: cannot send the request: %s",
 				 strerror(errno));
 	return 0;
 }
@@ -179,11 +179,11 @@ static int check_result(const struct ktls_handoff_wire_res *res, ssize_t n)
 {
 	if (n != (ssize_t)sizeof(*res) || res->magic != KTLS_HANDOFF_MAGIC ||
 	    res->size != sizeof(*res))
-		return ktls_fail(-EBADMSG,
+		return __ktls_fail(-EBADMSG,
 				 "handoff: ktlsd's answer is malformed (%zd bytes)",
 				 n);
 	if (res->version != KTLS_HANDOFF_VERSION)
-		return ktls_fail(-EPROTO,
+		return __ktls_fail(-EPROTO,
 				 "handoff: ktlsd speaks handoff version %u, we speak %u (upgrade so both match)",
 				 res->version, KTLS_HANDOFF_VERSION);
 	if (!terminated(res->reason, sizeof(res->reason)) ||
@@ -191,7 +191,7 @@ static int check_result(const struct ktls_handoff_wire_res *res, ssize_t n)
 	    !terminated(res->cipher, sizeof(res->cipher)) ||
 	    !terminated(res->alpn, sizeof(res->alpn)) ||
 	    !terminated(res->peer, sizeof(res->peer)) || res->status > 0)
-		return ktls_fail(-EBADMSG, "handoff: ktlsd's answer is malformed");
+		return __ktls_fail(-EBADMSG, "handoff: ktlsd's answer is malformed");
 	return 0;
 }
 
@@ -212,7 +212,7 @@ static int wait_answer(int handoff_fd)
 		n = poll(&pfd, 1, -1);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return ktls_fail(-errno, "handoff: poll: %s", strerror(errno));
+		return __ktls_fail(-errno, "handoff: poll: %s", strerror(errno));
 	return 0;
 }
 
@@ -230,14 +230,14 @@ static int check_direction(int fd, int optname, const char *name,
 
 	if (getsockopt(fd, SOL_TLS, optname, &info, &len)) {
 		err = errno;
-		return ktls_fail(-EPROTO,
+		return __ktls_fail(-EPROTO,
 				 "handoff: the daemon reported success but kernel TLS %s is not installed (%s); close it",
 				 name, strerror(err));
 	}
 	if (len != sizeof(info) || !info.cipher_type ||
 	    (info.version != TLS_1_2_VERSION &&
 	     info.version != TLS_1_3_VERSION))
-		return ktls_fail(-EPROTO,
+		return __ktls_fail(-EPROTO,
 				 "handoff: the daemon reported success but kernel TLS %s is not usable (version %#x, cipher %u); close it",
 				 name, info.version, info.cipher_type);
 	*version = info.version;
@@ -259,12 +259,12 @@ static int check_kernel_tls(int fd, const char *reported_version)
 
 	if (getsockopt(fd, IPPROTO_TCP, TCP_ULP, ulp, &len)) {
 		err = errno;
-		return ktls_fail(-err,
+		return __ktls_fail(-err,
 				 "handoff: cannot read the socket's TCP_ULP: %s (close it: its TLS state is unknown)",
 				 strerror(err));
 	}
 	if (strcmp(ulp, "tls"))
-		return ktls_fail(-EPROTO,
+		return __ktls_fail(-EPROTO,
 				 "handoff: the daemon reported success but the socket has no kernel TLS (TCP_ULP \"%s\"); close it",
 				 ulp);
 	err = check_direction(fd, TLS_TX, "TX", &tx_version);
@@ -275,7 +275,7 @@ static int check_kernel_tls(int fd, const char *reported_version)
 	reported = !strcmp(reported_version, "TLSv1.3") ? TLS_1_3_VERSION :
 		   !strcmp(reported_version, "TLSv1.2") ? TLS_1_2_VERSION : 0;
 	if (tx_version != reported || rx_version != reported)
-		return ktls_fail(-EPROTO,
+		return __ktls_fail(-EPROTO,
 				 "handoff: the daemon reported %s but the kernel carries TLS %#x (TX) and %#x (RX); close it",
 				 reported_version, tx_version, rx_version);
 	return 0;
@@ -298,11 +298,11 @@ int ktls_handoff_finish(int handoff_fd, int fd,
 		n = recv(handoff_fd, &res, sizeof(res), MSG_TRUNC);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		ret = ktls_fail(-errno, "handoff: cannot read ktlsd's answer: %s",
-				strerror(errno));
+		ret = __ktls_fail(-errno, "handoff: cannot read ktlsd's answer: %s",
+				  strerror(errno));
 	else if (n == 0)
-		ret = ktls_fail(-ECONNRESET,
-				"handoff: ktlsd closed the connection without an answer (see its log)");
+		ret = __ktls_fail(-ECONNRESET,
+				  "handoff: ktlsd closed the connection without an answer (see its log)");
 	else
 		ret = check_result(&res, n);
 	close(handoff_fd);
@@ -310,7 +310,7 @@ int ktls_handoff_finish(int handoff_fd, int fd,
 		return fail_result(result, ret);
 	fill_result(result, &res);
 	if (res.status)
-		return ktls_fail(res.status, "%s", res.reason);
+		return __ktls_fail(res.status, "%s", res.reason);
 	ret = check_kernel_tls(fd, result->version);
 	if (ret)
 		return fail_result(result, ret);

@@ -35,11 +35,11 @@ static int load_private_key(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 	int ret;
 
 	if (config->read_file)
-		ret = ktls_read_config_file(config, "private key file",
-					    config->key_file, &pem, &len);
+		ret = __ktls_read_config_file(config, "private key file",
+					      config->key_file, &pem, &len);
 	else
-		ret = ktls_read_secret_file("private key file",
-					    config->key_file, &pem, &len);
+		ret = __ktls_read_secret_file("private key file",
+					      config->key_file, &pem, &len);
 	if (ret)
 		return ret;
 	ret = wolfSSL_CTX_use_PrivateKey_buffer(wctx, pem, (long)len,
@@ -47,11 +47,11 @@ static int load_private_key(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 	if (config->read_file)
 		ktls_file_free(pem, len);
 	else
-		ktls_secret_free(pem, len);
+		__ktls_secret_free(pem, len);
 	if (ret != WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "%s is not a PEM private key",
+		return __ktls_fail(-EINVAL, "%s is not a PEM private key",
 				 config->key_file);
-	return ktls_check_key_pair(wctx, config->key_file, config->cert_file);
+	return __ktls_check_key_pair(wctx, config->key_file, config->cert_file);
 }
 
 /*
@@ -65,22 +65,22 @@ static int load_identity(struct ktls_ctx *ctx, const struct ktls_config *config)
 	size_t len;
 	int ret;
 
-	ret = ktls_read_config_file(config, "certificate file",
-				    config->cert_file, &pem, &len);
+	ret = __ktls_read_config_file(config, "certificate file",
+				      config->cert_file, &pem, &len);
 	if (ret)
-		return ktls_blame(ret, KTLS_FIELD_CERT_FILE);
+		return __ktls_blame(ret, KTLS_FIELD_CERT_FILE);
 	ret = wolfSSL_CTX_use_certificate_chain_buffer(wctx, pem, (long)len);
 	ktls_file_free(pem, len);
 	if (ret != WOLFSSL_SUCCESS)
-		return ktls_fail_field(KTLS_FIELD_CERT_FILE, -EINVAL,
+		return __ktls_fail_field(KTLS_FIELD_CERT_FILE, -EINVAL,
 				       "%s is not a PEM certificate chain",
 				       config->cert_file);
 	/* The signer reads the certificate's public key. */
 	if (config->signer)
-		return ktls_blame(ktls_signer_setup(ctx, config),
+		return __ktls_blame(__ktls_signer_setup(ctx, config),
 				  KTLS_FIELD_CERT_FILE);
 	/* Unreadable, not a key, or not the certificate's key. */
-	return ktls_blame(load_private_key(wctx, config), KTLS_FIELD_KEY_FILE);
+	return __ktls_blame(load_private_key(wctx, config), KTLS_FIELD_KEY_FILE);
 }
 
 /* A certificate goes with its key, or with a signer that holds it. */
@@ -95,11 +95,11 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 	int ret;
 
 	if (!config->cert_file && !has_key(config) && !ctx->psk)
-		return ktls_fail_field(KTLS_FIELD_CERT_FILE, -EINVAL,
+		return __ktls_fail_field(KTLS_FIELD_CERT_FILE, -EINVAL,
 				       "a TLS server needs a certificate and a private key, or a PSK");
 	if (!config->cert_file || !has_key(config)) {
 		if (config->cert_file || has_key(config))
-			return ktls_fail_field(config->cert_file ?
+			return __ktls_fail_field(config->cert_file ?
 					       KTLS_FIELD_KEY_FILE :
 					       KTLS_FIELD_CERT_FILE, -EINVAL,
 					       "cert_file and key_file go together");
@@ -111,17 +111,17 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 	}
 	if (config->verify_client) {
 		if (ctx->psk && !config->cert_file)
-			return ktls_fail(-EINVAL,
+			return __ktls_fail(-EINVAL,
 					 "verify_client is for certificate handshakes; a PSK-only server has none");
-		ret = ktls_verify_client_setup(wctx, config);
+		ret = __ktls_verify_client_setup(wctx, config);
 		if (ret)
 			return ret;
 		ctx->verify_client = true;
 	} else if (config->client_cert_optional) {
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "client_cert_optional goes with verify_client (it makes the client certificate optional)");
 	} else if (config->crl_file) {
-		return ktls_fail_field(KTLS_FIELD_CRL_FILE, -EINVAL,
+		return __ktls_fail_field(KTLS_FIELD_CRL_FILE, -EINVAL,
 				       "crl_file checks client certificates: a server needs verify_client for it");
 	}
 	/*
@@ -135,7 +135,7 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 	 */
 	if (wolfSSL_CTX_set_session_cache_mode(wctx, WOLFSSL_SESS_CACHE_OFF) !=
 	    WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "cannot turn the session cache off");
+		return __ktls_fail(-EINVAL, "cannot turn the session cache off");
 	/*
 	 * A TLS 1.3 ticket goes out under the application key at the end of
 	 * the handshake; the client meets it inside kernel TLS (ktls_recv
@@ -146,9 +146,9 @@ static int setup_server(struct ktls_ctx *ctx, const struct ktls_config *config)
 		wolfSSL_CTX_no_ticket_TLSv13(wctx);
 		wolfSSL_CTX_set_options(wctx, WOLFSSL_OP_NO_TICKET);
 	} else if (wolfSSL_CTX_UseSessionTicket(wctx) != WOLFSSL_SUCCESS) {
-		return ktls_fail(-EINVAL, "cannot enable session tickets");
+		return __ktls_fail(-EINVAL, "cannot enable session tickets");
 	}
-	return ktls_tickets_ctx_setup(ctx, config);
+	return __ktls_tickets_ctx_setup(ctx, config);
 }
 
 static int setup_client(struct ktls_ctx *ctx, const struct ktls_config *config)
@@ -156,11 +156,11 @@ static int setup_client(struct ktls_ctx *ctx, const struct ktls_config *config)
 	int ret;
 
 	if (config->verify_client || config->client_cert_optional)
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "verify_client is for a server (a client always verifies the server)");
 	if (config->cert_file || has_key(config)) {
 		if (!config->cert_file || !has_key(config))
-			return ktls_fail_field(config->cert_file ?
+			return __ktls_fail_field(config->cert_file ?
 					       KTLS_FIELD_KEY_FILE :
 					       KTLS_FIELD_CERT_FILE, -EINVAL,
 					       "cert_file and key_file go together");
@@ -175,12 +175,12 @@ static int setup_client(struct ktls_ctx *ctx, const struct ktls_config *config)
 	 */
 	if (ctx->psk && !config->server_name) {
 		if (config->crl_file)
-			return ktls_fail_field(KTLS_FIELD_CRL_FILE, -EINVAL,
+			return __ktls_fail_field(KTLS_FIELD_CRL_FILE, -EINVAL,
 					       "crl_file checks the server's certificate: a PSK client without server_name checks none");
 		wolfSSL_CTX_set_verify(ctx->wolfssl, WOLFSSL_VERIFY_NONE, NULL);
 		return 0;
 	}
-	return ktls_verify_setup(ctx->wolfssl, config);
+	return __ktls_verify_setup(ctx->wolfssl, config);
 }
 
 static int set_versions(struct ktls_ctx *ctx, const struct ktls_config *config)
@@ -189,7 +189,7 @@ static int set_versions(struct ktls_ctx *ctx, const struct ktls_config *config)
 	uint16_t max = config->max_version ? config->max_version : KTLS_TLS_1_3;
 
 	if (min < KTLS_TLS_1_2 || max > KTLS_TLS_1_3 || min > max)
-		return ktls_fail_field(KTLS_FIELD_VERSIONS, -EINVAL,
+		return __ktls_fail_field(KTLS_FIELD_VERSIONS, -EINVAL,
 				       "TLS versions %#x..%#x: only TLS 1.2 and 1.3 are supported",
 				       min, max);
 	if (wolfSSL_CTX_SetMinVersion(ctx->wolfssl,
@@ -198,7 +198,7 @@ static int set_versions(struct ktls_ctx *ctx, const struct ktls_config *config)
 		    WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_set_max_proto_version(ctx->wolfssl, max) !=
 		    WOLFSSL_SUCCESS)
-		return ktls_fail_field(KTLS_FIELD_VERSIONS, -EINVAL,
+		return __ktls_fail_field(KTLS_FIELD_VERSIONS, -EINVAL,
 				       "WolfSSL rejected the TLS versions");
 	ctx->min_version = min;
 	ctx->max_version = max;
@@ -212,17 +212,17 @@ static int set_suites_and_groups(struct ktls_ctx *ctx,
 	char list[1024];
 	int ret;
 
-	ret = ktls_suites_to_wolfssl(config->ciphers, ctx->min_version,
-				     ctx->max_version, list, sizeof(list));
+	ret = __ktls_suites_to_wolfssl(config->ciphers, ctx->min_version,
+				       ctx->max_version, list, sizeof(list));
 	if (!ret && wolfSSL_CTX_set_cipher_list(ctx->wolfssl, list) !=
 			    WOLFSSL_SUCCESS)
-		ret = ktls_fail(-EINVAL, "WolfSSL rejected cipher list %s",
-				list);
+		ret = __ktls_fail(-EINVAL, "WolfSSL rejected cipher list %s",
+				  list);
 	if (ret)
-		return ktls_blame(ret, KTLS_FIELD_CIPHERS);
-	ret = ktls_groups_parse(config->groups, ctx->groups, &ctx->nr_groups);
+		return __ktls_blame(ret, KTLS_FIELD_CIPHERS);
+	ret = __ktls_groups_parse(config->groups, ctx->groups, &ctx->nr_groups);
 	if (ret)
-		return ktls_blame(ret, KTLS_FIELD_GROUPS);
+		return __ktls_blame(ret, KTLS_FIELD_GROUPS);
 	/*
 	 * The groups list (not just set_groups) also disables every other
 	 * curve, which is what restricts a TLS 1.2 server's choice; the
@@ -234,7 +234,7 @@ static int set_suites_and_groups(struct ktls_ctx *ctx,
 					 config->groups ? config->groups :
 							  KTLS_DEFAULT_GROUPS) !=
 	    WOLFSSL_SUCCESS)
-		return ktls_fail_field(KTLS_FIELD_GROUPS, -EINVAL,
+		return __ktls_fail_field(KTLS_FIELD_GROUPS, -EINVAL,
 				       "WolfSSL rejected the groups");
 	return 0;
 }
@@ -245,14 +245,14 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 	WOLFSSL_METHOD *method;
 	int ret;
 
-	ktls_blame_clear();
+	__ktls_blame_clear();
 	pthread_once(&wolfssl_once, wolfssl_init);
 	if (wolfssl_init_ret != WOLFSSL_SUCCESS)
-		return ktls_fail(-EIO, "wolfSSL_Init failed");
+		return __ktls_fail(-EIO, "wolfSSL_Init failed");
 
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
-		return ktls_fail(-ENOMEM, "out of memory");
+		return __ktls_fail(-ENOMEM, "out of memory");
 	ctx->role = config->role;
 	ctx->resumption = config->resumption && config->role == KTLS_ROLE_CLIENT;
 	ctx->verify_report_only = config->verify_report_only &&
@@ -267,7 +267,7 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 	if (config->server_name) {
 		ctx->server_name = strdup(config->server_name);
 		if (!ctx->server_name) {
-			ret = ktls_fail(-ENOMEM, "out of memory");
+			ret = __ktls_fail(-ENOMEM, "out of memory");
 			goto free_ctx;
 		}
 	}
@@ -276,7 +276,7 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 						    wolfSSLv23_client_method();
 	ctx->wolfssl = method ? wolfSSL_CTX_new(method) : NULL;
 	if (!ctx->wolfssl) {
-		ret = ktls_fail(-ENOMEM, "cannot create a WolfSSL context");
+		ret = __ktls_fail(-ENOMEM, "cannot create a WolfSSL context");
 		goto free_name;
 	}
 	ret = set_versions(ctx, config);
@@ -284,8 +284,8 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 		ret = set_suites_and_groups(ctx, config);
 	if (ret)
 		goto free_wolfssl;
-	wolfSSL_CTX_SetIORecv(ctx->wolfssl, ktls_record_io_recv);
-	wolfSSL_CTX_SetIOSend(ctx->wolfssl, ktls_record_io_send);
+	wolfSSL_CTX_SetIORecv(ctx->wolfssl, __ktls_record_io_recv);
+	wolfSSL_CTX_SetIOSend(ctx->wolfssl, __ktls_record_io_send);
 	/*
 	 * Our callers wait (poll, epoll): WolfSSL's OpenSSL-compatible default
 	 * would read an empty socket ten more times before "want read", ten
@@ -295,11 +295,11 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 
 	/* First: it narrows the versions and replaces the read callback. */
 	if (config->signer && config->key_file) {
-		ret = ktls_fail_field(KTLS_FIELD_KEY_FILE, -EINVAL,
-				      "key_file and a signer exclude each other: the key is in one place");
+		ret = __ktls_fail_field(KTLS_FIELD_KEY_FILE, -EINVAL,
+					"key_file and a signer exclude each other: the key is in one place");
 		goto free_wolfssl;
 	}
-	ret = ktls_psk_ctx_setup(ctx, config);
+	ret = __ktls_psk_ctx_setup(ctx, config);
 	if (ret)
 		goto free_wolfssl;
 	if (config->role == KTLS_ROLE_SERVER)
@@ -307,7 +307,7 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 	else
 		ret = setup_client(ctx, config);
 	if (!ret)
-		ret = ktls_early_data_ctx_setup(ctx, config);
+		ret = __ktls_early_data_ctx_setup(ctx, config);
 	if (ret)
 		goto free_psk;
 
@@ -315,10 +315,10 @@ int ktls_ctx_new(const struct ktls_config *config, struct ktls_ctx **out)
 	return 0;
 
 free_psk:
-	ktls_early_data_ctx_free(ctx);
-	ktls_tickets_ctx_free(ctx);
-	ktls_psk_ctx_free(ctx);
-	ktls_signer_free(ctx);
+	__ktls_early_data_ctx_free(ctx);
+	__ktls_tickets_ctx_free(ctx);
+	__ktls_psk_ctx_free(ctx);
+	__ktls_signer_free(ctx);
 free_wolfssl:
 	wolfSSL_CTX_free(ctx->wolfssl);
 free_name:
@@ -335,16 +335,16 @@ void ktls_ctx_free(struct ktls_ctx *ctx)
 	wolfSSL_SESSION_free(ctx->resume);
 	pthread_mutex_destroy(&ctx->resume_lock);
 	wolfSSL_CTX_free(ctx->wolfssl);
-	ktls_early_data_ctx_free(ctx);
-	ktls_tickets_ctx_free(ctx);
-	ktls_psk_ctx_free(ctx);
-	ktls_signer_free(ctx);
+	__ktls_early_data_ctx_free(ctx);
+	__ktls_tickets_ctx_free(ctx);
+	__ktls_psk_ctx_free(ctx);
+	__ktls_signer_free(ctx);
 	free(ctx->server_name);
 	free(ctx);
 }
 
 /* Keep the session (with its ticket) for the next handshake on ctx. */
-void ktls_save_resumption(struct ktls_session *session)
+void __ktls_save_resumption(struct ktls_session *session)
 {
 	struct ktls_ctx *ctx = session->ctx;
 	WOLFSSL_SESSION *saved;
@@ -368,7 +368,7 @@ void ktls_save_resumption(struct ktls_session *session)
 static int offer_resumption(struct ktls_ctx *ctx, WOLFSSL *ssl)
 {
 	if (wolfSSL_UseSessionTicket(ssl) != WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "cannot ask for session tickets");
+		return __ktls_fail(-EINVAL, "cannot ask for session tickets");
 	/* An unusable old session only costs a full handshake. */
 	pthread_mutex_lock(&ctx->resume_lock);
 	if (ctx->resume)
@@ -385,8 +385,8 @@ static int capture_secret(WOLFSSL *ssl, int id, const unsigned char *secret,
 	struct ktls_secret *dst;
 
 	(void)ssl;
-	ktls_early_data_secret(session, id);
-	ktls_hs_alerts_secret(session, id, secret, len);
+	__ktls_early_data_secret(session, id);
+	__ktls_hs_alerts_secret(session, id, secret, len);
 	if (id == CLIENT_TRAFFIC_SECRET)
 		dst = &session->client_traffic;
 	else if (id == SERVER_TRAFFIC_SECRET)
@@ -419,15 +419,15 @@ static int wait_socket(struct ktls_session *session, short events,
 	do {
 		left = deadline - now_ms();
 		if (left <= 0)
-			return ktls_fail(-ETIMEDOUT,
+			return __ktls_fail(-ETIMEDOUT,
 					 "TLS handshake timed out after %d ms",
 					 timeout_ms);
 		n = poll(&pfd, 1, (int)left);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return ktls_fail(-errno, "poll: %s", strerror(errno));
+		return __ktls_fail(-errno, "poll: %s", strerror(errno));
 	if (n == 0)
-		return ktls_fail(-ETIMEDOUT, "TLS handshake timed out after %d ms",
+		return __ktls_fail(-ETIMEDOUT, "TLS handshake timed out after %d ms",
 				 timeout_ms);
 	return 0;
 }
@@ -441,16 +441,16 @@ static int handshake_done(struct ktls_session *session)
 	session->round_trips = session->rio.round_trips;
 
 	suite_id = (uint16_t)wolfSSL_get_current_cipher_suite(session->ssl);
-	session->suite = ktls_suite_find(suite_id);
+	session->suite = __ktls_suite_find(suite_id);
 	if (!session->suite)
-		return ktls_fail(-EPROTO, "negotiated cipher suite %s cannot be offloaded",
+		return __ktls_fail(-EPROTO, "negotiated cipher suite %s cannot be offloaded",
 				 wolfSSL_get_cipher_name(session->ssl));
 	session->version = (uint16_t)wolfSSL_version(session->ssl);
 	if (session->ctx->verify_report_only && session->ctx->server_name)
-		ktls_verify_report_name(session, session->ctx->server_name);
+		__ktls_verify_report_name(session, session->ctx->server_name);
 	/* A TLS 1.2 ticket came within the handshake; 1.3's come later. */
 	if (session->version == KTLS_TLS_1_2)
-		ktls_save_resumption(session);
+		__ktls_save_resumption(session);
 	/* RFC 8446 §5.5: AES-GCM/CCM keys wear out; ChaCha20 keys do not. */
 	if (session->version == KTLS_TLS_1_3 &&
 	    session->suite->cipher->kernel_cipher !=
@@ -458,9 +458,9 @@ static int handshake_done(struct ktls_session *session)
 		session->key_update_records = session->ctx->key_update_records;
 	if (session->version == KTLS_TLS_1_3 &&
 	    (!session->client_traffic.len || !session->server_traffic.len))
-		return ktls_fail(-EPROTO,
+		return __ktls_fail(-EPROTO,
 				 "WolfSSL did not report the traffic secrets");
-	return ktls_psk_check_done(session);
+	return __ktls_psk_check_done(session);
 }
 
 /* One non-blocking pass of WolfSSL's handshake state machine. */
@@ -471,13 +471,13 @@ int ktls_handshake_step(struct ktls_session *session)
 	session->rio.last_errno = 0;
 	session->wants = 0;
 	if (session->role == KTLS_ROLE_SERVER) {
-		ret = ktls_groups_server_peek(session);
+		ret = __ktls_groups_server_peek(session);
 		if (ret)
 			return ret;
 	}
 	/* 0-RTT drives WolfSSL differently (early_data.c). */
 	if (session->early)
-		return ktls_early_data_step(session);
+		return __ktls_early_data_step(session);
 	if (session->role == KTLS_ROLE_CLIENT) {
 		ret = wolfSSL_connect(session->ssl);
 	} else {
@@ -485,12 +485,12 @@ int ktls_handshake_step(struct ktls_session *session)
 		/* Paused for early data we take none of (early_data.c). */
 		if (ret == WOLFSSL_SUCCESS &&
 		    !wolfSSL_is_init_finished(session->ssl))
-			return ktls_early_data_skip(session);
+			return __ktls_early_data_skip(session);
 	}
-	return ktls_handshake_progress(session, ret);
+	return __ktls_handshake_progress(session, ret);
 }
 
-int ktls_handshake_progress(struct ktls_session *session, int ret)
+int __ktls_handshake_progress(struct ktls_session *session, int ret)
 {
 	int err;
 
@@ -506,10 +506,10 @@ int ktls_handshake_progress(struct ktls_session *session, int ret)
 		session->wants = POLLOUT;
 		return -EAGAIN;
 	}
-	ret = ktls_psk_failure(session, err);
+	ret = __ktls_psk_failure(session, err);
 	if (ret)
 		return ret;
-	return ktls_handshake_failure(session, ret, session->ctx->server_name);
+	return __ktls_handshake_failure(session, ret, session->ctx->server_name);
 }
 
 short ktls_session_wants(const struct ktls_session *session)
@@ -530,15 +530,15 @@ int ktls_handshake_start(struct ktls_ctx *ctx, int fd,
 
 	session = calloc(1, sizeof(*session));
 	if (!session)
-		return ktls_fail(-ENOMEM, "out of memory");
+		return __ktls_fail(-ENOMEM, "out of memory");
 	session->fd = fd;
 	session->role = ctx->role;
 	session->ctx = ctx;
-	ktls_record_io_init(&session->rio, fd);
+	__ktls_record_io_init(&session->rio, fd);
 
 	session->ssl = wolfSSL_new(ctx->wolfssl);
 	if (!session->ssl) {
-		ret = ktls_fail(-ENOMEM, "cannot create a WolfSSL session");
+		ret = __ktls_fail(-ENOMEM, "cannot create a WolfSSL session");
 		goto free_session;
 	}
 	wolfSSL_set_ex_data(session->ssl, 0, session);
@@ -546,26 +546,26 @@ int ktls_handshake_start(struct ktls_ctx *ctx, int fd,
 	wolfSSL_SetIOWriteCtx(session->ssl, &session->rio);
 	if (wolfSSL_set_tls13_secret_cb(session->ssl, capture_secret,
 					session) != WOLFSSL_SUCCESS) {
-		ret = ktls_fail(-EIO, "cannot set WolfSSL's secret callback");
+		ret = __ktls_fail(-EIO, "cannot set WolfSSL's secret callback");
 		goto free_session;
 	}
-	ret = ktls_psk_session_init(session);
+	ret = __ktls_psk_session_init(session);
 	if (ret)
 		goto free_session;
 	if (ctx->role == KTLS_ROLE_CLIENT) {
 		/* A PSK client may have no name to check (psk.c). */
 		ret = ctx->server_name ?
-			      ktls_verify_name(session->ssl, ctx->server_name,
-					       ctx->verify_report_only) :
+			      __ktls_verify_name(session->ssl, ctx->server_name,
+						 ctx->verify_report_only) :
 			      0;
 		if (!ret && ctx->resumption)
 			ret = offer_resumption(ctx, session->ssl);
 		if (!ret)
-			ret = ktls_groups_client_shares(session);
+			ret = __ktls_groups_client_shares(session);
 		if (ret)
 			goto free_session;
 	}
-	ret = ktls_early_data_session_init(session);
+	ret = __ktls_early_data_session_init(session);
 	if (ret)
 		goto free_session;
 	*out = session;
@@ -619,17 +619,17 @@ int ktls_session_fd(const struct ktls_session *session)
 
 const char *ktls_session_group(const struct ktls_session *session)
 {
-	return ktls_group_name(wolfSSL_get_curve_name(session->ssl));
+	return __ktls_group_name(wolfSSL_get_curve_name(session->ssl));
 }
 
 int ktls_session_drop_handshake(struct ktls_session *session)
 {
 	if ((session->installed & (KTLS_TX | KTLS_RX)) != (KTLS_TX | KTLS_RX))
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "the handshake state is still needed before kernel TLS has both directions");
 	wolfSSL_free(session->ssl);
 	session->ssl = NULL;
-	ktls_psk_session_free(session);
+	__ktls_psk_session_free(session);
 	return 0;
 }
 
@@ -641,9 +641,9 @@ void ktls_session_free(struct ktls_session *session)
 	 * records, and before it the caller decides how to close.
 	 */
 	wolfSSL_free(session->ssl);
-	ktls_record_io_free(&session->rio);
-	ktls_early_data_session_free(session);
-	ktls_psk_session_free(session);
+	__ktls_record_io_free(&session->rio);
+	__ktls_early_data_session_free(session);
+	__ktls_psk_session_free(session);
 	explicit_bzero(session, sizeof(*session));
 	free(session);
 }

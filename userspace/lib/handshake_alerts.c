@@ -43,8 +43,8 @@ struct ktls_hs_alerts {
 	size_t len;			/* of the body collected */
 };
 
-void ktls_hs_alerts_secret(struct ktls_session *session, int id,
-			   const unsigned char *secret, int len)
+void __ktls_hs_alerts_secret(struct ktls_session *session, int id,
+			     const unsigned char *secret, int len)
 {
 	struct ktls_record_io *rio = &session->rio;
 
@@ -106,7 +106,7 @@ static int key_nonce(const struct ktls_suite *suite,
 		     const struct ktls_secret *secret, uint64_t seq,
 		     uint8_t *key, uint8_t nonce[NONCE_LEN])
 {
-	int ret = ktls_traffic_key_iv(suite->hash, secret->bytes, key,
+	int ret = __ktls_traffic_key_iv(suite->hash, secret->bytes, key,
 				      suite->cipher->key_len, nonce, NONCE_LEN);
 
 	for (int i = 0; i < 8; i++)
@@ -222,21 +222,21 @@ static bool in_scope(struct ktls_session *session)
 	if (!hs || !hs->client_hs.len || !session->server_traffic.len)
 		return false;
 	if (hs->done || wolfSSL_is_init_finished(session->ssl)) {
-		ktls_hs_alerts_free(&session->rio);
+		__ktls_hs_alerts_free(&session->rio);
 		return false;
 	}
 	if (!hs->suite)
-		hs->suite = ktls_suite_find((uint16_t)
+		hs->suite = __ktls_suite_find((uint16_t)
 			wolfSSL_get_current_cipher_suite(session->ssl));
 	if (!hs->suite || hs->suite->version != TLS_1_3_VERSION) {
-		ktls_hs_alerts_free(&session->rio);
+		__ktls_hs_alerts_free(&session->rio);
 		return false;
 	}
 	return true;
 }
 
-int ktls_hs_alerts_header(struct ktls_record_io *rio, WOLFSSL *ssl,
-			  const uint8_t *hdr)
+int __ktls_hs_alerts_header(struct ktls_record_io *rio, WOLFSSL *ssl,
+			    const uint8_t *hdr)
 {
 	struct ktls_session *session = wolfSSL_get_ex_data(ssl, 0);
 
@@ -253,8 +253,8 @@ int ktls_hs_alerts_header(struct ktls_record_io *rio, WOLFSSL *ssl,
 	return 0;
 }
 
-int ktls_hs_alerts_body(struct ktls_record_io *rio, WOLFSSL *ssl,
-			const uint8_t *buf, size_t len)
+int __ktls_hs_alerts_body(struct ktls_record_io *rio, WOLFSSL *ssl,
+			  const uint8_t *buf, size_t len)
 {
 	struct ktls_session *session = wolfSSL_get_ex_data(ssl, 0);
 	struct ktls_hs_alerts *hs;
@@ -274,7 +274,7 @@ int ktls_hs_alerts_body(struct ktls_record_io *rio, WOLFSSL *ssl,
 	return ret;
 }
 
-void ktls_hs_alerts_free(struct ktls_record_io *rio)
+void __ktls_hs_alerts_free(struct ktls_record_io *rio)
 {
 	if (!rio->hs)
 		return;

@@ -16,13 +16,13 @@
 
 #define PSK_DHE_KE 1
 
-const uint8_t ktls_hrr_random[KTLS_HELLO_RANDOM_LEN] = {
+const uint8_t __ktls_hrr_random[KTLS_HELLO_RANDOM_LEN] = {
 	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
 	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
 	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
 
-bool ktls_hello_extensions(struct ktls_reader *r, uint8_t type)
+bool __ktls_hello_extensions(struct ktls_reader *r, uint8_t type)
 {
 	const uint8_t *len;
 
@@ -95,8 +95,8 @@ static void read_shares(const uint8_t *ext, size_t len,
 	}
 }
 
-int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
-		     struct ktls_hello *hello)
+int __ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
+		       struct ktls_hello *hello)
 {
 	struct ktls_reader r = { .p = body, .left = len };
 	bool seen_modes = false;
@@ -105,11 +105,11 @@ int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
 	if (type != TLS_HS_CLIENT_HELLO && type != TLS_HS_SERVER_HELLO)
 		return -EINVAL;
 	if (type == TLS_HS_SERVER_HELLO && len >= 2 + KTLS_HELLO_RANDOM_LEN &&
-	    !memcmp(body + 2, ktls_hrr_random, KTLS_HELLO_RANDOM_LEN)) {
+	    !memcmp(body + 2, __ktls_hrr_random, KTLS_HELLO_RANDOM_LEN)) {
 		hello->hello_retry = true;
 		return 0;
 	}
-	if (!ktls_hello_extensions(&r, type))
+	if (!__ktls_hello_extensions(&r, type))
 		return -EPROTO;
 	while (r.left >= 4) {
 		const uint8_t *h = ktls_take(&r, 4);
@@ -146,7 +146,7 @@ int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
 	return 0;
 }
 
-int ktls_hs_buf_add(struct ktls_hs_buf *b, const uint8_t *p, size_t n)
+int __ktls_hs_buf_add(struct ktls_hs_buf *b, const uint8_t *p, size_t n)
 {
 	const size_t bound = TLS_HS_HEADER_LEN + KTLS_HELLO_MAX;
 	size_t cap = b->cap ? b->cap : 4096;
@@ -171,7 +171,7 @@ int ktls_hs_buf_add(struct ktls_hs_buf *b, const uint8_t *p, size_t n)
 	return 0;
 }
 
-void ktls_hs_buf_drop(struct ktls_hs_buf *b, size_t body_len)
+void __ktls_hs_buf_drop(struct ktls_hs_buf *b, size_t body_len)
 {
 	size_t n = TLS_HS_HEADER_LEN + body_len;
 
@@ -181,7 +181,7 @@ void ktls_hs_buf_drop(struct ktls_hs_buf *b, size_t body_len)
 	memmove(b->msg, b->msg + n, b->len);
 }
 
-void ktls_hs_buf_free(struct ktls_hs_buf *b)
+void __ktls_hs_buf_free(struct ktls_hs_buf *b)
 {
 	free(b->msg);
 	*b = (struct ktls_hs_buf){ 0 };

@@ -15,7 +15,7 @@
 
 /* The random of a HelloRetryRequest: SHA-256("HelloRetryRequest"). */
 #define KTLS_HELLO_RANDOM_LEN 32
-extern const uint8_t ktls_hrr_random[KTLS_HELLO_RANDOM_LEN];
+extern const uint8_t __ktls_hrr_random[KTLS_HELLO_RANDOM_LEN];
 
 /* A bounds-checked reader of handshake bytes; once bad, every take fails. */
 struct ktls_reader {
@@ -70,7 +70,7 @@ struct ktls_hs_buf {
 };
 
 /* Append @n bytes: 0, -EMSGSIZE past the bound, or -ENOMEM. */
-int ktls_hs_buf_add(struct ktls_hs_buf *b, const uint8_t *p, size_t n);
+int __ktls_hs_buf_add(struct ktls_hs_buf *b, const uint8_t *p, size_t n);
 
 /*
  * The first message's body length if it has its header, else -1 (not yet
@@ -90,8 +90,8 @@ static inline long ktls_hs_buf_peek(const struct ktls_hs_buf *b, bool *whole)
 }
 
 /* Drop the first message, of @body_len bytes after its header. */
-void ktls_hs_buf_drop(struct ktls_hs_buf *b, size_t body_len);
-void ktls_hs_buf_free(struct ktls_hs_buf *b);
+void __ktls_hs_buf_drop(struct ktls_hs_buf *b, size_t body_len);
+void __ktls_hs_buf_free(struct ktls_hs_buf *b);
 
 /* supported_groups entries kept; a longer list sets groups_truncated. */
 #define KTLS_HELLO_MAX_GROUPS 32
@@ -124,9 +124,9 @@ struct ktls_hello {
  * if the hello does not parse (-EINVAL for another @type).
  */
 /* @r at the extensions of a hello of @type; false if it does not get there. */
-bool ktls_hello_extensions(struct ktls_reader *r, uint8_t type);
+bool __ktls_hello_extensions(struct ktls_reader *r, uint8_t type);
 
-int ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
-		     struct ktls_hello *hello);
+int __ktls_hello_parse(uint8_t type, const uint8_t *body, size_t len,
+		       struct ktls_hello *hello);
 
 #endif /* KTLS_HELLO_H */

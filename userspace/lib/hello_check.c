@@ -19,7 +19,7 @@
  *     WolfSSL 5.9 asks for one of ours when the client listed none of
  *     them; that handshake can only fail, so it fails now, with
  *     handshake_failure.
- * Last, ktls_hello_check_failure() sends the alert for a WolfSSL error that
+ * Last, __ktls_hello_check_failure() sends the alert for a WolfSSL error that
  * went out silently (an off-curve P-256 share: illegal_parameter).
  *
  * Only while nothing encrypted has passed either way: then an alert is a
@@ -84,11 +84,11 @@ static int refuse(struct ktls_record_io *rio, uint8_t alert, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(rio->refusal, sizeof(rio->refusal), fmt, ap);
 	va_end(ap);
-	ktls_hello_check_alert(rio, alert);
+	__ktls_hello_check_alert(rio, alert);
 	return -EPROTO;
 }
 
-void ktls_hello_check_alert(struct ktls_record_io *rio, uint8_t description)
+void __ktls_hello_check_alert(struct ktls_record_io *rio, uint8_t description)
 {
 	const uint8_t alert[] = {
 		TLS_RECORD_TYPE_ALERT, 3, 3, 0, 2, TLS_ALERT_LEVEL_FATAL,
@@ -162,7 +162,7 @@ static int check_client_hello(struct ktls_record_io *rio, const uint8_t *body,
 	int ret;
 
 	rio->check->groups_known = false;
-	if (!ktls_hello_extensions(&r, TLS_HS_CLIENT_HELLO))
+	if (!__ktls_hello_extensions(&r, TLS_HS_CLIENT_HELLO))
 		return 0;
 	while (r.left >= 4) {
 		const uint8_t *h = ktls_take(&r, 4);
@@ -194,10 +194,10 @@ static int feed_handshake(struct ktls_record_io *rio, const uint8_t *buf,
 
 	if (check->too_large)
 		return 0;
-	if (ktls_hs_buf_add(msgs, buf, len)) {
+	if (__ktls_hs_buf_add(msgs, buf, len)) {
 		/* A long message after the hello (a TLS 1.2 Certificate) */
 		check->too_large = true;
-		ktls_hs_buf_free(msgs);
+		__ktls_hs_buf_free(msgs);
 		return 0;
 	}
 	while ((body_len = ktls_hs_buf_peek(msgs, &whole)) >= 0) {
@@ -215,12 +215,12 @@ static int feed_handshake(struct ktls_record_io *rio, const uint8_t *buf,
 			if (ret)
 				return ret;
 		}
-		ktls_hs_buf_drop(msgs, (size_t)body_len);
+		__ktls_hs_buf_drop(msgs, (size_t)body_len);
 	}
 	return 0;
 }
 
-int ktls_hello_check_header(struct ktls_record_io *rio, const uint8_t *hdr)
+int __ktls_hello_check_header(struct ktls_record_io *rio, const uint8_t *hdr)
 {
 	size_t len = ktls_get16(hdr + 3);
 
@@ -231,7 +231,7 @@ int ktls_hello_check_header(struct ktls_record_io *rio, const uint8_t *hdr)
 	case TLS_RECORD_TYPE_DATA:
 		/* The peer has keys (or sends 0-RTT): WolfSSL's from here. */
 		rio->encrypted = true;
-		ktls_hello_check_free(rio);
+		__ktls_hello_check_free(rio);
 		return 0;
 	case TLS_RECORD_TYPE_HANDSHAKE:
 		if (!len)
@@ -250,8 +250,8 @@ int ktls_hello_check_header(struct ktls_record_io *rio, const uint8_t *hdr)
 		      hdr[0]);
 }
 
-int ktls_hello_check_body(struct ktls_record_io *rio, WOLFSSL *ssl,
-			  const uint8_t *buf, size_t len)
+int __ktls_hello_check_body(struct ktls_record_io *rio, WOLFSSL *ssl,
+			    const uint8_t *buf, size_t len)
 {
 	if (rio->encrypted || rio->type != TLS_RECORD_TYPE_HANDSHAKE ||
 	    !wolfSSL_is_server(ssl))
@@ -265,8 +265,8 @@ int ktls_hello_check_body(struct ktls_record_io *rio, WOLFSSL *ssl,
 }
 
 /* Server: the HelloRetryRequest @buf starts with, if it does, is sound. */
-int ktls_hello_check_send(struct ktls_record_io *rio, const uint8_t *buf,
-			  size_t len)
+int __ktls_hello_check_send(struct ktls_record_io *rio, const uint8_t *buf,
+			    size_t len)
 {
 	const struct ktls_hello_check *check = rio->check;
 	const uint8_t *body = buf + TLS_RECORD_HEADER_LEN + TLS_HS_HEADER_LEN;
@@ -281,10 +281,10 @@ int ktls_hello_check_send(struct ktls_record_io *rio, const uint8_t *buf,
 	body_len = (size_t)body[-3] << 16 | (size_t)body[-2] << 8 | body[-1];
 	if (body_len > len - TLS_RECORD_HEADER_LEN - TLS_HS_HEADER_LEN ||
 	    body_len < 2 + KTLS_HELLO_RANDOM_LEN ||
-	    memcmp(body + 2, ktls_hrr_random, KTLS_HELLO_RANDOM_LEN))
+	    memcmp(body + 2, __ktls_hrr_random, KTLS_HELLO_RANDOM_LEN))
 		return 0;
 	r = (struct ktls_reader){ .p = body, .left = body_len };
-	if (!ktls_hello_extensions(&r, TLS_HS_SERVER_HELLO))
+	if (!__ktls_hello_extensions(&r, TLS_HS_SERVER_HELLO))
 		return 0;
 	while (r.left >= 4) {
 		const uint8_t *h = ktls_take(&r, 4);
@@ -305,10 +305,10 @@ int ktls_hello_check_send(struct ktls_record_io *rio, const uint8_t *buf,
 	return 0;
 }
 
-void ktls_hello_check_free(struct ktls_record_io *rio)
+void __ktls_hello_check_free(struct ktls_record_io *rio)
 {
 	if (rio->check)
-		ktls_hs_buf_free(&rio->check->msgs);
+		__ktls_hs_buf_free(&rio->check->msgs);
 	free(rio->check);
 	rio->check = NULL;
 }
@@ -335,10 +335,10 @@ static int alert_for(int err)
 	return -1;
 }
 
-void ktls_hello_check_failure(struct ktls_record_io *rio, int err)
+void __ktls_hello_check_failure(struct ktls_record_io *rio, int err)
 {
 	int alert = alert_for(err);
 
 	if (alert >= 0)
-		ktls_hello_check_alert(rio, (uint8_t)alert);
+		__ktls_hello_check_alert(rio, (uint8_t)alert);
 }

@@ -46,8 +46,8 @@ static bool verify_probe(WOLFSSL_EVP_PKEY *pub, const unsigned char *sig,
 	return ok;
 }
 
-int ktls_check_key_pair(WOLFSSL_CTX *wctx, const char *key_file,
-			const char *cert_file)
+int __ktls_check_key_pair(WOLFSSL_CTX *wctx, const char *key_file,
+			  const char *cert_file)
 {
 	WOLFSSL_EVP_PKEY *key = wolfSSL_CTX_get0_privatekey(wctx);
 	WOLFSSL_X509 *cert = wolfSSL_CTX_get0_certificate(wctx);
@@ -57,17 +57,17 @@ int ktls_check_key_pair(WOLFSSL_CTX *wctx, const char *key_file,
 	bool match;
 
 	if (!key || !cert)
-		return ktls_fail(-EINVAL, "cannot read back the key of %s",
+		return __ktls_fail(-EINVAL, "cannot read back the key of %s",
 				 cert_file);
 	pub = wolfSSL_X509_get_pubkey(cert);
 	if (!pub)
-		return ktls_fail(-EINVAL, "cannot read the public key of %s",
+		return __ktls_fail(-EINVAL, "cannot read the public key of %s",
 				 cert_file);
 	match = !sign_probe(key, sig, &sig_len) &&
 		verify_probe(pub, sig, sig_len);
 	wolfSSL_EVP_PKEY_free(pub);
 	if (!match)
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "private key %s does not match certificate %s",
 				 key_file, cert_file);
 	return 0;

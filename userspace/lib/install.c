@@ -39,18 +39,18 @@ static int attach_ulp(struct ktls_session *session)
 	}
 	switch (errno) {
 	case ENOENT:
-		return ktls_fail(-ENOENT,
+		return __ktls_fail(-ENOENT,
 				 "kernel TLS unavailable: the tls module is not loaded (run 'modprobe tls'; the kernel needs CONFIG_TLS)");
 	case ENOTCONN:
-		return ktls_fail(-ENOTCONN,
+		return __ktls_fail(-ENOTCONN,
 				 "kernel TLS needs a connected TCP socket: fd %d is not connected",
 				 fd);
 	case EEXIST:
-		return ktls_fail(-EEXIST,
+		return __ktls_fail(-EEXIST,
 				 "fd %d already has an upper layer protocol attached",
 				 fd);
 	default:
-		return ktls_fail(-errno,
+		return __ktls_fail(-errno,
 				 "cannot attach kernel TLS to fd %d: %s", fd,
 				 strerror(errno));
 	}
@@ -68,7 +68,7 @@ static int sequence_number(struct ktls_session *session, unsigned int dir,
 	else
 		ret = wolfSSL_GetPeerSequenceNumber(session->ssl, &value);
 	if (ret < 0)
-		return ktls_fail(-EIO, "WolfSSL did not report the %s sequence number",
+		return __ktls_fail(-EIO, "WolfSSL did not report the %s sequence number",
 				 dir == KTLS_TX ? "send" : "receive");
 	*seq = value;
 	return 0;
@@ -83,15 +83,15 @@ static int setsockopt_error(struct ktls_session *session, unsigned int dir,
 	switch (err) {
 	case ENOENT:
 	case ENOPKG:
-		return ktls_fail(-err,
+		return __ktls_fail(-err,
 				 "kernel TLS cannot use %s: the kernel crypto API has no %s (load its module)",
 				 suite->name, suite->cipher->kernel_aead);
 	case EBUSY:
-		return ktls_fail(-EBUSY,
+		return __ktls_fail(-EBUSY,
 				 "kernel TLS %s is already set on fd %d; this kernel cannot rekey",
 				 name, session->fd);
 	default:
-		return ktls_fail(-err, "setsockopt(SOL_TLS, %s) for %s: %s",
+		return __ktls_fail(-err, "setsockopt(SOL_TLS, %s) for %s: %s",
 				 name, suite->name, strerror(err));
 	}
 }
@@ -113,7 +113,7 @@ static int direction_keys(struct ktls_session *session, bool client_writes,
 	if (session->version == KTLS_TLS_1_3) {
 		secret = client_writes ? &session->client_traffic :
 					 &session->server_traffic;
-		return ktls_traffic_key_iv(suite->hash, secret->bytes, key,
+		return __ktls_traffic_key_iv(suite->hash, secret->bytes, key,
 					   c->key_len, iv, NONCE_LEN);
 	}
 
@@ -125,7 +125,7 @@ static int direction_keys(struct ktls_session *session, bool client_writes,
 	if (!wkey || !wiv ||
 	    wolfSSL_GetKeySize(session->ssl) != c->key_len ||
 	    wolfSSL_GetIVSize(session->ssl) != (int)implicit_len)
-		return ktls_fail(-EIO, "WolfSSL did not report the %s key block",
+		return __ktls_fail(-EIO, "WolfSSL did not report the %s key block",
 				 suite->name);
 	memcpy(key, wkey, c->key_len);
 	memset(iv, 0, NONCE_LEN);
@@ -149,13 +149,13 @@ static int install_dir(struct ktls_session *session, unsigned int dir,
 	if (c->info_size > sizeof(ci) || c->key_len > sizeof(key) ||
 	    c->salt_len + c->iv_len != NONCE_LEN ||
 	    c->rec_seq_len != sizeof(seq_be))
-		return ktls_fail(-EOPNOTSUPP, "no kernel TLS layout for %s",
+		return __ktls_fail(-EOPNOTSUPP, "no kernel TLS layout for %s",
 				 suite->name);
 
 	ret = direction_keys(session, client_writes, key, iv);
 	if (ret) {
-		ktls_fail(ret, "deriving the %s write key for %s failed",
-			  client_writes ? "client" : "server", suite->name);
+		__ktls_fail(ret, "deriving the %s write key for %s failed",
+			    client_writes ? "client" : "server", suite->name);
 		goto wipe;
 	}
 	for (int i = 0; i < 8; i++)
@@ -202,7 +202,7 @@ static int check_record_size(struct ktls_session *session, unsigned int dirs)
 		return 0;
 	max = wolfSSL_GetMaxOutputSize(session->ssl);
 	if (max > 0 && max < TLS_MAX_PLAINTEXT)
-		return ktls_fail(-EMSGSIZE,
+		return __ktls_fail(-EMSGSIZE,
 				 "refusing kernel TLS: the peer was promised records of at most %d bytes, and kernel TLS sends %d",
 				 max, TLS_MAX_PLAINTEXT);
 	return 0;
@@ -213,14 +213,14 @@ int ktls_install(struct ktls_session *session, unsigned int dirs)
 	int ret;
 
 	if (!dirs || (dirs & ~(KTLS_TX | KTLS_RX)))
-		return ktls_fail(-EINVAL, "ktls_install: bad directions %#x",
+		return __ktls_fail(-EINVAL, "ktls_install: bad directions %#x",
 				 dirs);
 	if (session->verify_error)
-		return ktls_fail(-EKEYREJECTED,
+		return __ktls_fail(-EKEYREJECTED,
 				 "refusing kernel TLS: the peer certificate failed verification (%s)",
-				 ktls_cert_error_phrase(session->verify_error));
+				 __ktls_cert_error_phrase(session->verify_error));
 	if (session->installed & dirs)
-		return ktls_fail(-EALREADY,
+		return __ktls_fail(-EALREADY,
 				 "kernel TLS is already installed on fd %d",
 				 session->fd);
 	/*
@@ -228,8 +228,8 @@ int ktls_install(struct ktls_session *session, unsigned int dirs)
 	 * socket: anything WolfSSL holds would be lost to the kernel.
 	 */
 	if (wolfSSL_has_pending(session->ssl) ||
-	    !ktls_record_io_at_boundary(&session->rio))
-		return ktls_fail(-EPROTO,
+	    !__ktls_record_io_at_boundary(&session->rio))
+		return __ktls_fail(-EPROTO,
 				 "peer data is already buffered in userspace; switching now would lose it");
 	ret = check_record_size(session, dirs);
 	if (ret)
@@ -260,13 +260,13 @@ int ktls_install(struct ktls_session *session, unsigned int dirs)
 	return 0;
 }
 
-int ktls_install_deferred_rx(struct ktls_session *session)
+int __ktls_install_deferred_rx(struct ktls_session *session)
 {
 	uint64_t seq = 0;
 	int ret;
 
 	if (wolfSSL_has_pending(session->ssl) ||
-	    !ktls_record_io_at_boundary(&session->rio))
+	    !__ktls_record_io_at_boundary(&session->rio))
 		return 0;	/* not yet: WolfSSL still holds data */
 	ret = sequence_number(session, KTLS_RX, &seq);
 	if (!ret)
@@ -284,8 +284,8 @@ static int next_secret(struct ktls_session *session, bool client_writes)
 	uint8_t next[KTLS_MAX_HASH_LEN];
 	int ret;
 
-	ret = ktls_hkdf_expand_label(session->suite->hash, secret->bytes,
-				     "traffic upd", NULL, 0, next,
+	ret = __ktls_hkdf_expand_label(session->suite->hash, secret->bytes,
+				       "traffic upd", NULL, 0, next,
 				     secret->len);
 	if (!ret)
 		memcpy(secret->bytes, next, secret->len);
@@ -301,11 +301,11 @@ static int rekey(struct ktls_session *session, unsigned int dir)
 
 	ret = next_secret(session, client_writes);
 	if (ret)
-		return ktls_fail(ret, "deriving the updated traffic secret failed");
+		return __ktls_fail(ret, "deriving the updated traffic secret failed");
 	session->installed &= ~dir;
 	ret = install_dir(session, dir, 0);
 	if (ret == -EBUSY)
-		return ktls_fail(-EKEYREJECTED,
+		return __ktls_fail(-EKEYREJECTED,
 				 "this kernel cannot rekey kernel TLS (KeyUpdate needs Linux 6.14 or later)");
 	return ret;
 }
@@ -317,15 +317,15 @@ int ktls_update_keys(struct ktls_session *session, bool request_peer)
 
 	if (session->version != KTLS_TLS_1_3 ||
 	    !(session->installed & KTLS_TX))
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "KeyUpdate needs TLS 1.3 and kernel TLS TX");
 	/* The KeyUpdate itself goes out under the old key. */
-	ret = ktls_send_record(session, TLS_RECORD_TYPE_HANDSHAKE, msg,
-			       sizeof(msg));
+	ret = __ktls_send_record(session, TLS_RECORD_TYPE_HANDSHAKE, msg,
+				 sizeof(msg));
 	if (ret == -EAGAIN)
 		return ret;	/* nothing went out: call again */
 	if (ret)
-		return ktls_fail(ret, "sending KeyUpdate: %s", strerror(-ret));
+		return __ktls_fail(ret, "sending KeyUpdate: %s", strerror(-ret));
 	ret = rekey(session, KTLS_TX);
 	if (ret) {
 		/* The peer already switched keys: this connection is over. */
@@ -350,18 +350,18 @@ int ktls_flush_key_update(struct ktls_session *session)
  * read: our close_notify, still under our unchanged key, tells the peer
  * the connection ends here rather than leaving it waiting.
  */
-int ktls_peer_key_update(struct ktls_session *session, uint8_t request_update)
+int __ktls_peer_key_update(struct ktls_session *session, uint8_t request_update)
 {
 	int ret;
 
 	if (session->version != KTLS_TLS_1_3 || request_update > 1)
-		ret = ktls_fail(-EPROTO, "unexpected KeyUpdate");
+		ret = __ktls_fail(-EPROTO, "unexpected KeyUpdate");
 	else
 		ret = rekey(session, KTLS_RX);
 	if (ret == -EKEYREJECTED && (session->installed & KTLS_TX) &&
 	    ktls_close_notify(session) == 0)
-		ret = ktls_fail(ret, "the peer sent a KeyUpdate and %s; closed with close_notify",
-				"this kernel cannot rekey kernel TLS (KeyUpdate needs Linux 6.14 or later)");
+		ret = __ktls_fail(ret, "the peer sent a KeyUpdate and %s; closed with close_notify",
+				  "this kernel cannot rekey kernel TLS (KeyUpdate needs Linux 6.14 or later)");
 	if (!ret && request_update) {
 		/* RFC 8446 4.6.3: ours goes before our next data. */
 		session->tx_update_due = true;

@@ -22,7 +22,7 @@ int ktls_kernel_has_tls(void)
 
 	if (fd < 0) {
 		ret = -errno;
-		return ktls_fail(ret, "cannot probe for kernel TLS: socket: %s",
+		return __ktls_fail(ret, "cannot probe for kernel TLS: socket: %s",
 				 strerror(-ret));
 	}
 	ret = setsockopt(fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) ? -errno :
@@ -31,8 +31,8 @@ int ktls_kernel_has_tls(void)
 	if (ret == -ENOTCONN || !ret)
 		return 0;
 	if (ret == -ENOENT)
-		return ktls_fail(-ENOENT,
+		return __ktls_fail(-ENOENT,
 				 "this kernel has no kernel TLS: load the tls module (modprobe tls; the kernel needs CONFIG_TLS)");
-	return ktls_fail(ret, "cannot probe for kernel TLS: TCP_ULP: %s",
+	return __ktls_fail(ret, "cannot probe for kernel TLS: TCP_ULP: %s",
 			 strerror(-ret));
 }

@@ -19,7 +19,7 @@
 #define MAX_LABEL_LEN 255
 #define MAX_CONTEXT_LEN 255
 
-size_t ktls_hash_len(enum ktls_hash hash)
+size_t __ktls_hash_len(enum ktls_hash hash)
 {
 	switch (hash) {
 	case KTLS_HASH_SHA256:
@@ -35,12 +35,12 @@ static int wc_hash_type(enum ktls_hash hash)
 	return hash == KTLS_HASH_SHA384 ? WC_SHA384 : WC_SHA256;
 }
 
-int ktls_hash(enum ktls_hash hash, const uint8_t *data, size_t len,
-	      uint8_t *out)
+int __ktls_hash(enum ktls_hash hash, const uint8_t *data, size_t len,
+		uint8_t *out)
 {
 	int ret;
 
-	if (!ktls_hash_len(hash) || len > UINT32_MAX)
+	if (!__ktls_hash_len(hash) || len > UINT32_MAX)
 		return -EINVAL;
 	if (hash == KTLS_HASH_SHA384)
 		ret = wc_Sha384Hash(data, (word32)len, out);
@@ -74,12 +74,12 @@ static int hmac3(enum ktls_hash hash, const uint8_t *key, size_t key_len,
 	return ret ? -EIO : 0;
 }
 
-int ktls_hkdf_extract(enum ktls_hash hash, const uint8_t *salt,
-		      size_t salt_len, const uint8_t *ikm, size_t ikm_len,
+int __ktls_hkdf_extract(enum ktls_hash hash, const uint8_t *salt,
+			size_t salt_len, const uint8_t *ikm, size_t ikm_len,
 		      uint8_t *prk)
 {
 	static const uint8_t zeros[KTLS_MAX_HASH_LEN];
-	size_t hash_len = ktls_hash_len(hash);
+	size_t hash_len = __ktls_hash_len(hash);
 
 	if (!hash_len || salt_len > UINT32_MAX || ikm_len > UINT32_MAX)
 		return -EINVAL;
@@ -91,11 +91,11 @@ int ktls_hkdf_extract(enum ktls_hash hash, const uint8_t *salt,
 		     prk);
 }
 
-int ktls_hkdf_expand(enum ktls_hash hash, const uint8_t *prk, size_t prk_len,
-		     const uint8_t *info, size_t info_len, uint8_t *okm,
+int __ktls_hkdf_expand(enum ktls_hash hash, const uint8_t *prk, size_t prk_len,
+		       const uint8_t *info, size_t info_len, uint8_t *okm,
 		     size_t okm_len)
 {
-	size_t hash_len = ktls_hash_len(hash);
+	size_t hash_len = __ktls_hash_len(hash);
 	uint8_t block[KTLS_MAX_HASH_LEN];
 	size_t prev_len = 0, done = 0;
 	uint8_t counter = 1;
@@ -125,8 +125,8 @@ wipe_block:
 	return ret;
 }
 
-int ktls_hkdf_expand_label(enum ktls_hash hash, const uint8_t *secret,
-			   const char *label, const uint8_t *context,
+int __ktls_hkdf_expand_label(enum ktls_hash hash, const uint8_t *secret,
+			     const char *label, const uint8_t *context,
 			   size_t context_len, uint8_t *out, size_t out_len)
 {
 	/*
@@ -134,7 +134,7 @@ int ktls_hkdf_expand_label(enum ktls_hash hash, const uint8_t *secret,
 	 * opaque context<0..255>; }
 	 */
 	uint8_t info[2 + 1 + MAX_LABEL_LEN + 1 + MAX_CONTEXT_LEN];
-	size_t hash_len = ktls_hash_len(hash);
+	size_t hash_len = __ktls_hash_len(hash);
 	size_t label_len, pos = 0;
 
 	if (!hash_len || !label)
@@ -156,32 +156,32 @@ int ktls_hkdf_expand_label(enum ktls_hash hash, const uint8_t *secret,
 		memcpy(info + pos, context, context_len);
 	pos += context_len;
 
-	return ktls_hkdf_expand(hash, secret, hash_len, info, pos, out,
+	return __ktls_hkdf_expand(hash, secret, hash_len, info, pos, out,
 				out_len);
 }
 
-int ktls_derive_secret(enum ktls_hash hash, const uint8_t *secret,
-		       const char *label, const uint8_t *transcript_hash,
+int __ktls_derive_secret(enum ktls_hash hash, const uint8_t *secret,
+			 const char *label, const uint8_t *transcript_hash,
 		       uint8_t *out)
 {
-	size_t hash_len = ktls_hash_len(hash);
+	size_t hash_len = __ktls_hash_len(hash);
 
 	if (!hash_len)
 		return -EINVAL;
-	return ktls_hkdf_expand_label(hash, secret, label, transcript_hash,
+	return __ktls_hkdf_expand_label(hash, secret, label, transcript_hash,
 				      hash_len, out, hash_len);
 }
 
-int ktls_traffic_key_iv(enum ktls_hash hash, const uint8_t *traffic_secret,
-			uint8_t *key, size_t key_len, uint8_t *iv,
+int __ktls_traffic_key_iv(enum ktls_hash hash, const uint8_t *traffic_secret,
+			  uint8_t *key, size_t key_len, uint8_t *iv,
 			size_t iv_len)
 {
 	int ret;
 
-	ret = ktls_hkdf_expand_label(hash, traffic_secret, "key", NULL, 0,
-				     key, key_len);
+	ret = __ktls_hkdf_expand_label(hash, traffic_secret, "key", NULL, 0,
+				       key, key_len);
 	if (ret)
 		return ret;
-	return ktls_hkdf_expand_label(hash, traffic_secret, "iv", NULL, 0,
+	return __ktls_hkdf_expand_label(hash, traffic_secret, "iv", NULL, 0,
 				      iv, iv_len);
 }

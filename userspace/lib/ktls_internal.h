@@ -46,40 +46,40 @@ struct ktls_record_io {
 	struct ktls_hs_alerts *hs;	/* server: handshake_alerts.c */
 };
 
-void ktls_record_io_init(struct ktls_record_io *rio, int fd);
-int ktls_record_io_recv(WOLFSSL *ssl, char *buf, int len, void *ctx);
-int ktls_record_io_send(WOLFSSL *ssl, char *buf, int len, void *ctx);
-bool ktls_record_io_at_boundary(const struct ktls_record_io *rio);
-void ktls_record_io_free(struct ktls_record_io *rio);
+void __ktls_record_io_init(struct ktls_record_io *rio, int fd);
+int __ktls_record_io_recv(WOLFSSL *ssl, char *buf, int len, void *ctx);
+int __ktls_record_io_send(WOLFSSL *ssl, char *buf, int len, void *ctx);
+bool __ktls_record_io_at_boundary(const struct ktls_record_io *rio);
+void __ktls_record_io_free(struct ktls_record_io *rio);
 
 /*
  * hello_check.c: the alerts of a plaintext handshake that WolfSSL leaves
  * out. Each check returns 0, or -EPROTO once it refused the peer (alert
  * sent, rio->refusal says why).
  */
-int ktls_hello_check_header(struct ktls_record_io *rio, const uint8_t *hdr);
-int ktls_hello_check_body(struct ktls_record_io *rio, WOLFSSL *ssl,
-			  const uint8_t *buf, size_t len);
-int ktls_hello_check_send(struct ktls_record_io *rio, const uint8_t *buf,
-			  size_t len);
+int __ktls_hello_check_header(struct ktls_record_io *rio, const uint8_t *hdr);
+int __ktls_hello_check_body(struct ktls_record_io *rio, WOLFSSL *ssl,
+			    const uint8_t *buf, size_t len);
+int __ktls_hello_check_send(struct ktls_record_io *rio, const uint8_t *buf,
+			    size_t len);
 /* A plaintext fatal alert, unless one went out or encryption started. */
-void ktls_hello_check_alert(struct ktls_record_io *rio, uint8_t description);
+void __ktls_hello_check_alert(struct ktls_record_io *rio, uint8_t description);
 /* The alert for WolfSSL's error @err, if it sent none. */
-void ktls_hello_check_failure(struct ktls_record_io *rio, int err);
-void ktls_hello_check_free(struct ktls_record_io *rio);
+void __ktls_hello_check_failure(struct ktls_record_io *rio, int err);
+void __ktls_hello_check_free(struct ktls_record_io *rio);
 
 /*
  * handshake_alerts.c: a TLS 1.3 server's alerts under encryption, between
  * its ServerHello and the client's Finished. 0, or -EPROTO once refused.
  */
 struct ktls_session;
-void ktls_hs_alerts_secret(struct ktls_session *session, int id,
-			   const unsigned char *secret, int len);
-int ktls_hs_alerts_header(struct ktls_record_io *rio, WOLFSSL *ssl,
-			  const uint8_t *hdr);
-int ktls_hs_alerts_body(struct ktls_record_io *rio, WOLFSSL *ssl,
-			const uint8_t *buf, size_t len);
-void ktls_hs_alerts_free(struct ktls_record_io *rio);
+void __ktls_hs_alerts_secret(struct ktls_session *session, int id,
+			     const unsigned char *secret, int len);
+int __ktls_hs_alerts_header(struct ktls_record_io *rio, WOLFSSL *ssl,
+			    const uint8_t *hdr);
+int __ktls_hs_alerts_body(struct ktls_record_io *rio, WOLFSSL *ssl,
+			  const uint8_t *buf, size_t len);
+void __ktls_hs_alerts_free(struct ktls_record_io *rio);
 
 /*
  * A cipher kernel TLS carries, and where its struct tls12_crypto_info_*
@@ -111,30 +111,30 @@ struct ktls_suite {
 	const struct ktls_cipher *cipher;
 };
 
-const struct ktls_suite *ktls_suite_find(uint16_t iana);
+const struct ktls_suite *__ktls_suite_find(uint16_t iana);
 /* @names (colon-separated IANA names, NULL for all) as a WolfSSL list. */
-int ktls_suites_to_wolfssl(const char *names, uint16_t min_version,
-			   uint16_t max_version, char *out, size_t out_len);
+int __ktls_suites_to_wolfssl(const char *names, uint16_t min_version,
+			     uint16_t max_version, char *out, size_t out_len);
 /* As many groups as we know: a list names each at most once. */
 #define KTLS_MAX_GROUPS 5
 /* @names ("X25519:P-256", NULL for the default) as NamedGroup values. */
-int ktls_groups_parse(const char *names, uint16_t *out, size_t *nr_out);
+int __ktls_groups_parse(const char *names, uint16_t *out, size_t *nr_out);
 /* Is the NamedGroup @iana one of @names (NULL for the default)? */
-bool ktls_group_in(const char *names, uint16_t iana);
+bool __ktls_group_in(const char *names, uint16_t iana);
 /* Is @iana a post-quantum hybrid (ECDHE + ML-KEM) we know? */
-bool ktls_group_is_hybrid(uint16_t iana);
+bool __ktls_group_is_hybrid(uint16_t iana);
 /* Our name for the NamedGroup @iana, or NULL if we do not offer it. */
-const char *ktls_group_iana_name(uint16_t iana);
+const char *__ktls_group_iana_name(uint16_t iana);
 /* Our name for the group WolfSSL reports. */
-const char *ktls_group_name(const char *wolfssl_name);
+const char *__ktls_group_name(const char *wolfssl_name);
 
 /* Hybrids first: they cost ~1.2 KB more per hello, and protect recordings. */
 #define KTLS_DEFAULT_GROUPS \
 	"X25519MLKEM768:SecP256r1MLKEM768:X25519:P-256:P-384"
 
 /* Key shares and the server's group preference (groups.c). */
-int ktls_groups_client_shares(struct ktls_session *session);
-int ktls_groups_server_peek(struct ktls_session *session);
+int __ktls_groups_client_shares(struct ktls_session *session);
+int __ktls_groups_server_peek(struct ktls_session *session);
 
 struct ktls_ctx {
 	WOLFSSL_CTX *wolfssl;
@@ -218,95 +218,95 @@ struct ktls_session {
 };
 
 /* handshake.c: the session to resume next (client) */
-void ktls_save_resumption(struct ktls_session *session);
+void __ktls_save_resumption(struct ktls_session *session);
 /* handshake.c: what a WolfSSL handshake call's @ret means for a step */
-int ktls_handshake_progress(struct ktls_session *session, int ret);
+int __ktls_handshake_progress(struct ktls_session *session, int ret);
 
 /* early_data.c: 0-RTT; hooks in handshake.c */
-int ktls_early_data_ctx_setup(struct ktls_ctx *ctx,
-			      const struct ktls_config *config);
-void ktls_early_data_ctx_free(struct ktls_ctx *ctx);
-int ktls_early_data_session_init(struct ktls_session *session);
-void ktls_early_data_session_free(struct ktls_session *session);
-void ktls_early_data_secret(struct ktls_session *session, int id);
-int ktls_early_data_step(struct ktls_session *session);
-int ktls_early_data_skip(struct ktls_session *session);
-int ktls_early_data_claim(struct ktls_ctx *ctx, struct ktls_session *session,
-			  const uint8_t *id);
+int __ktls_early_data_ctx_setup(struct ktls_ctx *ctx,
+				const struct ktls_config *config);
+void __ktls_early_data_ctx_free(struct ktls_ctx *ctx);
+int __ktls_early_data_session_init(struct ktls_session *session);
+void __ktls_early_data_session_free(struct ktls_session *session);
+void __ktls_early_data_secret(struct ktls_session *session, int id);
+int __ktls_early_data_step(struct ktls_session *session);
+int __ktls_early_data_skip(struct ktls_session *session);
+int __ktls_early_data_claim(struct ktls_ctx *ctx, struct ktls_session *session,
+			    const uint8_t *id);
 
 /* tickets.c: the server's ticket callback (ktls/tickets.h) */
-int ktls_tickets_ctx_setup(struct ktls_ctx *ctx,
-			   const struct ktls_config *config);
+int __ktls_tickets_ctx_setup(struct ktls_ctx *ctx,
+			     const struct ktls_config *config);
 /* 0-RTT: every ticket through our callback; our own keys if no sealer */
-int ktls_tickets_own_keys(struct ktls_ctx *ctx, uint32_t lifetime_s);
-void ktls_tickets_ctx_free(struct ktls_ctx *ctx);
+int __ktls_tickets_own_keys(struct ktls_ctx *ctx, uint32_t lifetime_s);
+void __ktls_tickets_ctx_free(struct ktls_ctx *ctx);
 
 /* install.c: the deferred KTLS_RX, once WolfSSL holds nothing */
-int ktls_install_deferred_rx(struct ktls_session *session);
+int __ktls_install_deferred_rx(struct ktls_session *session);
 
 /* records.c: non-data records after the switch */
-int ktls_send_record(struct ktls_session *session, uint8_t type,
-		     const void *data, size_t len);
-int ktls_peer_key_update(struct ktls_session *session, uint8_t request_update);
+int __ktls_send_record(struct ktls_session *session, uint8_t type,
+		       const void *data, size_t len);
+int __ktls_peer_key_update(struct ktls_session *session, uint8_t request_update);
 
 /*
  * psk.c: TLS 1.3 external PSK, only ever with (EC)DHE. The hello checks
  * read the peer's ClientHello or ServerHello as it arrives and refuse
  * psk_ke (no forward secrecy) before WolfSSL acts on it.
  */
-int ktls_psk_ctx_setup(struct ktls_ctx *ctx, const struct ktls_config *config);
-void ktls_psk_ctx_free(struct ktls_ctx *ctx);
-int ktls_psk_session_init(struct ktls_session *session);
-void ktls_psk_session_free(struct ktls_session *session);
+int __ktls_psk_ctx_setup(struct ktls_ctx *ctx, const struct ktls_config *config);
+void __ktls_psk_ctx_free(struct ktls_ctx *ctx);
+int __ktls_psk_session_init(struct ktls_session *session);
+void __ktls_psk_session_free(struct ktls_session *session);
 /* -errno with the reason if a PSK handshake failed for a PSK reason, else 0 */
-int ktls_psk_failure(struct ktls_session *session, int err);
+int __ktls_psk_failure(struct ktls_session *session, int err);
 /* handshake_done: 0 if the PSK was used as required */
-int ktls_psk_check_done(struct ktls_session *session);
+int __ktls_psk_check_done(struct ktls_session *session);
 
 /* files.c: ktls_read_file(), or through config->read_file */
-int ktls_read_config_file(const struct ktls_config *config, const char *what,
-			  const char *path, uint8_t **data, size_t *len);
+int __ktls_read_config_file(const struct ktls_config *config, const char *what,
+			    const char *path, uint8_t **data, size_t *len);
 
 /* signer.c: sign through config->signer (the key lives elsewhere) */
-int ktls_signer_setup(struct ktls_ctx *ctx, const struct ktls_config *config);
-void ktls_signer_free(struct ktls_ctx *ctx);
+int __ktls_signer_setup(struct ktls_ctx *ctx, const struct ktls_config *config);
+void __ktls_signer_free(struct ktls_ctx *ctx);
 /*
  * secret_file.c: @path read into pages of their own (never in a core dump,
- * locked in memory where the limit allows); ktls_secret_free() wipes and
+ * locked in memory where the limit allows); __ktls_secret_free() wipes and
  * unmaps them. -errno with the reason if it cannot be read.
  */
-int ktls_read_secret_file(const char *what, const char *path, uint8_t **buf,
-			  size_t *len);
-void ktls_secret_free(uint8_t *buf, size_t len);
+int __ktls_read_secret_file(const char *what, const char *path, uint8_t **buf,
+			    size_t *len);
+void __ktls_secret_free(uint8_t *buf, size_t len);
 
 /* identity.c: 0 if the context's private key signs for its certificate */
-int ktls_check_key_pair(WOLFSSL_CTX *wctx, const char *key_file,
-			const char *cert_file);
+int __ktls_check_key_pair(WOLFSSL_CTX *wctx, const char *key_file,
+			  const char *cert_file);
 
 /* verify.c: trust, names, and why a handshake failed */
-int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config);
+int __ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config);
 /* server: require a client certificate that chains to config->ca_file */
-int ktls_verify_client_setup(WOLFSSL_CTX *wctx,
-			     const struct ktls_config *config);
-int ktls_verify_name(WOLFSSL *ssl, const char *name, bool report_only);
+int __ktls_verify_client_setup(WOLFSSL_CTX *wctx,
+			       const struct ktls_config *config);
+int __ktls_verify_name(WOLFSSL *ssl, const char *name, bool report_only);
 /* Report-only clients: the name check, after the handshake. */
-void ktls_verify_report_name(struct ktls_session *session, const char *name);
-int ktls_handshake_failure(struct ktls_session *session, int ret,
-			   const char *peer_name);
-const char *ktls_alert_name(int code);
+void __ktls_verify_report_name(struct ktls_session *session, const char *name);
+int __ktls_handshake_failure(struct ktls_session *session, int ret,
+			     const char *peer_name);
+const char *__ktls_alert_name(int code);
 /* "certificate has expired" and the like, for a WolfSSL error code. */
-const char *ktls_cert_error_phrase(int err);
+const char *__ktls_cert_error_phrase(int err);
 
-int ktls_fail(int err, const char *fmt, ...)
+int __ktls_fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* As ktls_fail(), about the struct ktls_config member @field. */
-int ktls_fail_field(enum ktls_config_field field, int err, const char *fmt,
-		    ...) __attribute__((format(printf, 3, 4)));
+/* As __ktls_fail(), about the struct ktls_config member @field. */
+int __ktls_fail_field(enum ktls_config_field field, int err, const char *fmt,
+		      ...) __attribute__((format(printf, 3, 4)));
 /*
  * A failure below (@err, its reason already set) was about @field;
  * returns @err, to wrap the failing call. 0 leaves the field alone.
  */
-int ktls_blame(int err, enum ktls_config_field field);
-void ktls_blame_clear(void);
+int __ktls_blame(int err, enum ktls_config_field field);
+void __ktls_blame_clear(void);
 
 #endif /* KTLS_KTLS_INTERNAL_H */

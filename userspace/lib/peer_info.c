@@ -86,10 +86,10 @@ int ktls_session_peer_cert(const struct ktls_session *session, int index,
 	WOLFSSL_X509 *x509;
 
 	if (!chain || index < 0 || index >= wolfSSL_get_chain_count(chain))
-		return ktls_fail(-ENOENT, "no peer certificate %d", index);
+		return __ktls_fail(-ENOENT, "no peer certificate %d", index);
 	x509 = wolfSSL_get_chain_X509(chain, index);
 	if (!x509)
-		return ktls_fail(-EINVAL, "peer certificate %d does not parse",
+		return __ktls_fail(-EINVAL, "peer certificate %d does not parse",
 				 index);
 	name_of(wolfSSL_X509_get_subject_name(x509), info->subject,
 		sizeof(info->subject));
@@ -118,7 +118,7 @@ const char *ktls_session_verify_result(const struct ktls_session *session)
 			       "ok" : "no client certificate";
 	}
 	return session->verify_error ?
-		       ktls_cert_error_phrase(session->verify_error) : "ok";
+		       __ktls_cert_error_phrase(session->verify_error) : "ok";
 }
 
 bool ktls_session_resumed(const struct ktls_session *session)

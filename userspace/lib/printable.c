@@ -9,8 +9,8 @@ static bool plain(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '\\';
 }
 
-const char *ktls_printable(char *dst, size_t size, const char *src,
-			   size_t len)
+const char *__ktls_printable(char *dst, size_t size, const char *src,
+			     size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t in, out = 0;

@@ -57,13 +57,13 @@ static int pem_to_der(const uint8_t *pem, size_t pem_len, const char *what,
 	*der = mmap(NULL, *der_max, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (*der == MAP_FAILED)
-		return ktls_fail(-ENOMEM, "out of memory");
+		return __ktls_fail(-ENOMEM, "out of memory");
 	/* Never swapped out, never in a core dump. */
 	mlock(*der, *der_max);
 	madvise(*der, *der_max, MADV_DONTDUMP);
 	*der_len = wc_KeyPemToDer(pem, (int)pem_len, *der, (int)*der_max, NULL);
 	if (*der_len <= 0)
-		return ktls_fail(-EINVAL, "%s is not a PEM private key", what);
+		return __ktls_fail(-EINVAL, "%s is not a PEM private key", what);
 	return 0;
 }
 
@@ -94,14 +94,14 @@ static int decode(struct ktls_private_key *key, uint8_t *der, int der_len,
 		wc_ecc_free(&key->k.ecc);
 	}
 	if (wc_InitRsaKey(&key->k.rsa, NULL))
-		return ktls_fail(-ENOMEM, "cannot set up an RSA key");
+		return __ktls_fail(-ENOMEM, "cannot set up an RSA key");
 	idx = off;
 	if (!wc_RsaPrivateKeyDecode(der, &idx, &key->k.rsa, (word32)der_len)) {
 		key->rsa = true;
 		return 0;
 	}
 	wc_FreeRsaKey(&key->k.rsa);
-	return ktls_fail(-EINVAL, "%s is neither an ECDSA nor an RSA private key",
+	return __ktls_fail(-EINVAL, "%s is neither an ECDSA nor an RSA private key",
 			 what);
 }
 
@@ -114,18 +114,18 @@ static int check_pair(const uint8_t *key_pem, size_t key_len,
 	int ret;
 
 	if (!wctx)
-		return ktls_fail(-ENOMEM, "cannot create a WolfSSL context");
+		return __ktls_fail(-ENOMEM, "cannot create a WolfSSL context");
 	if (wolfSSL_CTX_use_certificate_chain_buffer(wctx, cert_pem,
 						     (long)cert_len) !=
 	    WOLFSSL_SUCCESS)
-		ret = ktls_fail(-EINVAL, "%s is not a PEM certificate chain",
-				cert_what);
+		ret = __ktls_fail(-EINVAL, "%s is not a PEM certificate chain",
+				  cert_what);
 	else if (wolfSSL_CTX_use_PrivateKey_buffer(wctx, key_pem, (long)key_len,
 						   WOLFSSL_FILETYPE_PEM) !=
 		 WOLFSSL_SUCCESS)
-		ret = ktls_fail(-EINVAL, "%s is not a PEM private key", what);
+		ret = __ktls_fail(-EINVAL, "%s is not a PEM private key", what);
 	else
-		ret = ktls_check_key_pair(wctx, what, cert_what);
+		ret = __ktls_check_key_pair(wctx, what, cert_what);
 	wolfSSL_CTX_free(wctx);
 	return ret;
 }
@@ -140,7 +140,7 @@ static int load_mem(const uint8_t *key_pem, size_t key_len,
 	int der_len = 0, ret;
 
 	ret = wolfSSL_Init() == WOLFSSL_SUCCESS ? 0 :
-		ktls_fail(-EIO, "wolfSSL_Init failed");
+		__ktls_fail(-EIO, "wolfSSL_Init failed");
 	if (!ret)
 		ret = check_pair(key_pem, key_len, cert_pem, cert_len, what,
 				 cert_what);
@@ -148,7 +148,7 @@ static int load_mem(const uint8_t *key_pem, size_t key_len,
 		return ret;
 	key = calloc(1, sizeof(*key));
 	if (!key)
-		return ktls_fail(-ENOMEM, "out of memory");
+		return __ktls_fail(-ENOMEM, "out of memory");
 	pthread_mutex_init(&key->rsa_lock, NULL);
 	ret = pem_to_der(key_pem, key_len, what, &der, &der_max, &der_len);
 	if (!ret)
@@ -164,23 +164,23 @@ static int load_mem(const uint8_t *key_pem, size_t key_len,
 	return 0;
 }
 
-int ktls_private_key_load_mem(const uint8_t *key_pem, size_t key_len,
-			      const uint8_t *cert_pem, size_t cert_len,
+int __ktls_private_key_load_mem(const uint8_t *key_pem, size_t key_len,
+				const uint8_t *cert_pem, size_t cert_len,
 			      const char *what, struct ktls_private_key **key)
 {
 	return load_mem(key_pem, key_len, cert_pem, cert_len, what,
 			"its certificate", key);
 }
 
-int ktls_private_key_load(const char *key_file, const char *cert_file,
-			  struct ktls_private_key **key)
+int __ktls_private_key_load(const char *key_file, const char *cert_file,
+			    struct ktls_private_key **key)
 {
 	uint8_t *key_pem, *cert_pem;
 	size_t key_len, cert_len;
 	int ret;
 
-	ret = ktls_read_secret_file("private key file", key_file, &key_pem,
-				    &key_len);
+	ret = __ktls_read_secret_file("private key file", key_file, &key_pem,
+				      &key_len);
 	if (ret)
 		return ret;
 	ret = ktls_read_file("certificate file", cert_file, &cert_pem,
@@ -190,7 +190,7 @@ int ktls_private_key_load(const char *key_file, const char *cert_file,
 			       cert_file, key);
 		ktls_file_free(cert_pem, cert_len);
 	}
-	ktls_secret_free(key_pem, key_len);
+	__ktls_secret_free(key_pem, key_len);
 	return ret;
 }
 
@@ -219,8 +219,8 @@ static int pss_params(enum ktls_sign_hash hash, enum wc_HashType *type,
 	return -EINVAL;
 }
 
-int ktls_private_key_sign(struct ktls_private_key *key,
-			  enum ktls_sign_alg alg, enum ktls_sign_hash hash,
+int __ktls_private_key_sign(struct ktls_private_key *key,
+			    enum ktls_sign_alg alg, enum ktls_sign_hash hash,
 			  const uint8_t *in, size_t in_len, uint8_t *sig,
 			  size_t *sig_len)
 {
@@ -231,9 +231,9 @@ int ktls_private_key_sign(struct ktls_private_key *key,
 	int mgf, ret;
 
 	if (!r)
-		return ktls_fail(-EIO, "cannot seed a random number generator");
+		return __ktls_fail(-EIO, "cannot seed a random number generator");
 	if (!in_len || in_len > KTLS_SIGN_MAX_IN)
-		return ktls_fail(-EINVAL, "a signing request of %zu bytes",
+		return __ktls_fail(-EINVAL, "a signing request of %zu bytes",
 				 in_len);
 	switch (alg) {
 	case KTLS_SIGN_ECDSA:
@@ -242,7 +242,7 @@ int ktls_private_key_sign(struct ktls_private_key *key,
 		ret = wc_ecc_sign_hash(in, (word32)in_len, sig, &len, r,
 				       &key->k.ecc);
 		if (ret)
-			return ktls_fail(-EIO, "ECDSA signing failed (%d)", ret);
+			return __ktls_fail(-EIO, "ECDSA signing failed (%d)", ret);
 		*sig_len = len;
 		return 0;
 	case KTLS_SIGN_RSA_PKCS1:
@@ -253,7 +253,7 @@ int ktls_private_key_sign(struct ktls_private_key *key,
 				     r);
 		pthread_mutex_unlock(&key->rsa_lock);
 		if (ret <= 0)
-			return ktls_fail(-EIO, "RSA signing failed (%d)", ret);
+			return __ktls_fail(-EIO, "RSA signing failed (%d)", ret);
 		*sig_len = (size_t)ret;
 		return 0;
 	case KTLS_SIGN_RSA_PSS:
@@ -265,15 +265,15 @@ int ktls_private_key_sign(struct ktls_private_key *key,
 				     &key->k.rsa, r);
 		pthread_mutex_unlock(&key->rsa_lock);
 		if (ret <= 0)
-			return ktls_fail(-EIO, "RSA-PSS signing failed (%d)", ret);
+			return __ktls_fail(-EIO, "RSA-PSS signing failed (%d)", ret);
 		*sig_len = (size_t)ret;
 		return 0;
 	}
-	return ktls_fail(-EINVAL, "this key cannot sign with algorithm %d, hash %d",
+	return __ktls_fail(-EINVAL, "this key cannot sign with algorithm %d, hash %d",
 			 alg, hash);
 }
 
-void ktls_private_key_free(struct ktls_private_key *key)
+void __ktls_private_key_free(struct ktls_private_key *key)
 {
 	if (!key)
 		return;

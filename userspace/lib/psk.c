@@ -104,7 +104,7 @@ static bool common_group(const struct ktls_hello *hello,
 			 const struct ktls_psk *psk)
 {
 	for (size_t i = 0; i < hello->nr_groups; i++)
-		if (ktls_group_in(psk->groups, hello->groups[i]))
+		if (__ktls_group_in(psk->groups, hello->groups[i]))
 			return true;
 	return false;
 }
@@ -116,7 +116,7 @@ static void check_client_hello(struct ktls_psk_check *check,
 {
 	struct ktls_hello hello;
 
-	if (ktls_hello_parse(TLS_HS_CLIENT_HELLO, body, len, &hello)) {
+	if (__ktls_hello_parse(TLS_HS_CLIENT_HELLO, body, len, &hello)) {
 		refuse(check, -EPROTO, "the ClientHello does not parse");
 		return;
 	}
@@ -143,7 +143,7 @@ static void check_server_hello(struct ktls_psk_check *check,
 {
 	struct ktls_hello hello;
 
-	if (ktls_hello_parse(TLS_HS_SERVER_HELLO, body, len, &hello)) {
+	if (__ktls_hello_parse(TLS_HS_SERVER_HELLO, body, len, &hello)) {
 		refuse(check, -EPROTO, "the ServerHello does not parse");
 		return;
 	}
@@ -198,7 +198,7 @@ static void check_message(struct ktls_session *session)
 					   msg + TLS_HS_HEADER_LEN,
 					   (size_t)body_len);
 		}
-		ktls_hs_buf_drop(&check->msgs, (size_t)body_len);
+		__ktls_hs_buf_drop(&check->msgs, (size_t)body_len);
 	}
 }
 
@@ -227,7 +227,7 @@ static void feed(struct ktls_session *session, const uint8_t *buf, size_t len)
 		}
 		n = check->body_left < len ? check->body_left : len;
 		if (check->header[0] == TLS_RECORD_TYPE_HANDSHAKE) {
-			if (ktls_hs_buf_add(&check->msgs, buf, n)) {
+			if (__ktls_hs_buf_add(&check->msgs, buf, n)) {
 				refuse(check, -EPROTO,
 				       "handshake messages too large to check");
 				return;
@@ -247,7 +247,7 @@ static int checked_recv(WOLFSSL *ssl, char *buf, int len, void *ctx)
 {
 	struct ktls_session *session = wolfSSL_get_ex_data(ssl, 0);
 	struct ktls_psk_check *check = session ? session->psk_check : NULL;
-	int n = ktls_record_io_recv(ssl, buf, len, ctx);
+	int n = __ktls_record_io_recv(ssl, buf, len, ctx);
 
 	if (n <= 0 || !check || check->done)
 		return n;
@@ -255,7 +255,7 @@ static int checked_recv(WOLFSSL *ssl, char *buf, int len, void *ctx)
 	if (!check->refuse_err)
 		return n;
 	/* Our refusal, said on the wire: nothing of ours is encrypted yet. */
-	ktls_plain_alert(session->fd, check->refuse_err == -EKEYREJECTED ?
+	__ktls_plain_alert(session->fd, check->refuse_err == -EKEYREJECTED ?
 					      TLS_ALERT_DESC_HANDSHAKE_FAILURE :
 					      TLS_ALERT_DESC_INSUFFICIENT_SECURITY);
 	return WOLFSSL_CBIO_ERR_GENERAL;
@@ -289,7 +289,7 @@ static void check_our_server_hello(struct ktls_psk_check *check,
 		       "our ServerHello is split: cannot check the PSK mode");
 		return;
 	}
-	if (ktls_hello_parse(TLS_HS_SERVER_HELLO, body, body_len, &hello)) {
+	if (__ktls_hello_parse(TLS_HS_SERVER_HELLO, body, body_len, &hello)) {
 		refuse(check, -EPROTO, "our ServerHello does not parse");
 		return;
 	}
@@ -335,12 +335,12 @@ static int checked_send(WOLFSSL *ssl, char *buf, int len, void *ctx)
 		check_our_server_hello(check, (const uint8_t *)buf,
 				       (size_t)len);
 		if (check->refuse_err) {
-			ktls_plain_alert(session->fd,
-					 TLS_ALERT_DESC_INSUFFICIENT_SECURITY);
+			__ktls_plain_alert(session->fd,
+					   TLS_ALERT_DESC_INSUFFICIENT_SECURITY);
 			return WOLFSSL_CBIO_ERR_GENERAL;
 		}
 	}
-	return ktls_record_io_send(ssl, buf, len, ctx);
+	return __ktls_record_io_send(ssl, buf, len, ctx);
 }
 
 static unsigned int client_psk(WOLFSSL *ssl, const char *hint, char *identity,
@@ -438,19 +438,19 @@ static int pick_suite(const char *ciphers, const struct ktls_suite **out)
 	size_t first_len;
 	int ret;
 
-	ret = ktls_suites_to_wolfssl(ciphers, KTLS_TLS_1_3, KTLS_TLS_1_3, list,
-				     sizeof(list));
+	ret = __ktls_suites_to_wolfssl(ciphers, KTLS_TLS_1_3, KTLS_TLS_1_3, list,
+				       sizeof(list));
 	if (ret) {
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s", ktls_reason());
-		return ktls_fail_field(KTLS_FIELD_CIPHERS, ret,
+		return __ktls_fail_field(KTLS_FIELD_CIPHERS, ret,
 				       "a PSK needs a TLS 1.3 cipher suite: %s",
 				       why);
 	}
 	first_len = strcspn(list, ":");
 	for (uint16_t iana = 0x1301; iana <= 0x1304; iana++) {
-		const struct ktls_suite *suite = ktls_suite_find(iana);
+		const struct ktls_suite *suite = __ktls_suite_find(iana);
 
 		if (suite && strlen(suite->wolfssl_name) == first_len &&
 		    !strncmp(suite->wolfssl_name, list, first_len)) {
@@ -458,7 +458,7 @@ static int pick_suite(const char *ciphers, const struct ktls_suite **out)
 			return 0;
 		}
 	}
-	return ktls_fail_field(KTLS_FIELD_CIPHERS, -EINVAL,
+	return __ktls_fail_field(KTLS_FIELD_CIPHERS, -EINVAL,
 			       "no TLS 1.3 cipher suite for the PSK");
 }
 
@@ -469,40 +469,40 @@ static int check_config(const struct ktls_ctx *ctx,
 	int ret = 0;
 
 	if (config->psk_find && config->role != KTLS_ROLE_SERVER)
-		ret = ktls_fail(-EINVAL,
-				"psk_find is for a server; a client names its psk_identity and psk_key");
+		ret = __ktls_fail(-EINVAL,
+				  "psk_find is for a server; a client names its psk_identity and psk_key");
 	else if (config->psk_find && (config->psk_identity || config->psk_key))
-		ret = ktls_fail(-EINVAL,
-				"a PSK server has either psk_find or psk_identity and psk_key, not both");
+		ret = __ktls_fail(-EINVAL,
+				  "a PSK server has either psk_find or psk_identity and psk_key, not both");
 	else if (config->psk_find)
 		goto common;
 	else if (!config->psk_identity || !config->psk_key)
-		ret = ktls_fail(-EINVAL,
-				"a PSK needs both psk_identity and psk_key");
+		ret = __ktls_fail(-EINVAL,
+				  "a PSK needs both psk_identity and psk_key");
 	else if (!config->psk_identity[0] ||
 		 strlen(config->psk_identity) > PSK_IDENTITY_MAX)
-		ret = ktls_fail(-EINVAL,
-				"a PSK identity has 1 to %d bytes, not %zu",
+		ret = __ktls_fail(-EINVAL,
+				  "a PSK identity has 1 to %d bytes, not %zu",
 				PSK_IDENTITY_MAX, strlen(config->psk_identity));
 	else if (config->psk_key_len < PSK_KEY_MIN ||
 		 config->psk_key_len > PSK_KEY_MAX)
-		ret = ktls_fail(-EINVAL,
-				"a PSK key has %d to %d bytes, not %zu",
+		ret = __ktls_fail(-EINVAL,
+				  "a PSK key has %d to %d bytes, not %zu",
 				PSK_KEY_MIN, PSK_KEY_MAX, config->psk_key_len);
 	if (ret)
-		return ktls_blame(ret, KTLS_FIELD_PSK);
+		return __ktls_blame(ret, KTLS_FIELD_PSK);
 common:
 	if (ctx->max_version < KTLS_TLS_1_3)
-		return ktls_fail_field(KTLS_FIELD_VERSIONS, -EPROTONOSUPPORT,
+		return __ktls_fail_field(KTLS_FIELD_VERSIONS, -EPROTONOSUPPORT,
 				       "a PSK needs TLS 1.3, but max_version is TLS 1.2");
 	if (config->max_early_data || config->session_tickets ||
 	    config->resumption)
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "a PSK context has no session tickets, resumption or 0-RTT");
 	return 0;
 }
 
-int ktls_psk_ctx_setup(struct ktls_ctx *ctx, const struct ktls_config *config)
+int __ktls_psk_ctx_setup(struct ktls_ctx *ctx, const struct ktls_config *config)
 {
 	struct ktls_psk *psk;
 	int ret;
@@ -515,14 +515,14 @@ int ktls_psk_ctx_setup(struct ktls_ctx *ctx, const struct ktls_config *config)
 		return ret;
 	psk = calloc(1, sizeof(*psk));
 	if (!psk)
-		return ktls_fail(-ENOMEM, "out of memory");
+		return __ktls_fail(-ENOMEM, "out of memory");
 	ret = pick_suite(config->ciphers, &psk->suite);
 	if (ret)
 		goto free_psk;
 	/* The PSK is a TLS 1.3 mechanism: nothing older is offered. */
 	if (wolfSSL_CTX_SetMinVersion(ctx->wolfssl, WOLFSSL_TLSV1_3) !=
 	    WOLFSSL_SUCCESS) {
-		ret = ktls_fail(-EINVAL, "WolfSSL rejected TLS 1.3 only");
+		ret = __ktls_fail(-EINVAL, "WolfSSL rejected TLS 1.3 only");
 		goto free_psk;
 	}
 	ctx->min_version = KTLS_TLS_1_3;
@@ -555,7 +555,7 @@ free_psk:
 	return ret;
 }
 
-void ktls_psk_ctx_free(struct ktls_ctx *ctx)
+void __ktls_psk_ctx_free(struct ktls_ctx *ctx)
 {
 	if (!ctx->psk)
 		return;
@@ -564,25 +564,25 @@ void ktls_psk_ctx_free(struct ktls_ctx *ctx)
 	ctx->psk = NULL;
 }
 
-int ktls_psk_session_init(struct ktls_session *session)
+int __ktls_psk_session_init(struct ktls_session *session)
 {
 	if (!session->ctx->psk)
 		return 0;
 	session->psk_check = calloc(1, sizeof(*session->psk_check));
 	if (!session->psk_check)
-		return ktls_fail(-ENOMEM, "out of memory");
+		return __ktls_fail(-ENOMEM, "out of memory");
 	return 0;
 }
 
-void ktls_psk_session_free(struct ktls_session *session)
+void __ktls_psk_session_free(struct ktls_session *session)
 {
 	if (session->psk_check)
-		ktls_hs_buf_free(&session->psk_check->msgs);
+		__ktls_hs_buf_free(&session->psk_check->msgs);
 	free(session->psk_check);
 	session->psk_check = NULL;
 }
 
-int ktls_psk_failure(struct ktls_session *session, int err)
+int __ktls_psk_failure(struct ktls_session *session, int err)
 {
 	struct ktls_psk_check *check = session->psk_check;
 	const struct ktls_psk *psk = session->ctx->psk;
@@ -591,7 +591,7 @@ int ktls_psk_failure(struct ktls_session *session, int err)
 	if (!check)
 		return 0;
 	if (check->refuse_err)
-		return ktls_fail(check->refuse_err, "%s", check->refusal);
+		return __ktls_fail(check->refuse_err, "%s", check->refusal);
 	if (session->role == KTLS_ROLE_CLIENT) {
 		/* Refused before any ServerHello: the PSK is what it judged. */
 		if (check->done)
@@ -599,12 +599,12 @@ int ktls_psk_failure(struct ktls_session *session, int err)
 		if (wolfSSL_get_alert_history(session->ssl, &alerts) ==
 			    WOLFSSL_SUCCESS &&
 		    alerts.last_rx.level == TLS_ALERT_LEVEL_FATAL)
-			return ktls_fail(-EKEYREJECTED,
+			return __ktls_fail(-EKEYREJECTED,
 					 "the server refused our PSK identity \"%.300s\" (alert %s): are identity and key the same on both ends?",
 					 psk->identity,
-					 ktls_alert_name(alerts.last_rx.code));
+					 __ktls_alert_name(alerts.last_rx.code));
 		if (session->rio.peer_closed)
-			return ktls_fail(-EKEYREJECTED,
+			return __ktls_fail(-EKEYREJECTED,
 					 "the server refused our PSK identity \"%.300s\" (it closed the connection): are identity and key the same on both ends?",
 					 psk->identity);
 		return 0;
@@ -614,8 +614,8 @@ int ktls_psk_failure(struct ktls_session *session, int err)
 				  !check->unknown_identity[0])) {
 		/* RFC 8446 §4.2.11; no ServerHello has gone out yet. */
 		if (!check->alert_sent)
-			ktls_plain_alert(session->fd, TLS_ALERT_DESC_DECRYPT_ERROR);
-		return ktls_fail(-EKEYREJECTED,
+			__ktls_plain_alert(session->fd, TLS_ALERT_DESC_DECRYPT_ERROR);
+		return __ktls_fail(-EKEYREJECTED,
 				 "PSK mismatch: the client's key for identity \"%.300s\" is not ours (binder does not verify)",
 				 check->identity[0] ? check->identity :
 						      psk->identity);
@@ -623,30 +623,30 @@ int ktls_psk_failure(struct ktls_session *session, int err)
 	/* Not TLS at all (NVMe/TCP's plaintext ICReq on a TLS port). */
 	if (!check->hello_seen && session->rio.first_len &&
 	    session->rio.first[0] != TLS_RECORD_TYPE_HANDSHAKE)
-		return ktls_fail(-ECONNABORTED,
+		return __ktls_fail(-ECONNABORTED,
 				 "the client does not speak TLS: its first byte is 0x%02x, not a TLS handshake record",
 				 session->rio.first[0]);
 	if (check->find_err)
-		return ktls_fail(check->find_err,
+		return __ktls_fail(check->find_err,
 				 "finding the key for PSK identity \"%s\" failed: %s",
 				 check->unknown_identity,
 				 strerror(-check->find_err));
 	if (check->unknown_identity[0] && psk->find)
-		return ktls_fail(-EKEYREJECTED,
+		return __ktls_fail(-EKEYREJECTED,
 				 "unknown PSK identity \"%s\": the server has no key for it",
 				 check->unknown_identity);
 	if (check->unknown_identity[0])
-		return ktls_fail(-EKEYREJECTED,
+		return __ktls_fail(-EKEYREJECTED,
 				 "unknown PSK identity \"%s\" (ours is \"%.64s\")",
 				 check->unknown_identity, psk->identity);
 	if (!check->psk_offered && !psk->server_has_cert &&
 	    !session->rio.peer_closed)
-		return ktls_fail(-EKEYREJECTED,
+		return __ktls_fail(-EKEYREJECTED,
 				 "the client offered no PSK, and this server authenticates with a PSK only");
 	return 0;
 }
 
-int ktls_psk_check_done(struct ktls_session *session)
+int __ktls_psk_check_done(struct ktls_session *session)
 {
 	struct ktls_psk_check *check = session->psk_check;
 
@@ -654,7 +654,7 @@ int ktls_psk_check_done(struct ktls_session *session)
 		return 0;
 	/* Never a certificate handshake in place of the PSK one. */
 	if (!check->psk_accepted)
-		return ktls_fail(-EPROTO,
+		return __ktls_fail(-EPROTO,
 				 "the handshake finished without the PSK being checked as used");
 	return 0;
 }

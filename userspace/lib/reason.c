@@ -25,7 +25,7 @@ static void set_reason(const char *fmt, va_list ap)
 	memcpy(reason, next, sizeof(reason));
 }
 
-int ktls_fail(int err, const char *fmt, ...)
+int __ktls_fail(int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -35,8 +35,8 @@ int ktls_fail(int err, const char *fmt, ...)
 	return err;
 }
 
-int ktls_fail_field(enum ktls_config_field field, int err, const char *fmt,
-		    ...)
+int __ktls_fail_field(enum ktls_config_field field, int err, const char *fmt,
+		      ...)
 {
 	va_list ap;
 
@@ -52,12 +52,12 @@ const char *ktls_reason(void)
 	return reason;
 }
 
-void ktls_blame_clear(void)
+void __ktls_blame_clear(void)
 {
 	reason_field = KTLS_FIELD_NONE;
 }
 
-int ktls_blame(int err, enum ktls_config_field field)
+int __ktls_blame(int err, enum ktls_config_field field)
 {
 	if (err)
 		reason_field = field;

@@ -10,12 +10,12 @@
 
 #include "ktls_internal.h"
 
-void ktls_record_io_init(struct ktls_record_io *rio, int fd)
+void __ktls_record_io_init(struct ktls_record_io *rio, int fd)
 {
 	*rio = (struct ktls_record_io){ .fd = fd };
 }
 
-bool ktls_record_io_at_boundary(const struct ktls_record_io *rio)
+bool __ktls_record_io_at_boundary(const struct ktls_record_io *rio)
 {
 	return rio->header_len == 0 && rio->body_left == 0;
 }
@@ -37,10 +37,10 @@ static int cbio_error(struct ktls_record_io *rio, int err)
 	}
 }
 
-void ktls_record_io_free(struct ktls_record_io *rio)
+void __ktls_record_io_free(struct ktls_record_io *rio)
 {
-	ktls_hello_check_free(rio);
-	ktls_hs_alerts_free(rio);
+	__ktls_hello_check_free(rio);
+	__ktls_hs_alerts_free(rio);
 }
 
 /*
@@ -52,9 +52,9 @@ static int consume(struct ktls_record_io *rio, WOLFSSL *ssl, const char *buf,
 {
 	if (rio->body_left) {
 		rio->body_left -= n;
-		if (ktls_hello_check_body(rio, ssl, (const uint8_t *)buf, n))
+		if (__ktls_hello_check_body(rio, ssl, (const uint8_t *)buf, n))
 			return -EPROTO;
-		return ktls_hs_alerts_body(rio, ssl, (const uint8_t *)buf, n);
+		return __ktls_hs_alerts_body(rio, ssl, (const uint8_t *)buf, n);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (rio->first_len < TLS_RECORD_HEADER_LEN)
@@ -66,9 +66,9 @@ static int consume(struct ktls_record_io *rio, WOLFSSL *ssl, const char *buf,
 	rio->type = rio->header[0];
 	rio->body_left = (size_t)rio->header[3] << 8 | rio->header[4];
 	rio->header_len = 0;
-	if (ktls_hello_check_header(rio, rio->header))
+	if (__ktls_hello_check_header(rio, rio->header))
 		return -EPROTO;
-	return ktls_hs_alerts_header(rio, ssl, rio->header);
+	return __ktls_hs_alerts_header(rio, ssl, rio->header);
 }
 
 /*
@@ -99,12 +99,12 @@ static void sent(struct ktls_record_io *rio, const uint8_t *buf, size_t n)
 		} else if (rio->out_header[0] != TLS_RECORD_TYPE_HANDSHAKE) {
 			/* hello_check.c's part is over */
 			rio->encrypted = true;
-			ktls_hello_check_free(rio);
+			__ktls_hello_check_free(rio);
 		}
 	}
 }
 
-int ktls_record_io_recv(WOLFSSL *ssl, char *buf, int len, void *ctx)
+int __ktls_record_io_recv(WOLFSSL *ssl, char *buf, int len, void *ctx)
 {
 	struct ktls_record_io *rio = ctx;
 	size_t want = (size_t)len;
@@ -135,7 +135,7 @@ int ktls_record_io_recv(WOLFSSL *ssl, char *buf, int len, void *ctx)
 	return (int)n;
 }
 
-int ktls_record_io_send(WOLFSSL *ssl, char *buf, int len, void *ctx)
+int __ktls_record_io_send(WOLFSSL *ssl, char *buf, int len, void *ctx)
 {
 	struct ktls_record_io *rio = ctx;
 	ssize_t n;
@@ -145,7 +145,7 @@ int ktls_record_io_send(WOLFSSL *ssl, char *buf, int len, void *ctx)
 	if (rio->tx_in_kernel)
 		return cbio_error(rio, EPERM);
 	if (!rio->out_header_len && !rio->out_body_left &&
-	    ktls_hello_check_send(rio, (const uint8_t *)buf, (size_t)len))
+	    __ktls_hello_check_send(rio, (const uint8_t *)buf, (size_t)len))
 		return WOLFSSL_CBIO_ERR_GENERAL;
 	n = send(rio->fd, buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n < 0)

@@ -105,8 +105,8 @@ static int send_record(int fd, uint8_t type, const void *data, size_t len)
 	return n == (ssize_t)len ? 0 : -EIO;
 }
 
-int ktls_send_record(struct ktls_session *session, uint8_t type,
-		     const void *data, size_t len)
+int __ktls_send_record(struct ktls_session *session, uint8_t type,
+		       const void *data, size_t len)
 {
 	return send_record(session->fd, type, data, len);
 }
@@ -117,12 +117,12 @@ int ktls_send_alert(struct ktls_session *session, uint8_t level,
 	uint8_t alert[2] = { level, description };
 
 	if (!(session->installed & KTLS_TX))
-		return ktls_fail(-EINVAL, "kernel TLS TX is not installed");
-	return ktls_send_record(session, TLS_RECORD_TYPE_ALERT, alert,
+		return __ktls_fail(-EINVAL, "kernel TLS TX is not installed");
+	return __ktls_send_record(session, TLS_RECORD_TYPE_ALERT, alert,
 				sizeof(alert));
 }
 
-void ktls_plain_alert(int fd, uint8_t description)
+void __ktls_plain_alert(int fd, uint8_t description)
 {
 	const uint8_t alert[] = {
 		TLS_RECORD_TYPE_ALERT, 3, 3, 0, 2, TLS_ALERT_LEVEL_FATAL,
@@ -143,12 +143,12 @@ int ktls_close_notify_fd(int fd)
 
 	/* Without TX in the kernel the alert would go out as plain bytes. */
 	if (getsockopt(fd, SOL_TLS, TLS_TX, &info, &len) || len != sizeof(info))
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "close_notify: fd %d has no kernel TLS TX installed",
 				 fd);
 	ret = send_record(fd, TLS_RECORD_TYPE_ALERT, alert, sizeof(alert));
 	if (ret)
-		return ktls_fail(ret, "sending close_notify: %s",
+		return __ktls_fail(ret, "sending close_notify: %s",
 				 strerror(-ret));
 	return 0;
 }
@@ -159,7 +159,7 @@ int ktls_close_notify(struct ktls_session *session)
 				  TLS_ALERT_DESC_CLOSE_NOTIFY);
 
 	if (ret)
-		return ktls_fail(ret, "sending close_notify: %s",
+		return __ktls_fail(ret, "sending close_notify: %s",
 				 strerror(-ret));
 	return 0;
 }
@@ -203,8 +203,8 @@ static int alert_record(struct rx *rx, const uint8_t *rec, ssize_t len)
 	/* RFC 8446 6: an alert is two bytes; anything else is undecodable. */
 	if (len != 2)
 		return fatal(rx, TLS_ALERT_DESC_DECODE_ERROR,
-			     ktls_fail(-EPROTO,
-				       "malformed alert record (%zd bytes)",
+			     __ktls_fail(-EPROTO,
+					 "malformed alert record (%zd bytes)",
 				       len));
 	if (rec[1] == TLS_ALERT_DESC_CLOSE_NOTIFY) {
 		rx->closed = true;
@@ -218,8 +218,8 @@ static int alert_record(struct rx *rx, const uint8_t *rec, ssize_t len)
 		return 0;
 	rx->closed = true;
 	shutdown(rx->fd, SHUT_RDWR);
-	return ktls_fail(-ECONNRESET, "the peer sent fatal alert %s (%d)",
-			 ktls_alert_name(rec[1]), rec[1]);
+	return __ktls_fail(-ECONNRESET, "the peer sent fatal alert %s (%d)",
+			 __ktls_alert_name(rec[1]), rec[1]);
 }
 
 /* A whole message: act on it. */
@@ -240,19 +240,19 @@ static int handshake_message(struct rx *rx, bool at_record_end)
 	case TLS_HS_KEY_UPDATE:
 		if (!at_record_end)
 			return fatal(rx, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
-				     ktls_fail(-EPROTO,
-					       "a KeyUpdate did not end its record"));
+				     __ktls_fail(-EPROTO,
+						 "a KeyUpdate did not end its record"));
 		/* RFC 8446 4.6.3: update_not_requested(0), update_requested(1) */
 		if (m->first > 1)
 			return fatal(rx, TLS_ALERT_DESC_ILLEGAL_PARAMETER,
-				     ktls_fail(-EPROTO,
-					       "KeyUpdate with request_update %d",
+				     __ktls_fail(-EPROTO,
+						 "KeyUpdate with request_update %d",
 					       m->first));
 		if (!rx->session)
 			return fatal(rx, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
-				     ktls_fail(-EPROTO, "%s",
-					       KEY_UPDATE_WITHOUT_SESSION));
-		ret = ktls_peer_key_update(rx->session, m->first);
+				     __ktls_fail(-EPROTO, "%s",
+						 KEY_UPDATE_WITHOUT_SESSION));
+		ret = __ktls_peer_key_update(rx->session, m->first);
 		rx->closed = rx->session->rx_closed;
 		return ret;
 	}
@@ -276,8 +276,8 @@ static int handshake_header(struct rx *rx)
 		if (rx->version != KTLS_TLS_1_3) {
 			if (m->body_len)
 				return fatal(rx, TLS_ALERT_DESC_DECODE_ERROR,
-					     ktls_fail(-EPROTO,
-						       "HelloRequest with a body"));
+					     __ktls_fail(-EPROTO,
+							 "HelloRequest with a body"));
 			return 0;
 		}
 		break;
@@ -285,16 +285,16 @@ static int handshake_header(struct rx *rx)
 		if (rx->version != KTLS_TLS_1_2) {
 			if (m->body_len != 1)
 				return fatal(rx, TLS_ALERT_DESC_DECODE_ERROR,
-					     ktls_fail(-EPROTO,
-						       "malformed KeyUpdate (%u bytes)",
+					     __ktls_fail(-EPROTO,
+							 "malformed KeyUpdate (%u bytes)",
 						       m->body_len));
 			return 0;
 		}
 		break;
 	}
 	return fatal(rx, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
-		     ktls_fail(-EPROTO,
-			       "unexpected post-handshake message type %d",
+		     __ktls_fail(-EPROTO,
+				 "unexpected post-handshake message type %d",
 			       type));
 }
 
@@ -311,7 +311,7 @@ static int handshake_bytes(struct rx *rx, const uint8_t *p, size_t n)
 
 	if (!n)
 		return fatal(rx, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
-			     ktls_fail(-EPROTO, "empty handshake record"));
+			     __ktls_fail(-EPROTO, "empty handshake record"));
 	while (n && !rx->closed) {
 		if (m->header_len < sizeof(m->header)) {
 			take = sizeof(m->header) - m->header_len;
@@ -372,14 +372,14 @@ static ssize_t recv_userspace(struct ktls_session *session, void *buf,
 	for (;;) {
 		n = wolfSSL_read(session->ssl, buf, (int)len);
 		if (n > 0) {
-			ktls_save_resumption(session);
+			__ktls_save_resumption(session);
 			/* If it fails, WolfSSL keeps reading: nothing is lost. */
-			ktls_install_deferred_rx(session);
+			__ktls_install_deferred_rx(session);
 			return n;
 		}
 		err = wolfSSL_get_error(session->ssl, n);
 		if (err == WOLFSSL_ERROR_ZERO_RETURN) {
-			ktls_save_resumption(session);
+			__ktls_save_resumption(session);
 			session->rx_closed = true;
 			return 0;
 		}
@@ -388,19 +388,19 @@ static ssize_t recv_userspace(struct ktls_session *session, void *buf,
 		if (fcntl(session->fd, F_GETFL) & O_NONBLOCK)
 			return -EAGAIN;
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-			return ktls_fail(-errno, "poll: %s", strerror(errno));
+			return __ktls_fail(-errno, "poll: %s", strerror(errno));
 	}
 	session->rx_closed = true;
 	if (wolfSSL_get_alert_history(session->ssl, &alerts) ==
 		    WOLFSSL_SUCCESS &&
 	    alerts.last_rx.level == TLS_ALERT_LEVEL_FATAL)
-		return ktls_fail(-ECONNRESET, "the peer sent fatal alert %s (%d)",
-				 ktls_alert_name(alerts.last_rx.code),
+		return __ktls_fail(-ECONNRESET, "the peer sent fatal alert %s (%d)",
+				 __ktls_alert_name(alerts.last_rx.code),
 				 alerts.last_rx.code);
 	if (session->rio.peer_closed)
-		return ktls_fail(-ECONNRESET,
+		return __ktls_fail(-ECONNRESET,
 				 "the peer closed the connection without close_notify (the data may be truncated)");
-	return ktls_fail(-EIO, "reading before the switch failed (WolfSSL error %d)",
+	return __ktls_fail(-EIO, "reading before the switch failed (WolfSSL error %d)",
 			 err);
 }
 
@@ -419,8 +419,8 @@ static int wait_rest(struct rx *rx)
 	if (n > 0)
 		return 0;
 	return fatal(rx, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
-		     ktls_fail(-ETIMEDOUT,
-			       "the rest of a post-handshake message did not come within %d s",
+		     __ktls_fail(-ETIMEDOUT,
+				 "the rest of a post-handshake message did not come within %d s",
 			       FD_MESSAGE_WAIT_MS / 1000));
 }
 
@@ -431,15 +431,15 @@ static int control_record(struct rx *rx, uint8_t type, uint8_t *buf,
 	/* RFC 8446 5.1: nothing may come between a message's records. */
 	if (in_message(rx) && type != TLS_RECORD_TYPE_HANDSHAKE)
 		return fatal(rx, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
-			     ktls_fail(-EPROTO,
-				       "a record of type %d inside a split handshake message",
+			     __ktls_fail(-EPROTO,
+					 "a record of type %d inside a split handshake message",
 				       type));
 	if (type == TLS_RECORD_TYPE_ALERT)
 		return alert_record(rx, buf, n);
 	if (type == TLS_RECORD_TYPE_HANDSHAKE)
 		return handshake_bytes(rx, buf, (size_t)n);
 	return fatal(rx, TLS_ALERT_DESC_UNEXPECTED_MESSAGE,
-		     ktls_fail(-EPROTO, "unexpected record type %d", type));
+		     __ktls_fail(-EPROTO, "unexpected record type %d", type));
 }
 
 /* Data records in @buf; everything else acted on here. */
@@ -451,7 +451,7 @@ static ssize_t recv_data(struct rx *rx, void *buf, size_t len)
 	int ret;
 
 	if (len < KTLS_RECV_MIN)
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "ktls_recv needs a buffer of at least %d bytes",
 				 KTLS_RECV_MIN);
 	while (!rx->closed) {
@@ -466,21 +466,21 @@ static ssize_t recv_data(struct rx *rx, void *buf, size_t len)
 		if (n == -EAGAIN)
 			return n;
 		if (n == -EBADMSG) {
-			ret = ktls_fail(-EBADMSG, BAD_RECORD_REASON);
+			ret = __ktls_fail(-EBADMSG, BAD_RECORD_REASON);
 			return fatal(rx, TLS_ALERT_DESC_BAD_RECORD_MAC, ret);
 		}
 		if (n == -EKEYEXPIRED && in_message(rx) &&
 		    rx->msg->header[0] == TLS_HS_KEY_UPDATE)
 			return fatal(rx, TLS_ALERT_DESC_INTERNAL_ERROR,
-				     ktls_fail(-EKEYEXPIRED,
-					       SPLIT_KEY_UPDATE_REASON));
+				     __ktls_fail(-EKEYEXPIRED,
+						 SPLIT_KEY_UPDATE_REASON));
 		if (n < 0)
-			return ktls_fail((int)n, "reading from kernel TLS: %s",
+			return __ktls_fail((int)n, "reading from kernel TLS: %s",
 					 strerror((int)-n));
 		/* An empty record has its type; the end of the stream none. */
 		if (n == 0 && !control) {
 			rx->closed = true;
-			return ktls_fail(-ECONNRESET,
+			return __ktls_fail(-ECONNRESET,
 					 "the peer closed the connection without close_notify (the data may be truncated)");
 		}
 		if (type == TLS_RECORD_TYPE_DATA && !in_message(rx)) {
@@ -509,7 +509,7 @@ ssize_t ktls_recv(struct ktls_session *session, void *buf, size_t len)
 	if (session->rx_deferred && !session->rx_closed)
 		return recv_userspace(session, buf, len);
 	if (!(session->installed & KTLS_RX))
-		return ktls_fail(-EINVAL, "kernel TLS RX is not installed");
+		return __ktls_fail(-EINVAL, "kernel TLS RX is not installed");
 	rx.closed = session->rx_closed;
 	n = recv_data(&rx, buf, len);
 	session->rx_closed = rx.closed;
@@ -540,7 +540,7 @@ static int before_send(struct ktls_session *session, size_t len)
 	int ret;
 
 	if (!(session->installed & KTLS_TX))
-		return ktls_fail(-EINVAL, "kernel TLS TX is not installed");
+		return __ktls_fail(-EINVAL, "kernel TLS TX is not installed");
 	/* A KeyUpdate the peer asked for goes before our next data. */
 	ret = ktls_flush_key_update(session);
 	if (ret)
@@ -573,7 +573,7 @@ ssize_t ktls_send(struct ktls_session *session, const void *buf, size_t len)
 		n = send(session->fd, buf, len, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return ktls_fail(-errno, "sending through kernel TLS: %s",
+		return __ktls_fail(-errno, "sending through kernel TLS: %s",
 				 strerror(errno));
 	after_send(session, n);
 	return n;
@@ -592,7 +592,7 @@ ssize_t ktls_sendfile(struct ktls_session *session, int file_fd,
 		n = sendfile(session->fd, file_fd, offset, len);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return ktls_fail(-errno, "sendfile into kernel TLS: %s",
+		return __ktls_fail(-errno, "sendfile into kernel TLS: %s",
 				 strerror(errno));
 	after_send(session, n);
 	return n;

@@ -31,8 +31,8 @@ static void unmap_secret(uint8_t *map, size_t map_len)
 	munmap(map, map_len);
 }
 
-int ktls_read_secret_file(const char *what, const char *path, uint8_t **buf,
-			  size_t *len)
+int __ktls_read_secret_file(const char *what, const char *path, uint8_t **buf,
+			    size_t *len)
 {
 	size_t map_len, got = 0;
 	struct stat st;
@@ -42,19 +42,19 @@ int ktls_read_secret_file(const char *what, const char *path, uint8_t **buf,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		err = errno;
-		return ktls_fail(-err, "cannot read %s %s: %s", what, path,
+		return __ktls_fail(-err, "cannot read %s %s: %s", what, path,
 				 strerror(err));
 	}
 	if (fstat(fd, &st)) {
 		err = errno;
 		close(fd);
-		return ktls_fail(-err, "cannot read %s %s: %s", what, path,
+		return __ktls_fail(-err, "cannot read %s %s: %s", what, path,
 				 strerror(err));
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
 	    st.st_size > SECRET_FILE_MAX) {
 		close(fd);
-		return ktls_fail(-EINVAL, "%s %s: not a regular file of 1 to %d bytes",
+		return __ktls_fail(-EINVAL, "%s %s: not a regular file of 1 to %d bytes",
 				 what, path, SECRET_FILE_MAX);
 	}
 	map_len = mapping_len((size_t)st.st_size);
@@ -62,7 +62,7 @@ int ktls_read_secret_file(const char *what, const char *path, uint8_t **buf,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED) {
 		close(fd);
-		return ktls_fail(-ENOMEM, "%s %s: out of memory", what, path);
+		return __ktls_fail(-ENOMEM, "%s %s: out of memory", what, path);
 	}
 	if (madvise(map, map_len, MADV_DONTDUMP)) {
 		err = errno;
@@ -89,11 +89,11 @@ int ktls_read_secret_file(const char *what, const char *path, uint8_t **buf,
 unmap:
 	unmap_secret(map, map_len);
 	close(fd);
-	return ktls_fail(-err, "cannot read %s %s: %s", what, path,
+	return __ktls_fail(-err, "cannot read %s %s: %s", what, path,
 			 strerror(err));
 }
 
-void ktls_secret_free(uint8_t *buf, size_t len)
+void __ktls_secret_free(uint8_t *buf, size_t len)
 {
 	if (buf)
 		unmap_secret(buf, mapping_len(len));

@@ -170,30 +170,30 @@ static int load_rsa_public(struct ktls_remote_key *rk, WOLFSSL_X509 *cert,
 	word32 idx = 0;
 
 	if (wc_InitRsaKey(&rk->rsa_pub, NULL))
-		return ktls_fail(-ENOMEM, "cannot set up an RSA key");
+		return __ktls_fail(-ENOMEM, "cannot set up an RSA key");
 	pthread_mutex_init(&rk->rsa_lock, NULL);
 	rk->rsa = true;
 	if (wolfSSL_X509_get_pubkey_buffer(cert, der, &len) != WOLFSSL_SUCCESS ||
 	    wc_RsaPublicKeyDecode(der, &idx, &rk->rsa_pub, (word32)len))
-		return ktls_fail(-EINVAL, "cannot read the RSA public key of %s",
+		return __ktls_fail(-EINVAL, "cannot read the RSA public key of %s",
 				 cert_file);
 	return 0;
 }
 
-int ktls_signer_setup(struct ktls_ctx *ctx, const struct ktls_config *config)
+int __ktls_signer_setup(struct ktls_ctx *ctx, const struct ktls_config *config)
 {
 	WOLFSSL_X509 *cert = wolfSSL_CTX_get0_certificate(ctx->wolfssl);
 	struct ktls_remote_key *rk;
 	int type;
 
 	if (!config->signer->sign)
-		return ktls_fail(-EINVAL, "the signer has no sign function");
+		return __ktls_fail(-EINVAL, "the signer has no sign function");
 	if (!cert)
-		return ktls_fail(-EINVAL, "cannot read back the certificate %s",
+		return __ktls_fail(-EINVAL, "cannot read back the certificate %s",
 				 config->cert_file);
 	rk = calloc(1, sizeof(*rk));
 	if (!rk)
-		return ktls_fail(-ENOMEM, "out of memory");
+		return __ktls_fail(-ENOMEM, "out of memory");
 	rk->signer = *config->signer;
 	ctx->remote_key = rk;
 	type = wolfSSL_X509_get_pubkey_type(cert);
@@ -209,14 +209,14 @@ int ktls_signer_setup(struct ktls_ctx *ctx, const struct ktls_config *config)
 	} else if (type == ECDSAk) {
 		wolfSSL_CTX_SetEccSignCb(ctx->wolfssl, ecc_sign);
 	} else {
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "%s: only ECDSA and RSA certificates can sign through a key process",
 				 config->cert_file);
 	}
 	return 0;
 }
 
-void ktls_signer_free(struct ktls_ctx *ctx)
+void __ktls_signer_free(struct ktls_ctx *ctx)
 {
 	struct ktls_remote_key *rk = ctx->remote_key;
 

@@ -101,7 +101,7 @@ static const struct ktls_group {
 
 #define NR_GROUPS (sizeof(groups) / sizeof(groups[0]))
 
-const struct ktls_suite *ktls_suite_find(uint16_t iana)
+const struct ktls_suite *__ktls_suite_find(uint16_t iana)
 {
 	for (size_t i = 0; i < NR_SUITES; i++)
 		if (suites[i].iana == iana)
@@ -129,8 +129,8 @@ static int append(char *out, size_t out_len, size_t *pos, const char *word)
 	return 0;
 }
 
-int ktls_suites_to_wolfssl(const char *names, uint16_t min_version,
-			   uint16_t max_version, char *out, size_t out_len)
+int __ktls_suites_to_wolfssl(const char *names, uint16_t min_version,
+			     uint16_t max_version, char *out, size_t out_len)
 {
 	const char *p = names;
 	size_t pos = 0;
@@ -142,7 +142,7 @@ int ktls_suites_to_wolfssl(const char *names, uint16_t min_version,
 			    suites[i].version > max_version)
 				continue;
 			if (append(out, out_len, &pos, suites[i].wolfssl_name))
-				return ktls_fail(-ENOSPC, "cipher list too long");
+				return __ktls_fail(-ENOSPC, "cipher list too long");
 		}
 		return 0;
 	}
@@ -151,19 +151,19 @@ int ktls_suites_to_wolfssl(const char *names, uint16_t min_version,
 		const struct ktls_suite *suite = suite_by_name(p, len);
 
 		if (!suite)
-			return ktls_fail(-EINVAL,
+			return __ktls_fail(-EINVAL,
 					 "cipher suite '%.*s' is unknown or cannot be offloaded to kernel TLS",
 					 (int)len, p);
 		if (suite->version >= min_version &&
 		    suite->version <= max_version &&
 		    append(out, out_len, &pos, suite->wolfssl_name))
-			return ktls_fail(-ENOSPC, "cipher list too long");
+			return __ktls_fail(-ENOSPC, "cipher list too long");
 		p += len;
 		if (*p)
 			p++;
 	}
 	if (!pos)
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "no cipher suite in '%s' is usable with the configured TLS versions",
 				 names);
 	return 0;
@@ -186,7 +186,7 @@ static const struct ktls_group *group_by_iana(uint16_t iana)
 	return NULL;
 }
 
-int ktls_groups_parse(const char *names, uint16_t *out, size_t *nr_out)
+int __ktls_groups_parse(const char *names, uint16_t *out, size_t *nr_out)
 {
 	const char *p = names ? names : KTLS_DEFAULT_GROUPS;
 	size_t n = 0;
@@ -196,12 +196,12 @@ int ktls_groups_parse(const char *names, uint16_t *out, size_t *nr_out)
 		const struct ktls_group *group = group_by_name(p, len);
 
 		if (!group)
-			return ktls_fail(-EINVAL,
+			return __ktls_fail(-EINVAL,
 					 "group '%.*s' is not supported (use X25519MLKEM768, SecP256r1MLKEM768, X25519, P-256 or P-384)",
 					 (int)len, p);
 		for (size_t i = 0; i < n; i++)
 			if (out[i] == group->iana)
-				return ktls_fail(-EINVAL,
+				return __ktls_fail(-EINVAL,
 						 "group '%s' is listed twice",
 						 group->name);
 		out[n++] = group->iana;
@@ -210,26 +210,26 @@ int ktls_groups_parse(const char *names, uint16_t *out, size_t *nr_out)
 			p++;
 	}
 	if (!n)
-		return ktls_fail(-EINVAL, "no group configured");
+		return __ktls_fail(-EINVAL, "no group configured");
 	*nr_out = n;
 	return 0;
 }
 
-const char *ktls_group_iana_name(uint16_t iana)
+const char *__ktls_group_iana_name(uint16_t iana)
 {
 	const struct ktls_group *group = group_by_iana(iana);
 
 	return group ? group->name : NULL;
 }
 
-bool ktls_group_is_hybrid(uint16_t iana)
+bool __ktls_group_is_hybrid(uint16_t iana)
 {
 	const struct ktls_group *group = group_by_iana(iana);
 
 	return group && group->hybrid;
 }
 
-const char *ktls_group_name(const char *wolfssl_name)
+const char *__ktls_group_name(const char *wolfssl_name)
 {
 	if (!wolfssl_name)
 		return "none";
@@ -239,7 +239,7 @@ const char *ktls_group_name(const char *wolfssl_name)
 	return wolfssl_name;
 }
 
-bool ktls_group_in(const char *names, uint16_t iana)
+bool __ktls_group_in(const char *names, uint16_t iana)
 {
 	const char *p = names ? names : KTLS_DEFAULT_GROUPS;
 

@@ -100,8 +100,8 @@ static void ticket_aad(const uint8_t *name, const uint8_t *iv, size_t len,
 	aad[AAD_LEN - 1] = (uint8_t)len;
 }
 
-int ktls_ticket_keys_seal(struct ktls_ticket_keys *keys,
-			  uint8_t name[KTLS_TICKET_NAME_LEN],
+int __ktls_ticket_keys_seal(struct ktls_ticket_keys *keys,
+			    uint8_t name[KTLS_TICKET_NAME_LEN],
 			  uint8_t iv[KTLS_TICKET_IV_LEN],
 			  uint8_t mac[KTLS_TICKET_MAC_LEN], uint8_t *ticket,
 			  size_t len)
@@ -131,8 +131,8 @@ unlock:
 	return ret;
 }
 
-int ktls_ticket_keys_open(struct ktls_ticket_keys *keys,
-			  const uint8_t name[KTLS_TICKET_NAME_LEN],
+int __ktls_ticket_keys_open(struct ktls_ticket_keys *keys,
+			    const uint8_t name[KTLS_TICKET_NAME_LEN],
 			  const uint8_t iv[KTLS_TICKET_IV_LEN],
 			  const uint8_t mac[KTLS_TICKET_MAC_LEN],
 			  uint8_t *ticket, size_t len)
@@ -179,7 +179,7 @@ static int sealer_seal(void *arg, uint32_t key_id, uint8_t *name, uint8_t *iv,
 		       uint8_t *mac, uint8_t *ticket, size_t len)
 {
 	(void)key_id;
-	return ktls_ticket_keys_seal(arg, name, iv, mac, ticket, len);
+	return __ktls_ticket_keys_seal(arg, name, iv, mac, ticket, len);
 }
 
 static int sealer_open(void *arg, uint32_t key_id, const uint8_t *name,
@@ -187,11 +187,11 @@ static int sealer_open(void *arg, uint32_t key_id, const uint8_t *name,
 		       size_t len)
 {
 	(void)key_id;
-	return ktls_ticket_keys_open(arg, name, iv, mac, ticket, len);
+	return __ktls_ticket_keys_open(arg, name, iv, mac, ticket, len);
 }
 
-void ktls_ticket_keys_sealer(struct ktls_ticket_keys *keys,
-			     uint32_t lifetime_s,
+void __ktls_ticket_keys_sealer(struct ktls_ticket_keys *keys,
+			       uint32_t lifetime_s,
 			     struct ktls_ticket_sealer *sealer)
 {
 	*sealer = (struct ktls_ticket_sealer){
@@ -200,7 +200,7 @@ void ktls_ticket_keys_sealer(struct ktls_ticket_keys *keys,
 	};
 }
 
-int ktls_ticket_keys_new(unsigned int period_s, struct ktls_ticket_keys **out)
+int __ktls_ticket_keys_new(unsigned int period_s, struct ktls_ticket_keys **out)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct ktls_ticket_keys *keys;
@@ -209,16 +209,16 @@ int ktls_ticket_keys_new(unsigned int period_s, struct ktls_ticket_keys **out)
 	int ret;
 
 	if (!period_s)
-		return ktls_fail(-EINVAL, "a ticket key period of 0 seconds");
+		return __ktls_fail(-EINVAL, "a ticket key period of 0 seconds");
 	map_len = (sizeof(*keys) + page - 1) / page * page;
 	map = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED)
-		return ktls_fail(-ENOMEM, "out of memory for ticket keys");
+		return __ktls_fail(-ENOMEM, "out of memory for ticket keys");
 	if (madvise(map, map_len, MADV_DONTDUMP)) {
 		ret = -errno;
 		munmap(map, map_len);
-		return ktls_fail(ret, "madvise(MADV_DONTDUMP) for ticket keys failed");
+		return __ktls_fail(ret, "madvise(MADV_DONTDUMP) for ticket keys failed");
 	}
 	/* Best effort: an unprivileged RLIMIT_MEMLOCK may be too small. */
 	(void)mlock(map, map_len);
@@ -229,14 +229,14 @@ int ktls_ticket_keys_new(unsigned int period_s, struct ktls_ticket_keys **out)
 	keys->start_s = now_s();
 	ret = key_draw(&keys->current);
 	if (ret) {
-		ktls_ticket_keys_free(keys);
-		return ktls_fail(ret, "getrandom failed for a ticket key");
+		__ktls_ticket_keys_free(keys);
+		return __ktls_fail(ret, "getrandom failed for a ticket key");
 	}
 	*out = keys;
 	return 0;
 }
 
-int ktls_ticket_keys_tick(struct ktls_ticket_keys *keys, unsigned int *next_s)
+int __ktls_ticket_keys_tick(struct ktls_ticket_keys *keys, unsigned int *next_s)
 {
 	int ret;
 
@@ -245,12 +245,12 @@ int ktls_ticket_keys_tick(struct ktls_ticket_keys *keys, unsigned int *next_s)
 	pthread_mutex_unlock(&keys->lock);
 	*next_s = (unsigned int)(keys->period_s -
 				 (now_s() - keys->start_s) % keys->period_s);
-	return ret ? ktls_fail(ret, "getrandom failed for a new ticket key") :
+	return ret ? __ktls_fail(ret, "getrandom failed for a new ticket key") :
 		     0;
 }
 
-void ktls_ticket_keys_stats(struct ktls_ticket_keys *keys,
-			    struct ktls_ticket_stats *stats)
+void __ktls_ticket_keys_stats(struct ktls_ticket_keys *keys,
+			      struct ktls_ticket_stats *stats)
 {
 	pthread_mutex_lock(&keys->lock);
 	*stats = keys->stats;
@@ -258,7 +258,7 @@ void ktls_ticket_keys_stats(struct ktls_ticket_keys *keys,
 	stats->period_s = keys->period_s;
 }
 
-void ktls_ticket_keys_free(struct ktls_ticket_keys *keys)
+void __ktls_ticket_keys_free(struct ktls_ticket_keys *keys)
 {
 	size_t map_len;
 

@@ -58,7 +58,7 @@ static int sealer_cb(WOLFSSL *ssl, unsigned char name[WOLFSSL_TICKET_NAME_SZ],
 		return to_wolfssl(ret, tls13);
 	/* Single use with 0-RTT: a replayed ticket means a full handshake. */
 	if (ctx->ticket_guard &&
-	    ktls_early_data_claim(ctx, wolfSSL_get_ex_data(ssl, 0), iv)) {
+	    __ktls_early_data_claim(ctx, wolfSSL_get_ex_data(ssl, 0), iv)) {
 		explicit_bzero(ticket, (size_t)len);
 		return WOLFSSL_TICKET_RET_REJECT;
 	}
@@ -98,7 +98,7 @@ static int set_cb(struct ktls_ctx *ctx, SessionTicketEncCb cb)
 	if (wolfSSL_CTX_set_TicketEncCtx(ctx->wolfssl, ctx) !=
 		    WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_set_TicketEncCb(ctx->wolfssl, cb) != WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "cannot set the ticket callback");
+		return __ktls_fail(-EINVAL, "cannot set the ticket callback");
 	return 0;
 }
 
@@ -114,32 +114,32 @@ static int set_lifetime(struct ktls_ctx *ctx, uint32_t lifetime_s)
 	 */
 	if (wolfSSL_CTX_set_TicketHint(ctx->wolfssl, (int)lifetime_s) !=
 	    WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "cannot set the ticket lifetime");
+		return __ktls_fail(-EINVAL, "cannot set the ticket lifetime");
 	wolfSSL_CTX_set_timeout(ctx->wolfssl, lifetime_s);
 	return 0;
 }
 
-int ktls_tickets_ctx_setup(struct ktls_ctx *ctx,
-			   const struct ktls_config *config)
+int __ktls_tickets_ctx_setup(struct ktls_ctx *ctx,
+			     const struct ktls_config *config)
 {
 	const struct ktls_ticket_sealer *s = config->ticket_sealer;
 
 	if (!config->session_tickets) {
 		if (s)
-			return ktls_fail(-EINVAL,
+			return __ktls_fail(-EINVAL,
 					 "ticket_sealer needs session_tickets");
 		return set_cb(ctx, refuse_cb);
 	}
 	if (!s)
 		return 0;	/* WolfSSL's key, or ours with 0-RTT */
 	if (!s->seal || !s->open)
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "a ticket sealer needs both seal and open");
 	ctx->sealer = *s;
 	return set_cb(ctx, sealer_cb) ?: set_lifetime(ctx, s->lifetime_s);
 }
 
-int ktls_tickets_own_keys(struct ktls_ctx *ctx, uint32_t lifetime_s)
+int __ktls_tickets_own_keys(struct ktls_ctx *ctx, uint32_t lifetime_s)
 {
 	int ret;
 
@@ -149,16 +149,16 @@ int ktls_tickets_own_keys(struct ktls_ctx *ctx, uint32_t lifetime_s)
 			return set_lifetime(ctx, lifetime_s);
 		return 0;
 	}
-	ret = ktls_ticket_keys_new(lifetime_s, &ctx->own_ticket_keys);
+	ret = __ktls_ticket_keys_new(lifetime_s, &ctx->own_ticket_keys);
 	if (ret)
 		return ret;
-	ktls_ticket_keys_sealer(ctx->own_ticket_keys, lifetime_s, &ctx->sealer);
+	__ktls_ticket_keys_sealer(ctx->own_ticket_keys, lifetime_s, &ctx->sealer);
 	return set_cb(ctx, sealer_cb) ?: set_lifetime(ctx, lifetime_s);
 }
 
-void ktls_tickets_ctx_free(struct ktls_ctx *ctx)
+void __ktls_tickets_ctx_free(struct ktls_ctx *ctx)
 {
-	ktls_ticket_keys_free(ctx->own_ticket_keys);
+	__ktls_ticket_keys_free(ctx->own_ticket_keys);
 	ctx->own_ticket_keys = NULL;
 	memset(&ctx->sealer, 0, sizeof(ctx->sealer));
 }

@@ -27,14 +27,14 @@ static int wait_or_again(struct ktls_session *session, short events)
 	if (!blocking(session))
 		return -EAGAIN;
 	if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-		return ktls_fail(-errno, "poll: %s", strerror(errno));
+		return __ktls_fail(-errno, "poll: %s", strerror(errno));
 	return 0;
 }
 
 static int usable(struct ktls_session *session)
 {
 	if (session->installed)
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "userspace TLS after kernel TLS was installed: use ktls_recv/ktls_send");
 	return 0;
 }
@@ -48,17 +48,17 @@ static int failure(struct ktls_session *session, const char *what, int err)
 	if (wolfSSL_get_alert_history(session->ssl, &alerts) ==
 		    WOLFSSL_SUCCESS &&
 	    alerts.last_rx.level == TLS_ALERT_LEVEL_FATAL)
-		return ktls_fail(-ECONNRESET, "the peer sent fatal alert %s (%d)",
-				 ktls_alert_name(alerts.last_rx.code),
+		return __ktls_fail(-ECONNRESET, "the peer sent fatal alert %s (%d)",
+				 __ktls_alert_name(alerts.last_rx.code),
 				 alerts.last_rx.code);
 	if (session->rio.peer_closed)
-		return ktls_fail(-ECONNRESET,
+		return __ktls_fail(-ECONNRESET,
 				 "the peer closed the connection without close_notify (the data may be truncated)");
 	if (session->rio.last_errno == EPIPE ||
 	    session->rio.last_errno == ECONNRESET)
-		return ktls_fail(-session->rio.last_errno,
+		return __ktls_fail(-session->rio.last_errno,
 				 "%s: the peer reset the connection", what);
-	return ktls_fail(-EIO, "%s failed (WolfSSL error %d)", what, err);
+	return __ktls_fail(-EIO, "%s failed (WolfSSL error %d)", what, err);
 }
 
 ssize_t ktls_tls_recv(struct ktls_session *session, void *buf, size_t len)
@@ -79,12 +79,12 @@ ssize_t ktls_tls_recv(struct ktls_session *session, void *buf, size_t len)
 		 * keep it for the next handshake, as ktls_recv() does.
 		 */
 		if (n > 0) {
-			ktls_save_resumption(session);
+			__ktls_save_resumption(session);
 			return n;
 		}
 		err = wolfSSL_get_error(session->ssl, n);
 		if (err == WOLFSSL_ERROR_ZERO_RETURN) {
-			ktls_save_resumption(session);
+			__ktls_save_resumption(session);
 			session->rx_closed = true;
 			return 0;
 		}
@@ -99,7 +99,7 @@ ssize_t ktls_tls_recv(struct ktls_session *session, void *buf, size_t len)
 	}
 	/* Closed or reset without close_notify: a ticket read stands. */
 	if (session->rio.peer_closed || session->rio.last_errno == ECONNRESET)
-		ktls_save_resumption(session);
+		__ktls_save_resumption(session);
 	return failure(session, "userspace TLS read", err);
 }
 

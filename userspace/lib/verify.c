@@ -40,7 +40,7 @@
 #define X509_V_ERR_HOSTNAME_MISMATCH 62
 #define X509_V_ERR_IP_ADDRESS_MISMATCH 64
 
-const char *ktls_cert_error_phrase(int err)
+const char *__ktls_cert_error_phrase(int err)
 {
 	switch (err) {
 	case ASN_AFTER_DATE_E:
@@ -102,14 +102,14 @@ static int load_trust_store(WOLFSSL_CTX *wctx, const struct ktls_config *config,
 	size_t len;
 	int ret;
 
-	ret = ktls_read_config_file(config, "trust store", ca_file, &pem, &len);
+	ret = __ktls_read_config_file(config, "trust store", ca_file, &pem, &len);
 	if (ret)
-		return ktls_blame(ret, KTLS_FIELD_CA_FILE);
+		return __ktls_blame(ret, KTLS_FIELD_CA_FILE);
 	ret = wolfSSL_CTX_load_verify_buffer(wctx, pem, (long)len,
 					     WOLFSSL_FILETYPE_PEM);
 	ktls_file_free(pem, len);
 	if (ret != WOLFSSL_SUCCESS)
-		return ktls_fail_field(KTLS_FIELD_CA_FILE, -EINVAL,
+		return __ktls_fail_field(KTLS_FIELD_CA_FILE, -EINVAL,
 				       "trust store %s holds no PEM certificate",
 				       ca_file);
 	return 0;
@@ -124,8 +124,8 @@ static int read_crls(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 
 	if (!config->crl_file)
 		return 0;
-	ret = ktls_read_config_file(config, "CRL file", config->crl_file, &pem,
-				    &len);
+	ret = __ktls_read_config_file(config, "CRL file", config->crl_file, &pem,
+				      &len);
 	if (ret)
 		return ret;
 	ret = wolfSSL_CTX_EnableCRL(wctx, WOLFSSL_CRL_CHECKALL);
@@ -134,11 +134,11 @@ static int read_crls(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 						WOLFSSL_FILETYPE_PEM);
 	ktls_file_free(pem, len);
 	if (ret == ASN_CRL_NO_SIGNER_E || ret == ASN_CRL_CONFIRM_E)
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "CRL file %s: a CRL is not signed by a CA of the trust store",
 				 config->crl_file);
 	if (ret != WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL,
+		return __ktls_fail(-EINVAL,
 				 "CRL file %s holds no PEM CRL WolfSSL can use (error %d)",
 				 config->crl_file, ret);
 	return 0;
@@ -146,17 +146,17 @@ static int read_crls(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 
 static int load_crls(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 {
-	return ktls_blame(read_crls(wctx, config), KTLS_FIELD_CRL_FILE);
+	return __ktls_blame(read_crls(wctx, config), KTLS_FIELD_CRL_FILE);
 }
 
-int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config)
+int __ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 {
 	const char *ca_file = config->ca_file ? config->ca_file :
 						SYSTEM_CA_BUNDLE;
 	int ret;
 
 	if (!config->server_name)
-		return ktls_fail_field(KTLS_FIELD_SERVER_NAME, -EINVAL,
+		return __ktls_fail_field(KTLS_FIELD_SERVER_NAME, -EINVAL,
 				       "a TLS client needs the server name to verify its certificate");
 	ret = load_trust_store(wctx, config, ca_file);
 	if (!ret)
@@ -169,8 +169,8 @@ int ktls_verify_setup(WOLFSSL_CTX *wctx, const struct ktls_config *config)
 	return 0;
 }
 
-int ktls_verify_client_setup(WOLFSSL_CTX *wctx,
-			     const struct ktls_config *config)
+int __ktls_verify_client_setup(WOLFSSL_CTX *wctx,
+			       const struct ktls_config *config)
 {
 	const char *ca_file = config->ca_file;
 	int ret;
@@ -180,7 +180,7 @@ int ktls_verify_client_setup(WOLFSSL_CTX *wctx,
 	 * from any public CA, which says nothing about who may connect.
 	 */
 	if (!ca_file)
-		return ktls_fail_field(KTLS_FIELD_CA_FILE, -EINVAL,
+		return __ktls_fail_field(KTLS_FIELD_CA_FILE, -EINVAL,
 				       "verify_client needs ca_file, the CA certificates client certificates must chain to (the system bundle would accept any publicly trusted certificate)");
 	ret = load_trust_store(wctx, config, ca_file);
 	if (!ret)
@@ -208,7 +208,7 @@ static bool is_ip_address(const char *name)
 	       inet_pton(AF_INET6, name, addr) == 1;
 }
 
-int ktls_verify_name(WOLFSSL *ssl, const char *name, bool report_only)
+int __ktls_verify_name(WOLFSSL *ssl, const char *name, bool report_only)
 {
 	bool ip = is_ip_address(name);
 
@@ -222,25 +222,25 @@ int ktls_verify_name(WOLFSSL *ssl, const char *name, bool report_only)
 					    (unsigned short)strlen(name)) ==
 				     WOLFSSL_SUCCESS ?
 			       0 :
-			       ktls_fail(-EINVAL, "cannot use server name %s",
-					 name);
+			       __ktls_fail(-EINVAL, "cannot use server name %s",
+					   name);
 	if (ip) {
 		/* An IP is matched against IP SANs and never sent as SNI. */
 		if (wolfSSL_X509_VERIFY_PARAM_set1_ip_asc(wolfSSL_get0_param(ssl),
 							  name) !=
 		    WOLFSSL_SUCCESS)
-			return ktls_fail(-EINVAL, "cannot verify against IP %s",
+			return __ktls_fail(-EINVAL, "cannot verify against IP %s",
 					 name);
 		return 0;
 	}
 	if (wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, name,
 			   (unsigned short)strlen(name)) != WOLFSSL_SUCCESS ||
 	    wolfSSL_check_domain_name(ssl, name) != WOLFSSL_SUCCESS)
-		return ktls_fail(-EINVAL, "cannot use server name %s", name);
+		return __ktls_fail(-EINVAL, "cannot use server name %s", name);
 	return 0;
 }
 
-void ktls_verify_report_name(struct ktls_session *session, const char *name)
+void __ktls_verify_report_name(struct ktls_session *session, const char *name)
 {
 	WOLFSSL_X509_CHAIN *chain = wolfSSL_get_peer_chain(session->ssl);
 	WOLFSSL_X509 *leaf;
@@ -270,7 +270,7 @@ static int peer_alert(int code, const char *name)
 	case TLS_ALERT_DESC_PROTOCOL_VERSION:
 	case TLS_ALERT_DESC_HANDSHAKE_FAILURE:
 	case TLS_ALERT_DESC_INSUFFICIENT_SECURITY:
-		return ktls_fail(-EPROTONOSUPPORT,
+		return __ktls_fail(-EPROTONOSUPPORT,
 				 PEER_NO_SHARED " (the peer sent alert %s)",
 				 name);
 	/* WolfSSL sends bad_certificate for a name mismatch. */
@@ -280,15 +280,15 @@ static int peer_alert(int code, const char *name)
 	case TLS_ALERT_DESC_CERTIFICATE_EXPIRED:
 	case TLS_ALERT_DESC_CERTIFICATE_UNKNOWN:
 	case TLS_ALERT_DESC_UNKNOWN_CA:
-		return ktls_fail(-EKEYREJECTED,
+		return __ktls_fail(-EKEYREJECTED,
 				 "the peer rejected our certificate (alert %s)",
 				 name);
 	case TLS_ALERT_DESC_CERTIFICATE_REQUIRED:
-		return ktls_fail(-EKEYREJECTED,
+		return __ktls_fail(-EKEYREJECTED,
 				 "the server requires a client certificate (alert %s): set cert_file and key_file",
 				 name);
 	}
-	return ktls_fail(-ECONNABORTED,
+	return __ktls_fail(-ECONNABORTED,
 			 "TLS handshake failed: the peer sent fatal alert %s",
 			 name);
 }
@@ -309,8 +309,8 @@ static bool plain_http(const struct ktls_record_io *rio)
 	return false;
 }
 
-int ktls_handshake_failure(struct ktls_session *session, int ret,
-			   const char *peer_name)
+int __ktls_handshake_failure(struct ktls_session *session, int ret,
+			     const char *peer_name)
 {
 	WOLFSSL *ssl = session->ssl;
 	int err = wolfSSL_get_error(ssl, ret);
@@ -321,22 +321,22 @@ int ktls_handshake_failure(struct ktls_session *session, int ret,
 	if (wolfSSL_get_alert_history(ssl, &alerts) == WOLFSSL_SUCCESS &&
 	    alerts.last_rx.level == TLS_ALERT_LEVEL_FATAL)
 		return peer_alert(alerts.last_rx.code,
-				  ktls_alert_name(alerts.last_rx.code));
+				  __ktls_alert_name(alerts.last_rx.code));
 	/* We refused the peer's record or hello, with an alert. */
 	if (session->rio.refusal[0] && !plain_http(&session->rio))
-		return ktls_fail(-EPROTO,
+		return __ktls_fail(-EPROTO,
 				 "TLS handshake failed: %s (we sent alert %s)",
 				 session->rio.refusal,
-				 ktls_alert_name(session->rio.alert));
+				 __ktls_alert_name(session->rio.alert));
 	/* An error WolfSSL sent no alert for gets its alert from us. */
-	ktls_hello_check_failure(&session->rio, err);
+	__ktls_hello_check_failure(&session->rio, err);
 
 	switch (err) {
 	case DOMAIN_NAME_MISMATCH:
 	case IPADDR_MISMATCH:
-		return ktls_fail(-EKEYREJECTED,
+		return __ktls_fail(-EKEYREJECTED,
 				 "%s: the certificate is not valid for %s",
-				 ktls_cert_error_phrase(err),
+				 __ktls_cert_error_phrase(err),
 				 peer_name ? peer_name : "the requested name");
 	case ASN_AFTER_DATE_E:
 	case ASN_BEFORE_DATE_E:
@@ -345,12 +345,12 @@ int ktls_handshake_failure(struct ktls_session *session, int ret,
 	case CRL_CERT_REVOKED:
 	case CRL_MISSING:
 	case CRL_CERT_DATE_ERR:
-		return ktls_fail(-EKEYREJECTED, "%s", ktls_cert_error_phrase(err));
+		return __ktls_fail(-EKEYREJECTED, "%s", __ktls_cert_error_phrase(err));
 	case VERSION_ERROR:
 	case MATCH_SUITE_ERROR:
-		return ktls_fail(-EPROTONOSUPPORT, NO_SHARED);
+		return __ktls_fail(-EPROTONOSUPPORT, NO_SHARED);
 	case NO_PEER_CERT:
-		return ktls_fail(-EKEYREJECTED,
+		return __ktls_fail(-EKEYREJECTED,
 				 "the client sent no certificate, and this server requires one");
 	}
 
@@ -362,18 +362,18 @@ int ktls_handshake_failure(struct ktls_session *session, int ret,
 	    alerts.last_tx.level == TLS_ALERT_LEVEL_FATAL &&
 	    (alerts.last_tx.code == TLS_ALERT_DESC_HANDSHAKE_FAILURE ||
 	     alerts.last_tx.code == TLS_ALERT_DESC_PROTOCOL_VERSION))
-		return ktls_fail(-EPROTONOSUPPORT, NO_SHARED);
+		return __ktls_fail(-EPROTONOSUPPORT, NO_SHARED);
 
 	if (plain_http(&session->rio))
-		return ktls_fail(-EPROTO,
+		return __ktls_fail(-EPROTO,
 				 "TLS handshake failed: the peer sent a plain HTTP request, not TLS (http:// instead of https://?)");
 	if (session->rio.peer_closed)
-		return ktls_fail(-ECONNRESET,
+		return __ktls_fail(-ECONNRESET,
 				 "TLS handshake failed: the peer closed the connection");
 	if (io_errno && io_errno != EAGAIN)
-		return ktls_fail(-io_errno, "TLS handshake failed: %s",
+		return __ktls_fail(-io_errno, "TLS handshake failed: %s",
 				 strerror(io_errno));
 	wolfSSL_ERR_error_string_n((unsigned long)err, msg, sizeof(msg));
-	return ktls_fail(-ECONNABORTED, "TLS handshake failed: %s (%d)", msg,
+	return __ktls_fail(-ECONNABORTED, "TLS handshake failed: %s (%d)", msg,
 			 err);
 }

@@ -2,7 +2,7 @@
 /*
  * The report, as text for a terminal or as JSON. Certificate fields and
  * error texts come from the server: the text form escapes them
- * (ktls_printable()), so a subject cannot clear the screen or fake a line.
+ * (__ktls_printable()), so a subject cannot clear the screen or fake a line.
  */
 #include <string.h>
 
@@ -17,7 +17,7 @@ static const char *safe(int n, const char *s)
 {
 	static char buf[4][SAFE_LEN];
 
-	return ktls_printable(buf[n], sizeof(buf[n]), s, strlen(s));
+	return __ktls_printable(buf[n], sizeof(buf[n]), s, strlen(s));
 }
 
 void probe_print_text(FILE *out, const struct probe_report *r)

@@ -87,7 +87,7 @@ static void log_conn(struct conn *c, const char *what)
 
 	client_name(c->fd, client, sizeof(client));
 	fprintf(stderr, "ktls-serve: %s: %s\n", client,
-		ktls_printable(safe, sizeof(safe), what, strlen(what)));
+		__ktls_printable(safe, sizeof(safe), what, strlen(what)));
 }
 
 int conn_poll(struct conn *c, short events)

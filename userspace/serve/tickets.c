@@ -26,10 +26,10 @@ int tickets_init(const struct serve_config *cfg, struct ktls_config *config)
 
 	if (cfg->no_tickets)
 		return 0;
-	ret = ktls_ticket_keys_new(cfg->ticket_rotate_s, &keys);
+	ret = __ktls_ticket_keys_new(cfg->ticket_rotate_s, &keys);
 	if (ret)
 		return ret;
-	ktls_ticket_keys_sealer(keys, cfg->ticket_rotate_s, &sealer);
+	__ktls_ticket_keys_sealer(keys, cfg->ticket_rotate_s, &sealer);
 	config->session_tickets = true;
 	config->ticket_sealer = &sealer;
 	return 0;
@@ -42,7 +42,7 @@ int tickets_tick(void)
 
 	if (!keys)
 		return -1;
-	if (ktls_ticket_keys_tick(keys, &next_s))
+	if (__ktls_ticket_keys_tick(keys, &next_s))
 		fprintf(stderr, "ktls-serve: cannot draw a new ticket key: %s\n",
 			strerror(EIO));
 	/* Seconds to the next rotation. */
@@ -57,7 +57,7 @@ void tickets_status(char *buf, size_t len)
 		snprintf(buf, len, "tickets off");
 		return;
 	}
-	ktls_ticket_keys_stats(keys, &st);
+	__ktls_ticket_keys_stats(keys, &st);
 	snprintf(buf, len,
 		 "tickets: issued %llu, opened %llu (old key %llu), not taken %llu, key rotations %llu every %us",
 		 (unsigned long long)st.sealed,
@@ -69,6 +69,6 @@ void tickets_status(char *buf, size_t len)
 
 void tickets_free(void)
 {
-	ktls_ticket_keys_free(keys);
+	__ktls_ticket_keys_free(keys);
 	keys = NULL;
 }
